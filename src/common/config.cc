@@ -1,0 +1,232 @@
+#include "common/config.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string_view>
+#include <toml++/toml.h>
+
+namespace openlabs {
+namespace {
+
+// Collects problems while reading, so that the caller sees all of them at once.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::vector<FieldViolation>& problems) : problems_(problems) {}
+
+  void ReadToml(const toml::table& root, Config& config) {
+    Read(root, "server.listen", [&](const toml::node& node) {
+      if (auto text = node.value<std::string>()) {
+        ParseListen(*text, "server.listen", config);
+        return true;
+      }
+      return false;
+    });
+    ReadInt(root, "server.io_threads", config.io_threads);
+    ReadInt(root, "server.worker_threads", config.worker_threads);
+    ReadInt(root, "server.max_body_bytes", config.max_body_bytes);
+    ReadInt(root, "server.request_timeout_seconds", config.request_timeout_seconds);
+    ReadInt(root, "server.idle_timeout_seconds", config.idle_timeout_seconds);
+    ReadInt(root, "server.shutdown_grace_seconds", config.shutdown_grace_seconds);
+    ReadString(root, "server.web_root", config.web_root);
+    Read(root, "server.cors_origins", [&](const toml::node& node) {
+      const toml::array* items = node.as_array();
+      if (items == nullptr) {
+        return false;
+      }
+      config.cors_origins.clear();
+      for (const toml::node& item : *items) {
+        if (auto origin = item.value<std::string>()) {
+          config.cors_origins.push_back(*origin);
+        } else {
+          problems_.push_back({"server.cors_origins", "every origin must be a string"});
+        }
+      }
+      return true;
+    });
+    ReadString(root, "storage.data_dir", config.data_dir);
+    ReadString(root, "storage.database_url", config.database_url);
+    ReadInt(root, "storage.database_pool_size", config.database_pool_size);
+    ReadString(root, "log.format", config.log_format);
+    ReadString(root, "log.level", config.log_level);
+    ReadString(root, "auth.jwt_issuer", config.jwt_issuer);
+    ReadInt(root, "auth.access_token_ttl_seconds", config.access_token_ttl_seconds);
+    ReadInt(root, "auth.refresh_token_ttl_seconds", config.refresh_token_ttl_seconds);
+    ReadInt(root, "auth.login_attempts_per_account", config.login_attempts_per_account);
+    ReadInt(root, "auth.login_attempts_per_address", config.login_attempts_per_address);
+    ReadInt(root, "auth.login_window_seconds", config.login_window_seconds);
+    ReadString(root, "auth.totp_issuer", config.totp_issuer);
+    ReadInt(root, "points.initial_points", config.initial_points);
+  }
+
+  void ReadEnvironment(Config& config) {
+    if (const char* listen = std::getenv("OPENLABS_LISTEN")) {
+      ParseListen(listen, "OPENLABS_LISTEN", config);
+    }
+    if (const char* dir = std::getenv("OPENLABS_DATA_DIR")) {
+      config.data_dir = dir;
+    }
+    if (const char* url = std::getenv("OPENLABS_DATABASE_URL")) {
+      config.database_url = url;
+    }
+    if (const char* format = std::getenv("OPENLABS_LOG_FORMAT")) {
+      config.log_format = format;
+    }
+    if (const char* level = std::getenv("OPENLABS_LOG_LEVEL")) {
+      config.log_level = level;
+    }
+    if (const char* root = std::getenv("OPENLABS_WEB_ROOT")) {
+      config.web_root = root;
+    }
+  }
+
+  void ParseListen(std::string_view text, const char* field, Config& config) {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      problems_.push_back({field, "must be HOST:PORT, for example 127.0.0.1:8080"});
+      return;
+    }
+    const std::string port_text(text.substr(colon + 1));
+    char* end = nullptr;
+    const long port = std::strtol(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+      problems_.push_back({field, "port must be a number from 0 to 65535"});
+      return;
+    }
+    config.listen_host = std::string(text.substr(0, colon));
+    config.listen_port = static_cast<uint16_t>(port);
+  }
+
+ private:
+  template <typename Parse>
+  void Read(const toml::table& root, std::string_view path, Parse parse) {
+    const toml::node_view<const toml::node> node = root.at_path(path);
+    if (!node) {
+      return;
+    }
+    if (!parse(*node.node())) {
+      problems_.push_back({std::string(path), "has the wrong type"});
+    }
+  }
+
+  template <typename Integer>
+  void ReadInt(const toml::table& root, std::string_view path, Integer& target) {
+    Read(root, path, [&](const toml::node& node) {
+      auto value = node.value<int64_t>();
+      if (!value) {
+        return false;
+      }
+      target = static_cast<Integer>(*value);
+      return true;
+    });
+  }
+
+  void ReadString(const toml::table& root, std::string_view path, std::string& target) {
+    Read(root, path, [&](const toml::node& node) {
+      auto value = node.value<std::string>();
+      if (!value) {
+        return false;
+      }
+      target = *value;
+      return true;
+    });
+  }
+
+  std::vector<FieldViolation>& problems_;
+};
+
+void CheckRange(std::vector<FieldViolation>& problems, const char* field, int64_t value,
+                int64_t min, int64_t max) {
+  if (value < min || value > max) {
+    problems.push_back(
+        {field, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                    ", got " + std::to_string(value)});
+  }
+}
+
+}  // namespace
+
+std::string Config::EffectiveDatabaseUrl() const {
+  if (!database_url.empty()) {
+    return database_url;
+  }
+  return "sqlite://" + (std::filesystem::path(data_dir) / "openlabs.db").string();
+}
+
+Status LoadConfig(const ConfigSources& sources, Config& config) {
+  std::vector<FieldViolation> problems;
+  ConfigReader reader(problems);
+
+  if (sources.file_path) {
+    try {
+      const toml::table root = toml::parse_file(*sources.file_path);
+      reader.ReadToml(root, config);
+    } catch (const toml::parse_error& error) {
+      problems.push_back({*sources.file_path, std::string("cannot be parsed: ") +
+                                                  std::string(error.description())});
+    }
+  }
+  if (sources.read_environment) {
+    reader.ReadEnvironment(config);
+  }
+
+  std::vector<FieldViolation> invalid = ValidateConfig(config);
+  problems.insert(problems.end(), invalid.begin(), invalid.end());
+  if (!problems.empty()) {
+    return Fail({ErrorCode::kInvalidArgument, "The configuration is invalid.", problems});
+  }
+  return {};
+}
+
+std::vector<FieldViolation> ValidateConfig(const Config& config) {
+  std::vector<FieldViolation> problems;
+  if (config.listen_host.empty()) {
+    problems.push_back({"server.listen", "host must not be empty"});
+  }
+  CheckRange(problems, "server.io_threads", config.io_threads, 1, 256);
+  CheckRange(problems, "server.worker_threads", config.worker_threads, 1, 256);
+  CheckRange(problems, "server.max_body_bytes", config.max_body_bytes, 1024, int64_t{1} << 30);
+  CheckRange(problems, "server.request_timeout_seconds", config.request_timeout_seconds, 1, 3600);
+  CheckRange(problems, "server.idle_timeout_seconds", config.idle_timeout_seconds, 1, 3600);
+  CheckRange(problems, "server.shutdown_grace_seconds", config.shutdown_grace_seconds, 0, 600);
+  for (const std::string& origin : config.cors_origins) {
+    if (!origin.starts_with("http://") && !origin.starts_with("https://")) {
+      problems.push_back({"server.cors_origins", "origin '" + origin +
+                                                     "' must start with http:// or https://"});
+    }
+  }
+  if (config.data_dir.empty()) {
+    problems.push_back({"storage.data_dir", "must not be empty"});
+  }
+  if (!config.database_url.empty() && !config.database_url.starts_with("postgresql://") &&
+      !config.database_url.starts_with("postgres://") &&
+      !config.database_url.starts_with("sqlite://")) {
+    problems.push_back({"storage.database_url",
+                        "must start with postgresql:// or sqlite://"});
+  }
+  CheckRange(problems, "storage.database_pool_size", config.database_pool_size, 1, 256);
+  if (config.log_format != "text" && config.log_format != "json") {
+    problems.push_back({"log.format", "must be \"text\" or \"json\", got \"" +
+                                          config.log_format + "\""});
+  }
+  static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "critical"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), config.log_level) == std::end(kLevels)) {
+    problems.push_back({"log.level", "must be one of trace, debug, info, warn, error, critical"});
+  }
+  if (config.jwt_issuer.empty()) {
+    problems.push_back({"auth.jwt_issuer", "must not be empty"});
+  }
+  CheckRange(problems, "auth.access_token_ttl_seconds", config.access_token_ttl_seconds, 10,
+             24 * 3600);
+  CheckRange(problems, "auth.refresh_token_ttl_seconds", config.refresh_token_ttl_seconds, 60,
+             365 * 24 * 3600);
+  CheckRange(problems, "auth.login_attempts_per_account", config.login_attempts_per_account, 1,
+             100000);
+  CheckRange(problems, "auth.login_attempts_per_address", config.login_attempts_per_address, 1,
+             1000000);
+  CheckRange(problems, "auth.login_window_seconds", config.login_window_seconds, 1, 86400);
+  CheckRange(problems, "points.initial_points", config.initial_points, 0, 1000000);
+  return problems;
+}
+
+}  // namespace openlabs

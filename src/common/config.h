@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace openlabs {
+
+// Settings of one `openlabs` process. Defaults give the embedded mode: SQLite and blobs under
+// ./data, listening on 127.0.0.1:8080.
+struct Config {
+  // [server]
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  int io_threads = 2;                    // threads that run the HTTP event loops
+  int worker_threads = 4;                // threads for CPU-heavy handlers (password hashing)
+  int64_t max_body_bytes = 1 << 20;      // bodies of JSON requests
+  int request_timeout_seconds = 30;      // reading a request and writing its response
+  int idle_timeout_seconds = 60;         // keep-alive connections with no request
+  int shutdown_grace_seconds = 20;       // SIGTERM waits this long for in-flight requests
+  std::vector<std::string> cors_origins;  // exact origins, e.g. "https://labs.example.org"
+  std::string web_root;                  // built web app to serve; empty serves no files
+
+  // [storage]
+  std::string data_dir = "data";
+  std::string database_url;  // empty: SQLite file <data_dir>/openlabs.db
+  int database_pool_size = 8;
+
+  // [log]
+  std::string log_format = "text";  // "text" or "json"
+  std::string log_level = "info";
+
+  // [auth]
+  std::string jwt_issuer = "openlabs";
+  int access_token_ttl_seconds = 15 * 60;
+  int refresh_token_ttl_seconds = 30 * 24 * 3600;
+  int login_attempts_per_account = 10;  // failed logins per account per window
+  int login_attempts_per_address = 50;  // logins per client address per window
+  int login_window_seconds = 300;
+  std::string totp_issuer = "Open Labs Share";
+
+  // [points]
+  int64_t initial_points = 10;
+
+  // The database URL in effect: database_url, or the SQLite file under data_dir.
+  std::string EffectiveDatabaseUrl() const;
+};
+
+// Where each setting of a Config may come from, in increasing precedence.
+struct ConfigSources {
+  std::optional<std::string> file_path;  // TOML file
+  bool read_environment = true;          // OPENLABS_* variables
+};
+
+// Reads the TOML file (if any) and the environment into `config`, then validates it. On failure
+// the error lists every problem found, one per detail, not only the first.
+Status LoadConfig(const ConfigSources& sources, Config& config);
+
+// Checks every field; returns all problems at once.
+std::vector<FieldViolation> ValidateConfig(const Config& config);
+
+}  // namespace openlabs

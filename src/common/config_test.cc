@@ -1,0 +1,93 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace openlabs {
+namespace {
+
+std::string WriteTempFile(const std::string& text) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("openlabs-config-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(std::rand()) + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ConfigTest, DefaultsAreValid) {
+  Config config;
+  EXPECT_TRUE(ValidateConfig(config).empty());
+  EXPECT_EQ(config.EffectiveDatabaseUrl(), "sqlite://data/openlabs.db");
+}
+
+TEST(ConfigTest, ReadsTomlFile) {
+  const std::string path = WriteTempFile(R"(
+[server]
+listen = "0.0.0.0:9090"
+cors_origins = ["https://labs.example.org"]
+[storage]
+data_dir = "/var/lib/openlabs"
+[log]
+format = "json"
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfig({path, false}, config));
+  EXPECT_EQ(config.listen_host, "0.0.0.0");
+  EXPECT_EQ(config.listen_port, 9090);
+  ASSERT_EQ(config.cors_origins.size(), 1u);
+  EXPECT_EQ(config.cors_origins[0], "https://labs.example.org");
+  EXPECT_EQ(config.data_dir, "/var/lib/openlabs");
+  EXPECT_EQ(config.log_format, "json");
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, ReportsEveryProblemAtOnce) {
+  const std::string path = WriteTempFile(R"(
+[server]
+listen = "nonsense"
+io_threads = 0
+[log]
+format = "xml"
+level = "loud"
+[storage]
+database_url = "mysql://x"
+)");
+  Config config;
+  Status status = LoadConfig({path, false}, config);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().details.size(), 5u);
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, WrongTypeIsReported) {
+  const std::string path = WriteTempFile("[server]\nio_threads = \"two\"\n");
+  Config config;
+  Status status = LoadConfig({path, false}, config);
+  ASSERT_FALSE(status);
+  ASSERT_EQ(status.error().details.size(), 1u);
+  EXPECT_EQ(status.error().details[0].field, "server.io_threads");
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, UnparsableFileIsReported) {
+  const std::string path = WriteTempFile("[server\n");
+  Config config;
+  EXPECT_FALSE(LoadConfig({path, false}, config));
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, EnvironmentOverridesFile) {
+  const std::string path = WriteTempFile("[storage]\ndatabase_url = \"sqlite://a.db\"\n");
+  ::setenv("OPENLABS_DATABASE_URL", "postgresql://localhost/openlabs", 1);
+  Config config;
+  ASSERT_TRUE(LoadConfig({path, true}, config));
+  ::unsetenv("OPENLABS_DATABASE_URL");
+  EXPECT_EQ(config.database_url, "postgresql://localhost/openlabs");
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace openlabs

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "gateway/router.h"
+
+namespace openlabs::gateway {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; Listen returns it
+  int io_threads = 2;
+  int worker_threads = 4;
+  int64_t max_body_bytes = 1 << 20;
+  int request_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;
+  int shutdown_grace_seconds = 20;
+  std::vector<std::string> cors_origins;
+  std::string web_root;         // directory of the built web app; empty serves no files
+  bool handle_signals = false;  // SIGTERM and SIGINT call Stop
+};
+
+// The HTTP/1.1 server of the gateway (Boost.Beast): routing, limits, request ids, logs,
+// security headers, CORS, /healthz, /readyz and /metrics.
+class HttpServer {
+ public:
+  // `readiness_check` backs GET /readyz; it typically pings the database.
+  HttpServer(ServerOptions options, const Router& router, std::function<Status()> readiness_check);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket and returns the bound port.
+  Result<uint16_t> Listen();
+
+  // Serves until Stop is called, then drains in-flight requests (up to the shutdown grace
+  // period) and returns. Blocks the calling thread.
+  void Run();
+
+  // Stops accepting connections and lets Run return once in-flight requests finish.
+  // Thread-safe.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace openlabs::gateway
