@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace openlabs::storage {
+
+struct BlobInfo {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;  // changes whenever the content changes; quoted form is the caller's job
+  int64_t modified_at = 0;  // Unix milliseconds
+};
+
+// An inclusive byte range [first, last], as in an HTTP Range header.
+struct ByteRange {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
+// Receives a blob in chunks. Nothing is visible under the key until Commit succeeds; a writer
+// destroyed without Commit discards what it received. Memory use does not grow with blob size.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status Write(std::string_view chunk) = 0;
+  // Makes the blob visible under its key, replacing any previous blob there.
+  virtual Result<BlobInfo> Commit() = 0;
+  virtual int64_t bytes_written() const = 0;
+};
+
+// Reads a blob, or a range of it, in chunks.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Reads up to `capacity` bytes into `buffer`; returns 0 at the end of the blob or range.
+  virtual Result<size_t> Read(char* buffer, size_t capacity) = 0;
+  virtual const BlobInfo& info() const = 0;
+  // Bytes this reader returns in total: the range length, or the blob size.
+  virtual int64_t length() const = 0;
+};
+
+// Storage of immutable files by key. Keys are relative paths of lower-case letters, digits and
+// "._-/" segments, such as "labs/42/assets/9f3c"; each service writes under its own prefix.
+// Implementations: a local directory (here) and, later, an S3-compatible bucket, so the
+// interface only uses operations both support. Thread-safe.
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  virtual Result<std::unique_ptr<BlobWriter>> OpenWriter(std::string_view key) = 0;
+  // A reader of the whole blob, or of `range` (clamped to the blob; 416-style errors are the
+  // caller's job via Stat). kNotFound when the key does not exist.
+  virtual Result<std::unique_ptr<BlobReader>> OpenReader(
+      std::string_view key, std::optional<ByteRange> range = std::nullopt) = 0;
+  virtual Result<BlobInfo> Stat(std::string_view key) = 0;
+  // Deleting a missing key succeeds, as in S3.
+  virtual Status Delete(std::string_view key) = 0;
+  // Keys under `prefix`, for collecting orphans.
+  virtual Result<std::vector<std::string>> List(std::string_view prefix) = 0;
+
+  // Convenience for small blobs: writes `data` in one chunk and commits.
+  Result<BlobInfo> Put(std::string_view key, std::string_view data);
+  // Convenience for small blobs: reads the whole blob into memory.
+  Result<std::string> Get(std::string_view key);
+};
+
+// True when `key` is a safe blob key (see BlobStore).
+bool IsValidBlobKey(std::string_view key);
+
+// A blob store in a local directory. Writes go to a temporary file in the same file system,
+// are fsynced, then renamed into place, so a crash never leaves a partial blob under a key.
+std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root);
+
+}  // namespace openlabs::storage

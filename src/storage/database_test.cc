@@ -1,0 +1,154 @@
+#include "storage/database.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "storage/migrations.h"
+#include "storage/test_database.h"
+
+namespace openlabs::storage {
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1, "create_items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);",
+     "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, name TEXT UNIQUE NOT NULL);"},
+    {2, "add_count",
+     "ALTER TABLE items ADD COLUMN count INTEGER NOT NULL DEFAULT 0;\n"
+     "INSERT INTO items (name) VALUES ('seed');",
+     "ALTER TABLE items ADD COLUMN count INTEGER NOT NULL DEFAULT 0;\n"
+     "INSERT INTO items (name) VALUES ('seed');"},
+};
+
+class DatabaseTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    const std::string url = NewTestDatabaseUrl(GetParam());
+    if (url.empty()) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    Result<std::unique_ptr<Database>> opened = Database::Open(url, 4);
+    ASSERT_TRUE(opened) << opened.error().internal;
+    database_ = std::move(*opened);
+  }
+
+  int CountItems() {
+    Result<int> count = database_->WithSession<int>([](soci::session& session) -> Result<int> {
+      int count = 0;
+      session << "SELECT COUNT(*) FROM items", soci::into(count);
+      return count;
+    });
+    return count.value_or(-1);
+  }
+
+  std::unique_ptr<Database> database_;
+};
+
+TEST_P(DatabaseTest, PingSucceeds) { EXPECT_TRUE(database_->Ping()); }
+
+TEST_P(DatabaseTest, DialectMatchesUrl) { EXPECT_EQ(database_->dialect(), GetParam()); }
+
+TEST_P(DatabaseTest, MigrationsApplyOnceAndAreRecorded) {
+  Result<int> first = ApplyMigrations(*database_, "test", kMigrations);
+  ASSERT_TRUE(first) << first.error().internal;
+  EXPECT_EQ(*first, 2);
+
+  Result<int> second = ApplyMigrations(*database_, "test", kMigrations);
+  ASSERT_TRUE(second) << second.error().internal;
+  EXPECT_EQ(*second, 0);
+  EXPECT_EQ(CountItems(), 1);
+
+  Result<int> recorded = database_->WithSession<int>([](soci::session& session) -> Result<int> {
+    int count = 0;
+    session << "SELECT COUNT(*) FROM schema_migrations WHERE service = 'test'", soci::into(count);
+    return count;
+  });
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(*recorded, 2);
+}
+
+TEST_P(DatabaseTest, FailedMigrationLeavesNoTrace) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", std::span(kMigrations, 1)));
+  constexpr Migration kBroken[] = {
+      {3, "broken", "INSERT INTO items (name) VALUES ('partial'); SELECT * FROM missing_table;",
+       "INSERT INTO items (name) VALUES ('partial'); SELECT * FROM missing_table;"},
+  };
+  Result<int> applied = ApplyMigrations(*database_, "test", kBroken);
+  EXPECT_FALSE(applied);
+  EXPECT_EQ(CountItems(), 0);
+}
+
+TEST_P(DatabaseTest, TransactionRollsBackOnError) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  Result<int> result = database_->InTransaction<int>([](soci::session& session) -> Result<int> {
+    session << "INSERT INTO items (name) VALUES ('doomed')";
+    return Fail(Error::FailedPrecondition("stop"));
+  });
+  EXPECT_FALSE(result);
+  EXPECT_EQ(CountItems(), 1);
+}
+
+TEST_P(DatabaseTest, UniqueViolationIsDetected) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  bool detected = false;
+  Result<int> result =
+      database_->InTransaction<int>([&](soci::session& session) -> Result<int> {
+        try {
+          session << "INSERT INTO items (name) VALUES ('seed')";
+        } catch (const soci::soci_error& error) {
+          detected = IsUniqueViolation(error);
+          return Fail(Error::AlreadyExists("duplicate"));
+        }
+        return 0;
+      });
+  EXPECT_FALSE(result);
+  EXPECT_TRUE(detected);
+}
+
+TEST_P(DatabaseTest, ConcurrentIncrementsAreNotLost) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  constexpr int kThreads = 8;
+  constexpr int kIncrements = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < kIncrements; ++i) {
+        Result<int> done = database_->InTransaction<int>([](soci::session& session) -> Result<int> {
+          session << "UPDATE items SET count = count + 1 WHERE name = 'seed'";
+          return 0;
+        });
+        EXPECT_TRUE(done) << done.error().internal;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  int count = 0;
+  Result<int> read = database_->WithSession<int>([&](soci::session& session) -> Result<int> {
+    session << "SELECT count FROM items WHERE name = 'seed'", soci::into(count);
+    return count;
+  });
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, kThreads * kIncrements);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest, ::testing::ValuesIn(TestDialects()),
+                         [](const auto& info) { return DialectName(info.param); });
+
+TEST(DatabaseOpenTest, RejectsUnknownScheme) {
+  Result<std::unique_ptr<Database>> opened = Database::Open("mysql://localhost/x", 1);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(DatabaseOpenTest, UnreachablePostgresIsUnavailable) {
+  Result<std::unique_ptr<Database>> opened =
+      Database::Open("postgresql://127.0.0.1:1/none?connect_timeout=2", 1);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace openlabs::storage
