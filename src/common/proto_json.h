@@ -1,0 +1,21 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace openlabs {
+
+// Converts a protobuf message to JSON with the proto field names (snake_case). Unlike the
+// protobuf JSON mapping, 64-bit integers stay numbers, because clients use ids as numbers.
+// Fields with presence (messages, `optional` scalars, oneof members) appear only when set;
+// other scalars always appear. Enums become their value names.
+nlohmann::json ProtoToJson(const google::protobuf::Message& message);
+
+// Fills `message` from a JSON object. Unknown fields are ignored; a field of the wrong type is
+// reported as kInvalidArgument with one detail per bad field; `null` leaves a field unset.
+Status JsonToProto(const nlohmann::json& json, google::protobuf::Message& message);
+
+}  // namespace openlabs

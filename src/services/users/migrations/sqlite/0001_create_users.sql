@@ -1,0 +1,34 @@
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL DEFAULT '',
+  surname TEXT NOT NULL DEFAULT '',
+  bio TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'moderator', 'admin')),
+  balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+  labs_solved INTEGER NOT NULL DEFAULT 0,
+  labs_reviewed INTEGER NOT NULL DEFAULT 0,
+  mfa_enabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE INDEX users_by_balance ON users (balance DESC, id);
+
+-- Append-only: rows are never updated. Rows go away only with their user, which happens only
+-- when a registration fails halfway and is undone.
+CREATE TABLE points_ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  amount INTEGER NOT NULL,
+  balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+  reason TEXT NOT NULL,
+  reference TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+
+CREATE INDEX points_ledger_by_user ON points_ledger (user_id, id);
