@@ -16,7 +16,26 @@ if [[ -z "$pg_bin" ]]; then
   echo "error: PostgreSQL is not installed; run scripts/install-deps.sh first" >&2
   exit 1
 fi
-port=${OPENLABS_TEST_POSTGRES_PORT:-55432}
+# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Without OPENLABS_TEST_POSTGRES_PORT, take the first free port from 55432 on, so that two test
+# runs on one machine do not share a server.
+port=${OPENLABS_TEST_POSTGRES_PORT:-}
+if [[ -z "$port" ]]; then
+  for candidate in $(seq 55432 55531); do
+    if ! port_in_use "$candidate"; then
+      port=$candidate
+      break
+    fi
+  done
+  if [[ -z "$port" ]]; then
+    echo "error: no free port in 55432-55531; set OPENLABS_TEST_POSTGRES_PORT" >&2
+    exit 1
+  fi
+fi
 root=$(mktemp -d /tmp/openlabs-pg.XXXXXX)
 chmod 755 "$root"
 mkdir -p "$root/data" "$root/socket"
@@ -56,7 +75,9 @@ cleanup() {
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do
-  if "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+  # Ask through this server's own socket folder, so that another server listening on the same
+  # TCP port cannot answer in its place.
+  if "$pg_bin/pg_isready" -q -h "$root/socket" -p "$port"; then
     break
   fi
   if ! kill -0 "$pg_pid" 2>/dev/null; then
@@ -66,7 +87,7 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.1
 done
-"$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres openlabs_test
+"$pg_bin/createdb" -h "$root/socket" -p "$port" -U postgres openlabs_test
 
 export OPENLABS_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/openlabs_test"
 echo "PostgreSQL test server on 127.0.0.1:$port" >&2
