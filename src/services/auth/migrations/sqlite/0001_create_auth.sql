@@ -1,0 +1,69 @@
+-- Password hashes and TOTP state, one row per user of the users service.
+CREATE TABLE auth_credentials (
+  user_id INTEGER PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  totp_secret TEXT,
+  totp_pending_secret TEXT,
+  totp_enabled INTEGER NOT NULL DEFAULT 0,
+  totp_last_step INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- Single-use recovery codes, stored as SHA-256 hashes of their normalised form.
+CREATE TABLE auth_recovery_codes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL,
+  code_hash TEXT NOT NULL,
+  used_at INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE (user_id, code_hash)
+);
+
+-- A login session is one refresh-token family; access tokens carry its id as "sid".
+CREATE TABLE auth_sessions (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  client_address TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_reason TEXT
+);
+
+CREATE INDEX auth_sessions_by_user ON auth_sessions (user_id);
+
+-- Refresh tokens by SHA-256 hash. A token with used_at set was rotated; presenting it again
+-- revokes its session.
+CREATE TABLE auth_refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  user_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+
+CREATE INDEX auth_refresh_tokens_by_session ON auth_refresh_tokens (session_id);
+
+-- The pending second step of a login with TOTP.
+CREATE TABLE auth_mfa_challenges (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  client_address TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+
+-- ES256 keys that sign access tokens; the oldest active key signs, all of them verify.
+CREATE TABLE auth_signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_pem TEXT NOT NULL,
+  public_pem TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL
+);
