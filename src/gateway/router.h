@@ -14,15 +14,32 @@ struct Route {
   std::string pattern;  // e.g. "/api/v1/users/{id}"; also the route label in metrics
   Handler handler;
   Execution execution = Execution::kInline;
+  // Media types (without parameters) accepted in the body of POST, PUT and PATCH requests under
+  // /api/. Other types get 415 unsupported_media_type. An upload route adds
+  // "multipart/form-data" or the file types it takes.
+  std::vector<std::string> content_types = {"application/json"};
 };
+
+// The "field" of the error detail that lists the allowed methods of a 405 error, for example
+// {"field": "allow", "message": "GET, HEAD"}.
+inline constexpr std::string_view kAllowDetailField = "allow";
 
 // Maps a method and path to a handler. Patterns are literal segments and "{name}" segments; a
 // literal segment wins over a parameter at the same position. Not thread-safe while routes are
 // added; safe for concurrent Find once serving starts.
 class Router {
  public:
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+  // Registers a route. Throws std::invalid_argument on a malformed pattern (not starting with
+  // '/', an empty segment, a "{" segment not closed by "}") or on a duplicate method and
+  // pattern, because both are programming errors found at start-up.
   void Add(std::string_view method, std::string_view pattern, Handler handler,
            Execution execution = Execution::kInline);
+  void Add(Route route);
 
   struct Match {
     const Route* route = nullptr;
@@ -31,10 +48,15 @@ class Router {
 
   // The matching route, or kNotFound when no pattern matches the path, or kMethodNotAllowed
   // (with the allowed methods in the error's details) when the path matches with other methods.
+  // A HEAD request matches a GET route when no HEAD route exists for that path. An empty path
+  // segment ("//" or a trailing "/") matches neither a literal nor a parameter.
   Result<Match> Find(std::string_view method, std::string_view path) const;
 
  private:
+  struct Node;
+
   std::vector<std::unique_ptr<Route>> routes_;
+  std::unique_ptr<Node> root_;
 };
 
 }  // namespace openlabs::gateway

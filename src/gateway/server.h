@@ -13,20 +13,23 @@ namespace openlabs::gateway {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;  // 0 picks a free port; Listen returns it
-  int io_threads = 2;
-  int worker_threads = 4;
-  int64_t max_body_bytes = 1 << 20;
+  uint16_t port = 8080;              // 0 picks a free port; Listen returns it
+  int io_threads = 2;                // one event loop and acceptor (SO_REUSEPORT) each
+  int worker_threads = 4;            // pool for routes with Execution::kWorker
+  int64_t max_body_bytes = 1 << 20;  // larger bodies get 413 payload_too_large
+  // Reading a request from its first byte, and later writing its response. Handlers are not
+  // timed out. Timeouts are checked once a second, so they fire up to a second late.
   int request_timeout_seconds = 30;
-  int idle_timeout_seconds = 60;
+  int idle_timeout_seconds = 60;  // keep-alive connections waiting for the next request
   int shutdown_grace_seconds = 20;
-  std::vector<std::string> cors_origins;
-  std::string web_root;         // directory of the built web app; empty serves no files
-  bool handle_signals = false;  // SIGTERM and SIGINT call Stop
+  std::vector<std::string> cors_origins;  // exact origins that get CORS headers
+  std::string web_root;                   // directory of the built web app; empty serves no files
+  bool handle_signals = false;            // SIGTERM and SIGINT call Stop
 };
 
 // The HTTP/1.1 server of the gateway (Boost.Beast): routing, limits, request ids, logs,
-// security headers, CORS, /healthz, /readyz and /metrics.
+// security headers, CORS, /healthz, /readyz, /metrics, the web app's static files and a
+// graceful stop. Request headers are limited to 16 KiB and 100 fields (431 beyond).
 class HttpServer {
  public:
   // `readiness_check` backs GET /readyz; it typically pings the database.
@@ -35,7 +38,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds the listening socket and returns the bound port.
+  // Binds the listening sockets and returns the bound port. Fails when the host does not
+  // resolve, the port is in use or web_root is not a directory.
   Result<uint16_t> Listen();
 
   // Serves until Stop is called, then drains in-flight requests (up to the shutdown grace

@@ -1,0 +1,324 @@
+#include "gateway/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "common/logging.h"
+#include "common/random.h"
+#include "gateway/response_head.h"
+
+namespace openlabs::gateway {
+namespace {
+
+constexpr size_t kMaxRequestIdLength = 64;
+constexpr size_t kMaxLoggedPathLength = 256;
+constexpr std::string_view kPreflightMaxAgeSeconds = "600";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool IsApiPath(std::string_view path) { return path == "/api" || path.substr(0, 5) == "/api/"; }
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+bool HasBodyToCheck(const Request& request) {
+  if (request.body.empty() || !IsApiPath(request.path)) {
+    return false;
+  }
+  return request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+}
+
+// The media type of a Content-Type value: the part before ';', without surrounding spaces.
+std::string_view MediaType(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  const size_t first = content_type.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const size_t last = content_type.find_last_not_of(" \t");
+  return content_type.substr(first, last - first + 1);
+}
+
+bool AcceptsContentType(const Route& route, std::string_view content_type) {
+  const std::string_view media_type = MediaType(content_type);
+  return std::any_of(
+      route.content_types.begin(), route.content_types.end(),
+      [&](const std::string& accepted) { return EqualsIgnoreCase(accepted, media_type); });
+}
+
+Dispatch Respond(Response response, std::string_view label) {
+  Dispatch dispatch;
+  dispatch.response = std::move(response);
+  dispatch.label = label;
+  return dispatch;
+}
+
+// 405 responses carry the allowed methods in an Allow header as well as in the error details.
+Response ErrorResponse(const Error& error) {
+  Response response = Response::FromError(error);
+  if (error.code != ErrorCode::kMethodNotAllowed) {
+    return response;
+  }
+  for (const FieldViolation& detail : error.details) {
+    if (detail.field == kAllowDetailField) {
+      response.headers.emplace_back("Allow", detail.message);
+    }
+  }
+  return response;
+}
+
+bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match.empty()) {
+    return false;
+  }
+  return if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos;
+}
+
+// Replaces control characters, so that a request path cannot forge lines in a text log.
+std::string LoggablePath(std::string_view path) {
+  if (path.empty()) {
+    return "-";
+  }
+  std::string text(path.substr(0, kMaxLoggedPathLength));
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = '?';
+    }
+  }
+  if (path.size() > kMaxLoggedPathLength) {
+    text += "...";
+  }
+  return text;
+}
+
+spdlog::level::level_enum AccessLogLevel(int status) {
+  if (status >= 500) {
+    return spdlog::level::err;
+  }
+  if (status >= 400) {
+    return spdlog::level::warn;
+  }
+  return spdlog::level::info;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const ServerOptions& options, const Router& router,
+                       std::function<Status()> readiness_check, HttpMetrics& metrics,
+                       StaticFiles static_files)
+    : options_(options),
+      router_(router),
+      readiness_check_(std::move(readiness_check)),
+      metrics_(metrics),
+      static_files_(std::move(static_files)) {
+  AddBuiltinRoutes();
+}
+
+void Dispatcher::AddBuiltinRoutes() {
+  builtins_.Add("GET", "/healthz", [](const Request&) {
+    return Response::Json(200, {{"status", "ok"}});
+  });
+
+  // The readiness check usually talks to the database, so it runs on the worker pool.
+  builtins_.Add(
+      "GET", "/readyz",
+      [this](const Request&) {
+        if (!readiness_check_) {
+          return Response::Json(200, {{"status", "ready"}});
+        }
+        const Status status = readiness_check_();
+        if (!status) {
+          spdlog::warn("Readiness check failed: {}{}{}", status.error().message,
+                       status.error().internal.empty() ? "" : " ", status.error().internal);
+          return Response::FromError(status.error());
+        }
+        return Response::Json(200, {{"status", "ready"}});
+      },
+      Execution::kWorker);
+
+  builtins_.Add("GET", "/metrics", [this](const Request&) {
+    Response response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics_.Render();
+    return response;
+  });
+}
+
+Dispatch Dispatcher::Resolve(Request& request) const {
+  if (request.method == "OPTIONS" && !request.Header("origin").empty() &&
+      !request.Header("access-control-request-method").empty()) {
+    return Preflight(request);
+  }
+
+  const Result<Router::Match> builtin = builtins_.Find(request.method, request.path);
+  if (builtin) {
+    return Handle(*builtin, request);
+  }
+  if (builtin.error().code == ErrorCode::kMethodNotAllowed) {
+    return Respond(ErrorResponse(builtin.error()), kUnmatchedLabel);
+  }
+
+  const Result<Router::Match> match = router_.Find(request.method, request.path);
+  if (match) {
+    return Handle(*match, request);
+  }
+  const bool wants_file = request.method == "GET" || request.method == "HEAD";
+  if (match.error().code == ErrorCode::kNotFound && wants_file && static_files_.enabled() &&
+      !IsApiPath(request.path)) {
+    return ServeFile(request);
+  }
+  return Respond(ErrorResponse(match.error()), kUnmatchedLabel);
+}
+
+Dispatch Dispatcher::Preflight(const Request& request) const {
+  const std::string_view origin = AllowedOrigin(request);
+  if (origin.empty()) {
+    return Respond(Response::FromError(Error::PermissionDenied(
+                       "Cross-origin requests from this origin are not allowed.")),
+                   kPreflightLabel);
+  }
+
+  Response response = Response::NoContent();
+  response.headers.emplace_back("Access-Control-Allow-Methods",
+                                "GET, HEAD, POST, PUT, PATCH, DELETE");
+  response.headers.emplace_back("Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, X-Request-Id");
+  response.headers.emplace_back("Access-Control-Max-Age", std::string(kPreflightMaxAgeSeconds));
+  return Respond(std::move(response), kPreflightLabel);
+}
+
+Dispatch Dispatcher::Handle(const Router::Match& match, Request& request) const {
+  const Route& route = *match.route;
+  if (HasBodyToCheck(request) && !AcceptsContentType(route, request.Header("content-type"))) {
+    Error error{ErrorCode::kUnsupportedMediaType,
+                "The request body must have one of the accepted content types."};
+    for (const std::string& type : route.content_types) {
+      error.details.push_back({"content-type", type});
+    }
+    return Respond(Response::FromError(error), route.pattern);
+  }
+
+  request.path_params.clear();
+  for (const auto& [name, value] : match.params) {
+    request.path_params.emplace(name, value);
+  }
+  Dispatch dispatch;
+  dispatch.kind = Dispatch::Kind::kHandle;
+  dispatch.route = &route;
+  dispatch.label = route.pattern;
+  return dispatch;
+}
+
+Dispatch Dispatcher::ServeFile(const Request& request) const {
+  Result<StaticFile> file = static_files_.Resolve(request.path);
+  if (!file) {
+    return Respond(Response::FromError(file.error()), kStaticLabel);
+  }
+
+  Dispatch dispatch;
+  dispatch.label = kStaticLabel;
+  dispatch.no_store = false;
+  dispatch.response.content_type = file->content_type;
+  dispatch.response.headers.emplace_back("Cache-Control", file->cache_control);
+  dispatch.response.headers.emplace_back("ETag", file->etag);
+  if (ETagMatches(request.Header("if-none-match"), file->etag)) {
+    dispatch.response.status = 304;
+    return dispatch;
+  }
+  dispatch.kind = Dispatch::Kind::kServeFile;
+  dispatch.file = std::move(*file);
+  return dispatch;
+}
+
+Response Dispatcher::Invoke(const Route& route, const Request& request) const {
+  logging::ScopedRequestId scoped_id(request.request_id);
+  try {
+    return route.handler(request);
+  } catch (const std::exception& exception) {
+    spdlog::error("Handler of {} {} threw an exception: {}", route.method, route.pattern,
+                  exception.what());
+  } catch (...) {
+    spdlog::error("Handler of {} {} threw a non-standard exception", route.method, route.pattern);
+  }
+  return Response::FromError(Error::Internal("handler threw"));
+}
+
+std::string_view Dispatcher::AllowedOrigin(const Request& request) const {
+  const std::string_view origin = request.Header("origin");
+  if (origin.empty()) {
+    return {};
+  }
+  for (const std::string& allowed : options_.cors_origins) {
+    if (allowed == origin) {
+      return origin;
+    }
+  }
+  return {};
+}
+
+void Dispatcher::AppendHead(const Request& request, const Response& response, bool no_store,
+                            bool keep_alive, uint64_t content_length, std::string& out) const {
+  HeadOptions head;
+  head.request_id = request.request_id;
+  head.cors_origin = AllowedOrigin(request);
+  head.no_store = no_store;
+  head.keep_alive = keep_alive;
+  head.content_length = content_length;
+  AppendResponseHead(response, head, out);
+}
+
+void Dispatcher::RecordAccess(size_t shard, const Request& request, std::string_view label,
+                              int status, double seconds, uint64_t body_bytes) const {
+  metrics_.Record(shard, label, MethodLabelFor(request.method), status, seconds);
+
+  const spdlog::level::level_enum level = AccessLogLevel(status);
+  if (!spdlog::should_log(level)) {
+    return;
+  }
+  logging::ScopedRequestId scoped_id(request.request_id);
+  spdlog::log(level, "{} {} {} route={} duration_ms={:.3f} bytes={} remote={}",
+              request.method.empty() ? "-" : request.method, LoggablePath(request.path), status,
+              label, seconds * 1000, body_bytes, request.remote_address);
+}
+
+std::string RequestIdFor(std::string_view incoming) {
+  if (IsSaneRequestId(incoming)) {
+    return std::string(incoming);
+  }
+
+  // 48 random bits per thread (8 base64url characters), then 7 base-32 digits of a per-thread
+  // counter: 15 characters, short enough for the small-string buffer of std::string.
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
+  constexpr size_t kPrefixLength = 8;
+  constexpr size_t kIdLength = 15;
+  constexpr uint64_t kCounterLimit = 1ULL << (5 * (kIdLength - kPrefixLength));
+  thread_local std::string prefix;
+  thread_local uint64_t counter = 0;
+  if (prefix.empty() || counter >= kCounterLimit) {
+    prefix = RandomToken(6);
+    counter = 0;
+  }
+
+  std::string id = prefix;
+  id.resize(kIdLength);
+  uint64_t value = counter++;
+  for (size_t i = kIdLength; i > kPrefixLength; --i) {
+    id[i - 1] = kDigits[value & 31];
+    value >>= 5;
+  }
+  return id;
+}
+
+}  // namespace openlabs::gateway

@@ -1,0 +1,860 @@
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>, which g++ 12
+// needs included before any Asio header.
+// clang-format off
+#include <utility>
+// clang-format on
+
+#include "gateway/server.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <exception>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/logging.h"
+#include "gateway/dispatcher.h"
+#include "gateway/metrics.h"
+#include "gateway/static_files.h"
+#include "gateway/url.h"
+
+namespace openlabs::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint32_t kHeaderLimitBytes = 16 * 1024;
+constexpr size_t kMaxHeaderCount = 100;
+constexpr size_t kReadChunkBytes = 16 * 1024;
+constexpr size_t kFileChunkBytes = 64 * 1024;
+// Buffers that grew past this for one large request are released before the next one.
+constexpr size_t kRetainedBufferBytes = 64 * 1024;
+// Deadlines are checked by one timer per io thread at this interval, so a timeout fires up to
+// this much late. That costs nothing per request, unlike re-arming a timer for every read.
+constexpr auto kSweepInterval = std::chrono::seconds(1);
+// After an error response the server reads and discards what the client still sends, for at
+// most this long and this many bytes, so that closing does not reset the connection before the
+// client has read the response.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr size_t kMaxLingerBytes = 16 * 1024 * 1024;
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+constexpr auto kAwaitable = asio::use_awaitable;
+
+// Fills a gateway::Request straight from the parser's callbacks, which avoids building Beast's
+// header container and copying out of it.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  RequestParser(Request& request, uint64_t body_limit) : request_(request) {
+    header_limit(kHeaderLimitBytes);
+    this->body_limit(body_limit);
+  }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int,
+                       error_code&) override {
+    request_.method.assign(method.data(), method.size());
+    request_.target.assign(target.data(), target.size());
+  }
+
+  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_version;
+  }
+
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     error_code& ec) override {
+    if (request_.headers.size() >= kMaxHeaderCount) {
+      ec = http::error::header_limit;
+      return;
+    }
+    std::string lower(name.data(), name.size());
+    for (char& c : lower) {
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+    }
+    request_.headers.emplace_back(std::move(lower), std::string(value.data(), value.size()));
+  }
+
+  void on_header_impl(error_code&) override {}
+
+  void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code&) override {
+    // basic_parser has already checked the length against the body limit.
+    if (content_length) {
+      request_.body.reserve(static_cast<size_t>(*content_length));
+    }
+  }
+
+  size_t on_body_impl(beast::string_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_chunk_header_impl(uint64_t, beast::string_view, error_code&) override {}
+
+  size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_finish_impl(error_code&) override {}
+
+  Request& request_;
+};
+
+struct Loop;
+
+// The state of one client connection, reused from request to request so that a keep-alive
+// connection does not allocate its buffers again.
+struct Connection {
+  Connection(Loop& owner, tcp::socket s) : loop(owner), socket(std::move(s)) {}
+
+  Loop& loop;
+  tcp::socket socket;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool idle = false;  // waiting for the first byte of a request; Stop closes idle connections
+  beast::flat_buffer buffer;
+  Request request;
+  std::string head;  // serialized status line and headers of the current response
+};
+
+// One io thread: its own io_context and acceptor on the shared port (SO_REUSEPORT), and the
+// connections it accepted. Only that thread touches these members while serving.
+struct Loop {
+  explicit Loop(size_t loop_index) : index(loop_index) {}
+
+  size_t index;
+  // Declared before `io` so that it outlives the coroutine frames destroyed with `io`.
+  std::list<Connection*> connections;
+  asio::io_context io{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> sweep_timer;
+  std::optional<asio::signal_set> signals;
+};
+
+class InFlightGuard {
+ public:
+  InFlightGuard(HttpMetrics& metrics, size_t shard) : metrics_(metrics), shard_(shard) {
+    metrics_.AddInFlight(shard_, 1);
+  }
+  ~InFlightGuard() { metrics_.AddInFlight(shard_, -1); }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+
+ private:
+  HttpMetrics& metrics_;
+  size_t shard_;
+};
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool IsParseError(const error_code& ec) {
+  return ec.category() == error_code(http::error::need_more).category() &&
+         ec != http::error::end_of_stream;
+}
+
+Response ParseErrorResponse(const error_code& ec, int64_t max_body_bytes) {
+  if (ec == http::error::body_limit) {
+    return Response::FromError(
+        {ErrorCode::kPayloadTooLarge,
+         "The request body is larger than " + std::to_string(max_body_bytes) + " bytes."});
+  }
+  if (ec == http::error::header_limit) {
+    Response response = Response::FromError(Error::InvalidArgument(
+        "The request header is larger than " + std::to_string(kHeaderLimitBytes / 1024) +
+        " KiB or has more than " + std::to_string(kMaxHeaderCount) + " fields."));
+    response.status = 431;
+    return response;
+  }
+  return Response::FromError(Error::InvalidArgument("The request is not valid HTTP/1.1."));
+}
+
+void ResetRequest(Request& request) {
+  request.method.clear();
+  request.target.clear();
+  request.path.clear();
+  request.query.clear();
+  request.headers.clear();
+  request.request_id.clear();
+  request.path_params.clear();
+  if (request.body.capacity() > kRetainedBufferBytes) {
+    std::string().swap(request.body);
+  }
+  request.body.clear();
+}
+
+bool ExpectsContinue(const Request& request) {
+  const std::string_view expect = request.Header("expect");
+  return expect.size() == 12 && strncasecmp(expect.data(), "100-continue", 12) == 0;
+}
+
+void LogCoroutineException(std::exception_ptr exception) {
+  if (!exception) {
+    return;
+  }
+  try {
+    std::rethrow_exception(exception);
+  } catch (const std::exception& error) {
+    spdlog::error("HTTP server task ended with an exception: {}", error.what());
+  } catch (...) {
+    spdlog::error("HTTP server task ended with a non-standard exception");
+  }
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router, std::function<Status()> readiness_check)
+      : options_(std::move(options)),
+        router_(router),
+        readiness_check_(std::move(readiness_check)),
+        metrics_(static_cast<size_t>(std::max(1, options_.io_threads))),
+        workers_(static_cast<size_t>(std::max(1, options_.worker_threads))) {}
+
+  ~Impl() {
+    Stop();
+    workers_.join();
+  }
+
+  Result<uint16_t> Listen();
+  void Run();
+  void Stop();
+
+ private:
+  Status OpenAcceptor(Loop& loop, const tcp::endpoint& endpoint);
+  void RunLoop(Loop& loop);
+  void WaitForLoops();
+  void BeginShutdown(Loop& loop);
+
+  asio::awaitable<void> Accept(Loop& loop);
+  asio::awaitable<void> Sweep(Loop& loop);
+  asio::awaitable<void> Serve(Loop& loop, tcp::socket socket);
+  asio::awaitable<bool> ServeOne(Connection& connection);
+  asio::awaitable<bool> WaitForRequest(Connection& connection);
+  asio::awaitable<error_code> ReadRequest(Connection& connection, RequestParser& parser);
+  asio::awaitable<error_code> ReadMessage(Connection& connection, RequestParser& parser,
+                                          bool header_only);
+  asio::awaitable<void> RejectMalformed(Connection& connection, const error_code& ec,
+                                        Clock::time_point started);
+  Dispatch Decide(Request& request) const;
+  asio::awaitable<void> Handle(Connection& connection, Dispatch& dispatch);
+  asio::awaitable<Response> RunOnWorker(const Route& route, const Request& request);
+  asio::awaitable<bool> SendResponse(Connection& connection, const Response& response,
+                                     bool no_store, bool keep_alive, uint64_t& body_bytes);
+  asio::awaitable<bool> SendFile(Connection& connection, const Dispatch& dispatch,
+                                 FileDescriptor& file, bool keep_alive, uint64_t& body_bytes);
+  asio::awaitable<void> LingeringClose(Connection& connection);
+
+  ServerOptions options_;
+  const Router& router_;
+  std::function<Status()> readiness_check_;
+  std::atomic<bool> stopping_{false};
+  // The metrics and dispatcher outlive `loops_`, whose coroutine frames refer to them.
+  HttpMetrics metrics_;
+  std::optional<Dispatcher> dispatcher_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  // Destroyed before `loops_`: its tasks post their results to the loops' io_contexts.
+  asio::thread_pool workers_;
+  std::string listen_address_;
+
+  std::mutex run_mutex_;
+  std::condition_variable run_changed_;
+  bool stop_requested_ = false;
+  size_t loops_finished_ = 0;
+};
+
+Result<uint16_t> HttpServer::Impl::Listen() {
+  if (!loops_.empty()) {
+    return Fail(Error::FailedPrecondition("The HTTP server is already listening."));
+  }
+
+  StaticFiles static_files;
+  if (!options_.web_root.empty()) {
+    Result<StaticFiles> opened = StaticFiles::Open(options_.web_root);
+    if (!opened) {
+      return Fail(opened.error());
+    }
+    static_files = std::move(*opened);
+  }
+  dispatcher_.emplace(options_, router_, readiness_check_, metrics_, std::move(static_files));
+
+  const size_t loop_count = static_cast<size_t>(std::max(1, options_.io_threads));
+  for (size_t i = 0; i < loop_count; ++i) {
+    loops_.push_back(std::make_unique<Loop>(i));
+  }
+
+  error_code ec;
+  tcp::resolver resolver(loops_[0]->io);
+  const auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+  if (ec || endpoints.empty()) {
+    loops_.clear();
+    return Fail(Error{ErrorCode::kInvalidArgument, "Failed to resolve the listen host \"" +
+                                                       options_.host + "\": " + ec.message() +
+                                                       ". Set a valid host name or IP address."});
+  }
+
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  for (auto& loop : loops_) {
+    if (Status opened = OpenAcceptor(*loop, endpoint); !opened) {
+      loops_.clear();
+      return Fail(opened.error());
+    }
+    // Port 0 picks a free port for the first acceptor; the others join it there.
+    endpoint.port(loop->acceptor->local_endpoint().port());
+    loop->sweep_timer.emplace(loop->io);
+  }
+  listen_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  return endpoint.port();
+}
+
+// NOTE: because of SO_REUSEPORT, a second process of the same user that listens on the same
+// port also succeeds, and the kernel then splits connections between the two.
+Status HttpServer::Impl::OpenAcceptor(Loop& loop, const tcp::endpoint& endpoint) {
+  using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  error_code ec;
+  tcp::acceptor& acceptor = loop.acceptor.emplace(loop.io);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor.set_option(ReusePort(true), ec);
+  }
+  if (!ec) {
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "Failed to listen on " + endpoint.address().to_string() + ":" +
+                          std::to_string(endpoint.port()) + ": " + ec.message() +
+                          ". Choose a free port or stop the process that uses it."});
+  }
+  return {};
+}
+
+void HttpServer::Impl::Run() {
+  if (loops_.empty()) {
+    spdlog::error("HttpServer::Run was called without a successful Listen");
+    return;
+  }
+
+  for (auto& loop : loops_) {
+    asio::co_spawn(loop->io, Accept(*loop), LogCoroutineException);
+    asio::co_spawn(loop->io, Sweep(*loop), LogCoroutineException);
+  }
+  if (options_.handle_signals) {
+    Loop& first = *loops_[0];
+    first.signals.emplace(first.io, SIGINT, SIGTERM);
+    first.signals->async_wait([this](const error_code& ec, int signal_number) {
+      if (ec) {
+        return;
+      }
+      spdlog::info("Received signal {}; stopping the HTTP server", signal_number);
+      Stop();
+    });
+  }
+  spdlog::info("HTTP server listening on {} with {} io threads and {} worker threads",
+               listen_address_, loops_.size(), std::max(1, options_.worker_threads));
+
+  std::vector<std::thread> threads;
+  threads.reserve(loops_.size());
+  for (auto& loop : loops_) {
+    threads.emplace_back([this, &loop] { RunLoop(*loop); });
+  }
+  WaitForLoops();
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  // NOTE: a handler that never returns blocks this join, and with it Run; handlers cannot be
+  // interrupted.
+  workers_.join();
+
+  // Connections remain only when the grace period expired; their coroutines never resume, so
+  // their sockets are closed here rather than when the io_context is destroyed.
+  error_code ignored;
+  for (auto& loop : loops_) {
+    for (Connection* connection : loop->connections) {
+      connection->socket.close(ignored);
+    }
+    loop->signals.reset();
+    loop->sweep_timer.reset();
+    loop->acceptor.reset();
+  }
+  spdlog::info("HTTP server on {} stopped", listen_address_);
+}
+
+void HttpServer::Impl::RunLoop(Loop& loop) {
+  // An exception that escapes a handler ends run(); running again keeps the loop's other
+  // connections served.
+  for (;;) {
+    try {
+      loop.io.run();
+      break;
+    } catch (const std::exception& error) {
+      spdlog::error("HTTP io thread {} caught an exception and continues: {}", loop.index,
+                    error.what());
+    }
+  }
+  {
+    std::lock_guard lock(run_mutex_);
+    ++loops_finished_;
+  }
+  run_changed_.notify_all();
+}
+
+void HttpServer::Impl::WaitForLoops() {
+  std::unique_lock lock(run_mutex_);
+  const auto all_finished = [this] { return loops_finished_ == loops_.size(); };
+  run_changed_.wait(lock, [&] { return stop_requested_ || all_finished(); });
+  if (all_finished()) {
+    return;
+  }
+
+  const auto grace = std::chrono::seconds(std::max(0, options_.shutdown_grace_seconds));
+  if (run_changed_.wait_for(lock, grace, all_finished)) {
+    return;
+  }
+  spdlog::warn("HTTP server shutdown grace period of {} s expired; closing open connections",
+               grace.count());
+  for (auto& loop : loops_) {
+    loop->io.stop();
+  }
+}
+
+void HttpServer::Impl::Stop() {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  if (!loops_.empty()) {
+    spdlog::info("HTTP server on {} stopping; waiting up to {} s for in-flight requests",
+                 listen_address_, options_.shutdown_grace_seconds);
+  }
+  for (auto& loop : loops_) {
+    asio::post(loop->io, [this, target = loop.get()] { BeginShutdown(*target); });
+  }
+  {
+    std::lock_guard lock(run_mutex_);
+    stop_requested_ = true;
+  }
+  run_changed_.notify_all();
+}
+
+void HttpServer::Impl::BeginShutdown(Loop& loop) {
+  error_code ignored;
+  if (loop.acceptor) {
+    loop.acceptor->close(ignored);
+  }
+  if (loop.signals) {
+    loop.signals->cancel(ignored);
+  }
+  for (Connection* connection : loop.connections) {
+    if (connection->idle) {
+      connection->socket.close(ignored);
+    }
+  }
+  if (loop.sweep_timer) {
+    loop.sweep_timer->cancel();
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::Accept(Loop& loop) {
+  asio::steady_timer retry_timer(loop.io);
+  for (;;) {
+    error_code ec;
+    tcp::socket socket = co_await loop.acceptor->async_accept(asio::redirect_error(kAwaitable, ec));
+    if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // Typically EMFILE: back off instead of spinning on the same error.
+      spdlog::warn("Accepting a connection on {} failed: {}", listen_address_, ec.message());
+      retry_timer.expires_after(kAcceptRetryDelay);
+      co_await retry_timer.async_wait(asio::redirect_error(kAwaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(loop.io, Serve(loop, std::move(socket)), LogCoroutineException);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::Sweep(Loop& loop) {
+  for (;;) {
+    if (stopping_.load(std::memory_order_relaxed) && loop.connections.empty()) {
+      co_return;
+    }
+    loop.sweep_timer->expires_after(kSweepInterval);
+    error_code ec;
+    co_await loop.sweep_timer->async_wait(asio::redirect_error(kAwaitable, ec));
+    const Clock::time_point now = Clock::now();
+    for (Connection* connection : loop.connections) {
+      if (connection->deadline <= now) {
+        connection->deadline = Clock::time_point::max();
+        connection->socket.close(ec);
+      }
+    }
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::Serve(Loop& loop, tcp::socket socket) {
+  Connection connection(loop, std::move(socket));
+  loop.connections.push_front(&connection);
+  // Unregisters on every exit, including destruction of the frame by a stopped io_context.
+  struct Unregister {
+    Impl& server;
+    Loop& loop;
+    std::list<Connection*>::iterator position;
+    ~Unregister() {
+      loop.connections.erase(position);
+      if (server.stopping_.load(std::memory_order_relaxed) && loop.connections.empty() &&
+          loop.sweep_timer) {
+        loop.sweep_timer->cancel();
+      }
+    }
+  } unregister{*this, loop, loop.connections.begin()};
+
+  try {
+    error_code ec;
+    const tcp::endpoint peer = connection.socket.remote_endpoint(ec);
+    connection.request.remote_address = ec ? std::string("unknown") : peer.address().to_string();
+    while (co_await ServeOne(connection)) {
+      if (connection.buffer.size() == 0 && connection.buffer.capacity() > kRetainedBufferBytes) {
+        connection.buffer.shrink_to_fit();
+      }
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("HTTP connection failed with an exception: {}", error.what());
+  }
+  error_code ignored;
+  connection.socket.shutdown(tcp::socket::shutdown_both, ignored);
+  connection.socket.close(ignored);
+}
+
+// Serves one request; returns whether the connection stays open for another.
+asio::awaitable<bool> HttpServer::Impl::ServeOne(Connection& connection) {
+  if (!co_await WaitForRequest(connection)) {
+    co_return false;
+  }
+
+  const Clock::time_point started = Clock::now();
+  connection.deadline = started + std::chrono::seconds(options_.request_timeout_seconds);
+  InFlightGuard in_flight(metrics_, connection.loop.index);
+  Request& request = connection.request;
+  ResetRequest(request);
+  RequestParser parser(request,
+                       static_cast<uint64_t>(std::max<int64_t>(0, options_.max_body_bytes)));
+  if (const error_code ec = co_await ReadRequest(connection, parser); ec) {
+    if (IsParseError(ec)) {
+      co_await RejectMalformed(connection, ec, started);
+    }
+    co_return false;
+  }
+
+  Dispatch dispatch = Decide(request);
+  std::optional<FileDescriptor> file;
+  if (dispatch.kind == Dispatch::Kind::kServeFile) {
+    file.emplace(::open(dispatch.file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file->get() < 0) {
+      dispatch.kind = Dispatch::Kind::kRespond;
+      dispatch.response = Response::FromError(Error::NotFound("No file is served at this path."));
+    }
+  }
+  if (dispatch.kind == Dispatch::Kind::kHandle) {
+    co_await Handle(connection, dispatch);
+  }
+
+  connection.deadline = Clock::now() + std::chrono::seconds(options_.request_timeout_seconds);
+  const bool keep_alive = parser.keep_alive() && !stopping_.load(std::memory_order_relaxed);
+  uint64_t body_bytes = 0;
+  bool sent = false;
+  if (dispatch.kind == Dispatch::Kind::kServeFile) {
+    sent = co_await SendFile(connection, dispatch, *file, keep_alive, body_bytes);
+  } else {
+    sent = co_await SendResponse(connection, dispatch.response, dispatch.no_store, keep_alive,
+                                 body_bytes);
+  }
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  dispatcher_->RecordAccess(connection.loop.index, request, dispatch.label,
+                            dispatch.response.status, seconds, body_bytes);
+  co_return sent&& keep_alive;
+}
+
+// Waits, under the idle timeout, until the next request's first bytes are buffered. Returns
+// false when the connection closed (by the client, the idle timeout or Stop) first.
+asio::awaitable<bool> HttpServer::Impl::WaitForRequest(Connection& connection) {
+  if (connection.buffer.size() > 0) {
+    co_return true;
+  }
+  if (stopping_.load(std::memory_order_relaxed)) {
+    co_return false;
+  }
+  connection.idle = true;
+  connection.deadline = Clock::now() + std::chrono::seconds(options_.idle_timeout_seconds);
+  error_code ec;
+  const size_t received = co_await connection.socket.async_read_some(
+      connection.buffer.prepare(kReadChunkBytes), asio::redirect_error(kAwaitable, ec));
+  connection.idle = false;
+  if (ec) {
+    co_return false;
+  }
+  connection.buffer.commit(received);
+  co_return true;
+}
+
+// Reads the header, sends "100 Continue" when the client expects it, then reads the body.
+asio::awaitable<error_code> HttpServer::Impl::ReadRequest(Connection& connection,
+                                                          RequestParser& parser) {
+  error_code ec = co_await ReadMessage(connection, parser, true);
+  if (ec || parser.is_done()) {
+    co_return ec;
+  }
+  if (ExpectsContinue(connection.request) && connection.buffer.size() == 0) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await asio::async_write(connection.socket, asio::buffer(kContinue),
+                               asio::redirect_error(kAwaitable, ec));
+    if (ec) {
+      co_return ec;
+    }
+  }
+  co_return co_await ReadMessage(connection, parser, false);
+}
+
+Dispatch HttpServer::Impl::Decide(Request& request) const {
+  request.request_id = RequestIdFor(request.Header("x-request-id"));
+  if (Status target = ParseTarget(request); !target) {
+    Dispatch dispatch;
+    dispatch.response = Response::FromError(target.error());
+    return dispatch;
+  }
+  return dispatcher_->Resolve(request);
+}
+
+asio::awaitable<void> HttpServer::Impl::Handle(Connection& connection, Dispatch& dispatch) {
+  connection.deadline = Clock::time_point::max();  // handlers are not timed out
+  // With g++ 12.2, co_await inside a conditional expression here freed the response twice,
+  // so this stays an if statement.
+  const Route& route = *dispatch.route;
+  if (route.execution == Execution::kWorker) {
+    dispatch.response = co_await RunOnWorker(route, connection.request);
+  } else {
+    dispatch.response = dispatcher_->Invoke(route, connection.request);
+  }
+}
+
+asio::awaitable<error_code> HttpServer::Impl::ReadMessage(Connection& connection,
+                                                          RequestParser& parser, bool header_only) {
+  beast::flat_buffer& buffer = connection.buffer;
+  const auto finished = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+  for (;;) {
+    if (buffer.size() > 0) {
+      error_code ec;
+      const size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != http::error::need_more) {
+        co_return ec;
+      }
+      if (finished()) {
+        co_return error_code{};
+      }
+      if (!ec && used > 0) {
+        continue;
+      }
+    } else if (finished()) {
+      co_return error_code{};
+    }
+
+    error_code ec;
+    const size_t received = co_await connection.socket.async_read_some(
+        buffer.prepare(kReadChunkBytes), asio::redirect_error(kAwaitable, ec));
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) {
+        co_return http::error::end_of_stream;
+      }
+      parser.put_eof(ec);
+      if (ec) {
+        co_return ec;
+      }
+      co_return finished() ? error_code{} : error_code(http::error::partial_message);
+    }
+    if (ec) {
+      co_return ec;
+    }
+    buffer.commit(received);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::RejectMalformed(Connection& connection,
+                                                        const error_code& ec,
+                                                        Clock::time_point started) {
+  Request& request = connection.request;
+  spdlog::debug("Rejecting a request from {}: {}", request.remote_address, ec.message());
+  request.request_id = RequestIdFor(request.Header("x-request-id"));
+  const Response response = ParseErrorResponse(ec, options_.max_body_bytes);
+  uint64_t body_bytes = 0;
+  const bool sent = co_await SendResponse(connection, response, true, false, body_bytes);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  dispatcher_->RecordAccess(connection.loop.index, request, kUnmatchedLabel, response.status,
+                            seconds, body_bytes);
+  if (sent) {
+    co_await LingeringClose(connection);
+  }
+}
+
+asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
+                                                        const Request& request) {
+  co_return co_await asio::async_initiate<decltype(kAwaitable), void(Response)>(
+      [this, &route, &request](auto handler) {
+        // The tracked executor keeps the connection's io_context running until the result is
+        // back, because a suspended coroutine alone does not count as outstanding work.
+        auto executor = asio::prefer(asio::get_associated_executor(handler),
+                                     asio::execution::outstanding_work.tracked);
+        asio::post(workers_, [this, &route, &request, handler = std::move(handler),
+                              executor = std::move(executor)]() mutable {
+          Response response = dispatcher_->Invoke(route, request);
+          asio::post(executor,
+                     [handler = std::move(handler), response = std::move(response)]() mutable {
+                       std::move(handler)(std::move(response));
+                     });
+        });
+      },
+      kAwaitable);
+}
+
+asio::awaitable<bool> HttpServer::Impl::SendResponse(Connection& connection,
+                                                     const Response& response, bool no_store,
+                                                     bool keep_alive, uint64_t& body_bytes) {
+  const Request& request = connection.request;
+  std::string& head = connection.head;
+  head.clear();
+  dispatcher_->AppendHead(request, response, no_store, keep_alive, response.body.size(), head);
+  const bool send_body = request.method != "HEAD" && response.status >= 200 &&
+                         response.status != 204 && response.status != 304;
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head), send_body ? asio::buffer(response.body) : asio::const_buffer()};
+
+  error_code ec;
+  co_await asio::async_write(connection.socket, buffers, asio::redirect_error(kAwaitable, ec));
+  if (ec) {
+    co_return false;
+  }
+  body_bytes = send_body ? response.body.size() : 0;
+  co_return true;
+}
+
+asio::awaitable<bool> HttpServer::Impl::SendFile(Connection& connection, const Dispatch& dispatch,
+                                                 FileDescriptor& file, bool keep_alive,
+                                                 uint64_t& body_bytes) {
+  const Request& request = connection.request;
+  std::string& head = connection.head;
+  head.clear();
+  dispatcher_->AppendHead(request, dispatch.response, false, keep_alive, dispatch.file.size, head);
+  error_code ec;
+  co_await asio::async_write(connection.socket, asio::buffer(head),
+                             asio::redirect_error(kAwaitable, ec));
+  if (ec) {
+    co_return false;
+  }
+  if (request.method == "HEAD") {
+    co_return true;
+  }
+
+  // NOTE: pread blocks the io thread on a disk read. The web app's files are small and usually
+  // in the page cache; large downloads belong to a streaming handler on the worker pool.
+  std::unique_ptr<char[]> chunk(new char[kFileChunkBytes]);
+  uint64_t offset = 0;
+  while (offset < dispatch.file.size) {
+    const size_t wanted =
+        static_cast<size_t>(std::min<uint64_t>(kFileChunkBytes, dispatch.file.size - offset));
+    const ssize_t count = ::pread(file.get(), chunk.get(), wanted, static_cast<off_t>(offset));
+    if (count <= 0) {
+      // The file shrank after its size was sent, so closing is the only way to end the response.
+      logging::ScopedRequestId scoped_id(request.request_id);
+      spdlog::error("Reading {} failed after {} of {} bytes", dispatch.file.path, offset,
+                    dispatch.file.size);
+      co_return false;
+    }
+    co_await asio::async_write(connection.socket,
+                               asio::buffer(chunk.get(), static_cast<size_t>(count)),
+                               asio::redirect_error(kAwaitable, ec));
+    if (ec) {
+      co_return false;
+    }
+    offset += static_cast<uint64_t>(count);
+    body_bytes = offset;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> HttpServer::Impl::LingeringClose(Connection& connection) {
+  error_code ec;
+  connection.socket.shutdown(tcp::socket::shutdown_send, ec);
+  connection.deadline = Clock::now() + kLingerTimeout;
+  std::array<char, 4096> discard;
+  size_t discarded = 0;
+  while (!ec && discarded < kMaxLingerBytes) {
+    discarded += co_await connection.socket.async_read_some(asio::buffer(discard),
+                                                            asio::redirect_error(kAwaitable, ec));
+  }
+}
+
+HttpServer::HttpServer(ServerOptions options, const Router& router,
+                       std::function<Status()> readiness_check)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(readiness_check))) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<uint16_t> HttpServer::Listen() { return impl_->Listen(); }
+
+void HttpServer::Run() { impl_->Run(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace openlabs::gateway
