@@ -169,6 +169,12 @@ Status LoadConfig(const ConfigSources& sources, Config& config) {
   if (sources.read_environment) {
     reader.ReadEnvironment(config);
   }
+  if (sources.listen) {
+    reader.ParseListen(*sources.listen, "--listen", config);
+  }
+  if (sources.overrides) {
+    sources.overrides(config);
+  }
 
   std::vector<FieldViolation> invalid = ValidateConfig(config);
   problems.insert(problems.end(), invalid.begin(), invalid.end());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ struct Config {
 struct ConfigSources {
   std::optional<std::string> file_path;  // TOML file
   bool read_environment = true;          // OPENLABS_* variables
+  std::optional<std::string> listen;     // HOST:PORT from the command line
+  // Applied last, before validation: the other command-line flags.
+  std::function<void(Config&)> overrides;
 };
 
 // Reads the TOML file (if any) and the environment into `config`, then validates it. On failure

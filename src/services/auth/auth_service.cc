@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <optional>
 
 #include "common/clock.h"
@@ -103,11 +104,7 @@ class SqlAuthService final : public AuthService {
         options_(std::move(options)),
         signer_(std::move(signer)),
         account_limiter_(options_.login_attempts_per_account, options_.login_window_seconds),
-        address_limiter_(options_.login_attempts_per_address, options_.login_window_seconds) {
-    // A hash to verify against when the login names no account, so that such logins take as
-    // long as real ones and do not reveal which accounts exist.
-    dummy_hash_ = HashPassword(RandomToken(16)).value_or("");
-  }
+        address_limiter_(options_.login_attempts_per_address, options_.login_window_seconds) {}
 
   Result<v1::SessionTokens> Register(const v1::RegisterRequest& request) override {
     const std::string address_key = request.client().address();
@@ -189,7 +186,7 @@ class SqlAuthService final : public AuthService {
     }
     const bool matched = *credentials
                              ? VerifyPassword((*credentials)->password_hash, request.password())
-                             : (VerifyPassword(dummy_hash_, request.password()), false);
+                             : (VerifyPassword(DummyHash(), request.password()), false);
     if (!matched) {
       account_limiter_.Record(account_key, now);
       spdlog::warn("failed login for account {}", user ? std::to_string(user->id()) : "unknown");
@@ -716,12 +713,22 @@ class SqlAuthService final : public AuthService {
     }
   }
 
+  // A hash to verify against when the login names no account, so that such logins take as
+  // long as real ones and do not reveal which accounts exist. Made on first use, because hashing
+  // takes about 60 ms and start-up should not wait for it.
+  const std::string& DummyHash() {
+    std::call_once(dummy_hash_once_,
+                   [this] { dummy_hash_ = HashPassword(RandomToken(16)).value_or(""); });
+    return dummy_hash_;
+  }
+
   Database& database_;
   users::UsersService& users_;
   AuthOptions options_;
   TokenSigner signer_;
   RateLimiter account_limiter_;
   RateLimiter address_limiter_;
+  std::once_flag dummy_hash_once_;
   std::string dummy_hash_;
 };
 

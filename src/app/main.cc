@@ -1,0 +1,261 @@
+// The openlabs command: runs the platform and its administrative tasks.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "app/platform.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "gateway/server.h"
+
+namespace openlabs::app {
+namespace {
+
+// Flags shared by the commands that open the platform's storage.
+struct StorageFlags {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> database_url;
+
+  void AddTo(CLI::App& command) {
+    command.add_option("--config", config_file, "TOML configuration file")
+        ->check(CLI::ExistingFile);
+    command.add_option("--data-dir", data_dir,
+                       "Folder for the SQLite database and blobs (default: ./data)");
+    command.add_option("--database-url", database_url,
+                       "postgresql://USER@HOST:PORT/DB to use PostgreSQL instead of SQLite "
+                       "(also OPENLABS_DATABASE_URL)");
+  }
+};
+
+struct ServeFlags {
+  std::optional<std::string> listen;
+  std::optional<std::string> web_root;
+};
+
+struct UserFlags {
+  std::string username;
+  std::string email;
+  std::string password;
+  bool password_stdin = false;
+  std::string name;
+  std::string surname;
+  bool admin = false;
+  bool moderator = false;
+};
+
+// Loads the configuration and prints every problem when it is invalid.
+std::optional<Config> LoadOrReport(const StorageFlags& storage, const ServeFlags* serve) {
+  Config config;
+  ConfigSources sources;
+  sources.file_path = storage.config_file;
+  if (serve != nullptr) {
+    sources.listen = serve->listen;
+  }
+  sources.overrides = [&](Config& target) {
+    if (storage.data_dir) {
+      target.data_dir = *storage.data_dir;
+    }
+    if (storage.database_url) {
+      target.database_url = *storage.database_url;
+    }
+    if (serve != nullptr && serve->web_root) {
+      target.web_root = *serve->web_root;
+    }
+  };
+  Status loaded = LoadConfig(sources, config);
+  if (!loaded) {
+    std::cerr << "error: " << loaded.error().message << "\n";
+    for (const FieldViolation& problem : loaded.error().details) {
+      std::cerr << "  " << problem.field << ": " << problem.message << "\n";
+    }
+    return std::nullopt;
+  }
+  logging::Init(config.log_format == "json" ? logging::Format::kJson : logging::Format::kText,
+                config.log_level);
+  return config;
+}
+
+void ReportError(const char* action, const Error& error) {
+  spdlog::error("{}: {}{}{}", action, error.message, error.internal.empty() ? "" : ": ",
+                error.internal);
+  for (const FieldViolation& problem : error.details) {
+    spdlog::error("  {}: {}", problem.field, problem.message);
+  }
+}
+
+std::string RedactedUrl(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  const size_t at = url.find('@');
+  const size_t colon = url.find(':', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (scheme_end == std::string::npos || at == std::string::npos || colon > at) {
+    return url;
+  }
+  return url.substr(0, colon) + ":***" + url.substr(at);
+}
+
+int Serve(const StorageFlags& storage, const ServeFlags& serve) {
+  std::optional<Config> config = LoadOrReport(storage, &serve);
+  if (!config) {
+    return 2;
+  }
+  Result<Platform> platform = StartPlatform(*config);
+  if (!platform) {
+    ReportError("start-up failed", platform.error());
+    return 1;
+  }
+  gateway::Router router = BuildRouter(*platform);
+
+  gateway::ServerOptions options;
+  options.host = config->listen_host;
+  options.port = config->listen_port;
+  options.io_threads = config->io_threads;
+  options.worker_threads = config->worker_threads;
+  options.max_body_bytes = config->max_body_bytes;
+  options.request_timeout_seconds = config->request_timeout_seconds;
+  options.idle_timeout_seconds = config->idle_timeout_seconds;
+  options.shutdown_grace_seconds = config->shutdown_grace_seconds;
+  options.cors_origins = config->cors_origins;
+  options.web_root = config->web_root;
+  options.handle_signals = true;
+  storage::Database& database = *platform->database;
+  gateway::HttpServer server(options, router, [&database] { return database.Ping(); });
+  Result<uint16_t> port = server.Listen();
+  if (!port) {
+    ReportError("cannot listen", port.error());
+    return 1;
+  }
+  spdlog::info("openlabs {} serving on http://{}:{} with database {}", OPENLABS_VERSION,
+               config->listen_host, *port, RedactedUrl(config->EffectiveDatabaseUrl()));
+  server.Run();
+  spdlog::info("openlabs stopped");
+  return 0;
+}
+
+int Migrate(const StorageFlags& storage) {
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  Result<std::unique_ptr<storage::Database>> database = OpenDatabase(*config);
+  if (!database) {
+    ReportError("migration failed", database.error());
+    return 1;
+  }
+  std::cout << "The database is up to date.\n";
+  return 0;
+}
+
+int CreateUser(const StorageFlags& storage, UserFlags user) {
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  if (user.password_stdin) {
+    if (!std::getline(std::cin, user.password)) {
+      std::cerr << "error: no password on standard input\n";
+      return 2;
+    }
+  }
+  if (user.password.empty()) {
+    std::cerr << "error: give the password with --password-stdin (or --password)\n";
+    return 2;
+  }
+  Result<Platform> platform = StartPlatform(*config);
+  if (!platform) {
+    ReportError("start-up failed", platform.error());
+    return 1;
+  }
+  v1::RegisterRequest request;
+  request.set_username(user.username);
+  request.set_email(user.email);
+  request.set_password(user.password);
+  request.set_name(user.name);
+  request.set_surname(user.surname);
+  request.mutable_client()->set_address("cli");
+  Result<v1::SessionTokens> created = platform->auth->Register(request);
+  if (!created) {
+    ReportError("cannot create the user", created.error());
+    return 1;
+  }
+  const char* role = user.admin ? "admin" : (user.moderator ? "moderator" : "user");
+  if (std::string_view(role) != "user") {
+    CallContext system;
+    system.role = "admin";
+    v1::SetRoleRequest set_role;
+    set_role.set_id(created->user().id());
+    set_role.set_role(role);
+    if (Result<v1::User> changed = platform->users->SetRole(set_role, system); !changed) {
+      ReportError("cannot set the role", changed.error());
+      return 1;
+    }
+  }
+  std::cout << "Created user " << user.username << " (id " << created->user().id() << ", role "
+            << role << ").\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace openlabs::app
+
+int main(int argc, char** argv) {
+  using namespace openlabs::app;
+  CLI::App app{"Open Labs Share: hands-on labs, articles, submissions and peer review."};
+  app.require_subcommand(1);
+
+  StorageFlags storage;
+  ServeFlags serve;
+  CLI::App* serve_command = app.add_subcommand(
+      "serve", "Run every service and the web gateway in this process until SIGTERM");
+  storage.AddTo(*serve_command);
+  serve_command->add_option("--listen", serve.listen,
+                            "HOST:PORT to listen on (default: 127.0.0.1:8080)");
+  serve_command->add_option("--web-root", serve.web_root,
+                            "Folder of the built web app to serve (default: none)");
+
+  CLI::App* migrate_command =
+      app.add_subcommand("migrate", "Apply pending database migrations and exit");
+  storage.AddTo(*migrate_command);
+
+  CLI::App* user_command = app.add_subcommand("user", "Manage user accounts");
+  user_command->require_subcommand(1);
+  UserFlags user;
+  CLI::App* create_command = user_command->add_subcommand("create", "Create a user account");
+  storage.AddTo(*create_command);
+  create_command->add_option("--username", user.username, "Login name (3-32 characters)")
+      ->required();
+  create_command->add_option("--email", user.email, "Email address")->required();
+  create_command->add_flag("--password-stdin", user.password_stdin,
+                           "Read the password from the first line of standard input");
+  create_command->add_option("--password", user.password,
+                             "Password (visible to other users of this machine; prefer "
+                             "--password-stdin)");
+  create_command->add_option("--name", user.name, "Given name");
+  create_command->add_option("--surname", user.surname, "Family name");
+  CLI::Option* admin_flag = create_command->add_flag("--admin", user.admin, "Make the user an admin");
+  create_command->add_flag("--moderator", user.moderator, "Make the user a moderator")
+      ->excludes(admin_flag);
+
+  CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve_command) {
+    return Serve(storage, serve);
+  }
+  if (*migrate_command) {
+    return Migrate(storage);
+  }
+  if (*create_command) {
+    return CreateUser(storage, user);
+  }
+  if (*version_command) {
+    std::cout << "openlabs " << OPENLABS_VERSION << "\n";
+    return 0;
+  }
+  return 1;
+}

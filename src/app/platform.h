@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "gateway/router.h"
+#include "services/auth/auth_service.h"
+#include "services/users/users_service.h"
+#include "storage/blob_store.h"
+#include "storage/database.h"
+
+namespace openlabs::app {
+
+// Every service of the platform wired together in one process, on one database and one blob
+// store. Members are declared in dependency order, so destruction runs in reverse.
+struct Platform {
+  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<storage::BlobStore> blobs;
+  std::unique_ptr<users::UsersService> users;
+  std::unique_ptr<auth::AuthService> auth;
+};
+
+// Opens the database and applies every service's migrations.
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
+
+// Opens storage, migrates, and builds the services.
+Result<Platform> StartPlatform(const Config& config);
+
+// The router with the REST routes of every service.
+gateway::Router BuildRouter(Platform& platform);
+
+}  // namespace openlabs::app
