@@ -1,0 +1,97 @@
+#include "gateway/upload/upload_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/random.h"
+
+namespace openlabs::gateway {
+namespace {
+
+class UploadSinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() / ("openlabs-upload-" + NewUuid());
+    blobs_ = storage::MakeLocalBlobStore(root_.string());
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  size_t StoredUploads() {
+    Result<std::vector<std::string>> keys = blobs_->List("uploads/");
+    return keys ? keys->size() : 0;
+  }
+
+  static std::string Body(const std::string& file_content) {
+    return "--b\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhello\r\n"
+           "--b\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"../../x.txt\"\r\n"
+           "Content-Type: text/plain\r\n\r\n" +
+           file_content + "\r\n--b--\r\n";
+  }
+
+  std::filesystem::path root_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+};
+
+TEST_F(UploadSinkTest, StoresFilesAndKeepsFields) {
+  UploadSink sink(*blobs_, {});
+  MultipartParser parser("b", sink);
+  ASSERT_TRUE(parser.Feed(Body("abc")));
+  ASSERT_TRUE(parser.Finish());
+  auto fields = sink.TakeFields();
+  auto files = sink.TakeFiles();
+  ASSERT_EQ(fields.count("text"), 1u);
+  EXPECT_EQ(fields.find("text")->second, "hello");
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].filename, "x.txt");
+  EXPECT_EQ(files[0].size, 3);
+  EXPECT_EQ(files[0].sha256, Sha256Hex("abc"));
+  EXPECT_EQ(files[0].head, "abc");
+  EXPECT_EQ(*blobs_->Get(files[0].blob_key), "abc");
+}
+
+TEST_F(UploadSinkTest, OversizedFileIsRejectedAndNothingKept) {
+  {
+    UploadSink sink(*blobs_, UploadLimits{.max_file_bytes = 10});
+    MultipartParser parser("b", sink);
+    Status status = parser.Feed(Body(std::string(11, 'x')));
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().code, ErrorCode::kPayloadTooLarge);
+  }
+  EXPECT_EQ(StoredUploads(), 0u);
+}
+
+TEST_F(UploadSinkTest, FileAtLimitIsAccepted) {
+  UploadSink sink(*blobs_, UploadLimits{.max_file_bytes = 10});
+  MultipartParser parser("b", sink);
+  ASSERT_TRUE(parser.Feed(Body(std::string(10, 'x'))));
+  ASSERT_TRUE(parser.Finish());
+  EXPECT_EQ(sink.TakeFiles().size(), 1u);
+}
+
+TEST_F(UploadSinkTest, DiscardDeletesStoredFiles) {
+  UploadSink sink(*blobs_, {});
+  MultipartParser parser("b", sink);
+  ASSERT_TRUE(parser.Feed(Body("abc")));
+  EXPECT_EQ(StoredUploads(), 1u);
+  sink.Discard();
+  EXPECT_EQ(StoredUploads(), 0u);
+}
+
+TEST_F(UploadSinkTest, TooManyFilesIsRejected) {
+  UploadSink sink(*blobs_, UploadLimits{.max_files = 0});
+  MultipartParser parser("b", sink);
+  EXPECT_FALSE(parser.Feed(Body("abc")));
+}
+
+TEST(SafeFilenameTest, StripsPathsAndControls) {
+  EXPECT_EQ(SafeFilename("../../etc/passwd"), "passwd");
+  EXPECT_EQ(SafeFilename("C:\\Users\\a\\report.pdf"), "report.pdf");
+  EXPECT_EQ(SafeFilename("a\"b\r\n.txt"), "ab.txt");
+  EXPECT_EQ(SafeFilename(".hidden"), "hidden");
+  EXPECT_EQ(SafeFilename(""), "file");
+  EXPECT_EQ(SafeFilename("données.csv"), "données.csv");
+}
+
+}  // namespace
+}  // namespace openlabs::gateway
