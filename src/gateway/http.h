@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +13,25 @@
 
 namespace openlabs::gateway {
 
+// A file part of a multipart upload, already stored in the blob store by the server.
+struct UploadedFile {
+  std::string field;         // form field name, e.g. "files[]"
+  std::string filename;      // base name from the client, made safe (see SafeFilename)
+  std::string content_type;  // as the client declared it; check the content, not this
+  std::string blob_key;      // where the bytes are: "uploads/<uuid>"
+  int64_t size = 0;
+  std::string sha256;  // hex digest of the content
+  std::string head;    // the first bytes (up to 512), for checking the type by content
+};
+
+// Limits of one multipart upload request.
+struct UploadLimits {
+  int64_t max_file_bytes = 100 << 20;  // per file part
+  int max_files = 10;
+  int64_t max_field_bytes = 1 << 20;  // per text field
+  int max_fields = 32;
+};
+
 // An HTTP request as handlers see it: independent of Boost.Beast, with the body read in full.
 struct Request {
   std::string method;  // upper case, e.g. "GET"
@@ -23,6 +43,11 @@ struct Request {
   std::string remote_address;  // the peer's IP address
   std::string request_id;
   std::unordered_map<std::string, std::string> path_params;  // from "{name}" route segments
+  // For upload routes only: the text fields and the stored files of the multipart body. When
+  // the handler answers with a status of 400 or more, the server deletes these files; otherwise
+  // the handler owns them and must record or delete them.
+  std::unordered_multimap<std::string, std::string> form;
+  std::vector<UploadedFile> files;
 
   // The first header with this name (case-insensitive), or an empty view.
   std::string_view Header(std::string_view name) const;

@@ -7,6 +7,10 @@
 
 #include "gateway/http.h"
 
+namespace openlabs::storage {
+class BlobStore;
+}  // namespace openlabs::storage
+
 namespace openlabs::gateway {
 
 struct Route {
@@ -18,6 +22,11 @@ struct Route {
   // /api/. Other types get 415 unsupported_media_type. An upload route adds
   // "multipart/form-data" or the file types it takes.
   std::vector<std::string> content_types = {"application/json"};
+  // Set for multipart upload routes: the server streams the body through an UploadSink into
+  // this blob store instead of buffering it, under upload_limits instead of the server's body
+  // limit, and fills Request::form and Request::files.
+  storage::BlobStore* upload_store = nullptr;
+  UploadLimits upload_limits;
 };
 
 // The "field" of the error detail that lists the allowed methods of a 405 error, for example

@@ -7,28 +7,11 @@
 #include <vector>
 
 #include "common/error.h"
+#include "gateway/http.h"
 #include "gateway/upload/multipart.h"
 #include "storage/blob_store.h"
 
 namespace openlabs::gateway {
-
-// A file part of a multipart upload, already stored in the blob store.
-struct UploadedFile {
-  std::string field;         // form field name, e.g. "files[]"
-  std::string filename;      // base name from the client, made safe (see SafeFilename)
-  std::string content_type;  // as the client declared it; check the content, not this
-  std::string blob_key;      // where the bytes are: "uploads/<uuid>"
-  int64_t size = 0;
-  std::string sha256;  // hex digest of the content
-  std::string head;    // the first bytes (up to 512), for checking the type by content
-};
-
-struct UploadLimits {
-  int64_t max_file_bytes = 100 << 20;  // per file part
-  int max_files = 10;
-  int64_t max_field_bytes = 1 << 20;  // per text field
-  int max_fields = 32;
-};
 
 // Receives the parts of a multipart body: text fields are kept in memory (within limits), file
 // parts stream into new blobs under "uploads/". On any failure, and when Discard is called, the
