@@ -63,8 +63,6 @@ class Dispatcher {
   void RecordAccess(size_t shard, const Request& request, std::string_view label, int status,
                     double seconds, uint64_t body_bytes) const;
 
-  HttpMetrics& metrics() const { return metrics_; }
-
  private:
   void AddBuiltinRoutes();
   std::string_view AllowedOrigin(const Request& request) const;
