@@ -221,6 +221,8 @@ void ResetRequest(Request& request) {
   request.headers.clear();
   request.request_id.clear();
   request.path_params.clear();
+  request.form.clear();
+  request.files.clear();
   if (request.body.capacity() > kRetainedBufferBytes) {
     std::string().swap(request.body);
   }
