@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -10,6 +11,10 @@
 #include <vector>
 
 #include "common/error.h"
+
+namespace openlabs::storage {
+class BlobReader;
+}  // namespace openlabs::storage
 
 namespace openlabs::gateway {
 
@@ -62,6 +67,11 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the server sends the reader's bytes as the body instead of `body`, in chunks so
+  // that memory does not grow with the file size; Content-Length is the reader's length(). For
+  // downloads of blobs (assets, PDFs, private files), including 206 partial responses: the
+  // handler sets status, Content-Range and the other headers, and opens the reader on the range.
+  std::shared_ptr<storage::BlobReader> body_reader;
 
   static Response Json(int status, const nlohmann::json& body);
   static Response NoContent();
