@@ -1,0 +1,357 @@
+#include "services/search/search_index.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+#include "common/clock.h"
+#include "services/search/search_text.h"
+
+namespace openlabs::search {
+namespace {
+
+using storage::Database;
+using storage::Dialect;
+
+constexpr int kMaxPageSize = 100;
+constexpr int kMaxPage = 1'000'000;
+constexpr size_t kMaxTypeLength = 32;
+constexpr size_t kMaxTags = 20;
+constexpr size_t kMaxTitleBytes = 2'000;
+constexpr size_t kMaxTagBytes = 100;
+constexpr size_t kMaxSummaryBytes = 50'000;
+// PostgreSQL rejects a tsvector over 1 MiB, so the indexed body is cut at 1,000,000 bytes on
+// both engines; the text past that point is not searchable.
+constexpr size_t kMaxBodyBytes = 1'000'000;
+// ts_headline parses the whole text it is given, so snippets come from the first 100,000 bytes.
+constexpr int kMaxHeadlineBytes = 100'000;
+constexpr int kSnippetTokens = 24;
+
+// bm25 weights of the FTS5 columns title, tags, summary, body.
+constexpr const char* kBm25 = "bm25(search_fts, 10.0, 6.0, 3.0, 1.0)";
+
+// Values bound by name to a statement whose placeholders depend on the query. A deque keeps the
+// addresses that SOCI holds stable while values are added.
+struct Bindings {
+  Bindings() = default;
+  Bindings(const Bindings&) = delete;
+  Bindings& operator=(const Bindings&) = delete;
+
+  std::deque<std::string> strings;
+  std::deque<long long> numbers;
+  std::vector<std::pair<std::string, std::string*>> string_uses;
+  std::vector<std::pair<std::string, long long*>> number_uses;
+
+  void Add(std::string name, std::string value) {
+    strings.push_back(std::move(value));
+    string_uses.emplace_back(std::move(name), &strings.back());
+  }
+  void Add(std::string name, long long value) {
+    numbers.push_back(value);
+    number_uses.emplace_back(std::move(name), &numbers.back());
+  }
+  void ExchangeInto(soci::statement& statement) const {
+    for (const auto& [name, value] : string_uses) {
+      statement.exchange(soci::use(*value, name));
+    }
+    for (const auto& [name, value] : number_uses) {
+      statement.exchange(soci::use(*value, name));
+    }
+  }
+};
+
+std::string JoinTags(const std::vector<std::string>& tags) {
+  std::string joined;
+  for (const std::string& tag : tags) {
+    joined += (joined.empty() ? "" : " ") + tag;
+  }
+  return joined;
+}
+
+// The document with every text field cleaned and cut to its limit, and duplicate tags dropped.
+SearchDocument Cleaned(const SearchDocument& document) {
+  SearchDocument cleaned = document;
+  cleaned.title = CleanText(document.title, kMaxTitleBytes);
+  cleaned.summary = CleanText(document.summary, kMaxSummaryBytes);
+  cleaned.body = CleanText(document.body, kMaxBodyBytes);
+  cleaned.tags.clear();
+  for (const std::string& tag : document.tags) {
+    std::string clean_tag = CleanText(tag, kMaxTagBytes);
+    const bool seen =
+        std::find(cleaned.tags.begin(), cleaned.tags.end(), clean_tag) != cleaned.tags.end();
+    if (!clean_tag.empty() && !seen && cleaned.tags.size() < kMaxTags) {
+      cleaned.tags.push_back(std::move(clean_tag));
+    }
+  }
+  return cleaned;
+}
+
+Status CheckKey(std::string_view type, int64_t id) {
+  std::vector<FieldViolation> problems;
+  const bool type_valid = !type.empty() && type.size() <= kMaxTypeLength &&
+                          std::all_of(type.begin(), type.end(),
+                                      [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  if (!type_valid) {
+    problems.push_back({"type", "must be 1 to 32 lower-case letters, such as \"lab\""});
+  }
+  if (id <= 0) {
+    problems.push_back({"id", "must be a positive id"});
+  }
+  if (!problems.empty()) {
+    return Fail(Error::Validation(std::move(problems)));
+  }
+  return {};
+}
+
+// The filters shared by the count and the page queries, on search_documents aliased "d".
+std::string FilterSql(const SearchQuery& query, Bindings& bindings) {
+  std::string sql;
+  if (!query.type.empty()) {
+    sql += " AND d.doc_type = :doc_type";
+    bindings.Add("doc_type", query.type);
+  }
+  const size_t tag_count = std::min(query.tags.size(), kMaxTags);
+  for (size_t i = 0; i < tag_count; ++i) {
+    const std::string name = "tag" + std::to_string(i);
+    sql += " AND EXISTS (SELECT 1 FROM search_document_tags t" + std::to_string(i) + " WHERE t" +
+           std::to_string(i) + ".document_id = d.id AND t" + std::to_string(i) + ".tag = :" + name +
+           ")";
+    bindings.Add(name, query.tags[i]);
+  }
+  return sql;
+}
+
+class SqlSearchIndex final : public SearchIndex {
+ public:
+  explicit SqlSearchIndex(Database& database) : database_(database) {}
+
+  Status Upsert(const SearchDocument& document) override {
+    if (Status valid = CheckKey(document.type, document.id); !valid) {
+      return valid;
+    }
+    const SearchDocument cleaned = Cleaned(document);
+    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+      const long long row_id = SaveRow(session, cleaned);
+      SaveText(session, row_id, cleaned);
+      session << "DELETE FROM search_document_tags WHERE document_id = :id", soci::use(row_id);
+      for (const std::string& tag : cleaned.tags) {
+        session << "INSERT INTO search_document_tags (document_id, tag) VALUES (:id, :tag)",
+            soci::use(row_id, "id"), soci::use(tag, "tag");
+      }
+      return {};
+    });
+  }
+
+  Status Remove(std::string_view type, int64_t id) override {
+    if (Status valid = CheckKey(type, id); !valid) {
+      return valid;
+    }
+    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+      std::optional<long long> row_id = FindRow(session, std::string(type), id);
+      if (!row_id) {
+        return {};
+      }
+      if (database_.dialect() == Dialect::kSqlite) {
+        session << "DELETE FROM search_fts WHERE rowid = :id", soci::use(*row_id);
+      }
+      session << "DELETE FROM search_documents WHERE id = :id", soci::use(*row_id);
+      return {};
+    });
+  }
+
+  Result<SearchPage> Search(const SearchQuery& query) override {
+    SearchPage page;
+    page.page = std::clamp(query.page, 1, kMaxPage);
+    page.limit = query.limit <= 0 ? 20 : std::min(query.limit, kMaxPageSize);
+    const ParsedQuery parsed = ParseQuery(query.text);
+    if (parsed.empty()) {
+      return page;
+    }
+    return database_.WithSession<SearchPage>([&](soci::session& session) -> Result<SearchPage> {
+      if (database_.dialect() == Dialect::kSqlite) {
+        SearchSqlite(session, query, ToFts5Query(parsed), page);
+      } else {
+        SearchPostgres(session, query, CleanText(query.text, kMaxQueryBytes), page);
+      }
+      return page;
+    });
+  }
+
+ private:
+  static std::optional<long long> FindRow(soci::session& session, const std::string& type,
+                                          long long id) {
+    long long row_id = 0;
+    session << "SELECT id FROM search_documents WHERE doc_type = :type AND doc_id = :id",
+        soci::use(type, "type"), soci::use(id, "id"), soci::into(row_id);
+    if (!session.got_data()) {
+      return std::nullopt;
+    }
+    return row_id;
+  }
+
+  // Inserts or updates the search_documents row and returns its id. On PostgreSQL the row holds
+  // the text too, so the generated tsvector follows every change.
+  long long SaveRow(soci::session& session, const SearchDocument& document) const {
+    const long long now = NowMillis();
+    const long long author_id = document.author_id;
+    const long long created_at = document.created_at > 0 ? document.created_at : now;
+    const std::string tags_text = JoinTags(document.tags);
+    const long long doc_id = document.id;
+    long long row_id = 0;
+    if (database_.dialect() == Dialect::kSqlite) {
+      session << "INSERT INTO search_documents (doc_type, doc_id, author_id, created_at, "
+                 "updated_at) VALUES (:type, :doc_id, :author_id, :created_at, :updated_at) "
+                 "ON CONFLICT (doc_type, doc_id) DO UPDATE SET author_id = excluded.author_id, "
+                 "created_at = excluded.created_at, updated_at = excluded.updated_at RETURNING id",
+          soci::use(document.type, "type"), soci::use(doc_id, "doc_id"),
+          soci::use(author_id, "author_id"), soci::use(created_at, "created_at"),
+          soci::use(now, "updated_at"), soci::into(row_id);
+      return row_id;
+    }
+    session << "INSERT INTO search_documents (doc_type, doc_id, author_id, title, tags_text, "
+               "summary, body, created_at, updated_at) VALUES (:type, :doc_id, :author_id, "
+               ":title, :tags_text, :summary, :body, :created_at, :updated_at) "
+               "ON CONFLICT (doc_type, doc_id) DO UPDATE SET author_id = excluded.author_id, "
+               "title = excluded.title, tags_text = excluded.tags_text, "
+               "summary = excluded.summary, body = excluded.body, "
+               "created_at = excluded.created_at, updated_at = excluded.updated_at RETURNING id",
+        soci::use(document.type, "type"), soci::use(doc_id, "doc_id"),
+        soci::use(author_id, "author_id"), soci::use(document.title, "title"),
+        soci::use(tags_text, "tags_text"), soci::use(document.summary, "summary"),
+        soci::use(document.body, "body"), soci::use(created_at, "created_at"),
+        soci::use(now, "updated_at"), soci::into(row_id);
+    return row_id;
+  }
+
+  // Replaces the FTS5 row of the document (SQLite only; PostgreSQL keeps the text in the row).
+  void SaveText(soci::session& session, long long row_id, const SearchDocument& document) const {
+    if (database_.dialect() != Dialect::kSqlite) {
+      return;
+    }
+    const std::string tags_text = JoinTags(document.tags);
+    session << "DELETE FROM search_fts WHERE rowid = :id", soci::use(row_id);
+    session << "INSERT INTO search_fts (rowid, title, tags, summary, body) VALUES (:id, :title, "
+               ":tags, :summary, :body)",
+        soci::use(row_id, "id"), soci::use(document.title, "title"), soci::use(tags_text, "tags"),
+        soci::use(document.summary, "summary"), soci::use(document.body, "body");
+  }
+
+  static void SearchSqlite(soci::session& session, const SearchQuery& query,
+                           const std::string& match, SearchPage& page) {
+    Bindings count_bindings;
+    const std::string from =
+        " FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+        "WHERE search_fts MATCH :match" +
+        FilterSql(query, count_bindings);
+    count_bindings.Add("match", match);
+    page.total = Count(session, "SELECT COUNT(*)" + from, count_bindings);
+    if (page.total == 0) {
+      return;
+    }
+
+    Bindings page_bindings;
+    FilterSql(query, page_bindings);
+    page_bindings.Add("match", match);
+    page_bindings.Add("limit", static_cast<long long>(page.limit));
+    page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
+    const std::string sql =
+        std::string(
+            "SELECT d.doc_type, d.doc_id, search_fts.title, snippet(search_fts, -1, "
+            "char(2), char(3), '…', ") +
+        std::to_string(kSnippetTokens) + "), -" + kBm25 + from + " ORDER BY " + kBm25 +
+        ", d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset";
+    FetchHits(session, sql, page_bindings, page);
+  }
+
+  static void SearchPostgres(soci::session& session, const SearchQuery& query,
+                             const std::string& text, SearchPage& page) {
+    Bindings count_bindings;
+    const std::string where = " WHERE d.document @@ websearch_to_tsquery('english', :query)" +
+                              FilterSql(query, count_bindings);
+    count_bindings.Add("query", text);
+    page.total = Count(session, "SELECT COUNT(*) FROM search_documents d" + where, count_bindings);
+    if (page.total == 0) {
+      return;
+    }
+
+    // NOTE: PostgreSQL's default parser reads HTML tags as markup: it does not index the text
+    // inside <script> and <style> elements, and ts_headline leaves tags out of snippets.
+    // The page is chosen first and ts_headline runs only on its rows, because ts_headline
+    // parses each document's text again and is far slower than the ranking.
+    Bindings page_bindings;
+    FilterSql(query, page_bindings);
+    page_bindings.Add("query", text);
+    page_bindings.Add("headline_query", text);
+    page_bindings.Add("options", std::string("StartSel=") + kMarkStart + ", StopSel=" + kMarkEnd +
+                                     ", MaxWords=" + std::to_string(kSnippetTokens) +
+                                     ", MinWords=12, MaxFragments=1");
+    page_bindings.Add("limit", static_cast<long long>(page.limit));
+    page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
+    const std::string sql =
+        "SELECT m.doc_type, m.doc_id, m.title, ts_headline('english', CASE WHEN m.summary = '' "
+        "AND m.body = '' THEN m.title ELSE left(m.summary || E'\\n' || m.body, " +
+        std::to_string(kMaxHeadlineBytes) +
+        ") END, websearch_to_tsquery('english', :headline_query), :options), m.score FROM ("
+        "SELECT d.id, d.doc_type, d.doc_id, d.title, d.summary, d.body, d.created_at, "
+        "ts_rank_cd(d.document, websearch_to_tsquery('english', :query), 1) AS score "
+        "FROM search_documents d" +
+        where +
+        " ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset) m "
+        "ORDER BY m.score DESC, m.created_at DESC, m.id DESC";
+    FetchHits(session, sql, page_bindings, page);
+  }
+
+  static long long Count(soci::session& session, const std::string& sql, const Bindings& bindings) {
+    long long total = 0;
+    soci::statement statement(session);
+    statement.exchange(soci::into(total));
+    bindings.ExchangeInto(statement);
+    statement.alloc();
+    statement.prepare(sql);
+    statement.define_and_bind();
+    statement.execute(true);
+    return total;
+  }
+
+  static void FetchHits(soci::session& session, const std::string& sql, const Bindings& bindings,
+                        SearchPage& page) {
+    std::string type;
+    long long id = 0;
+    std::string title;
+    std::string snippet;
+    soci::indicator snippet_indicator = soci::i_ok;
+    double score = 0;
+    soci::statement statement(session);
+    statement.exchange(soci::into(type));
+    statement.exchange(soci::into(id));
+    statement.exchange(soci::into(title));
+    statement.exchange(soci::into(snippet, snippet_indicator));
+    statement.exchange(soci::into(score));
+    bindings.ExchangeInto(statement);
+    statement.alloc();
+    statement.prepare(sql);
+    statement.define_and_bind();
+    statement.execute(false);
+    while (statement.fetch()) {
+      SearchHit hit;
+      hit.type = type;
+      hit.id = id;
+      hit.title = title;
+      hit.snippet = snippet_indicator == soci::i_null ? "" : SnippetToHtml(snippet);
+      hit.score = score;
+      page.items.push_back(std::move(hit));
+    }
+  }
+
+  Database& database_;
+};
+
+}  // namespace
+
+std::unique_ptr<SearchIndex> MakeSearchIndex(storage::Database& database) {
+  return std::make_unique<SqlSearchIndex>(database);
+}
+
+}  // namespace openlabs::search

@@ -1,0 +1,326 @@
+#include "services/search/search_index.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/test_database.h"
+
+namespace openlabs::search {
+namespace {
+
+using storage::Database;
+using storage::Dialect;
+
+// Opens a migrated test database, or returns null when the dialect is not available.
+std::unique_ptr<Database> OpenMigrated(Dialect dialect) {
+  const std::string url = storage::NewTestDatabaseUrl(dialect);
+  if (url.empty()) {
+    return nullptr;
+  }
+  Result<std::unique_ptr<Database>> opened = Database::Open(url, 4);
+  EXPECT_TRUE(opened) << (opened ? "" : opened.error().internal);
+  if (!opened) {
+    return nullptr;
+  }
+  Result<int> migrated = storage::ApplyMigrations(**opened, "search", SearchMigrations());
+  EXPECT_TRUE(migrated) << (migrated ? "" : migrated.error().internal);
+  return std::move(*opened);
+}
+
+SearchDocument Document(std::string type, int64_t id, std::string title, std::string summary,
+                        std::string body, std::vector<std::string> tags = {}) {
+  SearchDocument document;
+  document.type = std::move(type);
+  document.id = id;
+  document.title = std::move(title);
+  document.summary = std::move(summary);
+  document.body = std::move(body);
+  document.tags = std::move(tags);
+  document.author_id = 7;
+  document.created_at = 1'700'000'000'000 + id;
+  return document;
+}
+
+// A small fixed corpus in which each query below has one clearly best document.
+std::vector<SearchDocument> FixedCorpus() {
+  return {
+      Document("article", 1, "Fitting models with scipy.optimize",
+               "A short course on curve fitting in Python.",
+               "We fit non-linear models to psychology data with curve_fit and compare them "
+               "with cross-validation.",
+               {"python", "scipy"}),
+      Document("article", 2, "Mikrokosmos: a lambda calculus interpreter",
+               "An educational interpreter of the untyped and simply typed lambda calculus.",
+               "Students learn intuitionistic logic by coding lambda terms in a Jupyter kernel.",
+               {"haskell", "logic"}),
+      Document("article", 3, "CFD Python: 12 steps to Navier-Stokes",
+               "Jupyter notebooks that teach computational fluid dynamics.",
+               "Linear convection, diffusion, Burgers equation and cavity flow with finite "
+               "differences.",
+               {"python", "fluid-dynamics"}),
+      Document("lab", 4, "Repeated games and the prisoner's dilemma",
+               "Play the iterated prisoner's dilemma with the Axelrod library.",
+               "Game theory studies strategic interaction; a tournament ranks strategies.",
+               {"game-theory", "python"}),
+      Document("lab", 5, "Write a shell for an operating system course",
+               "Processes, pipes and signals in C.",
+               "Fork a child process, wire a pipe and handle SIGINT in your own Unix shell.",
+               {"c", "operating-systems"}),
+      Document("lab", 6, "Molecular dynamics with a Lennard-Jones potential",
+               "Simulate a two-dimensional gas.",
+               "Velocity Verlet integration and Monte Carlo moves for argon atoms.",
+               {"physics", "python"}),
+  };
+}
+
+class SearchIndexTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    database_ = OpenMigrated(GetParam());
+    if (database_ == nullptr) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    index_ = MakeSearchIndex(*database_);
+  }
+
+  void IndexCorpus() {
+    for (const SearchDocument& document : FixedCorpus()) {
+      ASSERT_TRUE(index_->Upsert(document));
+    }
+  }
+
+  SearchPage Find(const std::string& text, std::string type = "",
+                  std::vector<std::string> tags = {}, int page = 1, int limit = 20) {
+    SearchQuery query;
+    query.text = text;
+    query.type = std::move(type);
+    query.tags = std::move(tags);
+    query.page = page;
+    query.limit = limit;
+    Result<SearchPage> result = index_->Search(query);
+    EXPECT_TRUE(result) << text << ": " << (result ? "" : result.error().internal);
+    return result.value_or(SearchPage());
+  }
+
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<SearchIndex> index_;
+};
+
+TEST_P(SearchIndexTest, FindsByBodyWord) {
+  IndexCorpus();
+  const SearchPage page = Find("argon");
+  ASSERT_EQ(page.total, 1);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].type, "lab");
+  EXPECT_EQ(page.items[0].id, 6);
+  EXPECT_EQ(page.items[0].title, "Molecular dynamics with a Lennard-Jones potential");
+  EXPECT_NE(page.items[0].snippet.find("<mark>argon</mark>"), std::string::npos)
+      << page.items[0].snippet;
+}
+
+TEST_P(SearchIndexTest, StemsWords) {
+  IndexCorpus();
+  const SearchPage page = Find("interpreters");
+  ASSERT_EQ(page.total, 1);
+  EXPECT_EQ(page.items[0].id, 2);
+}
+
+TEST_P(SearchIndexTest, TitleOutranksBody) {
+  ASSERT_TRUE(index_->Upsert(Document("lab", 1, "Notes", "", "a long body about a pipeline")));
+  ASSERT_TRUE(index_->Upsert(Document("lab", 2, "Pipeline", "", "a long body about notes")));
+  const SearchPage page = Find("pipeline");
+  ASSERT_EQ(page.total, 2);
+  EXPECT_EQ(page.items[0].id, 2);
+  EXPECT_GT(page.items[0].score, page.items[1].score);
+}
+
+TEST_P(SearchIndexTest, TotalCountsAllMatchesAcrossPages) {
+  IndexCorpus();
+  const SearchPage first = Find("python", "", {}, 1, 2);
+  EXPECT_EQ(first.total, 4);
+  EXPECT_EQ(first.items.size(), 2u);
+  const SearchPage last = Find("python", "", {}, 2, 2);
+  EXPECT_EQ(last.total, 4);
+  ASSERT_EQ(last.items.size(), 2u);
+  EXPECT_NE(first.items[0].id, last.items[0].id);
+  EXPECT_NE(first.items[1].id, last.items[1].id);
+  const SearchPage beyond = Find("python", "", {}, 3, 2);
+  EXPECT_EQ(beyond.total, 4);
+  EXPECT_TRUE(beyond.items.empty());
+}
+
+TEST_P(SearchIndexTest, FiltersByTypeAndTags) {
+  IndexCorpus();
+  EXPECT_EQ(Find("python", "lab").total, 2);
+  EXPECT_EQ(Find("python", "article").total, 2);
+  EXPECT_EQ(Find("python", "", {"physics"}).total, 1);
+  EXPECT_EQ(Find("python", "", {"physics", "python"}).total, 1);
+  EXPECT_EQ(Find("python", "", {"physics", "scipy"}).total, 0);
+  EXPECT_EQ(Find("python", "article", {"physics"}).total, 0);
+}
+
+TEST_P(SearchIndexTest, UpsertReplacesText) {
+  IndexCorpus();
+  SearchDocument changed = FixedCorpus()[5];
+  changed.body = "Now about xenon instead.";
+  changed.tags = {"chemistry"};
+  ASSERT_TRUE(index_->Upsert(changed));
+  EXPECT_EQ(Find("argon").total, 0);
+  EXPECT_EQ(Find("xenon").total, 1);
+  EXPECT_EQ(Find("python", "", {"physics"}).total, 0);
+  EXPECT_EQ(Find("molecular", "", {"chemistry"}).total, 1);
+}
+
+TEST_P(SearchIndexTest, RemoveDeletesAndIsIdempotent) {
+  IndexCorpus();
+  ASSERT_TRUE(index_->Remove("lab", 6));
+  EXPECT_EQ(Find("argon").total, 0);
+  EXPECT_TRUE(index_->Remove("lab", 6));
+  EXPECT_TRUE(index_->Remove("article", 999));
+  EXPECT_EQ(Find("python").total, 3);
+}
+
+TEST_P(SearchIndexTest, SameIdOfOtherTypeIsSeparate) {
+  ASSERT_TRUE(index_->Upsert(Document("lab", 1, "Alpha lab", "", "")));
+  ASSERT_TRUE(index_->Upsert(Document("article", 1, "Alpha article", "", "")));
+  EXPECT_EQ(Find("alpha").total, 2);
+  ASSERT_TRUE(index_->Remove("lab", 1));
+  const SearchPage page = Find("alpha");
+  ASSERT_EQ(page.total, 1);
+  EXPECT_EQ(page.items[0].type, "article");
+}
+
+TEST_P(SearchIndexTest, RejectsInvalidKey) {
+  EXPECT_FALSE(index_->Upsert(Document("", 1, "x", "", "")));
+  EXPECT_FALSE(index_->Upsert(Document("lab", 0, "x", "", "")));
+  EXPECT_FALSE(index_->Upsert(Document("Lab; DROP", 1, "x", "", "")));
+  EXPECT_FALSE(index_->Remove("lab", -1));
+}
+
+TEST_P(SearchIndexTest, SnippetEscapesDocumentHtml) {
+  ASSERT_TRUE(index_->Upsert(
+      Document("lab", 1, "Escaping", "", "Never trust <b>zebra</b> & <script>x</script> input")));
+  const SearchPage page = Find("zebra");
+  ASSERT_EQ(page.items.size(), 1u);
+  const std::string& snippet = page.items[0].snippet;
+  EXPECT_EQ(snippet.find("<b>"), std::string::npos) << snippet;
+  EXPECT_EQ(snippet.find("<script>"), std::string::npos) << snippet;
+  // PostgreSQL's ts_headline drops HTML tags, SQLite keeps them escaped.
+  EXPECT_NE(snippet.find("&amp;"), std::string::npos) << snippet;
+  EXPECT_NE(snippet.find("<mark>zebra</mark>"), std::string::npos) << snippet;
+}
+
+TEST_P(SearchIndexTest, HostileQueriesNeverFail) {
+  IndexCorpus();
+  const std::string long_text(10 * 1024, 'x');
+  std::string long_words;
+  while (long_words.size() < 10 * 1024) {
+    long_words += "python \"game\" -theory OR ";
+  }
+  const std::vector<std::string> queries = {
+      "\"",
+      "\"\"",
+      "*",
+      "python*",
+      "NEAR(",
+      "NEAR(python game)",
+      "-",
+      "--",
+      "-python",
+      "OR",
+      "python OR",
+      "OR python",
+      "AND",
+      "NOT",
+      "python NOT",
+      "(",
+      ")",
+      "^",
+      ":",
+      "title:python",
+      "{python}",
+      "'",
+      "\\",
+      "%",
+      "_",
+      "é",
+      "Navier–Stokes",
+      "日本語",
+      "😀",
+      "\xff\xfe",
+      std::string("a\0b", 3),
+      "!!!",
+      "&|!<->",
+      "python:*",
+      long_text,
+      long_words,
+  };
+  for (const std::string& text : queries) {
+    SearchQuery query;
+    query.text = text;
+    Result<SearchPage> result = index_->Search(query);
+    EXPECT_TRUE(result) << "query: " << text.substr(0, 40) << ": "
+                        << (result ? "" : result.error().internal);
+  }
+}
+
+TEST_P(SearchIndexTest, HostileDocumentTextIsIndexed) {
+  SearchDocument document = Document("article", 1, std::string("Bad\0bytes \xff", 11), "",
+                                     "quokka " + std::string(2'000'000, 'y'));
+  ASSERT_TRUE(index_->Upsert(document));
+  EXPECT_EQ(Find("quokka").total, 1);
+}
+
+TEST_P(SearchIndexTest, EmptyQueryMatchesNothing) {
+  IndexCorpus();
+  EXPECT_EQ(Find("").total, 0);
+  EXPECT_EQ(Find("   ").total, 0);
+  EXPECT_EQ(Find("the of").total, 0);
+}
+
+TEST_P(SearchIndexTest, QueryOperators) {
+  IndexCorpus();
+  EXPECT_EQ(Find("python -jupyter").total, 3);
+  EXPECT_EQ(Find("haskell OR argon").total, 2);
+  EXPECT_EQ(Find("\"lambda calculus\"").total, 1);
+  EXPECT_EQ(Find("\"calculus lambda\"").total, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SearchIndexTest, ::testing::ValuesIn(storage::TestDialects()),
+                         [](const auto& info) { return storage::DialectName(info.param); });
+
+// The same queries give the same top results on SQLite and PostgreSQL for a fixed corpus.
+TEST(SearchEngines, AgreeOnTopResults) {
+  std::unique_ptr<Database> sqlite = OpenMigrated(Dialect::kSqlite);
+  std::unique_ptr<Database> postgres = OpenMigrated(Dialect::kPostgres);
+  if (postgres == nullptr) {
+    GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+  }
+  ASSERT_NE(sqlite, nullptr);
+  std::unique_ptr<SearchIndex> sqlite_index = MakeSearchIndex(*sqlite);
+  std::unique_ptr<SearchIndex> postgres_index = MakeSearchIndex(*postgres);
+  for (const SearchDocument& document : FixedCorpus()) {
+    ASSERT_TRUE(sqlite_index->Upsert(document));
+    ASSERT_TRUE(postgres_index->Upsert(document));
+  }
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"curve fitting", 1},          {"lambda calculus", 2},
+      {"fluid dynamics", 3},         {"prisoner's dilemma", 4},
+      {"operating system shell", 5}, {"molecular dynamics", 6},
+      {"jupyter notebooks", 3},      {"game theory", 4},
+  };
+  for (const auto& [text, expected_id] : cases) {
+    SearchQuery query;
+    query.text = text;
+    Result<SearchPage> from_sqlite = sqlite_index->Search(query);
+    Result<SearchPage> from_postgres = postgres_index->Search(query);
+    ASSERT_TRUE(from_sqlite && from_postgres) << text;
+    ASSERT_FALSE(from_sqlite->items.empty()) << text;
+    ASSERT_FALSE(from_postgres->items.empty()) << text;
+    EXPECT_EQ(from_sqlite->items[0].id, expected_id) << "sqlite: " << text;
+    EXPECT_EQ(from_postgres->items[0].id, expected_id) << "postgres: " << text;
+    EXPECT_EQ(from_sqlite->total, from_postgres->total) << text;
+  }
+}
+
+}  // namespace
+}  // namespace openlabs::search
