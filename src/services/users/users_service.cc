@@ -107,10 +107,11 @@ std::optional<UserRow> LoadUserById(soci::session& session, long long id) {
 
 std::optional<UserRow> LoadUserByKey(soci::session& session, const std::string& key) {
   UserRow row;
-  IntoUser((session << std::string("SELECT ") + kUserColumns +
-                           " FROM users WHERE username_key = :username_key OR email_key = :email_key",
-            soci::use(key, "username_key"), soci::use(key, "email_key")),
-           row);
+  IntoUser(
+      (session << std::string("SELECT ") + kUserColumns +
+                      " FROM users WHERE username_key = :username_key OR email_key = :email_key",
+       soci::use(key, "username_key"), soci::use(key, "email_key")),
+      row);
   if (!session.got_data()) {
     return std::nullopt;
   }
@@ -227,8 +228,7 @@ class SqlUsersService final : public UsersService {
     });
   }
 
-  Result<v1::User> GetUser(const v1::GetUserRequest& request,
-                           const CallContext& context) override {
+  Result<v1::User> GetUser(const v1::GetUserRequest& request, const CallContext& context) override {
     return database_.WithSession<v1::User>([&](soci::session& session) -> Result<v1::User> {
       std::optional<UserRow> row = LoadUserById(session, request.id());
       if (!row) {
@@ -285,8 +285,7 @@ class SqlUsersService final : public UsersService {
       const long long now = NowMillis();
       session << "UPDATE users SET name = :name, surname = :surname, bio = :bio, "
                  "updated_at = :now WHERE id = :id",
-          soci::use(name), soci::use(surname), soci::use(bio), soci::use(now),
-          soci::use(row->id);
+          soci::use(name), soci::use(surname), soci::use(bio), soci::use(now), soci::use(row->id);
       row->name = name;
       row->surname = surname;
       row->bio = bio;
@@ -294,8 +293,7 @@ class SqlUsersService final : public UsersService {
     });
   }
 
-  Result<v1::User> SetRole(const v1::SetRoleRequest& request,
-                           const CallContext& context) override {
+  Result<v1::User> SetRole(const v1::SetRoleRequest& request, const CallContext& context) override {
     if (!context.is_admin()) {
       return Fail(Error::PermissionDenied("Only admins can change roles."));
     }
@@ -341,9 +339,28 @@ class SqlUsersService final : public UsersService {
     return ChangePoints(request, 1);
   }
 
-  Result<v1::PointsChangeResponse> RefundPoints(
-      const v1::PointsChangeRequest& request) override {
+  Result<v1::PointsChangeResponse> RefundPoints(const v1::PointsChangeRequest& request) override {
     return ChangePoints(request, 1);
+  }
+
+  Status IncrementCounters(const v1::IncrementCountersRequest& request) override {
+    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+      const long long solved = request.labs_solved();
+      const long long reviewed = request.labs_reviewed();
+      const long long now = NowMillis();
+      const long long id = request.user_id();
+      soci::statement update =
+          (session.prepare << "UPDATE users SET labs_solved = labs_solved + :solved, "
+                              "labs_reviewed = labs_reviewed + :reviewed, updated_at = :now "
+                              "WHERE id = :id",
+           soci::use(solved, "solved"), soci::use(reviewed, "reviewed"), soci::use(now, "now"),
+           soci::use(id, "id"));
+      update.execute(true);
+      if (update.get_affected_rows() == 0) {
+        return Fail(UserNotFound());
+      }
+      return {};
+    });
   }
 
   Result<v1::ListLedgerResponse> ListLedger(const v1::ListLedgerRequest& request,
@@ -453,8 +470,7 @@ class SqlUsersService final : public UsersService {
     return {};
   }
 
-  Result<v1::PointsChangeResponse> ChangePoints(const v1::PointsChangeRequest& request,
-                                                int sign) {
+  Result<v1::PointsChangeResponse> ChangePoints(const v1::PointsChangeRequest& request, int sign) {
     if (std::vector<FieldViolation> problems = CheckPointsRequest(request); !problems.empty()) {
       return Fail(Error::Validation(std::move(problems)));
     }
@@ -489,9 +505,8 @@ class SqlUsersService final : public UsersService {
       if (!LoadUserById(session, user_id)) {
         return Fail(UserNotFound());
       }
-      return Fail({ErrorCode::kPaymentRequired,
-                   "You do not have enough points: this costs " +
-                       std::to_string(request.amount()) + "."});
+      return Fail({ErrorCode::kPaymentRequired, "You do not have enough points: this costs " +
+                                                    std::to_string(request.amount()) + "."});
     }
 
     LedgerRow row;
@@ -512,8 +527,8 @@ class SqlUsersService final : public UsersService {
           soci::use(row.created_at), soci::into(row.id);
     } catch (const soci::soci_error& error) {
       if (storage::IsUniqueViolation(error)) {
-        return Fail({ErrorCode::kInternal, "The points change failed; retry it.", {},
-                     kKeyRaceMarker});
+        return Fail(
+            {ErrorCode::kInternal, "The points change failed; retry it.", {}, kKeyRaceMarker});
       }
       throw;
     }
@@ -525,8 +540,7 @@ class SqlUsersService final : public UsersService {
   }
 
   static Result<v1::PointsChangeResponse> Replay(soci::session& session,
-                                                 const v1::PointsChangeRequest& request,
-                                                 int sign) {
+                                                 const v1::PointsChangeRequest& request, int sign) {
     std::optional<LedgerRow> existing = LoadLedgerByKey(session, request.idempotency_key());
     if (!existing) {
       return Fail(Error::Internal("idempotency key vanished: " + request.idempotency_key()));

@@ -47,14 +47,18 @@ class UsersService {
 
   virtual Status SetMfaFlag(const v1::SetMfaFlagRequest& request) = 0;
 
-  // Points operations. The balance and the ledger row change in one transaction; a key seen
-  // before returns the original entry with `replayed` set and changes nothing; a key seen
+  // Points operations. The balance and the ledger row change in one transaction. A key seen
+  // before returns the original entry with `replayed` set and changes nothing, and a key seen
   // before with another user or amount is kAlreadyExists. A spend beyond the balance is
   // kPaymentRequired and changes nothing.
   virtual Result<v1::PointsChangeResponse> SpendPoints(const v1::PointsChangeRequest& request) = 0;
   virtual Result<v1::PointsChangeResponse> EarnPoints(const v1::PointsChangeRequest& request) = 0;
   virtual Result<v1::PointsChangeResponse> RefundPoints(
       const v1::PointsChangeRequest& request) = 0;
+
+  // Adds to the labs_solved and labs_reviewed counters; trusts its caller (the reviews service).
+  // Not idempotent: these counters are statistics, not money. kNotFound for an unknown user.
+  virtual Status IncrementCounters(const v1::IncrementCountersRequest& request) = 0;
 
   // The caller's ledger (admins may read anyone's), newest first.
   virtual Result<v1::ListLedgerResponse> ListLedger(const v1::ListLedgerRequest& request,

@@ -165,6 +165,28 @@ TEST_P(UsersServiceTest, PointsForMissingUserIsNotFound) {
   EXPECT_EQ(earned.error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(UsersServiceTest, IncrementCountersAddsToProfile) {
+  const v1::User user = Create("ada");
+  v1::IncrementCountersRequest increment;
+  increment.set_user_id(user.id());
+  increment.set_labs_solved(1);
+  increment.set_labs_reviewed(2);
+  ASSERT_TRUE(service_->IncrementCounters(increment));
+  ASSERT_TRUE(service_->IncrementCounters(increment));
+
+  v1::GetUserRequest get;
+  get.set_id(user.id());
+  Result<v1::User> updated = service_->GetUser(get, ContextFor(user));
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->labs_solved(), 2);
+  EXPECT_EQ(updated->labs_reviewed(), 4);
+
+  increment.set_user_id(999999);
+  Status missing = service_->IncrementCounters(increment);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 TEST_P(UsersServiceTest, ConcurrentSpendAndEarnKeepLedgerConsistent) {
   const v1::User user = Create("ada");
   constexpr int kThreads = 20;
