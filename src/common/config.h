@@ -50,7 +50,7 @@ struct Config {
   std::string EffectiveDatabaseUrl() const;
 };
 
-// Where each setting of a Config may come from, in increasing precedence.
+// The sources of a Config's settings, in increasing precedence.
 struct ConfigSources {
   std::optional<std::string> file_path;  // TOML file
   bool read_environment = true;          // OPENLABS_* variables

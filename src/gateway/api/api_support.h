@@ -15,7 +15,7 @@
 namespace openlabs::gateway {
 
 // Parses the JSON body into `message`. An empty or malformed body, or a field of the wrong type,
-// is kInvalidArgument with a message that says what to fix.
+// is kInvalidArgument with a message that names what to fix.
 Status ParseJsonBody(const Request& request, google::protobuf::Message& message);
 
 // The caller behind the request's "Authorization: Bearer" token. kUnauthenticated when the

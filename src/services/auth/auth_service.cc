@@ -57,9 +57,8 @@ std::optional<Credentials> LoadCredentials(soci::session& session, long long use
   return row;
 }
 
-std::vector<FieldViolation> CheckNewPassword(std::string_view password,
-                                             std::string_view username, std::string_view email,
-                                             std::string_view field) {
+std::vector<FieldViolation> CheckNewPassword(std::string_view password, std::string_view username,
+                                             std::string_view email, std::string_view field) {
   std::vector<FieldViolation> problems;
   if (password.size() < kMinPasswordLength) {
     problems.push_back({std::string(field), "must be at least 8 characters long"});
@@ -67,17 +66,14 @@ std::vector<FieldViolation> CheckNewPassword(std::string_view password,
     problems.push_back({std::string(field), "must be at most 1024 bytes long"});
   } else if (IsCommonPassword(password)) {
     problems.push_back({std::string(field), "is too common; choose a less guessable password"});
-  } else if (!username.empty() &&
-             (users::LoginKey(password) == users::LoginKey(username) ||
-              users::LoginKey(password) == users::LoginKey(email))) {
+  } else if (!username.empty() && (users::LoginKey(password) == users::LoginKey(username) ||
+                                   users::LoginKey(password) == users::LoginKey(email))) {
     problems.push_back({std::string(field), "must differ from the username and email"});
   }
   return problems;
 }
 
-Error InvalidCredentials() {
-  return Error::Unauthenticated("The login or password is incorrect.");
-}
+Error InvalidCredentials() { return Error::Unauthenticated("The login or password is incorrect."); }
 
 Error RateLimited(int retry_after_seconds, std::string message) {
   Error error{ErrorCode::kRateLimited, std::move(message)};
@@ -237,62 +233,12 @@ class SqlAuthService final : public AuthService {
   }
 
   Result<v1::SessionTokens> Refresh(const v1::RefreshRequest& request) override {
-    if (request.refresh_token().empty() ||
-        request.refresh_token().size() > kMaxOpaqueTokenLength) {
+    if (request.refresh_token().empty() || request.refresh_token().size() > kMaxOpaqueTokenLength) {
       return Fail(Error::Unauthenticated("The refresh token is invalid."));
     }
     const std::string token_hash = Sha256Hex(request.refresh_token());
-    struct Rotation {
-      long long user_id = 0;
-      std::string session_id;
-      std::string refresh_token;
-      bool reuse_detected = false;  // the revocation must commit, so it is not an error here
-    };
     Result<Rotation> rotation = database_.InTransaction<Rotation>(
-        [&](soci::session& session) -> Result<Rotation> {
-          Rotation result;
-          long long expires_at = 0;
-          soci::indicator used_indicator = soci::i_null;
-          long long used_at = 0;
-          session << "SELECT session_id, user_id, expires_at, used_at FROM auth_refresh_tokens "
-                     "WHERE token_hash = :hash",
-              soci::use(token_hash), soci::into(result.session_id), soci::into(result.user_id),
-              soci::into(expires_at), soci::into(used_at, used_indicator);
-          if (!session.got_data()) {
-            return Fail(Error::Unauthenticated("The refresh token is invalid."));
-          }
-          const long long now = NowMillis();
-          if (used_indicator == soci::i_ok) {
-            RevokeSession(session, result.session_id, "refresh token reuse");
-            spdlog::warn("refresh token reused; revoked session {} of user id={}",
-                         result.session_id, result.user_id);
-            result.reuse_detected = true;
-            return result;
-          }
-          if (expires_at <= now) {
-            return Fail(Error::Unauthenticated("The refresh token has expired. Sign in again."));
-          }
-          if (!SessionIsLive(session, result.session_id, now)) {
-            return Fail(Error::Unauthenticated("The session has ended. Sign in again."));
-          }
-          soci::statement mark =
-              (session.prepare << "UPDATE auth_refresh_tokens SET used_at = :now "
-                                  "WHERE token_hash = :hash AND used_at IS NULL",
-               soci::use(now), soci::use(token_hash));
-          mark.execute(true);
-          if (mark.get_affected_rows() != 1) {
-            // A concurrent refresh with the same token won the race: that is reuse too.
-            RevokeSession(session, result.session_id, "refresh token reuse");
-            result.reuse_detected = true;
-            return result;
-          }
-          result.refresh_token = IssueRefreshToken(session, result.session_id, result.user_id);
-          session << "UPDATE auth_sessions SET last_used_at = :now, expires_at = :expires "
-                     "WHERE id = :id",
-              soci::use(now), soci::use(now + options_.refresh_token_ttl_seconds * 1000LL),
-              soci::use(result.session_id);
-          return result;
-        });
+        [&](soci::session& session) { return RotateRefreshToken(session, token_hash); });
     if (!rotation) {
       return Fail(rotation.error());
     }
@@ -464,8 +410,7 @@ class SqlAuthService final : public AuthService {
       session << "UPDATE auth_credentials SET totp_secret = NULL, totp_pending_secret = NULL, "
                  "totp_enabled = 0, updated_at = :now WHERE user_id = :id",
           soci::use(now), soci::use(context.user_id);
-      session << "DELETE FROM auth_recovery_codes WHERE user_id = :id",
-          soci::use(context.user_id);
+      session << "DELETE FROM auth_recovery_codes WHERE user_id = :id", soci::use(context.user_id);
       return {};
     });
     if (!disabled) {
@@ -510,6 +455,60 @@ class SqlAuthService final : public AuthService {
   }
 
  private:
+  // The outcome of presenting a refresh token: the new token, or a detected reuse whose
+  // revocation must commit, which is why it is a value and not an error.
+  struct Rotation {
+    long long user_id = 0;
+    std::string session_id;
+    std::string refresh_token;
+    bool reuse_detected = false;
+  };
+
+  // Marks the presented token used and issues its successor in the same session.
+  Result<Rotation> RotateRefreshToken(soci::session& session, const std::string& token_hash) {
+    Rotation result;
+    long long expires_at = 0;
+    soci::indicator used_indicator = soci::i_null;
+    long long used_at = 0;
+    session << "SELECT session_id, user_id, expires_at, used_at FROM auth_refresh_tokens "
+               "WHERE token_hash = :hash",
+        soci::use(token_hash), soci::into(result.session_id), soci::into(result.user_id),
+        soci::into(expires_at), soci::into(used_at, used_indicator);
+    if (!session.got_data()) {
+      return Fail(Error::Unauthenticated("The refresh token is invalid."));
+    }
+    const long long now = NowMillis();
+    if (used_indicator == soci::i_ok) {
+      RevokeSession(session, result.session_id, "refresh token reuse");
+      spdlog::warn("refresh token reused; revoked session {} of user id={}", result.session_id,
+                   result.user_id);
+      result.reuse_detected = true;
+      return result;
+    }
+    if (expires_at <= now) {
+      return Fail(Error::Unauthenticated("The refresh token has expired. Sign in again."));
+    }
+    if (!SessionIsLive(session, result.session_id, now)) {
+      return Fail(Error::Unauthenticated("The session has ended. Sign in again."));
+    }
+    soci::statement mark = (session.prepare << "UPDATE auth_refresh_tokens SET used_at = :now "
+                                               "WHERE token_hash = :hash AND used_at IS NULL",
+                            soci::use(now), soci::use(token_hash));
+    mark.execute(true);
+    if (mark.get_affected_rows() != 1) {
+      // A concurrent refresh with the same token won the race: that is reuse too.
+      RevokeSession(session, result.session_id, "refresh token reuse");
+      result.reuse_detected = true;
+      return result;
+    }
+    result.refresh_token = IssueRefreshToken(session, result.session_id, result.user_id);
+    session << "UPDATE auth_sessions SET last_used_at = :now, expires_at = :expires "
+               "WHERE id = :id",
+        soci::use(now), soci::use(now + options_.refresh_token_ttl_seconds * 1000LL),
+        soci::use(result.session_id);
+    return result;
+  }
+
   Status StoreCredentials(long long user_id, const std::string& hash) {
     return database_.InTransaction<void>([&](soci::session& session) -> Status {
       const long long now = NowMillis();
@@ -540,8 +539,8 @@ class SqlAuthService final : public AuthService {
   // Creates a session (a new refresh-token family) and its first token pair.
   Result<v1::SessionTokens> StartSession(const v1::User& user, const v1::ClientInfo& client) {
     const std::string session_id = NewUuid();
-    Result<std::string> refresh = database_.InTransaction<std::string>(
-        [&](soci::session& session) -> Result<std::string> {
+    Result<std::string> refresh =
+        database_.InTransaction<std::string>([&](soci::session& session) -> Result<std::string> {
           const long long now = NowMillis();
           const long long expires = now + options_.refresh_token_ttl_seconds * 1000LL;
           const std::string address = client.address().substr(0, 64);
@@ -596,8 +595,7 @@ class SqlAuthService final : public AuthService {
     return tokens;
   }
 
-  static bool SessionIsLive(soci::session& session, const std::string& session_id,
-                            long long now) {
+  static bool SessionIsLive(soci::session& session, const std::string& session_id, long long now) {
     long long expires_at = 0;
     long long revoked_at = 0;
     soci::indicator revoked_indicator = soci::i_null;
@@ -644,8 +642,7 @@ class SqlAuthService final : public AuthService {
   }
 
   // Checks the challenge and the code in one transaction; returns the user id on success.
-  Result<long long> CheckMfaChallenge(soci::session& session,
-                                      const v1::MfaLoginRequest& request) {
+  Result<long long> CheckMfaChallenge(soci::session& session, const v1::MfaLoginRequest& request) {
     const Error expired = Error::Unauthenticated("The sign-in code is invalid or has expired.");
     const std::string token_hash = Sha256Hex(request.mfa_token());
     long long user_id = 0;
@@ -734,8 +731,7 @@ class SqlAuthService final : public AuthService {
 
 }  // namespace
 
-Result<std::unique_ptr<AuthService>> MakeAuthService(Database& database,
-                                                     users::UsersService& users,
+Result<std::unique_ptr<AuthService>> MakeAuthService(Database& database, users::UsersService& users,
                                                      AuthOptions options) {
   Result<TokenSigner> signer = LoadSigningKeys(database, options.issuer);
   if (!signer) {
