@@ -12,6 +12,8 @@ readonly BUILD_PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
 )
+# The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
+readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib)
 readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl)
 readonly BENCH_PACKAGES=(wrk nginx)
 readonly DEV_PACKAGES=(clang-format clang-tidy)
@@ -21,7 +23,9 @@ usage() {
 Usage: scripts/install-deps.sh [--bench] [--dev] [--check]
 
 Installs the Debian 12 packages that building and testing Open Labs Share needs
-(compiler, libraries, PostgreSQL, GoogleTest, curl). Run it as root.
+(compiler, libraries, PostgreSQL, GoogleTest, curl, bubblewrap and Python with
+numpy, pandas and matplotlib for the sandbox). Run it as root. It also creates
+the system user openlabs-sandbox that sandboxed code runs as.
 
   --bench   also install the benchmark tools (wrk, nginx)
   --dev     also install the formatter and linter (clang-format, clang-tidy)
@@ -33,7 +37,7 @@ because the tests and benchmarks start their own servers.
 EOF
 }
 
-packages=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+packages=("${BUILD_PACKAGES[@]}" "${SANDBOX_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 check_only=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -64,6 +68,18 @@ missing_packages() {
     fi
   done
 }
+
+# Sandboxed code runs as this account rather than nobody, so that RLIMIT_NPROC counts only
+# sandboxes. Without it the sandbox falls back to nobody (65534).
+ensure_sandbox_user() {
+  if [[ "$check_only" == true || $(id -u) -ne 0 ]] || getent passwd openlabs-sandbox >/dev/null; then
+    return
+  fi
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+    openlabs-sandbox
+  echo "install-deps: created the system user openlabs-sandbox"
+}
+ensure_sandbox_user
 
 mapfile -t missing < <(missing_packages "${packages[@]}")
 if [[ ${#missing[@]} -eq 0 ]]; then

@@ -1,0 +1,389 @@
+#include "sandbox/sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace openlabs::sandbox {
+namespace {
+
+constexpr const char* kSandboxAccount = "openlabs-sandbox";
+
+// Files under /etc that Python and matplotlib read. Missing ones are skipped (--ro-bind-try).
+constexpr const char* kEtcFiles[] = {"/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts",
+                                     "/etc/localtime", "/etc/mime.types"};
+
+std::string ErrnoText(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+
+bool HasEnv(const Options& options, std::string_view name) {
+  for (const auto& [key, value] : options.env) {
+    if (key == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// argv/envp storage built before fork(), because the child of a multithreaded process may only
+// call async-signal-safe functions and so must not allocate.
+struct ExecPlan {
+  std::vector<std::string> strings;
+  std::vector<char*> argv;
+  std::vector<rlimit> limit_values;
+  std::vector<int> limit_kinds;
+  bool switch_user = false;
+  SandboxUser user;
+
+  void Finish() {
+    for (std::string& text : strings) {
+      argv.push_back(text.data());
+    }
+    argv.push_back(nullptr);
+  }
+};
+
+void AddLimit(ExecPlan& plan, int kind, rlim_t soft, rlim_t hard) {
+  plan.limit_kinds.push_back(kind);
+  plan.limit_values.push_back(rlimit{soft, hard});
+}
+
+ExecPlan MakePlan(const std::vector<std::string>& command, const Options& options) {
+  ExecPlan plan;
+  plan.switch_user = geteuid() == 0;
+  if (options.user) {
+    plan.user = *options.user;
+  } else if (plan.switch_user) {
+    plan.user = DefaultSandboxUser();
+  } else {
+    plan.user = {getuid(), getgid(), "self"};
+  }
+  plan.strings = BwrapArguments(command, options, plan.user);
+  plan.Finish();
+
+  const Limits& limits = options.limits;
+  const auto cpu = static_cast<rlim_t>(limits.cpu_seconds);
+  AddLimit(plan, RLIMIT_CPU, cpu, cpu + 1);
+  AddLimit(plan, RLIMIT_AS, limits.memory_bytes, limits.memory_bytes);
+  AddLimit(plan, RLIMIT_NPROC, limits.max_processes, limits.max_processes);
+  AddLimit(plan, RLIMIT_NOFILE, limits.max_open_files, limits.max_open_files);
+  AddLimit(plan, RLIMIT_FSIZE, limits.max_file_bytes, limits.max_file_bytes);
+  AddLimit(plan, RLIMIT_CORE, 0, 0);
+  return plan;
+}
+
+// Reports a failed step of the child to the parent through `error_fd` and exits. Async-signal-safe.
+[[noreturn]] void ChildFail(int error_fd, int step) {
+  int report[2] = {step, errno};
+  [[maybe_unused]] ssize_t written = write(error_fd, report, sizeof(report));
+  _exit(127);
+}
+
+// Runs in the forked child: new process group, standard streams, limits, unprivileged uid, then
+// bwrap. Only async-signal-safe calls from here on.
+[[noreturn]] void ExecChild(const ExecPlan& plan, const int (&fds)[3], int error_fd, pid_t parent) {
+  if (setsid() < 0) {
+    ChildFail(error_fd, 1);
+  }
+  for (int stream = 0; stream < 3; ++stream) {
+    if (dup2(fds[stream], stream) < 0) {
+      ChildFail(error_fd, 2);
+    }
+  }
+  for (size_t i = 0; i < plan.limit_kinds.size(); ++i) {
+    if (setrlimit(plan.limit_kinds[i], &plan.limit_values[i]) != 0) {
+      ChildFail(error_fd, 3);
+    }
+  }
+  // The server ignores SIGPIPE, and an ignored signal would stay ignored across execve.
+  signal(SIGPIPE, SIG_DFL);
+  if (plan.switch_user) {
+    if (setgroups(0, nullptr) != 0 || setgid(plan.user.gid) != 0 || setuid(plan.user.uid) != 0) {
+      ChildFail(error_fd, 4);
+    }
+  }
+  // Set after setuid, which clears the parent-death signal.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) {
+    _exit(127);
+  }
+  char* empty_env[] = {nullptr};
+  execve(plan.argv[0], plan.argv.data(), empty_env);
+  ChildFail(error_fd, 5);
+}
+
+const char* ChildStepName(int step) {
+  switch (step) {
+    case 1:
+      return "setsid";
+    case 2:
+      return "dup2";
+    case 3:
+      return "setrlimit";
+    case 4:
+      return "switching to the sandbox user";
+    default:
+      return "executing bwrap";
+  }
+}
+
+ExitStatus ToExitStatus(int status, const rusage& usage) {
+  ExitStatus result;
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  result.peak_memory_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  return result;
+}
+
+void CloseFd(int& fd) {
+  if (fd >= 0) {
+    close(fd);
+    fd = -1;
+  }
+}
+
+struct Pipes {
+  int child[3] = {-1, -1, -1};   // the ends the child gets as fds 0, 1, 2
+  int parent[3] = {-1, -1, -1};  // stdin write end, stdout and stderr read ends
+
+  ~Pipes() {
+    for (int i = 0; i < 3; ++i) {
+      CloseFd(child[i]);
+      CloseFd(parent[i]);
+    }
+  }
+
+  Status Open() {
+    for (int stream = 0; stream < 3; ++stream) {
+      int ends[2];
+      if (pipe2(ends, O_CLOEXEC) != 0) {
+        return Fail(Error::Internal("pipe2 failed: " + ErrnoText(errno)));
+      }
+      const bool is_input = stream == 0;
+      child[stream] = is_input ? ends[0] : ends[1];
+      parent[stream] = is_input ? ends[1] : ends[0];
+    }
+    return {};
+  }
+};
+
+// Reads the child's failure report, if any. An empty read means execve succeeded (CLOEXEC).
+Status CheckChildStarted(int error_fd, pid_t pid) {
+  int report[2] = {0, 0};
+  ssize_t got;
+  do {
+    got = read(error_fd, report, sizeof(report));
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    return {};
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return Fail(Error::Internal(std::string("cannot start the sandbox: ") + ChildStepName(report[0]) +
+                              " failed: " + ErrnoText(report[1])));
+}
+
+}  // namespace
+
+SandboxUser DefaultSandboxUser() {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(4096);
+  if (getpwnam_r(kSandboxAccount, &entry, buffer.data(), buffer.size(), &found) == 0 &&
+      found != nullptr) {
+    return {found->pw_uid, found->pw_gid, kSandboxAccount};
+  }
+  return SandboxUser{};
+}
+
+std::vector<std::string> BwrapArguments(const std::vector<std::string>& command,
+                                        const Options& options, const SandboxUser& user) {
+  std::vector<std::string> args = {
+      options.bwrap_path.string(),
+      "--unshare-all",
+      "--unshare-user",
+      "--disable-userns",
+      "--die-with-parent",
+      "--new-session",
+      // The command runs as PID 1 of its namespace, with no bwrap reaper in between, so wait4()
+      // on bwrap accounts for its CPU time and memory. Its exit still kills the whole namespace.
+      "--as-pid-1",
+      "--ro-bind",
+      "/usr",
+      "/usr",
+      "--symlink",
+      "usr/lib",
+      "/lib",
+      "--symlink",
+      "usr/lib64",
+      "/lib64",
+      "--symlink",
+      "usr/bin",
+      "/bin",
+      "--symlink",
+      "usr/sbin",
+      "/sbin",
+  };
+  for (const char* path : kEtcFiles) {
+    args.insert(args.end(), {"--ro-bind-try", path, path});
+  }
+  args.insert(args.end(), {"--proc", "/proc", "--dev", "/dev", "--size",
+                           std::to_string(options.limits.tmp_bytes), "--tmpfs", "/tmp"});
+  if (options.work_dir.empty()) {
+    args.insert(args.end(), {"--tmpfs", "/work"});
+  } else {
+    args.insert(args.end(), {"--bind", options.work_dir.string(), "/work"});
+  }
+  for (const Bind& bind : options.binds) {
+    args.insert(args.end(),
+                {bind.writable ? "--bind" : "--ro-bind", bind.source.string(), bind.target});
+  }
+  // The root is a tmpfs that bwrap does not bound in size, so it must not be writable.
+  args.insert(args.end(), {"--remount-ro", "/"});
+  args.insert(args.end(),
+              {"--chdir", "/work", "--hostname", "sandbox", "--uid", std::to_string(user.uid),
+               "--gid", std::to_string(user.gid), "--clearenv"});
+  const std::pair<const char*, const char*> defaults[] = {
+      {"PATH", "/usr/bin:/bin"}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}};
+  for (const auto& [name, value] : defaults) {
+    if (!HasEnv(options, name)) {
+      args.insert(args.end(), {"--setenv", name, value});
+    }
+  }
+  for (const auto& [name, value] : options.env) {
+    args.insert(args.end(), {"--setenv", name, value});
+  }
+  args.push_back("--");
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
+Result<std::unique_ptr<Process>> Spawn(const std::vector<std::string>& command,
+                                       const Options& options) {
+  if (command.empty()) {
+    return Fail(Error::InvalidArgument("the sandboxed command is empty"));
+  }
+  if (access(options.bwrap_path.c_str(), X_OK) != 0) {
+    return Fail(Error::Internal(options.bwrap_path.string() +
+                                " is missing; install the bubblewrap package"));
+  }
+  // Writing to a sandbox that has exited must fail with EPIPE, not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+  const ExecPlan plan = MakePlan(command, options);
+  Pipes pipes;
+  if (Status opened = pipes.Open(); !opened) {
+    return Fail(opened.error());
+  }
+  int error_pipe[2];
+  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+    return Fail(Error::Internal("pipe2 failed: " + ErrnoText(errno)));
+  }
+
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int error = errno;
+    close(error_pipe[0]);
+    close(error_pipe[1]);
+    return Fail(Error::Internal("fork failed: " + ErrnoText(error)));
+  }
+  if (pid == 0) {
+    ExecChild(plan, pipes.child, error_pipe[1], parent);
+  }
+  close(error_pipe[1]);
+  Status started = CheckChildStarted(error_pipe[0], pid);
+  close(error_pipe[0]);
+  if (!started) {
+    return Fail(started.error());
+  }
+  auto process = std::make_unique<Process>(pid, pipes.parent[0], pipes.parent[1], pipes.parent[2]);
+  for (int& fd : pipes.parent) {
+    fd = -1;  // now owned by the Process
+  }
+  return process;
+}
+
+Process::Process(pid_t pid, int stdin_fd, int stdout_fd, int stderr_fd)
+    : pid_(pid), stdin_fd_(stdin_fd), stdout_fd_(stdout_fd), stderr_fd_(stderr_fd) {}
+
+Process::~Process() {
+  Kill();
+  Wait();
+  CloseFd(stdin_fd_);
+  CloseFd(stdout_fd_);
+  CloseFd(stderr_fd_);
+}
+
+Status Process::WriteStdin(std::string_view data) {
+  while (!data.empty()) {
+    if (stdin_fd_ < 0) {
+      return Fail(Error::FailedPrecondition("the sandboxed process's stdin is closed"));
+    }
+    const ssize_t written = write(stdin_fd_, data.data(), data.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written < 0) {
+      return Fail(Error::Internal("writing to the sandboxed process failed: " + ErrnoText(errno)));
+    }
+    data.remove_prefix(static_cast<size_t>(written));
+  }
+  return {};
+}
+
+void Process::CloseStdin() { CloseFd(stdin_fd_); }
+
+void Process::Kill() {
+  // After the reap the pid may belong to another process, so signal only before it.
+  if (!exit_) {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+  }
+}
+
+std::optional<ExitStatus> Process::TryWait() {
+  if (exit_) {
+    return exit_;
+  }
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
+    exit_ = ToExitStatus(status, usage);
+    // Processes the command left in its group outside the PID namespace (there should be none).
+    kill(-pid_, SIGKILL);
+  }
+  return exit_;
+}
+
+ExitStatus Process::Wait() {
+  if (exit_) {
+    return *exit_;
+  }
+  int status = 0;
+  rusage usage{};
+  pid_t reaped;
+  do {
+    reaped = wait4(pid_, &status, 0, &usage);
+  } while (reaped < 0 && errno == EINTR);
+  exit_ = reaped == pid_ ? ToExitStatus(status, usage) : ExitStatus{};
+  kill(-pid_, SIGKILL);
+  return *exit_;
+}
+
+}  // namespace openlabs::sandbox
