@@ -1,0 +1,443 @@
+#include "services/labs/labs_service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "common/random.h"
+#include "services/search/search_index.h"
+#include "storage/test_database.h"
+
+namespace openlabs::labs {
+namespace {
+
+using storage::Database;
+using storage::Dialect;
+
+class FakeSubmissionCounter final : public SubmissionCounter {
+ public:
+  Result<int64_t> CountForLab(int64_t lab_id) override { return counts[lab_id]; }
+  std::map<int64_t, int64_t> counts;
+};
+
+// Records what the labs service pushes, and finds labs whose title contains the query.
+class FakeSearchIndex final : public search::SearchIndex {
+ public:
+  Status Upsert(const search::SearchDocument& document) override {
+    documents[document.id] = document;
+    return {};
+  }
+  Status Remove(std::string_view type, int64_t id) override {
+    documents.erase(id);
+    ++removals;
+    return {};
+  }
+  Result<search::SearchPage> Search(const search::SearchQuery& query) override {
+    search::SearchPage page;
+    for (auto it = documents.rbegin(); it != documents.rend(); ++it) {
+      if (it->second.title.find(query.text) != std::string::npos) {
+        page.items.push_back({"lab", it->first, it->second.title, "", 1.0});
+      }
+    }
+    page.total = static_cast<int64_t>(page.items.size());
+    return page;
+  }
+  std::map<int64_t, search::SearchDocument> documents;
+  int removals = 0;
+};
+
+class LabsServiceTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    const std::string url = storage::NewTestDatabaseUrl(GetParam());
+    if (url.empty()) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    Result<std::unique_ptr<Database>> opened = Database::Open(url, 4);
+    ASSERT_TRUE(opened) << opened.error().internal;
+    database_ = std::move(*opened);
+    ASSERT_TRUE(storage::ApplyMigrations(*database_, "labs", LabsMigrations()));
+    blob_root_ = std::filesystem::temp_directory_path() / ("labs-test-" + NewUuid());
+    blobs_ = storage::MakeLocalBlobStore(blob_root_.string());
+    service_ = MakeLabsService(*database_, *blobs_, &search_, counter_);
+  }
+
+  void TearDown() override { std::filesystem::remove_all(blob_root_); }
+
+  static CallContext User(int64_t id, std::string role = "user") {
+    CallContext context;
+    context.user_id = id;
+    context.role = std::move(role);
+    return context;
+  }
+
+  v1::Lab Create(const std::string& title, std::vector<std::string> tags = {},
+                 int64_t author = kAuthor) {
+    v1::CreateLabRequest request;
+    request.set_title(title);
+    request.set_description("About " + title);
+    request.set_body("# " + title + "\n\n![plot](img/plot.png)\n");
+    for (const std::string& tag : tags) {
+      request.add_tags(tag);
+    }
+    Result<v1::Lab> lab = service_->CreateLab(request, User(author));
+    EXPECT_TRUE(lab) << (lab ? "" : lab.error().message + lab.error().internal);
+    return lab.value_or(v1::Lab());
+  }
+
+  v1::NewLabAsset StoreBlob(const std::string& path, const std::string& content) {
+    const std::string key = "uploads/" + NewUuid();
+    EXPECT_TRUE(blobs_->Put(key, content));
+    v1::NewLabAsset asset;
+    asset.set_path(path);
+    asset.set_filename(std::filesystem::path(path).filename().string());
+    asset.set_blob_key(key);
+    asset.set_size(static_cast<int64_t>(content.size()));
+    asset.set_sha256(Sha256Hex(content));
+    asset.set_head(content.substr(0, 512));
+    return asset;
+  }
+
+  v1::ListLabsResponse List(v1::ListLabsRequest request) {
+    Result<v1::ListLabsResponse> page = service_->ListLabs(request);
+    EXPECT_TRUE(page) << (page ? "" : page.error().message + page.error().internal);
+    return page.value_or(v1::ListLabsResponse());
+  }
+
+  static constexpr int64_t kAuthor = 7;
+  static constexpr int64_t kOther = 8;
+  static constexpr int64_t kModerator = 9;
+
+  std::unique_ptr<Database> database_;
+  std::filesystem::path blob_root_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  FakeSearchIndex search_;
+  FakeSubmissionCounter counter_;
+  std::unique_ptr<LabsService> service_;
+};
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "rest of the image";
+
+TEST_P(LabsServiceTest, CreateStoresNormalizedTagsAndIndexes) {
+  const v1::Lab lab = Create("Linear regression", {"Machine Learning", "Python", "python"});
+  EXPECT_GT(lab.id(), 0);
+  EXPECT_EQ(lab.status(), "published");
+  EXPECT_EQ(lab.author_id(), kAuthor);
+  ASSERT_EQ(lab.tags_size(), 2);
+  EXPECT_EQ(lab.tags(0), "machine-learning");
+  EXPECT_EQ(lab.tags(1), "python");
+  ASSERT_TRUE(search_.documents.contains(lab.id()));
+  EXPECT_EQ(search_.documents[lab.id()].type, "lab");
+  EXPECT_EQ(search_.documents[lab.id()].tags.size(), 2u);
+}
+
+TEST_P(LabsServiceTest, CreateValidatesFields) {
+  v1::CreateLabRequest request;
+  request.set_title("");
+  request.set_body(std::string((1 << 20) + 1, 'x'));
+  request.add_tags("bad/tag");
+  Result<v1::Lab> lab = service_->CreateLab(request, User(kAuthor));
+  ASSERT_FALSE(lab);
+  EXPECT_EQ(lab.error().code, ErrorCode::kValidationFailed);
+  EXPECT_EQ(lab.error().details.size(), 3u);
+
+  request.set_title("t");
+  request.set_body("");
+  request.clear_tags();
+  EXPECT_EQ(service_->CreateLab(request, CallContext()).error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_P(LabsServiceTest, OnlyAuthorOrModeratorEdits) {
+  const v1::Lab lab = Create("Original");
+  v1::UpdateLabRequest update;
+  update.set_id(lab.id());
+  update.set_title("Changed");
+
+  EXPECT_EQ(service_->UpdateLab(update, User(kOther)).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(service_->UpdateLab(update, CallContext()).error().code, ErrorCode::kUnauthenticated);
+
+  Result<v1::Lab> by_author = service_->UpdateLab(update, User(kAuthor));
+  ASSERT_TRUE(by_author);
+  EXPECT_EQ(by_author->title(), "Changed");
+  EXPECT_EQ(by_author->description(), lab.description());
+
+  update.set_title("Moderated");
+  update.add_tags("reviewed");
+  update.set_replace_tags(true);
+  Result<v1::Lab> by_moderator = service_->UpdateLab(update, User(kModerator, "moderator"));
+  ASSERT_TRUE(by_moderator);
+  EXPECT_EQ(by_moderator->title(), "Moderated");
+  ASSERT_EQ(by_moderator->tags_size(), 1);
+  EXPECT_EQ(by_moderator->tags(0), "reviewed");
+  EXPECT_EQ(search_.documents[lab.id()].title, "Moderated");
+}
+
+TEST_P(LabsServiceTest, OnlyAuthorOrModeratorDeletes) {
+  const v1::Lab first = Create("First");
+  const v1::Lab second = Create("Second");
+  v1::DeleteLabRequest request;
+  request.set_id(first.id());
+  EXPECT_EQ(service_->DeleteLab(request, User(kOther)).error().code, ErrorCode::kPermissionDenied);
+
+  Result<v1::DeleteLabResponse> by_author = service_->DeleteLab(request, User(kAuthor));
+  ASSERT_TRUE(by_author);
+  EXPECT_FALSE(by_author->archived());
+  v1::GetLabRequest get;
+  get.set_id(first.id());
+  EXPECT_EQ(service_->GetLab(get).error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(search_.documents.contains(first.id()));
+
+  request.set_id(second.id());
+  EXPECT_TRUE(service_->DeleteLab(request, User(kModerator, "admin")));
+}
+
+TEST_P(LabsServiceTest, DeleteWithSubmissionsArchives) {
+  const v1::Lab lab = Create("Popular lab");
+  counter_.counts[lab.id()] = 2;
+  v1::DeleteLabRequest request;
+  request.set_id(lab.id());
+  Result<v1::DeleteLabResponse> deleted = service_->DeleteLab(request, User(kAuthor));
+  ASSERT_TRUE(deleted);
+  EXPECT_TRUE(deleted->archived());
+
+  v1::GetLabRequest get;
+  get.set_id(lab.id());
+  Result<v1::Lab> archived = service_->GetLab(get);
+  ASSERT_TRUE(archived);
+  EXPECT_EQ(archived->status(), "archived");
+  EXPECT_EQ(List({}).total(), 0);
+  EXPECT_FALSE(search_.documents.contains(lab.id()));
+}
+
+TEST_P(LabsServiceTest, DeleteAfterRecordedSubmissionArchives) {
+  const v1::Lab lab = Create("Submitted lab");
+  v1::RecordSubmissionRequest record;
+  record.set_lab_id(lab.id());
+  Result<v1::RecordSubmissionResponse> recorded = service_->RecordSubmission(record);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->submission_count(), 1);
+
+  v1::DeleteLabRequest request;
+  request.set_id(lab.id());
+  EXPECT_TRUE(service_->DeleteLab(request, User(kAuthor))->archived());
+}
+
+TEST_P(LabsServiceTest, ListHasRealTotalAndPages) {
+  for (int i = 0; i < 25; ++i) {
+    Create("Lab " + std::to_string(i), {i % 2 == 0 ? "even" : "odd"});
+  }
+  v1::ListLabsRequest request;
+  request.set_limit(10);
+  request.set_page(3);
+  const v1::ListLabsResponse page = List(request);
+  EXPECT_EQ(page.total(), 25);
+  EXPECT_EQ(page.items_size(), 5);
+  EXPECT_EQ(page.page(), 3);
+  EXPECT_EQ(page.limit(), 10);
+  EXPECT_TRUE(page.items(0).body().empty());
+  EXPECT_EQ(page.items(4).title(), "Lab 0");  // newest first
+  ASSERT_EQ(page.items(4).tags_size(), 1);
+  EXPECT_EQ(page.items(4).tags(0), "even");
+}
+
+TEST_P(LabsServiceTest, ListFiltersByEveryTagAndAuthor) {
+  Create("Both", {"python", "numpy"});
+  Create("Python only", {"python"});
+  Create("Other author", {"python", "numpy"}, kOther);
+
+  v1::ListLabsRequest request;
+  request.add_tags("Python");
+  request.add_tags("numpy");
+  EXPECT_EQ(List(request).total(), 2);
+  request.set_author_id(kAuthor);
+  const v1::ListLabsResponse mine = List(request);
+  ASSERT_EQ(mine.total(), 1);
+  EXPECT_EQ(mine.items(0).title(), "Both");
+}
+
+TEST_P(LabsServiceTest, ListSortsByPopularity) {
+  const v1::Lab quiet = Create("Quiet");
+  const v1::Lab busy = Create("Busy");
+  Create("Newest");
+  v1::RecordSubmissionRequest record;
+  record.set_lab_id(quiet.id());
+  ASSERT_TRUE(service_->RecordSubmission(record));
+  ASSERT_TRUE(service_->RecordSubmission(record));
+  v1::GetLabRequest view;
+  view.set_id(busy.id());
+  view.set_count_view(true);
+  ASSERT_TRUE(service_->GetLab(view));
+
+  v1::ListLabsRequest request;
+  request.set_sort("popular");
+  const v1::ListLabsResponse page = List(request);
+  ASSERT_EQ(page.items_size(), 3);
+  EXPECT_EQ(page.items(0).title(), "Quiet");
+  EXPECT_EQ(page.items(1).title(), "Busy");
+  EXPECT_EQ(page.items(1).views(), 1);
+
+  request.set_sort("oldest");
+  EXPECT_EQ(service_->ListLabs(request).error().code, ErrorCode::kValidationFailed);
+}
+
+TEST_P(LabsServiceTest, ListQueryUsesSearchIndexAndFilters) {
+  Create("Gradient descent", {"optimization"});
+  Create("Stochastic gradient", {"sgd"});
+  Create("Unrelated");
+  v1::ListLabsRequest request;
+  request.set_q("gradient");
+  EXPECT_EQ(List(request).total(), 1);  // the fake index matches case-sensitively
+  request.set_q("radient");
+  EXPECT_EQ(List(request).total(), 2);
+  request.add_tags("sgd");
+  const v1::ListLabsResponse filtered = List(request);
+  ASSERT_EQ(filtered.total(), 1);
+  EXPECT_EQ(filtered.items(0).title(), "Stochastic gradient");
+}
+
+TEST_P(LabsServiceTest, ListQueryWithoutIndexMatchesSubstrings) {
+  std::unique_ptr<LabsService> plain = MakeLabsService(*database_, *blobs_, nullptr, counter_);
+  v1::CreateLabRequest create;
+  create.set_title("Matrix 100% done");
+  ASSERT_TRUE(plain->CreateLab(create, User(kAuthor)));
+  create.set_title("Matrix algebra");
+  ASSERT_TRUE(plain->CreateLab(create, User(kAuthor)));
+  v1::ListLabsRequest request;
+  request.set_q("MATRIX");
+  EXPECT_EQ(plain->ListLabs(request)->total(), 2);
+  request.set_q("100%");
+  EXPECT_EQ(plain->ListLabs(request)->total(), 1);
+  request.set_q("0_");
+  EXPECT_EQ(plain->ListLabs(request)->total(), 0);
+}
+
+TEST_P(LabsServiceTest, TagsCountPublishedLabs) {
+  Create("A", {"python", "numpy"});
+  Create("B", {"python"});
+  const v1::Lab archived = Create("C", {"python", "rust"});
+  counter_.counts[archived.id()] = 1;
+  v1::DeleteLabRequest remove;
+  remove.set_id(archived.id());
+  ASSERT_TRUE(service_->DeleteLab(remove, User(kAuthor)));
+
+  Result<v1::ListTagsResponse> tags = service_->ListTags({});
+  ASSERT_TRUE(tags);
+  ASSERT_EQ(tags->items_size(), 2);
+  EXPECT_EQ(tags->items(0).name(), "python");
+  EXPECT_EQ(tags->items(0).count(), 2);
+  EXPECT_EQ(tags->items(1).name(), "numpy");
+  EXPECT_EQ(tags->items(1).count(), 1);
+}
+
+TEST_P(LabsServiceTest, AssetsAreRecordedWithDetectedTypes) {
+  const v1::Lab lab = Create("With assets");
+  v1::AddAssetsRequest add;
+  add.set_lab_id(lab.id());
+  *add.add_assets() = StoreBlob("./img/plot.png", kPng);
+  *add.add_assets() = StoreBlob("data/table.csv", "a,b\n1,2\n");
+  v1::NewLabAsset fake_png = StoreBlob("evil.png", "<script>alert(1)</script>");
+  *add.add_assets() = fake_png;
+  Result<v1::AddAssetsResponse> added = service_->AddAssets(add, User(kAuthor));
+  ASSERT_TRUE(added) << added.error().message;
+  ASSERT_EQ(added->items_size(), 3);
+  EXPECT_EQ(added->items(0).path(), "img/plot.png");
+  EXPECT_EQ(added->items(0).content_type(), "image/png");
+  EXPECT_EQ(added->items(1).content_type(), "text/csv");
+  EXPECT_EQ(added->items(2).content_type(), "application/octet-stream");
+  EXPECT_EQ(added->items(0).id().size(), 36u);
+  EXPECT_EQ(added->items(0).url(),
+            "/api/v1/labs/" + std::to_string(lab.id()) + "/assets/" + added->items(0).id());
+
+  v1::GetAssetRequest by_path;
+  by_path.set_lab_id(lab.id());
+  by_path.set_path("/img/plot.png");
+  Result<v1::AssetBlob> found = service_->GetAsset(by_path);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->asset().id(), added->items(0).id());
+  EXPECT_EQ(blobs_->Get(found->blob_key()).value(), kPng);
+
+  v1::GetLabRequest get;
+  get.set_id(lab.id());
+  EXPECT_EQ(service_->GetLab(get)->assets_size(), 3);
+}
+
+TEST_P(LabsServiceTest, AssetPathsAreUniqueAndSafe) {
+  const v1::Lab lab = Create("Paths");
+  v1::AddAssetsRequest add;
+  add.set_lab_id(lab.id());
+  *add.add_assets() = StoreBlob("img/x.png", kPng);
+  ASSERT_TRUE(service_->AddAssets(add, User(kAuthor)));
+  EXPECT_EQ(service_->AddAssets(add, User(kAuthor)).error().code, ErrorCode::kAlreadyExists);
+
+  add.clear_assets();
+  *add.add_assets() = StoreBlob("../outside.png", kPng);
+  EXPECT_EQ(service_->AddAssets(add, User(kAuthor)).error().code, ErrorCode::kValidationFailed);
+
+  add.clear_assets();
+  *add.add_assets() = StoreBlob("same.csv", "1");
+  *add.add_assets() = StoreBlob("same.csv", "2");
+  EXPECT_EQ(service_->AddAssets(add, User(kAuthor)).error().code, ErrorCode::kValidationFailed);
+
+  v1::ListAssetsRequest list;
+  list.set_lab_id(lab.id());
+  EXPECT_EQ(service_->ListAssets(list)->items_size(), 1);
+}
+
+TEST_P(LabsServiceTest, OnlyAuthorOrModeratorManagesAssets) {
+  const v1::Lab lab = Create("Guarded");
+  v1::AddAssetsRequest add;
+  add.set_lab_id(lab.id());
+  *add.add_assets() = StoreBlob("a.csv", "1,2\n");
+  EXPECT_EQ(service_->AddAssets(add, User(kOther)).error().code, ErrorCode::kPermissionDenied);
+  Result<v1::AddAssetsResponse> added = service_->AddAssets(add, User(kModerator, "moderator"));
+  ASSERT_TRUE(added);
+  const std::string blob_key = add.assets(0).blob_key();
+
+  v1::DeleteAssetRequest remove;
+  remove.set_lab_id(lab.id());
+  remove.set_asset_id(added->items(0).id());
+  EXPECT_EQ(service_->DeleteAsset(remove, User(kOther)).error().code, ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(service_->DeleteAsset(remove, User(kAuthor)));
+  EXPECT_EQ(blobs_->Stat(blob_key).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->DeleteAsset(remove, User(kAuthor)).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LabsServiceTest, DeletingLabDeletesAssetBlobs) {
+  const v1::Lab lab = Create("Temporary");
+  v1::AddAssetsRequest add;
+  add.set_lab_id(lab.id());
+  *add.add_assets() = StoreBlob("a.csv", "1,2\n");
+  ASSERT_TRUE(service_->AddAssets(add, User(kAuthor)));
+  v1::DeleteLabRequest remove;
+  remove.set_id(lab.id());
+  ASSERT_TRUE(service_->DeleteLab(remove, User(kAuthor)));
+  EXPECT_EQ(blobs_->Stat(add.assets(0).blob_key()).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(LabsServiceTest, SourceKeyFindsImportedLab) {
+  v1::CreateLabRequest create;
+  create.set_title("Imported");
+  create.set_source_key("course/lab1.md");
+  create.set_source_sha256(Sha256Hex("content"));
+  Result<v1::Lab> lab = service_->CreateLab(create, User(kAuthor));
+  ASSERT_TRUE(lab);
+  EXPECT_EQ(lab->source_key(), "course/lab1.md");
+  EXPECT_EQ(service_->CreateLab(create, User(kAuthor)).error().code, ErrorCode::kAlreadyExists);
+
+  v1::FindLabBySourceRequest find;
+  find.set_source_key("course/lab1.md");
+  Result<v1::FindLabBySourceResponse> found = service_->FindLabBySource(find);
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->found());
+  EXPECT_EQ(found->lab_id(), lab->id());
+  EXPECT_EQ(found->source_sha256(), Sha256Hex("content"));
+  find.set_source_key("other.md");
+  EXPECT_FALSE(service_->FindLabBySource(find)->found());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LabsServiceTest, ::testing::ValuesIn(storage::TestDialects()),
+                         [](const auto& info) { return storage::DialectName(info.param); });
+
+}  // namespace
+}  // namespace openlabs::labs
