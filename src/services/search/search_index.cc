@@ -112,6 +112,10 @@ std::string FilterSql(const SearchQuery& query, Bindings& bindings) {
     sql += " AND d.doc_type = :doc_type";
     bindings.Add("doc_type", query.type);
   }
+  if (query.author_id > 0) {
+    sql += " AND d.author_id = :author_id";
+    bindings.Add("author_id", static_cast<long long>(query.author_id));
+  }
   const size_t tag_count = std::min(query.tags.size(), kMaxTags);
   for (size_t i = 0; i < tag_count; ++i) {
     const std::string name = "tag" + std::to_string(i);

@@ -30,6 +30,7 @@ struct SearchQuery {
   std::string text;               // the user's words; empty matches nothing
   std::string type;               // "lab", "article" or empty for both
   std::vector<std::string> tags;  // every tag must be present
+  int64_t author_id = 0;          // 0 for any author
   int page = 1;
   int limit = 20;
 };

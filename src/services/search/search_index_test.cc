@@ -158,6 +158,23 @@ TEST_P(SearchIndexTest, FiltersByTypeAndTags) {
   EXPECT_EQ(Find("python", "article", {"physics"}).total, 0);
 }
 
+TEST_P(SearchIndexTest, FiltersByAuthor) {
+  IndexCorpus();
+  SearchDocument other = Document("lab", 10, "Python by another author", "", "");
+  other.author_id = 8;
+  ASSERT_TRUE(index_->Upsert(other));
+  SearchQuery query;
+  query.text = "python";
+  query.author_id = 8;
+  Result<SearchPage> page = index_->Search(query);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1);
+  query.author_id = 7;
+  page = index_->Search(query);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 4);
+}
+
 TEST_P(SearchIndexTest, UpsertReplacesText) {
   IndexCorpus();
   SearchDocument changed = FixedCorpus()[5];

@@ -5,7 +5,8 @@
 #include <vector>
 
 // Text handling shared by both search engines: cleaning indexed text, parsing the user's query
-// and turning highlighted snippets into safe HTML. Internal to the search library.
+// and turning highlighted snippets into safe HTML. The articles service also cleans extracted
+// PDF text with CleanText before storing it.
 namespace openlabs::search {
 
 // Bytes that the engines put around each match in a snippet. CleanText removes them from
