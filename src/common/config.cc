@@ -57,6 +57,7 @@ class ConfigReader {
     ReadInt(root, "auth.login_window_seconds", config.login_window_seconds);
     ReadString(root, "auth.totp_issuer", config.totp_issuer);
     ReadInt(root, "points.initial_points", config.initial_points);
+    ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
   }
 
   void ReadEnvironment(Config& config) {
@@ -232,6 +233,8 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
              1000000);
   CheckRange(problems, "auth.login_window_seconds", config.login_window_seconds, 1, 86400);
   CheckRange(problems, "points.initial_points", config.initial_points, 0, 1000000);
+  CheckRange(problems, "articles.max_pdf_bytes", config.articles_max_pdf_bytes, 1024,
+             int64_t{1} << 30);
   return problems;
 }
 

@@ -46,6 +46,9 @@ struct Config {
   // [points]
   int64_t initial_points = 10;
 
+  // [articles]
+  int64_t articles_max_pdf_bytes = int64_t{50} << 20;  // largest PDF an upload or import takes
+
   // The database URL in effect: database_url, or the SQLite file under data_dir.
   std::string EffectiveDatabaseUrl() const;
 };
