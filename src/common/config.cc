@@ -57,6 +57,12 @@ class ConfigReader {
     ReadInt(root, "auth.login_window_seconds", config.login_window_seconds);
     ReadString(root, "auth.totp_issuer", config.totp_issuer);
     ReadInt(root, "points.initial_points", config.initial_points);
+    ReadInt(root, "submissions.max_file_bytes", config.submission_max_file_bytes);
+    ReadInt(root, "submissions.cost_points", config.submission_cost_points);
+    ReadInt(root, "reviews.reward_points", config.review_reward_points);
+    ReadInt(root, "reviews.required_count", config.review_required_count);
+    ReadInt(root, "reviews.claim_lease_seconds", config.review_claim_lease_seconds);
+    ReadInt(root, "labs.max_asset_bytes", config.labs_max_asset_bytes);
     ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
   }
 
@@ -233,6 +239,15 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
              1000000);
   CheckRange(problems, "auth.login_window_seconds", config.login_window_seconds, 1, 86400);
   CheckRange(problems, "points.initial_points", config.initial_points, 0, 1000000);
+  CheckRange(problems, "submissions.max_file_bytes", config.submission_max_file_bytes, 1,
+             int64_t{1} << 40);
+  CheckRange(problems, "submissions.cost_points", config.submission_cost_points, 0, 1000000);
+  CheckRange(problems, "reviews.reward_points", config.review_reward_points, 0, 1000000);
+  CheckRange(problems, "reviews.required_count", config.review_required_count, 1, 100);
+  CheckRange(problems, "reviews.claim_lease_seconds", config.review_claim_lease_seconds, 60,
+             30 * 24 * 3600);
+  CheckRange(problems, "labs.max_asset_bytes", config.labs_max_asset_bytes, 1,
+             int64_t{1} << 40);
   CheckRange(problems, "articles.max_pdf_bytes", config.articles_max_pdf_bytes, 1024,
              int64_t{1} << 30);
   return problems;

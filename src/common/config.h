@@ -46,6 +46,18 @@ struct Config {
   // [points]
   int64_t initial_points = 10;
 
+  // [submissions]
+  int64_t submission_max_file_bytes = 25 << 20;  // per attached file
+  int64_t submission_cost_points = 1;
+
+  // [reviews]
+  int64_t review_reward_points = 3;
+  int review_required_count = 1;  // reviews that decide a submission
+  int64_t review_claim_lease_seconds = 8 * 3600;
+
+  // [labs]
+  int64_t labs_max_asset_bytes = int64_t{100} << 20;  // largest asset file an upload takes
+
   // [articles]
   int64_t articles_max_pdf_bytes = int64_t{50} << 20;  // largest PDF an upload or import takes
 

@@ -62,6 +62,34 @@ database_url = "mysql://x"
   std::filesystem::remove(path);
 }
 
+TEST(ConfigTest, ReadsSubmissionAndReviewSettings) {
+  const std::string path = WriteTempFile(R"(
+[submissions]
+max_file_bytes = 1048576
+cost_points = 2
+[reviews]
+reward_points = 5
+required_count = 3
+claim_lease_seconds = 3600
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfig({path, false}, config));
+  EXPECT_EQ(config.submission_max_file_bytes, 1048576);
+  EXPECT_EQ(config.submission_cost_points, 2);
+  EXPECT_EQ(config.review_reward_points, 5);
+  EXPECT_EQ(config.review_required_count, 3);
+  EXPECT_EQ(config.review_claim_lease_seconds, 3600);
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, InvalidReviewSettingsAreReported) {
+  Config config;
+  config.review_required_count = 0;
+  config.review_claim_lease_seconds = 1;
+  config.submission_max_file_bytes = 0;
+  EXPECT_EQ(ValidateConfig(config).size(), 3u);
+}
+
 TEST(ConfigTest, WrongTypeIsReported) {
   const std::string path = WriteTempFile("[server]\nio_threads = \"two\"\n");
   Config config;
