@@ -29,10 +29,11 @@ help:
 	@echo "  make bench         install packages and benchmark tools, build, run bench/run.sh"
 	@echo "  make deps          install the Debian packages for building and testing (as root)"
 	@echo "  make build         configure and build into $(BUILD_DIR)/ ($(BUILD_TYPE), $(JOBS) jobs)"
-	@echo "  make web           build the web app under web/ (nothing yet if web/ does not exist)"
+	@echo "  make web           build the web app into web/dist/ (skipped when up to date)"
+	@echo "  make test-web      run the web app's unit tests and browser tests"
 	@echo "  make clean         remove $(BUILD_DIR)/"
 	@echo "  make format        run clang-format on src/"
-	@echo "  make format-check  list files under src/ that clang-format would change"
+	@echo "  make format-check  report code under src/ that clang-format would change"
 	@echo "  make tidy          run clang-tidy on src/ (slow)"
 	@echo "Variables: BUILD_DIR, BUILD_TYPE, JOBS, SERVE_ARGS, BENCH_ARGS, TEST_TIMEOUT"
 
@@ -50,19 +51,24 @@ build:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The React app is built here once web/ exists. Its build output web/dist/ is served by `make run`.
-web:
-	@if [[ -f web/package.json ]]; then \
-	  npm --prefix web ci --no-audit --no-fund && npm --prefix web run build; \
-	else \
-	  echo "web: no web/package.json yet, nothing to build"; \
-	fi
+# The React app under web/, built into web/dist/ (served by `make run`). npm ci runs only when
+# package-lock.json changed, and the build only when a source file is newer than the last build.
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_SOURCES = $(shell find web/src web/public -type f) web/index.html web/vite.config.ts \
+	$(wildcard web/tsconfig*.json)
+
+web: web/dist/index.html
+
+$(WEB_MODULES): web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: $(WEB_MODULES) $(WEB_SOURCES)
+	npm --prefix web run build
 
 run: deps build web
-	@web_root=(); \
-	if [[ -f web/dist/index.html ]]; then web_root=(--web-root web/dist); fi; \
-	echo "Serving on http://127.0.0.1:8080/ (Ctrl+C stops)"; \
-	exec $(BINARY) serve "$${web_root[@]}" $(SERVE_ARGS)
+	@echo "Serving on http://127.0.0.1:8080/ (Ctrl+C stops)"
+	@exec $(BINARY) serve --web-root web/dist $(SERVE_ARGS)
 
 # scripts/with-postgres.sh starts a throwaway PostgreSQL and sets OPENLABS_TEST_POSTGRES_URL, so
 # every storage test runs on SQLite and on PostgreSQL. Each test makes its own database schema,
@@ -72,13 +78,9 @@ test: deps build web
 	  -j $(JOBS) --timeout $(TEST_TIMEOUT)
 	$(MAKE) --no-print-directory test-web
 
-# The web app's tests are run here once web/ exists.
-test-web:
-	@if [[ -f web/package.json ]]; then \
-	  npm --prefix web run test --if-present; \
-	else \
-	  echo "test-web: no web/package.json yet, no web tests to run"; \
-	fi
+# The web app's unit tests (Vitest).
+test-web: $(WEB_MODULES)
+	npm --prefix web run test:unit
 
 bench: deps-bench build
 	bench/run.sh --binary $(BINARY) $(BENCH_ARGS)

@@ -1,0 +1,43 @@
+/**
+ * Rewrites LaTeX's `\(…\)` and `\[…\]` delimiters to `$…$` and `$$…$$`, which remark-math
+ * understands, leaving fenced code blocks and inline code untouched.
+ */
+export function normalizeMathDelimiters(markdown: string): string {
+  const lines = markdown.split("\n");
+  let fence: string | null = null;
+  const output: string[] = [];
+  for (const line of lines) {
+    const fenceMatch = /^\s*(```+|~~~+)/.exec(line);
+    if (fenceMatch?.[1] !== undefined) {
+      const marker = fenceMatch[1];
+      if (fence === null) {
+        fence = marker;
+      } else if (marker.startsWith(fence)) {
+        fence = null;
+      }
+      output.push(line);
+      continue;
+    }
+    output.push(fence === null ? rewriteOutsideInlineCode(line) : line);
+  }
+  return output.join("\n");
+}
+
+function rewriteOutsideInlineCode(line: string): string {
+  // A display block whose delimiters sit on lines of their own.
+  const trimmed = line.trim();
+  if (trimmed === "\\[" || trimmed === "\\]") {
+    return "$$";
+  }
+  // Odd-indexed parts are inline code spans (between backticks).
+  return line
+    .split(/(`+[^`]*`+)/)
+    .map((part, index) => (index % 2 === 1 ? part : rewriteDelimiters(part)))
+    .join("");
+}
+
+function rewriteDelimiters(text: string): string {
+  return text
+    .replace(/\\\((.+?)\\\)/g, (_match, inner: string) => `$${inner}$`)
+    .replace(/\\\[(.+?)\\\]/g, (_match, inner: string) => `$$${inner}$$`);
+}

@@ -1,0 +1,3 @@
+export { ThemeChoiceField } from "./components/ThemeChoiceField";
+export { ThemeToggle } from "./components/ThemeToggle";
+export { themeStore } from "./hooks/theme-store";

@@ -1,0 +1,43 @@
+import { displayName, formatDate } from "@/lib/format";
+
+import type { User } from "../api/users-api";
+
+interface ProfileCardProps {
+  user: User;
+}
+
+/** A user's public profile: name, bio and activity counts. */
+export function ProfileCard({ user }: ProfileCardProps) {
+  return (
+    <section aria-labelledby="profile-name" className="space-y-3">
+      <div>
+        <h1 id="profile-name" className="text-2xl font-bold">
+          {displayName(user)}
+        </h1>
+        <p className="text-slate-600 dark:text-slate-400">
+          @{user.username}
+          {user.role !== "user" && (
+            <span className="ml-2 rounded bg-slate-200 px-2 py-0.5 text-xs dark:bg-slate-700">
+              {user.role}
+            </span>
+          )}
+        </p>
+      </div>
+      {user.bio !== "" && <p className="whitespace-pre-line">{user.bio}</p>}
+      <dl className="grid grid-cols-3 gap-3 text-center">
+        <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
+          <dt className="text-xs text-slate-600 dark:text-slate-400">Labs solved</dt>
+          <dd className="text-xl font-semibold">{user.labs_solved}</dd>
+        </div>
+        <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
+          <dt className="text-xs text-slate-600 dark:text-slate-400">Reviews written</dt>
+          <dd className="text-xl font-semibold">{user.labs_reviewed}</dd>
+        </div>
+        <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
+          <dt className="text-xs text-slate-600 dark:text-slate-400">Member since</dt>
+          <dd className="text-sm font-semibold">{formatDate(user.created_at)}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

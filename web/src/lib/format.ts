@@ -1,0 +1,34 @@
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: "medium",
+  timeStyle: "short",
+});
+
+/** Formats Unix milliseconds as a date. */
+export function formatDate(unixMilliseconds: number): string {
+  return dateFormat.format(new Date(unixMilliseconds));
+}
+
+/** Formats Unix milliseconds as a date and time. */
+export function formatDateTime(unixMilliseconds: number): string {
+  return dateTimeFormat.format(new Date(unixMilliseconds));
+}
+
+/** Formats a byte count as B, KB, MB or GB (powers of 1024). */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit] ?? "B"}`;
+}
+
+/** Returns a person's display name, falling back to the username. */
+export function displayName(person: { username: string; name?: string; surname?: string }) {
+  const full = [person.name, person.surname].filter((part) => part !== undefined && part !== "");
+  return full.length > 0 ? full.join(" ") : person.username;
+}
