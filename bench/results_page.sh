@@ -41,7 +41,7 @@ describe_commit() {
 # Prints CMAKE_BUILD_TYPE of the build folder that contains the binary (BUILD/src/app/openlabs).
 describe_build_type() {
   local cache build_type
-  cache=$(dirname "$(dirname "$(dirname "$(dirname "$binary")")")")/CMakeCache.txt
+  cache=$(dirname "$(dirname "$(dirname "$binary")")")/CMakeCache.txt
   if [[ ! -f "$cache" ]]; then
     echo "unknown"
     return
