@@ -221,6 +221,20 @@ void AddDownloadHeaders(const DownloadOptions& options, const std::string& etag,
   }
 }
 
+}  // namespace
+
+RangeSelection SelectRequestRange(const Request& request, std::string_view etag, int64_t size) {
+  if (request.method != "GET" || !IfRangeAllows(request.Header("if-range"), etag)) {
+    return {};
+  }
+  return SelectRange(request.Header("range"), size);
+}
+
+std::string ContentRange(const storage::ByteRange& range, int64_t size) {
+  return "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
+         std::to_string(size);
+}
+
 Response RangeNotSatisfiable(int64_t size) {
   Response response = Response::FromError(Error::InvalidArgument(
       "The requested range starts at or past the end of the file, which has " +
@@ -230,8 +244,6 @@ Response RangeNotSatisfiable(int64_t size) {
   response.headers.emplace_back("Accept-Ranges", "bytes");
   return response;
 }
-
-}  // namespace
 
 RangeSelection SelectRange(std::string_view range_header, int64_t size) {
   std::string_view value = Trim(range_header);
@@ -315,10 +327,7 @@ Response BlobDownload(const Request& request, storage::BlobStore& blobs, std::st
     return response;
   }
 
-  RangeSelection selection;
-  if (request.method == "GET" && IfRangeAllows(request.Header("if-range"), etag)) {
-    selection = SelectRange(request.Header("range"), info->size);
-  }
+  const RangeSelection selection = SelectRequestRange(request, etag, info->size);
   if (selection.kind == RangeSelection::Kind::kUnsatisfiable) {
     return RangeNotSatisfiable(info->size);
   }
@@ -333,9 +342,7 @@ Response BlobDownload(const Request& request, storage::BlobStore& blobs, std::st
   }
   if (range) {
     response.status = 206;
-    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
-                                                       std::to_string(range->last) + "/" +
-                                                       std::to_string(info->size));
+    response.headers.emplace_back("Content-Range", ContentRange(*range, info->size));
   }
   response.body_reader = std::move(*reader);
   return response;

@@ -77,6 +77,17 @@ struct RangeSelection {
 // representation, selects kFull.
 RangeSelection SelectRange(std::string_view range_header, int64_t size);
 
+// The range to send for `request`: SelectRange of its Range header for GET, when an If-Range
+// header is absent or equals `etag` (quoted). kFull for every other method.
+RangeSelection SelectRequestRange(const Request& request, std::string_view etag, int64_t size);
+
+// The Content-Range value "bytes first-last/size".
+std::string ContentRange(const storage::ByteRange& range, int64_t size);
+
+// The 416 response for a representation of `size` bytes: a JSON error (code invalid_argument)
+// with "Content-Range: bytes */size".
+Response RangeNotSatisfiable(int64_t size);
+
 // True when an If-None-Match value lists `etag` (weak comparison, so W/"x" equals "x") or is
 // "*". `etag` is quoted.
 bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag);

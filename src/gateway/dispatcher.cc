@@ -8,6 +8,7 @@
 
 #include "common/logging.h"
 #include "common/random.h"
+#include "gateway/blob_response.h"
 #include "gateway/response_head.h"
 
 namespace openlabs::gateway {
@@ -33,8 +34,8 @@ bool IsSaneRequestId(std::string_view id) {
   });
 }
 
-bool HasBodyToCheck(const Request& request) {
-  if (request.body.empty() || !IsApiPath(request.path)) {
+bool HasBodyToCheck(const Route& route, const Request& request, bool has_body) {
+  if (!has_body || route.upload_store != nullptr || !IsApiPath(request.path)) {
     return false;
   }
   return request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
@@ -77,13 +78,6 @@ Response ErrorResponse(const Error& error) {
     }
   }
   return response;
-}
-
-bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
-  if (if_none_match.empty()) {
-    return false;
-  }
-  return if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos;
 }
 
 // Replaces control characters, so that a request path cannot forge lines in a text log.
@@ -156,7 +150,7 @@ void Dispatcher::AddBuiltinRoutes() {
   });
 }
 
-Dispatch Dispatcher::Resolve(Request& request) const {
+Dispatch Dispatcher::Resolve(Request& request, bool has_body) const {
   if (request.method == "OPTIONS" && !request.Header("origin").empty() &&
       !request.Header("access-control-request-method").empty()) {
     return Preflight(request);
@@ -164,7 +158,7 @@ Dispatch Dispatcher::Resolve(Request& request) const {
 
   const Result<Router::Match> builtin = builtins_.Find(request.method, request.path);
   if (builtin) {
-    return Handle(*builtin, request);
+    return Handle(*builtin, request, has_body);
   }
   if (builtin.error().code == ErrorCode::kMethodNotAllowed) {
     return Respond(ErrorResponse(builtin.error()), kUnmatchedLabel);
@@ -172,7 +166,7 @@ Dispatch Dispatcher::Resolve(Request& request) const {
 
   const Result<Router::Match> match = router_.Find(request.method, request.path);
   if (match) {
-    return Handle(*match, request);
+    return Handle(*match, request, has_body);
   }
   const bool wants_file = request.method == "GET" || request.method == "HEAD";
   if (match.error().code == ErrorCode::kNotFound && wants_file && static_files_.enabled() &&
@@ -199,9 +193,10 @@ Dispatch Dispatcher::Preflight(const Request& request) const {
   return Respond(std::move(response), kPreflightLabel);
 }
 
-Dispatch Dispatcher::Handle(const Router::Match& match, Request& request) const {
+Dispatch Dispatcher::Handle(const Router::Match& match, Request& request, bool has_body) const {
   const Route& route = *match.route;
-  if (HasBodyToCheck(request) && !AcceptsContentType(route, request.Header("content-type"))) {
+  if (HasBodyToCheck(route, request, has_body) &&
+      !AcceptsContentType(route, request.Header("content-type"))) {
     Error error{ErrorCode::kUnsupportedMediaType,
                 "The request body must have one of the accepted content types."};
     for (const std::string& type : route.content_types) {
@@ -233,9 +228,24 @@ Dispatch Dispatcher::ServeFile(const Request& request) const {
   dispatch.response.content_type = file->content_type;
   dispatch.response.headers.emplace_back("Cache-Control", file->cache_control);
   dispatch.response.headers.emplace_back("ETag", file->etag);
-  if (ETagMatches(request.Header("if-none-match"), file->etag)) {
+  dispatch.response.headers.emplace_back("Accept-Ranges", "bytes");
+  if (IfNoneMatchMatches(request.Header("if-none-match"), file->etag)) {
     dispatch.response.status = 304;
     return dispatch;
+  }
+
+  const RangeSelection selection =
+      SelectRequestRange(request, file->etag, static_cast<int64_t>(file->size));
+  if (selection.kind == RangeSelection::Kind::kUnsatisfiable) {
+    dispatch.response = RangeNotSatisfiable(static_cast<int64_t>(file->size));
+    dispatch.no_store = true;
+    return dispatch;
+  }
+  if (selection.kind == RangeSelection::Kind::kPartial) {
+    dispatch.response.status = 206;
+    dispatch.response.headers.emplace_back(
+        "Content-Range", ContentRange(selection.range, static_cast<int64_t>(file->size)));
+    dispatch.file_range = selection.range;
   }
   dispatch.kind = Dispatch::Kind::kServeFile;
   dispatch.file = std::move(*file);

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "gateway/router.h"
 #include "gateway/server.h"
 #include "gateway/static_files.h"
+#include "storage/blob_store.h"
 
 namespace openlabs::gateway {
 
@@ -31,6 +33,7 @@ struct Dispatch {
   Response response;
   const Route* route = nullptr;
   StaticFile file;
+  std::optional<storage::ByteRange> file_range;  // set for a 206 response with part of `file`
   std::string_view label = kUnmatchedLabel;
   bool no_store = true;  // add "Cache-Control: no-store" unless the response sets its own
 };
@@ -47,9 +50,11 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Decides how to respond to a request whose path and query are parsed. Fills request.path_params
-  // when a route matches.
-  Dispatch Resolve(Request& request) const;
+  // Decides how to respond to a request whose path and query are parsed, from its header alone:
+  // `has_body` says whether the header announces a body, which is then checked against the
+  // route's content types. Upload routes check their multipart body themselves. Fills
+  // request.path_params when a route matches.
+  Dispatch Resolve(Request& request, bool has_body) const;
 
   // Runs a route's handler with the request id set for logging. An exception from the handler
   // becomes a 500 error response and is logged with its message.
@@ -67,7 +72,7 @@ class Dispatcher {
   void AddBuiltinRoutes();
   std::string_view AllowedOrigin(const Request& request) const;
   Dispatch Preflight(const Request& request) const;
-  Dispatch Handle(const Router::Match& match, Request& request) const;
+  Dispatch Handle(const Router::Match& match, Request& request, bool has_body) const;
   Dispatch ServeFile(const Request& request) const;
 
   const ServerOptions& options_;

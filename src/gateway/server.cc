@@ -32,6 +32,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <exception>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -41,7 +42,9 @@
 #include "gateway/dispatcher.h"
 #include "gateway/metrics.h"
 #include "gateway/static_files.h"
+#include "gateway/upload/upload_body.h"
 #include "gateway/url.h"
+#include "storage/blob_store.h"
 
 namespace openlabs::gateway {
 namespace {
@@ -56,7 +59,12 @@ using Clock = std::chrono::steady_clock;
 constexpr uint32_t kHeaderLimitBytes = 16 * 1024;
 constexpr size_t kMaxHeaderCount = 100;
 constexpr size_t kReadChunkBytes = 16 * 1024;
-constexpr size_t kFileChunkBytes = 64 * 1024;
+// Upload bodies are read in larger pieces: each read is one parser and one blob write call, and
+// fewer, larger calls move a big file faster. The buffer is released after the request.
+constexpr size_t kUploadReadBytes = 512 * 1024;
+// Streamed response bodies (Response::body_reader, static files) are read and written in chunks
+// of this size, so a download holds at most one chunk in memory.
+constexpr size_t kStreamChunkBytes = 256 * 1024;
 // Buffers that grew past this for one large request are released before the next one.
 constexpr size_t kRetainedBufferBytes = 64 * 1024;
 // Deadlines are checked by one timer per io thread at this interval, so a timeout fires up to
@@ -71,14 +79,47 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 constexpr auto kAwaitable = asio::use_awaitable;
 
+// What ReadMessage reads: up to the end of the header, a body collected in memory, or an upload
+// body, which is read in larger pieces and restarts the request timeout on every read.
+enum class ReadPhase {
+  kHeader,
+  kBody,
+  kUploadBody,
+};
+
+// The error a RequestParser body callback returns when the UploadBody rejected the data; the
+// UploadBody's error() says why.
+error_code UploadFailed() {
+  return boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
+}
+
 // Fills a gateway::Request straight from the parser's callbacks, which avoids building Beast's
-// header container and copying out of it.
+// header container and copying out of it. The body goes to request.body, or to an UploadBody
+// for upload routes. Beast's own body limit is off because the limit depends on the route,
+// which is known only after the header: ReceiveBodyInto sets it before the body is parsed.
 class RequestParser final : public http::basic_parser<true> {
  public:
-  RequestParser(Request& request, uint64_t body_limit) : request_(request) {
+  explicit RequestParser(Request& request) : request_(request) {
     header_limit(kHeaderLimitBytes);
-    this->body_limit(body_limit);
+    // Not boost::none: Boost 1.74 compares the Content-Length with the optional limit, and any
+    // length is greater than an empty optional.
+    body_limit(std::numeric_limits<uint64_t>::max());
   }
+
+  // Limits the body to `limit` bytes and, when `upload` is set, passes it there chunk by chunk
+  // instead of collecting it in request.body.
+  void ReceiveBodyInto(uint64_t limit, UploadBody* upload) {
+    limit_ = limit;
+    upload_ = upload;
+  }
+
+  // True when the header announces a body: chunked coding or a Content-Length above 0.
+  bool AnnouncesBody() const { return chunked() || content_length().value_or(0) > 0; }
+
+  // True when the Content-Length is above the body limit.
+  bool AnnouncesTooLargeBody() const { return content_length().value_or(0) > limit_; }
+
+  uint64_t body_bytes() const { return received_; }
 
  private:
   void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int,
@@ -108,28 +149,52 @@ class RequestParser final : public http::basic_parser<true> {
 
   void on_header_impl(error_code&) override {}
 
-  void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code&) override {
-    // basic_parser has already checked the length against the body limit.
-    if (content_length) {
+  void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code& ec) override {
+    if (content_length && *content_length > limit_) {
+      ec = http::error::body_limit;
+      return;
+    }
+    if (content_length && upload_ == nullptr) {
       request_.body.reserve(static_cast<size_t>(*content_length));
     }
   }
 
-  size_t on_body_impl(beast::string_view body, error_code&) override {
-    request_.body.append(body.data(), body.size());
-    return body.size();
+  size_t on_body_impl(beast::string_view body, error_code& ec) override {
+    return Consume(body, ec);
   }
 
   void on_chunk_header_impl(uint64_t, beast::string_view, error_code&) override {}
 
-  size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code&) override {
-    request_.body.append(body.data(), body.size());
-    return body.size();
+  size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code& ec) override {
+    return Consume(body, ec);
   }
 
   void on_finish_impl(error_code&) override {}
 
+  size_t Consume(beast::string_view body, error_code& ec) {
+    if (body.size() > limit_ - received_) {
+      ec = http::error::body_limit;
+      return 0;
+    }
+    received_ += body.size();
+    if (upload_ == nullptr) {
+      request_.body.append(body.data(), body.size());
+      return body.size();
+    }
+    // NOTE: UploadBody writes file data to the blob store synchronously, so this call blocks the
+    // io thread on disk I/O (and on the final fsync of each file). Other connections of this io
+    // thread wait meanwhile. Moving the writes to a worker thread would remove that stall.
+    if (!upload_->Feed(std::string_view(body.data(), body.size()))) {
+      ec = UploadFailed();
+      return 0;
+    }
+    return body.size();
+  }
+
   Request& request_;
+  uint64_t limit_ = 0;
+  uint64_t received_ = 0;
+  UploadBody* upload_ = nullptr;
 };
 
 struct Loop;
@@ -176,28 +241,12 @@ class InFlightGuard {
   size_t shard_;
 };
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 bool IsParseError(const error_code& ec) {
   return ec.category() == error_code(http::error::need_more).category() &&
          ec != http::error::end_of_stream;
 }
 
-Response ParseErrorResponse(const error_code& ec, int64_t max_body_bytes) {
+Response ParseErrorResponse(const error_code& ec, uint64_t max_body_bytes) {
   if (ec == http::error::body_limit) {
     return Response::FromError(
         {ErrorCode::kPayloadTooLarge,
@@ -227,6 +276,27 @@ void ResetRequest(Request& request) {
     std::string().swap(request.body);
   }
   request.body.clear();
+}
+
+bool SendsBody(const Request& request, int status) {
+  return request.method != "HEAD" && status >= 200 && status != 204 && status != 304;
+}
+
+bool IsUploadRoute(const Dispatch& dispatch) {
+  return dispatch.kind == Dispatch::Kind::kHandle && dispatch.route->upload_store != nullptr;
+}
+
+// Deletes the files of an upload whose handler rejected the request, so that nothing of it stays
+// stored.
+void DeleteUploadedFiles(const Route& route, Request& request) {
+  for (const UploadedFile& file : request.files) {
+    if (Status deleted = route.upload_store->Delete(file.blob_key); !deleted) {
+      logging::ScopedRequestId scoped_id(request.request_id);
+      spdlog::error("Deleting upload {} of a rejected request failed: {}", file.blob_key,
+                    deleted.error().internal);
+    }
+  }
+  request.files.clear();
 }
 
 bool ExpectsContinue(const Request& request) {
@@ -278,19 +348,32 @@ class HttpServer::Impl {
   asio::awaitable<void> Serve(Loop& loop, tcp::socket socket);
   asio::awaitable<bool> ServeOne(Connection& connection);
   asio::awaitable<bool> WaitForRequest(Connection& connection);
-  asio::awaitable<error_code> ReadRequest(Connection& connection, RequestParser& parser);
+  asio::awaitable<bool> ReceiveBody(Connection& connection, RequestParser& parser,
+                                    Clock::time_point started);
+  asio::awaitable<bool> ReceiveUpload(Connection& connection, RequestParser& parser,
+                                      Dispatch& dispatch, Clock::time_point started);
+  asio::awaitable<error_code> ReadBody(Connection& connection, RequestParser& parser,
+                                       ReadPhase phase);
   asio::awaitable<error_code> ReadMessage(Connection& connection, RequestParser& parser,
-                                          bool header_only);
+                                          ReadPhase phase);
   asio::awaitable<void> RejectMalformed(Connection& connection, const error_code& ec,
-                                        Clock::time_point started);
-  Dispatch Decide(Request& request) const;
+                                        uint64_t body_limit, Clock::time_point started);
+  asio::awaitable<void> RejectAndClose(Connection& connection, const Response& response,
+                                       std::string_view label, Clock::time_point started);
+  Dispatch Decide(Request& request, bool has_body) const;
+  asio::awaitable<void> Execute(Connection& connection, Dispatch& dispatch);
   asio::awaitable<void> Handle(Connection& connection, Dispatch& dispatch);
   asio::awaitable<Response> RunOnWorker(const Route& route, const Request& request);
+  asio::awaitable<bool> Reply(Connection& connection, const Dispatch& dispatch,
+                              bool client_keep_alive, Clock::time_point started);
   asio::awaitable<bool> SendResponse(Connection& connection, const Response& response,
                                      bool no_store, bool keep_alive, uint64_t& body_bytes);
-  asio::awaitable<bool> SendFile(Connection& connection, const Dispatch& dispatch,
-                                 FileDescriptor& file, bool keep_alive, uint64_t& body_bytes);
+  asio::awaitable<bool> SendStream(Connection& connection, const Response& response, bool no_store,
+                                   bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<void> LingeringClose(Connection& connection);
+  std::chrono::seconds RequestTimeout() const {
+    return std::chrono::seconds(options_.request_timeout_seconds);
+  }
 
   ServerOptions options_;
   const Router& router_;
@@ -586,47 +669,32 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(Connection& connection) {
   }
 
   const Clock::time_point started = Clock::now();
-  connection.deadline = started + std::chrono::seconds(options_.request_timeout_seconds);
+  connection.deadline = started + RequestTimeout();
   InFlightGuard in_flight(metrics_, connection.loop.index);
   Request& request = connection.request;
   ResetRequest(request);
-  RequestParser parser(request,
-                       static_cast<uint64_t>(std::max<int64_t>(0, options_.max_body_bytes)));
-  if (const error_code ec = co_await ReadRequest(connection, parser); ec) {
+  RequestParser parser(request);
+  if (const error_code ec = co_await ReadMessage(connection, parser, ReadPhase::kHeader); ec) {
     if (IsParseError(ec)) {
-      co_await RejectMalformed(connection, ec, started);
+      co_await RejectMalformed(connection, ec, 0, started);
     }
     co_return false;
   }
 
-  Dispatch dispatch = Decide(request);
-  std::optional<FileDescriptor> file;
-  if (dispatch.kind == Dispatch::Kind::kServeFile) {
-    file.emplace(::open(dispatch.file.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (file->get() < 0) {
-      dispatch.kind = Dispatch::Kind::kRespond;
-      dispatch.response = Response::FromError(Error::NotFound("No file is served at this path."));
-    }
-  }
-  if (dispatch.kind == Dispatch::Kind::kHandle) {
-    co_await Handle(connection, dispatch);
-  }
-
-  connection.deadline = Clock::now() + std::chrono::seconds(options_.request_timeout_seconds);
-  const bool keep_alive = parser.keep_alive() && !stopping_.load(std::memory_order_relaxed);
-  uint64_t body_bytes = 0;
-  bool sent = false;
-  if (dispatch.kind == Dispatch::Kind::kServeFile) {
-    sent = co_await SendFile(connection, dispatch, *file, keep_alive, body_bytes);
+  // The route is chosen before the body is read, because upload routes stream their body.
+  Dispatch dispatch = Decide(request, parser.AnnouncesBody());
+  // Like the co_await in Handle, these stay out of a conditional expression.
+  bool received = false;
+  if (IsUploadRoute(dispatch)) {
+    received = co_await ReceiveUpload(connection, parser, dispatch, started);
   } else {
-    sent = co_await SendResponse(connection, dispatch.response, dispatch.no_store, keep_alive,
-                                 body_bytes);
+    received = co_await ReceiveBody(connection, parser, started);
   }
-
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  dispatcher_->RecordAccess(connection.loop.index, request, dispatch.label,
-                            dispatch.response.status, seconds, body_bytes);
-  co_return sent&& keep_alive;
+  if (!received) {
+    co_return false;
+  }
+  co_await Execute(connection, dispatch);
+  co_return co_await Reply(connection, dispatch, parser.keep_alive(), started);
 }
 
 // Waits, under the idle timeout, until the next request's first bytes are buffered. Returns
@@ -651,32 +719,122 @@ asio::awaitable<bool> HttpServer::Impl::WaitForRequest(Connection& connection) {
   co_return true;
 }
 
-// Reads the header, sends "100 Continue" when the client expects it, then reads the body.
-asio::awaitable<error_code> HttpServer::Impl::ReadRequest(Connection& connection,
-                                                          RequestParser& parser) {
-  error_code ec = co_await ReadMessage(connection, parser, true);
-  if (ec || parser.is_done()) {
-    co_return ec;
+// Reads a body into request.body under the server's body limit. Returns false when the
+// connection must close.
+asio::awaitable<bool> HttpServer::Impl::ReceiveBody(Connection& connection, RequestParser& parser,
+                                                    Clock::time_point started) {
+  const uint64_t limit = static_cast<uint64_t>(std::max<int64_t>(0, options_.max_body_bytes));
+  parser.ReceiveBodyInto(limit, nullptr);
+  error_code ec = http::error::body_limit;
+  if (!parser.AnnouncesTooLargeBody()) {
+    ec = co_await ReadBody(connection, parser, ReadPhase::kBody);
+  }
+  if (ec && IsParseError(ec)) {
+    co_await RejectMalformed(connection, ec, limit, started);
+  }
+  co_return !ec;
+}
+
+// Streams the body of an upload route into its blob store and, once it is complete, fills
+// request.form and request.files. A body that is rejected (415, 400, 413, a storage failure)
+// gets its error response at once, without reading the rest, and the connection closes. In
+// every case that returns false, the blobs written so far are deleted.
+asio::awaitable<bool> HttpServer::Impl::ReceiveUpload(Connection& connection, RequestParser& parser,
+                                                      Dispatch& dispatch,
+                                                      Clock::time_point started) {
+  const Route& route = *dispatch.route;
+  Request& request = connection.request;
+  Result<std::unique_ptr<UploadBody>> upload =
+      UploadBody::Start(*route.upload_store, route.upload_limits, request.Header("content-type"));
+  if (!upload) {
+    co_await RejectAndClose(connection, Response::FromError(upload.error()), route.pattern,
+                            started);
+    co_return false;
+  }
+  const Error too_large = UploadBody::BodyTooLarge(route.upload_limits);
+  parser.ReceiveBodyInto(static_cast<uint64_t>(UploadBody::MaxBodyBytes(route.upload_limits)),
+                         upload->get());
+  if (parser.AnnouncesTooLargeBody()) {
+    co_await RejectAndClose(connection, Response::FromError(too_large), route.pattern, started);
+    co_return false;
+  }
+
+  const error_code ec = co_await ReadBody(connection, parser, ReadPhase::kUploadBody);
+  if (ec) {
+    (*upload)->Discard();
+    if ((*upload)->error()) {
+      co_await RejectAndClose(connection, Response::FromError(*(*upload)->error()), route.pattern,
+                              started);
+    } else if (ec == http::error::body_limit) {
+      co_await RejectAndClose(connection, Response::FromError(too_large), route.pattern, started);
+    } else if (IsParseError(ec) && ec != http::error::partial_message) {
+      co_await RejectMalformed(connection, ec, 0, started);
+    } else {
+      logging::ScopedRequestId scoped_id(request.request_id);
+      spdlog::info("Upload to {} from {} ended after {} body bytes: {}; its files were deleted",
+                   route.pattern, request.remote_address, parser.body_bytes(), ec.message());
+    }
+    co_return false;
+  }
+
+  if (Status finished = (*upload)->Finish(request); !finished) {
+    dispatch.kind = Dispatch::Kind::kRespond;
+    dispatch.response = Response::FromError(finished.error());
+  }
+  co_return true;
+}
+
+// Sends "100 Continue" when the client waits for it, then reads the rest of the body.
+asio::awaitable<error_code> HttpServer::Impl::ReadBody(Connection& connection,
+                                                       RequestParser& parser, ReadPhase phase) {
+  if (parser.is_done()) {
+    co_return error_code{};
   }
   if (ExpectsContinue(connection.request) && connection.buffer.size() == 0) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    error_code ec;
     co_await asio::async_write(connection.socket, asio::buffer(kContinue),
                                asio::redirect_error(kAwaitable, ec));
     if (ec) {
       co_return ec;
     }
   }
-  co_return co_await ReadMessage(connection, parser, false);
+  co_return co_await ReadMessage(connection, parser, phase);
 }
 
-Dispatch HttpServer::Impl::Decide(Request& request) const {
+Dispatch HttpServer::Impl::Decide(Request& request, bool has_body) const {
   request.request_id = RequestIdFor(request.Header("x-request-id"));
   if (Status target = ParseTarget(request); !target) {
     Dispatch dispatch;
     dispatch.response = Response::FromError(target.error());
     return dispatch;
   }
-  return dispatcher_->Resolve(request);
+  return dispatcher_->Resolve(request, has_body);
+}
+
+// Produces the response of a dispatch that needs work: runs the handler, or opens the static
+// file.
+asio::awaitable<void> HttpServer::Impl::Execute(Connection& connection, Dispatch& dispatch) {
+  if (dispatch.kind == Dispatch::Kind::kServeFile) {
+    Result<std::unique_ptr<storage::BlobReader>> reader =
+        StaticFiles::OpenReader(dispatch.file, dispatch.file_range);
+    if (!reader) {
+      dispatch.kind = Dispatch::Kind::kRespond;
+      dispatch.response = Response::FromError(Error::NotFound("No file is served at this path."));
+      co_return;
+    }
+    dispatch.response.body_reader = std::move(*reader);
+    co_return;
+  }
+  if (dispatch.kind != Dispatch::Kind::kHandle) {
+    co_return;
+  }
+
+  co_await Handle(connection, dispatch);
+  if (dispatch.route->upload_store != nullptr && dispatch.response.status >= 400) {
+    // NOTE: deleting blobs blocks the io thread on the file system, like the upload itself.
+    DeleteUploadedFiles(*dispatch.route, connection.request);
+  }
 }
 
 asio::awaitable<void> HttpServer::Impl::Handle(Connection& connection, Dispatch& dispatch) {
@@ -692,8 +850,10 @@ asio::awaitable<void> HttpServer::Impl::Handle(Connection& connection, Dispatch&
 }
 
 asio::awaitable<error_code> HttpServer::Impl::ReadMessage(Connection& connection,
-                                                          RequestParser& parser, bool header_only) {
+                                                          RequestParser& parser, ReadPhase phase) {
   beast::flat_buffer& buffer = connection.buffer;
+  const bool header_only = phase == ReadPhase::kHeader;
+  const size_t read_bytes = phase == ReadPhase::kUploadBody ? kUploadReadBytes : kReadChunkBytes;
   const auto finished = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
   for (;;) {
     if (buffer.size() > 0) {
@@ -715,7 +875,7 @@ asio::awaitable<error_code> HttpServer::Impl::ReadMessage(Connection& connection
 
     error_code ec;
     const size_t received = co_await connection.socket.async_read_some(
-        buffer.prepare(kReadChunkBytes), asio::redirect_error(kAwaitable, ec));
+        buffer.prepare(read_bytes), asio::redirect_error(kAwaitable, ec));
     if (ec == asio::error::eof) {
       if (!parser.got_some()) {
         co_return http::error::end_of_stream;
@@ -730,21 +890,36 @@ asio::awaitable<error_code> HttpServer::Impl::ReadMessage(Connection& connection
       co_return ec;
     }
     buffer.commit(received);
+    // An upload may take long; it times out only when no bytes arrive for a whole timeout.
+    if (phase == ReadPhase::kUploadBody) {
+      connection.deadline = Clock::now() + RequestTimeout();
+    }
   }
 }
 
 asio::awaitable<void> HttpServer::Impl::RejectMalformed(Connection& connection,
-                                                        const error_code& ec,
+                                                        const error_code& ec, uint64_t body_limit,
                                                         Clock::time_point started) {
   Request& request = connection.request;
   spdlog::debug("Rejecting a request from {}: {}", request.remote_address, ec.message());
-  request.request_id = RequestIdFor(request.Header("x-request-id"));
-  const Response response = ParseErrorResponse(ec, options_.max_body_bytes);
+  co_await RejectAndClose(connection, ParseErrorResponse(ec, body_limit), kUnmatchedLabel, started);
+}
+
+// Sends an error response with "Connection: close", then closes the connection without reading
+// the rest of the request (beyond the lingering close).
+asio::awaitable<void> HttpServer::Impl::RejectAndClose(Connection& connection,
+                                                       const Response& response,
+                                                       std::string_view label,
+                                                       Clock::time_point started) {
+  Request& request = connection.request;
+  if (request.request_id.empty()) {
+    request.request_id = RequestIdFor(request.Header("x-request-id"));
+  }
   uint64_t body_bytes = 0;
   const bool sent = co_await SendResponse(connection, response, true, false, body_bytes);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  dispatcher_->RecordAccess(connection.loop.index, request, kUnmatchedLabel, response.status,
-                            seconds, body_bytes);
+  dispatcher_->RecordAccess(connection.loop.index, request, label, response.status, seconds,
+                            body_bytes);
   if (sent) {
     co_await LingeringClose(connection);
   }
@@ -770,15 +945,33 @@ asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
       kAwaitable);
 }
 
+// Sends the response of a dispatch and records the request. Returns whether the connection
+// stays open for another request.
+asio::awaitable<bool> HttpServer::Impl::Reply(Connection& connection, const Dispatch& dispatch,
+                                              bool client_keep_alive, Clock::time_point started) {
+  connection.deadline = Clock::now() + RequestTimeout();
+  const bool keep_alive = client_keep_alive && !stopping_.load(std::memory_order_relaxed);
+  uint64_t body_bytes = 0;
+  const bool sent = co_await SendResponse(connection, dispatch.response, dispatch.no_store,
+                                          keep_alive, body_bytes);
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  dispatcher_->RecordAccess(connection.loop.index, connection.request, dispatch.label,
+                            dispatch.response.status, seconds, body_bytes);
+  co_return sent&& keep_alive;
+}
+
 asio::awaitable<bool> HttpServer::Impl::SendResponse(Connection& connection,
                                                      const Response& response, bool no_store,
                                                      bool keep_alive, uint64_t& body_bytes) {
+  if (response.body_reader) {
+    co_return co_await SendStream(connection, response, no_store, keep_alive, body_bytes);
+  }
   const Request& request = connection.request;
   std::string& head = connection.head;
   head.clear();
   dispatcher_->AppendHead(request, response, no_store, keep_alive, response.body.size(), head);
-  const bool send_body = request.method != "HEAD" && response.status >= 200 &&
-                         response.status != 204 && response.status != 304;
+  const bool send_body = SendsBody(request, response.status);
   const std::array<asio::const_buffer, 2> buffers = {
       asio::buffer(head), send_body ? asio::buffer(response.body) : asio::const_buffer()};
 
@@ -791,48 +984,56 @@ asio::awaitable<bool> HttpServer::Impl::SendResponse(Connection& connection,
   co_return true;
 }
 
-asio::awaitable<bool> HttpServer::Impl::SendFile(Connection& connection, const Dispatch& dispatch,
-                                                 FileDescriptor& file, bool keep_alive,
-                                                 uint64_t& body_bytes) {
+// Sends the bytes of response.body_reader as the body, one chunk at a time, so memory does not
+// grow with the body's size. The first chunk goes out with the header. The request timeout
+// restarts before every chunk, so a large body times out only when the client stops reading.
+// Returns false when the connection must close, including when the reader fails or ends early,
+// because the Content-Length has already been sent.
+asio::awaitable<bool> HttpServer::Impl::SendStream(Connection& connection, const Response& response,
+                                                   bool no_store, bool keep_alive,
+                                                   uint64_t& body_bytes) {
   const Request& request = connection.request;
+  storage::BlobReader& reader = *response.body_reader;
+  const uint64_t length = static_cast<uint64_t>(std::max<int64_t>(0, reader.length()));
   std::string& head = connection.head;
   head.clear();
-  dispatcher_->AppendHead(request, dispatch.response, false, keep_alive, dispatch.file.size, head);
-  error_code ec;
-  co_await asio::async_write(connection.socket, asio::buffer(head),
-                             asio::redirect_error(kAwaitable, ec));
-  if (ec) {
-    co_return false;
-  }
-  if (request.method == "HEAD") {
-    co_return true;
-  }
+  dispatcher_->AppendHead(request, response, no_store, keep_alive, length, head);
+  const uint64_t body_length = SendsBody(request, response.status) ? length : 0;
+  const size_t chunk_capacity =
+      static_cast<size_t>(std::min<uint64_t>(kStreamChunkBytes, body_length));
+  std::unique_ptr<char[]> chunk(new char[chunk_capacity]);
 
-  // NOTE: pread blocks the io thread on a disk read. The web app's files are small and usually
-  // in the page cache; large downloads belong to a streaming handler on the worker pool.
-  std::unique_ptr<char[]> chunk(new char[kFileChunkBytes]);
-  uint64_t offset = 0;
-  while (offset < dispatch.file.size) {
-    const size_t wanted =
-        static_cast<size_t>(std::min<uint64_t>(kFileChunkBytes, dispatch.file.size - offset));
-    const ssize_t count = ::pread(file.get(), chunk.get(), wanted, static_cast<off_t>(offset));
-    if (count <= 0) {
-      // The file shrank after its size was sent, so closing is the only way to end the response.
-      logging::ScopedRequestId scoped_id(request.request_id);
-      spdlog::error("Reading {} failed after {} of {} bytes", dispatch.file.path, offset,
-                    dispatch.file.size);
-      co_return false;
+  asio::const_buffer pending = asio::buffer(head);
+  for (;;) {
+    size_t count = 0;
+    if (body_bytes < body_length) {
+      // NOTE: Read blocks the io thread on the blob store's I/O (a disk read for local blobs,
+      // usually from the page cache), which stalls the other connections of this thread.
+      const size_t wanted =
+          static_cast<size_t>(std::min<uint64_t>(chunk_capacity, body_length - body_bytes));
+      const Result<size_t> read = reader.Read(chunk.get(), wanted);
+      if (!read || *read == 0) {
+        logging::ScopedRequestId scoped_id(request.request_id);
+        spdlog::error("Reading the body of {} {} failed after {} of {} bytes: {}", request.method,
+                      request.path, body_bytes, body_length,
+                      read ? "the reader ended early" : read.error().internal);
+        co_return false;
+      }
+      count = *read;
     }
-    co_await asio::async_write(connection.socket,
-                               asio::buffer(chunk.get(), static_cast<size_t>(count)),
-                               asio::redirect_error(kAwaitable, ec));
+    const std::array<asio::const_buffer, 2> buffers = {pending, asio::buffer(chunk.get(), count)};
+    connection.deadline = Clock::now() + RequestTimeout();
+    error_code ec;
+    co_await asio::async_write(connection.socket, buffers, asio::redirect_error(kAwaitable, ec));
     if (ec) {
       co_return false;
     }
-    offset += static_cast<uint64_t>(count);
-    body_bytes = offset;
+    body_bytes += count;
+    pending = asio::const_buffer();
+    if (body_bytes >= body_length) {
+      co_return true;
+    }
   }
-  co_return true;
 }
 
 asio::awaitable<void> HttpServer::Impl::LingeringClose(Connection& connection) {

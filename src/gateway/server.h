@@ -13,12 +13,16 @@ namespace openlabs::gateway {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;              // 0 picks a free port; Listen returns it
-  int io_threads = 2;                // one event loop and acceptor (SO_REUSEPORT) each
-  int worker_threads = 4;            // pool for routes with Execution::kWorker
-  int64_t max_body_bytes = 1 << 20;  // larger bodies get 413 payload_too_large
+  uint16_t port = 8080;    // 0 picks a free port; Listen returns it
+  int io_threads = 2;      // one event loop and acceptor (SO_REUSEPORT) each
+  int worker_threads = 4;  // pool for routes with Execution::kWorker
+  // Larger bodies get 413 payload_too_large. Upload routes (Route::upload_store) stream their
+  // body to the blob store under their UploadLimits instead.
+  int64_t max_body_bytes = 1 << 20;
   // Reading a request from its first byte, and later writing its response. Handlers are not
-  // timed out. Timeouts are checked once a second, so they fire up to a second late.
+  // timed out. Upload bodies and streamed response bodies (Response::body_reader, static files)
+  // restart the timeout whenever data moves, so a large transfer ends only when it stalls for
+  // this long. Timeouts are checked once a second, so they fire up to a second late.
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;  // keep-alive connections waiting for the next request
   int shutdown_grace_seconds = 20;

@@ -1,13 +1,8 @@
 // Tests of the real HttpServer on a free port, spoken to over plain sockets.
 #include "gateway/server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,175 +15,16 @@
 #include <stdexcept>
 #include <thread>
 
+#include "gateway/test_http_client.h"
+
 namespace openlabs::gateway {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct HttpReply {
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
-  std::string body;
-
-  std::string Header(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
-      if (key == name) {
-        return value;
-      }
-    }
-    return "";
-  }
-  bool HasHeader(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
-      if (key == name) {
-        return true;
-      }
-    }
-    return false;
-  }
-  nlohmann::json Json() const { return nlohmann::json::parse(body); }
-};
-
-// A blocking HTTP/1.1 client on one TCP connection, enough to test the server byte by byte.
-class Client {
- public:
-  explicit Client(uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-      throw std::runtime_error("connect to 127.0.0.1 failed");
-    }
-  }
-  ~Client() { close(fd_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  // Returns false when the server has closed or reset the connection.
-  bool Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (sent <= 0) {
-        return false;
-      }
-      bytes.remove_prefix(static_cast<size_t>(sent));
-    }
-    return true;
-  }
-
-  void ShutdownWrite() { shutdown(fd_, SHUT_WR); }
-
-  // Reads one response; nullopt when the connection ends first or nothing arrives in time.
-  std::optional<HttpReply> Read(bool head_request = false,
-                                std::chrono::milliseconds timeout = 5000ms) {
-    size_t header_end = 0;
-    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill(timeout)) {
-        return std::nullopt;
-      }
-    }
-    HttpReply reply;
-    std::string_view head(buffer_.data(), header_end);
-    const size_t line_end = head.find("\r\n");
-    const std::string_view status_line = head.substr(0, line_end);
-    if (status_line.substr(0, 9) != "HTTP/1.1 ") {
-      return std::nullopt;
-    }
-    reply.status = std::stoi(std::string(status_line.substr(9, 3)));
-    ParseHeaders(line_end == std::string_view::npos ? "" : head.substr(line_end + 2), reply);
-    buffer_.erase(0, header_end + 4);
-
-    size_t length = 0;
-    if (!head_request && reply.HasHeader("content-length")) {
-      length = std::stoul(reply.Header("content-length"));
-    }
-    while (buffer_.size() < length) {
-      if (!Fill(timeout)) {
-        return std::nullopt;
-      }
-    }
-    reply.body = buffer_.substr(0, length);
-    buffer_.erase(0, length);
-    return reply;
-  }
-
-  // True when the server closes the connection within `timeout` (end of stream or reset).
-  bool WaitForClose(std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd poller{fd_, POLLIN, 0};
-      if (poll(&poller, 1, 50) <= 0) {
-        continue;
-      }
-      char chunk[4096];
-      const ssize_t received = recv(fd_, chunk, sizeof(chunk), 0);
-      if (received <= 0) {
-        return true;
-      }
-      buffer_.append(chunk, static_cast<size_t>(received));
-    }
-    return false;
-  }
-
-  const std::string& pending() const { return buffer_; }
-
- private:
-  bool Fill(std::chrono::milliseconds timeout) {
-    pollfd poller{fd_, POLLIN, 0};
-    if (poll(&poller, 1, static_cast<int>(timeout.count())) <= 0) {
-      return false;
-    }
-    char chunk[16384];
-    const ssize_t received = recv(fd_, chunk, sizeof(chunk), 0);
-    if (received <= 0) {
-      return false;
-    }
-    buffer_.append(chunk, static_cast<size_t>(received));
-    return true;
-  }
-
-  static void ParseHeaders(std::string_view block, HttpReply& reply) {
-    while (!block.empty()) {
-      const size_t end = block.find("\r\n");
-      const std::string_view line = block.substr(0, end);
-      const size_t colon = line.find(':');
-      std::string name(line.substr(0, colon));
-      for (char& c : name) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') {
-        value.remove_prefix(1);
-      }
-      reply.headers.emplace_back(std::move(name), std::string(value));
-      if (end == std::string_view::npos) {
-        break;
-      }
-      block.remove_prefix(end + 2);
-    }
-  }
-
-  int fd_ = -1;
-  std::string buffer_;
-};
-
-std::string Get(std::string_view path, std::string_view extra_headers = "") {
-  return "GET " + std::string(path) + " HTTP/1.1\r\nHost: localhost\r\n" +
-         std::string(extra_headers) + "\r\n";
-}
-
-std::string Post(std::string_view path, std::string_view content_type, std::string_view body,
-                 std::string_view extra_headers = "") {
-  std::string request = "POST " + std::string(path) + " HTTP/1.1\r\nHost: localhost\r\n";
-  if (!content_type.empty()) {
-    request += "Content-Type: " + std::string(content_type) + "\r\n";
-  }
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  request += std::string(extra_headers) + "\r\n" + std::string(body);
-  return request;
-}
+using test_support::Client;
+using test_support::Get;
+using test_support::HttpReply;
+using test_support::Post;
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -1002,6 +838,22 @@ TEST_F(StaticServerTest, MatchingEtagIs304) {
 
   EXPECT_EQ(second.status, 304);
   EXPECT_TRUE(second.body.empty());
+}
+
+TEST_F(StaticServerTest, RangeOfAssetIs206) {
+  const HttpReply reply = Fetch(Get("/assets/app-1a2b.js", "Range: bytes=10-19\r\n"));
+
+  EXPECT_EQ(reply.status, 206);
+  EXPECT_EQ(reply.Header("content-range"), "bytes 10-19/200000");
+  EXPECT_EQ(reply.Header("accept-ranges"), "bytes");
+  EXPECT_EQ(reply.body, std::string(10, 'j'));
+}
+
+TEST_F(StaticServerTest, RangePastEndOfAssetIs416) {
+  const HttpReply reply = Fetch(Get("/assets/app-1a2b.js", "Range: bytes=200000-\r\n"));
+
+  EXPECT_EQ(reply.status, 416);
+  EXPECT_EQ(reply.Header("content-range"), "bytes */200000");
 }
 
 TEST_F(StaticServerTest, PostToNonApiPathIs404) {

@@ -1,11 +1,16 @@
 #include "gateway/static_files.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +96,43 @@ std::optional<std::string> RealPath(const std::string& path) {
   return std::string(resolved.get());
 }
 
+// Reads `length` bytes of an open file from `offset` with pread, and closes it when destroyed.
+class FileReader final : public storage::BlobReader {
+ public:
+  FileReader(int fd, storage::BlobInfo info, int64_t offset, int64_t length)
+      : fd_(fd), info_(std::move(info)), offset_(offset), remaining_(length), length_(length) {}
+  ~FileReader() override { ::close(fd_); }
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  Result<size_t> Read(char* buffer, size_t capacity) override {
+    const size_t wanted = static_cast<size_t>(std::min<int64_t>(remaining_, capacity));
+    if (wanted == 0) {
+      return 0;
+    }
+    ssize_t count = 0;
+    do {
+      count = ::pread(fd_, buffer, wanted, static_cast<off_t>(offset_));
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) {
+      return Fail(Error::Internal("read " + info_.key + ": " + std::strerror(errno)));
+    }
+    offset_ += count;
+    remaining_ = count == 0 ? 0 : remaining_ - count;
+    return static_cast<size_t>(count);
+  }
+
+  const storage::BlobInfo& info() const override { return info_; }
+  int64_t length() const override { return length_; }
+
+ private:
+  int fd_;
+  storage::BlobInfo info_;
+  int64_t offset_;
+  int64_t remaining_;
+  int64_t length_;
+};
+
 std::string HexString(uint64_t value) {
   char buffer[17];
   const int length =
@@ -133,6 +175,21 @@ std::string_view StaticFiles::ContentTypeFor(std::string_view file_name) {
     }
   }
   return "application/octet-stream";
+}
+
+Result<std::unique_ptr<storage::BlobReader>> StaticFiles::OpenReader(
+    const StaticFile& file, std::optional<storage::ByteRange> range) {
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Fail(Error::NotFound("No file is served at this path."));
+  }
+  storage::BlobInfo info;
+  info.key = file.path;
+  info.size = static_cast<int64_t>(file.size);
+  info.etag = file.etag;
+  const int64_t offset = range ? range->first : 0;
+  const int64_t length = range ? range->last - range->first + 1 : info.size;
+  return std::make_unique<FileReader>(fd, std::move(info), offset, length);
 }
 
 Result<StaticFile> StaticFiles::Resolve(std::string_view request_path) const {

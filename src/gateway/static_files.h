@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/error.h"
+#include "storage/blob_store.h"
 
 namespace openlabs::gateway {
 
@@ -37,6 +40,11 @@ class StaticFiles {
 
   // The Content-Type for a file name, by extension; application/octet-stream when unknown.
   static std::string_view ContentTypeFor(std::string_view file_name);
+
+  // Opens `file`, or `range` of it (inclusive, within file.size), for streaming it as a response
+  // body. kNotFound when it can no longer be opened.
+  static Result<std::unique_ptr<storage::BlobReader>> OpenReader(
+      const StaticFile& file, std::optional<storage::ByteRange> range);
 
  private:
   explicit StaticFiles(std::string root) : root_(std::move(root)) {}
