@@ -1,29 +1,46 @@
 import { Link } from "react-router";
 
+import { buttonClass } from "@/components/ui/button-class";
+import { LabList } from "@/features/labs";
+import { MySubmissions, ReviewQueue } from "@/features/submissions";
 import { useMe } from "@/features/users";
 import { displayName } from "@/lib/format";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
-/** The signed-in home page. */
+import { Section } from "./Section";
+
+/** The signed-in home page: recent labs and the user's open work. */
 export function DashboardPage() {
   useDocumentTitle("Home");
   const { data: me } = useMe();
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-bold">
-        {me === undefined ? "Welcome" : `Welcome, ${displayName(me)}`}
-      </h1>
-      <p>
-        Browse the{" "}
-        <Link to="/labs" className="underline">
-          labs
-        </Link>{" "}
-        to find one to solve, or check the{" "}
-        <Link to="/leaderboard" className="underline">
-          leaderboard
-        </Link>
-        .
-      </p>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-bold">
+          {me === undefined ? "Welcome" : `Welcome, ${displayName(me)}`}
+        </h1>
+        <span className="flex gap-2">
+          <Link to="/labs" className={buttonClass("secondary")}>
+            Browse labs
+          </Link>
+          <Link to="/articles" className={buttonClass("secondary")}>
+            Read articles
+          </Link>
+        </span>
+      </div>
+      <Section id="recent-labs" title="Recent labs">
+        <LabList
+          params={{ page: 1, limit: 6 }}
+          onPageChange={() => undefined}
+          emptyHint="Write the first lab from the Labs page."
+        />
+      </Section>
+      <Section id="my-work" title="My submissions">
+        <MySubmissions />
+      </Section>
+      <Section id="to-review" title="Waiting for your review">
+        <ReviewQueue />
+      </Section>
     </div>
   );
 }

@@ -34,7 +34,9 @@ export function FileDrop({
     if (added === null) {
       return;
     }
-    onChange([...files, ...Array.from(added)].slice(0, maxFiles));
+    // A single-file picker replaces its file; a multi-file picker appends up to its limit.
+    const merged = maxFiles === 1 ? Array.from(added) : [...files, ...Array.from(added)];
+    onChange(merged.slice(0, maxFiles));
   };
 
   const onDrop = (event: DragEvent) => {

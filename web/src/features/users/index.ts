@@ -5,4 +5,5 @@ export { PointsHistory } from "./components/PointsHistory";
 export { ProfileCard } from "./components/ProfileCard";
 export { ProfileForm } from "./components/ProfileForm";
 export { RoleForm } from "./components/RoleForm";
+export { UserLink } from "./components/UserLink";
 export { useMe, usersKeys, useUser } from "./hooks/queries";

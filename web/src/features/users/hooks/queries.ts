@@ -19,7 +19,12 @@ export function useMe() {
 }
 
 export function useUser(id: number) {
-  return useQuery({ queryKey: usersKeys.user(id), queryFn: () => usersApi.user(id) });
+  return useQuery({
+    queryKey: usersKeys.user(id),
+    queryFn: () => usersApi.user(id),
+    enabled: id > 0,
+    staleTime: 5 * 60_000,
+  });
 }
 
 export function usePointsHistory(page: number) {

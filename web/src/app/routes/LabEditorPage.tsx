@@ -1,0 +1,43 @@
+import { useNavigate, useParams } from "react-router";
+
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+import { LabForm, useLab } from "@/features/labs";
+import { useDocumentTitle } from "@/lib/use-document-title";
+
+import { parseId } from "../parse-id";
+
+export function NewLabPage() {
+  useDocumentTitle("Write a lab");
+  const navigate = useNavigate();
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-bold">Write a lab</h1>
+      <LabForm
+        onSaved={(lab) => {
+          void navigate(`/labs/${lab.id}`);
+        }}
+      />
+    </div>
+  );
+}
+
+export function EditLabPage() {
+  const id = parseId(useParams().id);
+  const lab = useLab(id);
+  const navigate = useNavigate();
+  useDocumentTitle("Edit lab");
+  if (lab.isPending) return <Loading label="Loading the lab…" />;
+  if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-bold">Edit “{lab.data.title}”</h1>
+      <LabForm
+        lab={lab.data}
+        onSaved={(saved) => {
+          void navigate(`/labs/${saved.id}`);
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+import { Notice } from "@/components/ui/Notice";
+import {
+  ClaimControls,
+  ReviewForm,
+  StatusBadge,
+  SubmissionBody,
+  useSubmission,
+} from "@/features/submissions";
+import { useMe } from "@/features/users";
+import { useDocumentTitle } from "@/lib/use-document-title";
+
+import { parseId } from "../parse-id";
+import { Section } from "./Section";
+
+/** A reviewer's page: the submission, claim and release, and the review form. */
+export function ReviewPage() {
+  const id = parseId(useParams().id);
+  const submission = useSubmission(id);
+  const { data: me } = useMe();
+  const [earned, setEarned] = useState<number | null>(null);
+  useDocumentTitle(`Review submission #${id}`);
+  if (submission.isPending || me === undefined) return <Loading label="Loading the submission…" />;
+  if (submission.isError)
+    return <ErrorMessage error={submission.error} title="This submission could not be loaded." />;
+  const data = submission.data;
+  const holdsClaim = data.status === "in_review" && data.claimed_by === me.id;
+
+  return (
+    <div className="space-y-6">
+      <header className="space-y-2">
+        <h1 className="text-2xl font-bold">Review submission #{data.id}</h1>
+        <p className="flex flex-wrap items-center gap-2 text-sm">
+          <StatusBadge status={data.status} /> to{" "}
+          <Link to={`/labs/${data.lab_id}`} className="underline">
+            lab #{data.lab_id}
+          </Link>
+        </p>
+        {earned === null && <ClaimControls submission={data} userId={me.id} />}
+      </header>
+      <Section id="answer" title="Answer">
+        <SubmissionBody submission={data} />
+      </Section>
+      {earned !== null ? (
+        <Notice>Your review was sent. You earned {earned} points.</Notice>
+      ) : (
+        holdsClaim && (
+          <Section id="review" title="Your review">
+            <ReviewForm submissionId={data.id} onReviewed={setEarned} />
+          </Section>
+        )
+      )}
+      {earned === null && !holdsClaim && data.status === "submitted" && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Claim the submission to write a review.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { Link, useNavigate, useParams } from "react-router";
+
+import { Button } from "@/components/ui/Button";
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+import {
+  ReviewList,
+  StatusBadge,
+  SubmissionBody,
+  useDeleteSubmission,
+  useSubmission,
+} from "@/features/submissions";
+import { useMe, UserLink } from "@/features/users";
+import { formatDateTime } from "@/lib/format";
+import { useDocumentTitle } from "@/lib/use-document-title";
+
+import { parseId } from "../parse-id";
+import { Section } from "./Section";
+
+/** A learner's submission: status, answer, files and the reviews received. */
+export function SubmissionPage() {
+  const id = parseId(useParams().id);
+  const submission = useSubmission(id);
+  const remove = useDeleteSubmission(id);
+  const { data: me } = useMe();
+  const navigate = useNavigate();
+  useDocumentTitle(`Submission #${id}`);
+  if (submission.isPending) return <Loading label="Loading the submission…" />;
+  if (submission.isError)
+    return <ErrorMessage error={submission.error} title="This submission could not be loaded." />;
+  const data = submission.data;
+  const mine = me?.id === data.learner_id;
+
+  return (
+    <div className="space-y-6">
+      <header className="space-y-2">
+        <h1 className="text-2xl font-bold">Submission #{data.id}</h1>
+        <p className="flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          <StatusBadge status={data.status} />
+          to{" "}
+          <Link to={`/labs/${data.lab_id}`} className="underline">
+            lab #{data.lab_id}
+          </Link>{" "}
+          · {formatDateTime(data.created_at)} · cost {data.cost_points} point
+          {data.cost_points === 1 ? "" : "s"}
+          {data.final_score !== undefined && ` · final score ${data.final_score}`}
+        </p>
+        {mine && data.reviews_count === 0 && data.status === "submitted" && (
+          <Button
+            variant="danger"
+            busy={remove.isPending}
+            onClick={() => {
+              if (window.confirm("Delete this submission? Its points are refunded.")) {
+                remove.mutate(undefined, {
+                  onSuccess: () => {
+                    void navigate("/submissions");
+                  },
+                });
+              }
+            }}
+          >
+            Delete and refund
+          </Button>
+        )}
+        <ErrorMessage error={remove.error} />
+      </header>
+      <Section id="answer" title="Answer">
+        <SubmissionBody submission={data} />
+      </Section>
+      <Section
+        id="reviews"
+        title={`Reviews (${data.reviews_count} of ${data.required_reviews} needed)`}
+      >
+        <ReviewList
+          submissionId={data.id}
+          reviews={data.reviews}
+          canRate={mine}
+          renderReviewer={(reviewerId) => <UserLink id={reviewerId} />}
+        />
+      </Section>
+    </div>
+  );
+}

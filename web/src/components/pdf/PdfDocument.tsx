@@ -1,0 +1,122 @@
+import "react-pdf/dist/Page/TextLayer.css";
+import "react-pdf/dist/Page/AnnotationLayer.css";
+
+import { useState } from "react";
+import { Document, Page, pdfjs } from "react-pdf";
+
+import { Button } from "@/components/ui/Button";
+
+pdfjs.GlobalWorkerOptions.workerSrc = new URL(
+  "pdfjs-dist/build/pdf.worker.min.mjs",
+  import.meta.url,
+).toString();
+
+export interface PdfDocumentProps {
+  /** A URL on this site, or the bytes of a private file. */
+  file: string | Blob;
+  title: string;
+}
+
+const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+
+/** A PDF viewer with page navigation, zoom and selectable text. Loaded lazily (pdf.js). */
+export default function PdfDocument({ file, title }: PdfDocumentProps) {
+  const [pages, setPages] = useState(0);
+  const [page, setPage] = useState(1);
+  const [zoom, setZoom] = useState(2);
+  const [error, setError] = useState<string | null>(null);
+  const scale = zoomSteps[zoom] ?? 1;
+
+  return (
+    <section aria-label={`PDF: ${title}`} className="space-y-2">
+      <div className="flex flex-wrap items-center gap-2 text-sm">
+        <Button
+          variant="secondary"
+          disabled={page <= 1}
+          onClick={() => {
+            setPage(page - 1);
+          }}
+        >
+          Previous page
+        </Button>
+        <label className="flex items-center gap-1">
+          Page
+          <input
+            type="number"
+            min={1}
+            max={Math.max(1, pages)}
+            value={page}
+            onChange={(event) => {
+              const value = Number(event.target.value);
+              if (value >= 1 && value <= pages) setPage(value);
+            }}
+            className="w-16 rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+          />
+          of {pages === 0 ? "…" : pages}
+        </label>
+        <Button
+          variant="secondary"
+          disabled={page >= pages}
+          onClick={() => {
+            setPage(page + 1);
+          }}
+        >
+          Next page
+        </Button>
+        <span className="ml-auto flex items-center gap-1">
+          <Button
+            variant="secondary"
+            aria-label="Zoom out"
+            disabled={zoom <= 0}
+            onClick={() => {
+              setZoom(zoom - 1);
+            }}
+          >
+            −
+          </Button>
+          <span aria-live="polite" className="w-12 text-center">
+            {Math.round(scale * 100)}%
+          </span>
+          <Button
+            variant="secondary"
+            aria-label="Zoom in"
+            disabled={zoom >= zoomSteps.length - 1}
+            onClick={() => {
+              setZoom(zoom + 1);
+            }}
+          >
+            +
+          </Button>
+        </span>
+      </div>
+      {error !== null && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
+      <div
+        className="overflow-auto rounded-md border border-slate-200 bg-slate-200 p-2 dark:border-slate-700 dark:bg-slate-800"
+        data-testid="pdf-viewer"
+      >
+        <Document
+          file={file}
+          onLoadSuccess={(loaded) => {
+            setPages(loaded.numPages);
+            setError(null);
+          }}
+          onLoadError={() => {
+            setError("The PDF could not be opened. Download it to read it instead.");
+          }}
+          loading={<p className="p-4 text-sm">Opening the PDF…</p>}
+        >
+          <Page
+            pageNumber={page}
+            scale={scale}
+            className="mx-auto w-fit shadow"
+            loading={<p className="p-4 text-sm">Rendering page {page}…</p>}
+          />
+        </Document>
+      </div>
+    </section>
+  );
+}

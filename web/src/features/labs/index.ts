@@ -1,0 +1,7 @@
+export type { Lab } from "./api/labs-api";
+export { DeleteLabButton } from "./components/DeleteLabButton";
+export { LabFilters } from "./components/LabFilters";
+export { LabForm } from "./components/LabForm";
+export { LabList } from "./components/LabList";
+export { LabView } from "./components/LabView";
+export { useLab } from "./hooks/queries";

@@ -1,0 +1,121 @@
+import { api } from "@/lib/api-client";
+import type { Page } from "@/lib/types";
+import { uploadForm, type UploadProgress } from "@/lib/upload";
+
+export type SubmissionStatus = "submitted" | "in_review" | "accepted" | "rejected";
+
+export interface StoredFileInfo {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  created_at: number;
+}
+
+export interface ReviewFile extends StoredFileInfo {
+  review_id: number;
+}
+
+export interface Review {
+  id: number;
+  submission_id: number;
+  reviewer_id: number;
+  content: string;
+  verdict: "accept" | "reject";
+  score: number;
+  files: ReviewFile[];
+  helpfulness?: number;
+  created_at: number;
+}
+
+export interface Submission {
+  id: number;
+  lab_id: number;
+  learner_id: number;
+  /** Empty in list responses. */
+  text: string;
+  status: SubmissionStatus;
+  files: StoredFileInfo[];
+  reviews_count: number;
+  required_reviews: number;
+  final_score?: number;
+  claimed_by?: number;
+  claim_expires_at?: number;
+  cost_points: number;
+  created_at: number;
+  updated_at: number;
+  decided_at?: number;
+}
+
+/** GET /submissions/{id}: the submission with the reviews the caller may read. */
+export interface SubmissionDetail extends Submission {
+  reviews: Review[];
+}
+
+export interface QueueEntry {
+  submission_id: number;
+  lab_id: number;
+  files_count: number;
+  reviews_count: number;
+  required_reviews: number;
+  created_at: number;
+}
+
+export interface Claim {
+  submission_id: number;
+  reviewer_id: number;
+  expires_at: number;
+}
+
+export interface ReviewInput {
+  content: string;
+  verdict: "accept" | "reject";
+  score: number;
+  files: File[];
+}
+
+export const submissionFileUrl = (submissionId: number, fileId: number) =>
+  `/submissions/${submissionId}/files/${fileId}`;
+export const reviewFileUrl = (reviewId: number, fileId: number) =>
+  `/reviews/${reviewId}/files/${fileId}`;
+
+export const submissionsApi = {
+  create: (
+    labId: number,
+    text: string,
+    files: File[],
+    onProgress: (progress: UploadProgress) => void,
+  ) => {
+    const form = new FormData();
+    form.append("lab_id", String(labId));
+    form.append("text", text);
+    for (const file of files) {
+      form.append("files[]", file, file.name);
+    }
+    return uploadForm<Submission>("/submissions", form, { onProgress });
+  },
+  mine: (page: number) => api.get<Page<Submission>>("/submissions/mine", { page, limit: 20 }),
+  get: (id: number) => api.get<SubmissionDetail>(`/submissions/${id}`),
+  remove: (id: number) => api.delete<undefined>(`/submissions/${id}`),
+  queue: (page: number) => api.get<Page<QueueEntry>>("/reviews/queue", { page, limit: 20 }),
+  claim: (id: number) => api.post<Claim>(`/submissions/${id}/claim`),
+  release: (id: number) => api.delete<undefined>(`/submissions/${id}/claim`),
+  review: (id: number, input: ReviewInput, onProgress: (progress: UploadProgress) => void) => {
+    const form = new FormData();
+    form.append("content", input.content);
+    form.append("verdict", input.verdict);
+    form.append("score", String(input.score));
+    for (const file of input.files) {
+      form.append("files[]", file, file.name);
+    }
+    return uploadForm<{ review: Review; points_earned: number }>(
+      `/submissions/${id}/reviews`,
+      form,
+      {
+        onProgress,
+      },
+    );
+  },
+  rate: (reviewId: number, rating: number) =>
+    api.post<Review>(`/reviews/${reviewId}/rating`, { rating }),
+};

@@ -1,0 +1,57 @@
+import { useState } from "react";
+import { Link } from "react-router";
+
+import { EmptyState } from "@/components/ui/EmptyState";
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+import { Pagination } from "@/components/ui/Pagination";
+import { formatDateTime } from "@/lib/format";
+
+import { useReviewQueue } from "../hooks/queries";
+
+/** Submissions the caller may review, oldest first. */
+export function ReviewQueue() {
+  const [page, setPage] = useState(1);
+  const queue = useReviewQueue(page);
+  if (queue.isPending) return <Loading label="Loading the review queue…" />;
+  if (queue.isError)
+    return <ErrorMessage error={queue.error} title="The review queue could not be loaded." />;
+  if (queue.data.items.length === 0) {
+    return (
+      <EmptyState title="Nothing to review right now.">
+        You can review submissions to labs you wrote or have solved (with an accepted submission).
+        Solve more{" "}
+        <Link to="/labs" className="underline">
+          labs
+        </Link>{" "}
+        to review more.
+      </EmptyState>
+    );
+  }
+  return (
+    <div>
+      <ul className="divide-y divide-slate-200 rounded-lg bg-white shadow-sm dark:divide-slate-800 dark:bg-slate-900">
+        {queue.data.items.map((entry) => (
+          <li
+            key={entry.submission_id}
+            className="flex flex-wrap items-center justify-between gap-2 px-4 py-3"
+          >
+            <Link to={`/reviews/${entry.submission_id}`} className="font-medium underline">
+              Submission #{entry.submission_id} to lab #{entry.lab_id}
+            </Link>
+            <span className="text-sm text-slate-600 dark:text-slate-400">
+              {formatDateTime(entry.created_at)} · {entry.files_count} files · {entry.reviews_count}
+              /{entry.required_reviews} reviews
+            </span>
+          </li>
+        ))}
+      </ul>
+      <Pagination
+        page={page}
+        limit={queue.data.limit}
+        total={queue.data.total}
+        onChange={setPage}
+      />
+    </div>
+  );
+}

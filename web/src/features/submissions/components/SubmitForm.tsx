@@ -1,0 +1,99 @@
+import { useMutation } from "@tanstack/react-query";
+import { useState, type SubmitEvent } from "react";
+
+import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
+import { Button } from "@/components/ui/Button";
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { FileDrop } from "@/components/ui/FileDrop";
+import { splitProgress } from "@/lib/upload";
+
+import { submissionsApi, type Submission } from "../api/submissions-api";
+import { useRefreshAfterChange } from "../hooks/queries";
+
+// NOTE: the API does not report the submission cost before submitting. This is the server's
+// default (`submissions.cost_points`); a server configured otherwise charges its own amount,
+// which the submission page then shows.
+export const defaultSubmissionCost = 1;
+
+interface SubmitFormProps {
+  labId: number;
+  balance: number | undefined;
+  onSubmitted: (submission: Submission) => void;
+}
+
+/** Submits a solution: Markdown text and files, with the points cost shown before sending. */
+export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
+  const [text, setText] = useState("");
+  const [files, setFiles] = useState<File[]>([]);
+  const [progress, setProgress] = useState<number[] | undefined>();
+  const [textError, setTextError] = useState<string | undefined>();
+  const refresh = useRefreshAfterChange();
+  const submit = useMutation({
+    mutationFn: () => {
+      const sizes = files.map((file) => file.size);
+      setProgress(sizes.map(() => 0));
+      return submissionsApi.create(labId, text, files, ({ loaded }) => {
+        setProgress(splitProgress(loaded, sizes));
+      });
+    },
+    onSettled: () => {
+      setProgress(undefined);
+    },
+    onSuccess: async (submission) => {
+      await refresh();
+      onSubmitted(submission);
+    },
+  });
+  const tooPoor = balance !== undefined && balance < defaultSubmissionCost;
+
+  const onSubmit = (event: SubmitEvent) => {
+    event.preventDefault();
+    if (text.trim() === "" && files.length === 0) {
+      setTextError("Write your answer or attach at least one file.");
+      return;
+    }
+    if (text.length > 100_000) {
+      setTextError("Use at most 100,000 characters.");
+      return;
+    }
+    setTextError(undefined);
+    submit.mutate();
+  };
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <p
+        data-testid="submission-cost"
+        className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+      >
+        Submitting costs <strong>{defaultSubmissionCost} point</strong>
+        {balance !== undefined && <> · you have {balance} points</>}. Reviewers earn points for
+        reviewing your work.
+      </p>
+      {tooPoor && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          You do not have enough points. Earn points by reviewing other learners' submissions.
+        </p>
+      )}
+      <MarkdownField
+        label="Your answer"
+        value={text}
+        onChange={setText}
+        error={textError}
+        hint="Markdown, with code blocks and math."
+      />
+      <FileDrop
+        label="Files"
+        files={files}
+        onChange={setFiles}
+        progress={progress}
+        maxFiles={10}
+        disabled={submit.isPending}
+      />
+      <ErrorMessage error={submit.error} />
+      <Button type="submit" busy={submit.isPending} disabled={tooPoor}>
+        Submit for review ({defaultSubmissionCost} point)
+      </Button>
+    </form>
+  );
+}

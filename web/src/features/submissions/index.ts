@@ -1,0 +1,10 @@
+export type { Submission, SubmissionDetail } from "./api/submissions-api";
+export { ClaimControls } from "./components/ClaimControls";
+export { MySubmissions } from "./components/MySubmissions";
+export { ReviewForm } from "./components/ReviewForm";
+export { ReviewList } from "./components/ReviewList";
+export { ReviewQueue } from "./components/ReviewQueue";
+export { StatusBadge } from "./components/StatusBadge";
+export { SubmissionBody } from "./components/SubmissionBody";
+export { SubmitForm } from "./components/SubmitForm";
+export { useDeleteSubmission, useSubmission } from "./hooks/queries";
