@@ -8,14 +8,29 @@ namespace {
 constexpr int32_t kMaxPage = 1'000'000;
 constexpr int32_t kMaxLimit = 100;
 
-Response GetMe(const Request& request, users::UsersService& users, auth::AuthService& auth) {
+// The profile, with the reviewer reputation when a lookup is configured.
+Response UserResponse(const Result<v1::User>& user, const ReputationLookup& reputation) {
+  if (!user || !reputation) {
+    return ProtoResponse(user);
+  }
+  Result<v1::Reputation> found = reputation(user->id());
+  if (!found) {
+    return Response::FromError(found.error());
+  }
+  nlohmann::json body = ProtoToJson(*user);
+  body["reputation"] = ProtoToJson(*found);
+  return Response::Json(200, body);
+}
+
+Response GetMe(const Request& request, users::UsersService& users, auth::AuthService& auth,
+               const ReputationLookup& reputation) {
   Result<CallContext> caller = RequireCaller(request, auth);
   if (!caller) {
     return Response::FromError(caller.error());
   }
   v1::GetUserRequest get;
   get.set_id(caller->user_id);
-  return ProtoResponse(users.GetUser(get, *caller));
+  return UserResponse(users.GetUser(get, *caller), reputation);
 }
 
 Response UpdateMe(const Request& request, users::UsersService& users, auth::AuthService& auth) {
@@ -31,7 +46,8 @@ Response UpdateMe(const Request& request, users::UsersService& users, auth::Auth
   return ProtoResponse(users.UpdateProfile(update, *caller));
 }
 
-Response GetUser(const Request& request, users::UsersService& users, auth::AuthService& auth) {
+Response GetUser(const Request& request, users::UsersService& users, auth::AuthService& auth,
+                 const ReputationLookup& reputation) {
   Result<int64_t> id = PathId(request, "id");
   if (!id) {
     return Response::FromError(id.error());
@@ -42,7 +58,7 @@ Response GetUser(const Request& request, users::UsersService& users, auth::AuthS
   }
   v1::GetUserRequest get;
   get.set_id(*id);
-  return ProtoResponse(users.GetUser(get, *caller));
+  return UserResponse(users.GetUser(get, *caller), reputation);
 }
 
 Response SetRole(const Request& request, users::UsersService& users, auth::AuthService& auth) {
@@ -93,15 +109,18 @@ Response Leaderboard(const Request& request, users::UsersService& users) {
 
 }  // namespace
 
-void AddUsersRoutes(Router& router, users::UsersService& users, auth::AuthService& auth) {
-  router.Add("GET", "/api/v1/users/me",
-             [&](const Request& request) { return GetMe(request, users, auth); });
+void AddUsersRoutes(Router& router, users::UsersService& users, auth::AuthService& auth,
+                    ReputationLookup reputation) {
+  router.Add("GET", "/api/v1/users/me", [&users, &auth, reputation](const Request& request) {
+    return GetMe(request, users, auth, reputation);
+  });
   router.Add("PATCH", "/api/v1/users/me",
              [&](const Request& request) { return UpdateMe(request, users, auth); });
   router.Add("GET", "/api/v1/users/me/points",
              [&](const Request& request) { return ListPoints(request, users, auth); });
-  router.Add("GET", "/api/v1/users/{id}",
-             [&](const Request& request) { return GetUser(request, users, auth); });
+  router.Add("GET", "/api/v1/users/{id}", [&users, &auth, reputation](const Request& request) {
+    return GetUser(request, users, auth, reputation);
+  });
   router.Add("PUT", "/api/v1/users/{id}/role",
              [&](const Request& request) { return SetRole(request, users, auth); });
   router.Add("GET", "/api/v1/leaderboard",
