@@ -8,8 +8,8 @@
 
 namespace openlabs::app {
 
-// Gives the submissions service the labs service's view of a lab (author and status) and tells
-// the labs service about new submissions.
+// Adapts the labs service to the submissions service's LabDirectory: reads a lab's author and
+// status, and forwards new submissions to the lab's counter.
 class LabDirectoryAdapter final : public submissions::LabDirectory {
  public:
   explicit LabDirectoryAdapter(labs::LabsService& labs) : labs_(labs) {}
@@ -21,8 +21,8 @@ class LabDirectoryAdapter final : public submissions::LabDirectory {
   labs::LabsService& labs_;
 };
 
-// Answers the labs service's "does this lab have submissions" from the submissions service. The
-// labs service is built first, so the submissions service is attached afterwards.
+// Adapts the submissions service to the labs service's SubmissionCounter. The labs service is
+// built first, so the submissions service is attached afterwards.
 class SubmissionCounterAdapter final : public labs::SubmissionCounter {
  public:
   void Attach(submissions::SubmissionsService& submissions) { submissions_ = &submissions; }
