@@ -4,7 +4,9 @@
 
 #include <filesystem>
 
+#include "gateway/api/articles_routes.h"
 #include "gateway/api/auth_routes.h"
+#include "gateway/api/search_routes.h"
 #include "gateway/api/users_routes.h"
 #include "storage/migrations.h"
 
@@ -23,6 +25,8 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   const ServiceMigrations all[] = {
       {"users", UsersMigrations()},
       {"auth", AuthMigrations()},
+      {"search", SearchMigrations()},
+      {"articles", ArticlesMigrations()},
   };
   for (const ServiceMigrations& entry : all) {
     Result<int> applied = storage::ApplyMigrations(**database, entry.service, entry.migrations);
@@ -35,6 +39,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
 
 Result<Platform> StartPlatform(const Config& config) {
   Platform platform;
+  platform.config = config;
   Result<std::unique_ptr<storage::Database>> database = OpenDatabase(config);
   if (!database) {
     return Fail(database.error());
@@ -60,6 +65,11 @@ Result<Platform> StartPlatform(const Config& config) {
     return Fail(auth.error());
   }
   platform.auth = std::move(*auth);
+
+  platform.search = search::MakeSearchIndex(*platform.database);
+  platform.articles = articles::MakeArticlesService(
+      *platform.database, *platform.blobs, *platform.search,
+      articles::ArticlesOptions{.max_pdf_bytes = config.articles_max_pdf_bytes});
   return platform;
 }
 
@@ -67,6 +77,9 @@ gateway::Router BuildRouter(Platform& platform) {
   gateway::Router router;
   gateway::AddAuthRoutes(router, *platform.auth);
   gateway::AddUsersRoutes(router, *platform.users, *platform.auth);
+  gateway::AddArticlesRoutes(router, *platform.articles, *platform.auth, *platform.blobs,
+                             {.max_pdf_bytes = platform.config.articles_max_pdf_bytes});
+  gateway::AddSearchRoutes(router, *platform.search);
   return router;
 }
 

@@ -5,7 +5,9 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "gateway/router.h"
+#include "services/articles/articles_service.h"
 #include "services/auth/auth_service.h"
+#include "services/search/search_index.h"
 #include "services/users/users_service.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -15,10 +17,13 @@ namespace openlabs::app {
 // Every service of the platform wired together in one process, on one database and one blob
 // store. Members are declared in dependency order, so destruction runs in reverse.
 struct Platform {
+  Config config;  // the settings the services were built with
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::BlobStore> blobs;
   std::unique_ptr<users::UsersService> users;
   std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<search::SearchIndex> search;
+  std::unique_ptr<articles::ArticlesService> articles;
 };
 
 // Opens the database and applies every service's migrations.

@@ -1,0 +1,270 @@
+#include "gateway/api/articles_routes.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "gateway/api/api_support.h"
+#include "gateway/blob_response.h"
+
+namespace openlabs::gateway {
+namespace {
+
+constexpr int32_t kMaxPage = 1'000'000;
+constexpr int32_t kMaxLimit = 100;
+constexpr size_t kMaxListParameterBytes = 1000;
+// Text fields of the upload form: the abstract is at most 5000 characters (20,000 bytes of
+// UTF-8) and the authors at most 50 names of 200 characters.
+constexpr int64_t kMaxFormFieldBytes = 64 * 1024;
+constexpr int kMaxFormFields = 16;
+
+// Splits "a,b,c" into its trimmed, non-empty items.
+std::vector<std::string> SplitComma(std::string_view text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view item = text.substr(start, end - start);
+    const size_t first = item.find_first_not_of(" \t");
+    if (first != std::string_view::npos) {
+      item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+      items.emplace_back(item);
+    }
+    start = end + 1;
+  }
+  return items;
+}
+
+// Reads a list form field: a JSON array of strings, or comma-separated items.
+Result<std::vector<std::string>> ParseListField(std::string_view field, std::string_view text) {
+  if (!text.starts_with('[')) {
+    return SplitComma(text);
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> items;
+  if (parsed.is_array()) {
+    for (const nlohmann::json& item : parsed) {
+      if (!item.is_string()) {
+        items.clear();
+        break;
+      }
+      items.push_back(item.get<std::string>());
+    }
+    if (items.size() == parsed.size()) {
+      return items;
+    }
+  }
+  return Fail(Error::Validation(
+      {{std::string(field), "must be a JSON array of strings or a comma-separated list"}}));
+}
+
+std::string_view FormValue(const Request& request, const std::string& name) {
+  const auto found = request.form.find(name);
+  return found == request.form.end() ? std::string_view() : std::string_view(found->second);
+}
+
+// The create request from the multipart form; the PDF is the single file in the field "file".
+Result<v1::CreateArticleRequest> ParseUploadForm(const Request& request) {
+  std::vector<FieldViolation> problems;
+  const UploadedFile* pdf = nullptr;
+  for (const UploadedFile& file : request.files) {
+    if (file.field == "file" && pdf == nullptr) {
+      pdf = &file;
+    } else {
+      problems.push_back({file.field, "is not expected: send one PDF in the form field file"});
+    }
+  }
+  if (pdf == nullptr) {
+    problems.push_back({"file", "is missing: send the PDF in the form field file"});
+  }
+  Result<std::vector<std::string>> authors =
+      ParseListField("authors", FormValue(request, "authors"));
+  Result<std::vector<std::string>> tags = ParseListField("tags", FormValue(request, "tags"));
+  for (const Result<std::vector<std::string>>* list : {&authors, &tags}) {
+    if (!*list) {
+      problems.push_back(list->error().details[0]);
+    }
+  }
+  if (!problems.empty()) {
+    return Fail(Error::Validation(std::move(problems)));
+  }
+
+  v1::CreateArticleRequest create;
+  create.set_title(std::string(FormValue(request, "title")));
+  create.set_abstract(std::string(FormValue(request, "abstract")));
+  for (std::string& author : *authors) {
+    create.add_authors(std::move(author));
+  }
+  for (std::string& tag : *tags) {
+    create.add_tags(std::move(tag));
+  }
+  create.set_filename(pdf->filename);
+  create.set_blob_key(pdf->blob_key);
+  create.set_size(pdf->size);
+  create.set_sha256(pdf->sha256);
+  return create;
+}
+
+Response CreateArticle(const Request& request, articles::ArticlesService& articles,
+                       auth::AuthService& auth) {
+  Result<CallContext> caller = RequireCaller(request, auth);
+  if (!caller) {
+    return Response::FromError(caller.error());
+  }
+  Result<v1::CreateArticleRequest> create = ParseUploadForm(request);
+  if (!create) {
+    return Response::FromError(create.error());
+  }
+  // On an error status the server deletes the uploaded blob; on success the article keeps it.
+  return ProtoResponse(articles.CreateArticle(*create, *caller), 201);
+}
+
+Result<v1::ListArticlesRequest> ParseListQuery(const Request& request) {
+  Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
+  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
+  if (!page || !limit) {
+    return Fail(!page ? page.error() : limit.error());
+  }
+  const std::string_view author = request.QueryParam("author");
+  int64_t author_id = 0;
+  if (!author.empty()) {
+    const auto [end, error] =
+        std::from_chars(author.data(), author.data() + author.size(), author_id);
+    if (error != std::errc() || end != author.data() + author.size() || author_id <= 0) {
+      return Fail(Error::InvalidArgument("The query parameter author must be a user id."));
+    }
+  }
+  const std::string_view tags = request.QueryParam("tags");
+  if (tags.size() > kMaxListParameterBytes) {
+    return Fail(Error::InvalidArgument("The query parameter tags must be at most 1000 bytes."));
+  }
+  v1::ListArticlesRequest list;
+  list.set_page(page->value_or(1));
+  list.set_limit(limit->value_or(20));
+  list.set_q(std::string(request.QueryParam("q")));
+  list.set_sort(std::string(request.QueryParam("sort")));
+  list.set_uploader_id(author_id);
+  for (std::string& tag : SplitComma(tags)) {
+    list.add_tags(std::move(tag));
+  }
+  return list;
+}
+
+Response ListArticles(const Request& request, articles::ArticlesService& articles) {
+  Result<v1::ListArticlesRequest> list = ParseListQuery(request);
+  if (!list) {
+    return Response::FromError(list.error());
+  }
+  return ProtoResponse(articles.ListArticles(*list));
+}
+
+Response GetArticle(const Request& request, articles::ArticlesService& articles) {
+  Result<int64_t> id = PathId(request, "id");
+  if (!id) {
+    return Response::FromError(id.error());
+  }
+  v1::GetArticleRequest get;
+  get.set_id(*id);
+  get.set_count_view(request.method == "GET");
+  return ProtoResponse(articles.GetArticle(get));
+}
+
+Response UpdateArticle(const Request& request, articles::ArticlesService& articles,
+                       auth::AuthService& auth) {
+  Result<int64_t> id = PathId(request, "id");
+  if (!id) {
+    return Response::FromError(id.error());
+  }
+  Result<CallContext> caller = RequireCaller(request, auth);
+  if (!caller) {
+    return Response::FromError(caller.error());
+  }
+  v1::UpdateArticleRequest update;
+  if (Status parsed = ParseJsonBody(request, update); !parsed) {
+    return Response::FromError(parsed.error());
+  }
+  // ParseJsonBody accepted the body, so it is JSON; a list that is present replaces the stored
+  // one, even when it is empty.
+  const nlohmann::json json = nlohmann::json::parse(request.body, nullptr, false);
+  const auto present = [&](const char* key) {
+    return json.is_object() && json.contains(key) && !json[key].is_null();
+  };
+  update.set_replace_authors(present("authors"));
+  update.set_replace_tags(present("tags"));
+  update.set_id(*id);
+  return ProtoResponse(articles.UpdateArticle(update, *caller));
+}
+
+Response DeleteArticle(const Request& request, articles::ArticlesService& articles,
+                       auth::AuthService& auth) {
+  Result<int64_t> id = PathId(request, "id");
+  if (!id) {
+    return Response::FromError(id.error());
+  }
+  Result<CallContext> caller = RequireCaller(request, auth);
+  if (!caller) {
+    return Response::FromError(caller.error());
+  }
+  v1::DeleteArticleRequest remove;
+  remove.set_id(*id);
+  return StatusResponse(articles.DeleteArticle(remove, *caller));
+}
+
+Response DownloadPdf(const Request& request, articles::ArticlesService& articles,
+                     storage::BlobStore& blobs) {
+  Result<int64_t> id = PathId(request, "id");
+  if (!id) {
+    return Response::FromError(id.error());
+  }
+  v1::GetArticleRequest get;
+  get.set_id(*id);
+  Result<v1::ArticlePdf> pdf = articles.GetArticlePdf(get);
+  if (!pdf) {
+    return Response::FromError(pdf.error());
+  }
+  DownloadOptions options;
+  // The service accepted the file only after poppler opened it, so the type is known.
+  options.content_type = "application/pdf";
+  options.filename = pdf->filename();
+  options.attachment = false;
+  options.sha256 = pdf->sha256();
+  // An article's PDF never changes under its id, so caches may keep it; the ETag revalidates.
+  options.cache_control = "public, max-age=3600";
+  return BlobDownload(request, blobs, pdf->blob_key(), options);
+}
+
+}  // namespace
+
+void AddArticlesRoutes(Router& router, articles::ArticlesService& articles, auth::AuthService& auth,
+                       storage::BlobStore& blobs, ArticlesRouteOptions options) {
+  Route upload;
+  upload.method = "POST";
+  upload.pattern = "/api/v1/articles";
+  upload.handler = [&](const Request& request) { return CreateArticle(request, articles, auth); };
+  // Text extraction of a large PDF takes seconds, so it must not run on an event loop.
+  upload.execution = Execution::kWorker;
+  upload.content_types = {"multipart/form-data"};
+  upload.upload_store = &blobs;
+  upload.upload_limits.max_file_bytes = options.max_pdf_bytes;
+  upload.upload_limits.max_files = 1;
+  upload.upload_limits.max_field_bytes = kMaxFormFieldBytes;
+  upload.upload_limits.max_fields = kMaxFormFields;
+  router.Add(std::move(upload));
+
+  router.Add("GET", "/api/v1/articles",
+             [&](const Request& request) { return ListArticles(request, articles); });
+  router.Add("GET", "/api/v1/articles/{id}",
+             [&](const Request& request) { return GetArticle(request, articles); });
+  router.Add("PATCH", "/api/v1/articles/{id}",
+             [&](const Request& request) { return UpdateArticle(request, articles, auth); });
+  router.Add("DELETE", "/api/v1/articles/{id}",
+             [&](const Request& request) { return DeleteArticle(request, articles, auth); });
+  router.Add(
+      "GET", "/api/v1/articles/{id}/pdf",
+      [&](const Request& request) { return DownloadPdf(request, articles, blobs); },
+      Execution::kWorker);
+}
+
+}  // namespace openlabs::gateway
