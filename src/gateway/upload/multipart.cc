@@ -1,5 +1,7 @@
 #include "gateway/upload/multipart.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -78,8 +80,8 @@ MultipartParser::MultipartParser(std::string_view boundary, PartListener& listen
 Result<std::string> MultipartParser::BoundaryFromContentType(std::string_view content_type) {
   const size_t semicolon = content_type.find(';');
   if (Lower(Trim(content_type.substr(0, semicolon))) != "multipart/form-data") {
-    return Fail({ErrorCode::kUnsupportedMediaType,
-                 "The request body must be multipart/form-data."});
+    return Fail(
+        {ErrorCode::kUnsupportedMediaType, "The request body must be multipart/form-data."});
   }
   for (auto& [name, value] : HeaderParameters(content_type)) {
     if (name == "boundary") {
@@ -92,8 +94,41 @@ Result<std::string> MultipartParser::BoundaryFromContentType(std::string_view co
   return Fail(Malformed("the Content-Type has no boundary"));
 }
 
+// Part data, which is nearly all of a large upload, is scanned in `chunk` itself; only the few
+// bytes that may start a delimiter are copied into buffer_. Headers and boundaries go through
+// buffer_ and Step.
 Status MultipartParser::Feed(std::string_view chunk) {
-  buffer_.append(chunk);
+  size_t position = 0;
+  while (position < chunk.size()) {
+    if (state_ == State::kBody && buffer_.empty()) {
+      Result<size_t> used = ScanBody(chunk.substr(position));
+      if (!used) {
+        return Fail(used.error());
+      }
+      position += *used;
+      continue;
+    }
+
+    // In a part body, appending one delimiter's length is enough to finish any delimiter that
+    // starts in the buffered bytes.
+    const bool in_body = state_ == State::kBody;
+    const size_t remaining = chunk.size() - position;
+    const size_t take = in_body ? std::min(remaining, delimiter_.size()) : remaining;
+    buffer_.append(chunk.substr(position, take));
+    position += take;
+    if (Status status = Drain(); !status) {
+      return status;
+    }
+    if (in_body && state_ == State::kBody && buffer_.size() <= take) {
+      // The kept bytes are the last ones just appended, so the scan goes on inside `chunk`.
+      position -= buffer_.size();
+      buffer_.clear();
+    }
+  }
+  return {};
+}
+
+Status MultipartParser::Drain() {
   bool progressed = true;
   while (progressed) {
     progressed = false;
@@ -102,6 +137,44 @@ Status MultipartParser::Feed(std::string_view chunk) {
     }
   }
   return {};
+}
+
+// Passes the part data in `data` on up to the next delimiter, while buffer_ is empty. Keeps in
+// buffer_ the last bytes that could be the start of a delimiter. Returns the bytes consumed.
+Result<size_t> MultipartParser::ScanBody(std::string_view data) {
+  const size_t found = FindDelimiter(data);
+  if (found == std::string_view::npos) {
+    const size_t keep = std::min(data.size(), delimiter_.size() - 1);
+    const size_t safe = data.size() - keep;
+    if (safe > 0) {
+      if (Status status = listener_.OnPartData(data.substr(0, safe)); !status) {
+        return Fail(status.error());
+      }
+    }
+    buffer_.assign(data.substr(safe));
+    return data.size();
+  }
+
+  if (found > 0) {
+    if (Status status = listener_.OnPartData(data.substr(0, found)); !status) {
+      return Fail(status.error());
+    }
+  }
+  if (Status status = listener_.OnPartEnd(); !status) {
+    return Fail(status.error());
+  }
+  state_ = State::kAfterBoundary;
+  return found + delimiter_.size();
+}
+
+// memmem (glibc) skips through binary data faster than std::string::find, which stops at every
+// byte equal to the delimiter's first character, '\r'.
+size_t MultipartParser::FindDelimiter(std::string_view data) const {
+  const void* found = memmem(data.data(), data.size(), delimiter_.data(), delimiter_.size());
+  if (found == nullptr) {
+    return std::string_view::npos;
+  }
+  return static_cast<size_t>(static_cast<const char*>(found) - data.data());
 }
 
 Status MultipartParser::Finish() {
@@ -176,11 +249,10 @@ Status MultipartParser::Step(bool& progressed) {
       return {};
     }
     case State::kBody: {
-      const size_t found = buffer_.find(delimiter_);
+      const size_t found = FindDelimiter(buffer_);
       if (found == std::string::npos) {
-        const size_t safe = buffer_.size() > delimiter_.size() - 1
-                                ? buffer_.size() - (delimiter_.size() - 1)
-                                : 0;
+        const size_t safe =
+            buffer_.size() > delimiter_.size() - 1 ? buffer_.size() - (delimiter_.size() - 1) : 0;
         if (safe > 0) {
           if (Status status = listener_.OnPartData(std::string_view(buffer_).substr(0, safe));
               !status) {

@@ -50,7 +50,10 @@ class MultipartParser {
  private:
   enum class State { kPreamble, kAfterBoundary, kHeaders, kBody, kEpilogue };
 
+  Status Drain();
   Status Step(bool& progressed);
+  Result<size_t> ScanBody(std::string_view data);
+  size_t FindDelimiter(std::string_view data) const;
   Status ParseHeaders(std::string_view block);
 
   std::string delimiter_;  // "\r\n--" + boundary

@@ -77,6 +77,36 @@ TEST(MultipartParserTest, ParsesEveryChunkSize) {
   }
 }
 
+// Large parts take the path that scans the caller's chunk in place. Near misses of the delimiter
+// and many chunk sizes check that delimiters split between two chunks are still found.
+TEST(MultipartParserTest, LargePartsInEveryChunkSize) {
+  std::string first(300000, '\0');
+  for (size_t i = 0; i < first.size(); ++i) {
+    first[i] = static_cast<char>((i * 2654435761u) >> 13);
+  }
+  // Near misses: the delimiter with its last character changed.
+  for (size_t i = 1000; i + 7 < first.size(); i += 4099) {
+    first.replace(i, 7, "\r\n--XyQ");
+  }
+  const std::string second = "\r\n--XyQ-" + std::string(70000, 'b') + "\r\n--Xy";
+  const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" + first +
+                           "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n" +
+                           second + "\r\n--XyZ--\r\n";
+  for (const size_t chunk : {size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{4096},
+                             size_t{65536}, size_t{262143}, body.size()}) {
+    Collector collector;
+    MultipartParser parser("XyZ", collector);
+    for (size_t offset = 0; offset < body.size(); offset += chunk) {
+      ASSERT_TRUE(parser.Feed(std::string_view(body).substr(offset, chunk))) << chunk;
+    }
+    ASSERT_TRUE(parser.Finish()) << chunk;
+    ASSERT_EQ(collector.parts.size(), 2u) << chunk;
+    EXPECT_TRUE(collector.parts[0].data == first) << chunk;
+    EXPECT_TRUE(collector.parts[1].data == second) << chunk;
+    EXPECT_TRUE(collector.parts[1].ended) << chunk;
+  }
+}
+
 TEST(MultipartParserTest, BodyStartingWithBoundary) {
   Collector collector;
   MultipartParser parser("b", collector);
@@ -89,8 +119,9 @@ TEST(MultipartParserTest, BodyStartingWithBoundary) {
 TEST(MultipartParserTest, EmptyFilePart) {
   Collector collector;
   MultipartParser parser("b", collector);
-  ASSERT_TRUE(parser.Feed(
-      "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"e.txt\"\r\n\r\n\r\n--b--\r\n"));
+  ASSERT_TRUE(
+      parser.Feed("--b\r\nContent-Disposition: form-data; name=\"f\"; "
+                  "filename=\"e.txt\"\r\n\r\n\r\n--b--\r\n"));
   ASSERT_TRUE(parser.Finish());
   ASSERT_EQ(collector.parts.size(), 1u);
   EXPECT_EQ(collector.parts[0].data, "");
@@ -136,9 +167,8 @@ TEST(MultipartParserTest, ListenerErrorStopsParse) {
     }
   } refuser;
   MultipartParser parser("b", refuser);
-  Status status =
-      parser.Feed("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n" +
-                  std::string(1000, 'a'));
+  Status status = parser.Feed("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n" +
+                              std::string(1000, 'a'));
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code, ErrorCode::kPayloadTooLarge);
 }
@@ -148,8 +178,8 @@ TEST(MultipartParserTest, BoundaryFromContentType) {
       MultipartParser::BoundaryFromContentType("multipart/form-data; boundary=abc123");
   ASSERT_TRUE(plain);
   EXPECT_EQ(*plain, "abc123");
-  Result<std::string> quoted =
-      MultipartParser::BoundaryFromContentType("Multipart/Form-Data; charset=utf-8; boundary=\"a b\"");
+  Result<std::string> quoted = MultipartParser::BoundaryFromContentType(
+      "Multipart/Form-Data; charset=utf-8; boundary=\"a b\"");
   ASSERT_TRUE(quoted);
   EXPECT_EQ(*quoted, "a b");
   Result<std::string> json = MultipartParser::BoundaryFromContentType("application/json");

@@ -3,15 +3,53 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
 #include "common/random.h"
 
 namespace openlabs::gateway {
 
+// The SHA-256 of one file part. Pieces of at least kParallelBytes are hashed on a helper thread
+// while the calling thread writes the same bytes to the blob store, so that the two overlap
+// instead of adding up; a large upload spends about as long in each.
 struct UploadSink::HashState {
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  static constexpr size_t kParallelBytes = 64 * 1024;
+
   HashState() { EVP_DigestInit_ex(context, EVP_sha256(), nullptr); }
-  ~HashState() { EVP_MD_CTX_free(context); }
+
+  ~HashState() {
+    if (helper.joinable()) {
+      {
+        std::lock_guard lock(mutex);
+        stopping = true;
+      }
+      changed.notify_all();
+      helper.join();
+    }
+    EVP_MD_CTX_free(context);
+  }
+
+  // Hashes `data` and runs `write` (which writes the same bytes) at the same time, and returns
+  // once both are done, so `data` may be reused afterwards.
+  template <typename Write>
+  Status UpdateWhile(std::string_view data, Write&& write) {
+    if (data.size() < kParallelBytes || !StartHelper()) {
+      Update(data);
+      return write();
+    }
+    Submit(data);
+    struct WaitOnExit {
+      HashState& state;
+      ~WaitOnExit() { state.WaitUntilIdle(); }
+    } wait_on_exit{*this};
+    return write();
+  }
+
   void Update(std::string_view data) { EVP_DigestUpdate(context, data.data(), data.size()); }
+
   std::string FinishHex() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -24,15 +62,68 @@ struct UploadSink::HashState {
     }
     return hex;
   }
+
+ private:
+  // Starts the helper thread on first use; false when the system cannot create a thread, in
+  // which case hashing stays on the calling thread.
+  bool StartHelper() {
+    if (helper.joinable()) {
+      return true;
+    }
+    try {
+      helper = std::thread([this] { RunHelper(); });
+    } catch (const std::system_error& error) {
+      spdlog::warn("Hashing uploads on the receiving thread: starting a thread failed: {}",
+                   error.what());
+      return false;
+    }
+    return true;
+  }
+
+  void Submit(std::string_view data) {
+    {
+      std::lock_guard lock(mutex);
+      pending = data;
+      has_pending = true;
+    }
+    changed.notify_all();
+  }
+
+  void WaitUntilIdle() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [this] { return !has_pending; });
+  }
+
+  void RunHelper() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      changed.wait(lock, [this] { return has_pending || stopping; });
+      if (stopping) {
+        return;
+      }
+      const std::string_view data = pending;
+      lock.unlock();
+      Update(data);
+      lock.lock();
+      has_pending = false;
+      changed.notify_all();
+    }
+  }
+
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  std::thread helper;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string_view pending;  // the bytes the helper hashes while has_pending is true
+  bool has_pending = false;
+  bool stopping = false;
 };
 
 namespace {
 
 constexpr size_t kHeadBytes = 512;
 
-Error TooLarge(std::string message) {
-  return {ErrorCode::kPayloadTooLarge, std::move(message)};
-}
+Error TooLarge(std::string message) { return {ErrorCode::kPayloadTooLarge, std::move(message)}; }
 
 }  // namespace
 
@@ -44,8 +135,8 @@ std::string SafeFilename(std::string_view filename) {
   std::string safe;
   for (const char c : filename) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' ||
-        c == ':' || c == '*' || c == '?' || c == '|') {
+    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == ':' ||
+        c == '*' || c == '?' || c == '|') {
       continue;
     }
     safe.push_back(c);
@@ -73,8 +164,8 @@ Status UploadSink::OnPartBegin(const PartHeaders& headers) {
   current_text_.clear();
   if (!headers.filename) {
     if (static_cast<int>(fields_.size()) >= limits_.max_fields) {
-      return Fail(TooLarge("The form has more than " + std::to_string(limits_.max_fields) +
-                           " fields."));
+      return Fail(
+          TooLarge("The form has more than " + std::to_string(limits_.max_fields) + " fields."));
     }
     return {};
   }
@@ -112,9 +203,8 @@ Status UploadSink::OnPartData(std::string_view data) {
   if (current_file_.head.size() < kHeadBytes) {
     current_file_.head.append(data.substr(0, kHeadBytes - current_file_.head.size()));
   }
-  hash_->Update(data);
   current_file_.size += static_cast<int64_t>(data.size());
-  return writer_->Write(data);
+  return hash_->UpdateWhile(data, [&] { return writer_->Write(data); });
 }
 
 Status UploadSink::OnPartEnd() {

@@ -69,6 +69,27 @@ TEST_F(UploadSinkTest, FileAtLimitIsAccepted) {
   EXPECT_EQ(sink.TakeFiles().size(), 1u);
 }
 
+// Pieces of 64 KiB and more are hashed on a helper thread while they are written.
+TEST_F(UploadSinkTest, LargeFileHashIsRight) {
+  std::string content(3 << 20, '\0');
+  for (size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>((i * 2654435761u) >> 11);
+  }
+  UploadSink sink(*blobs_, {});
+  MultipartParser parser("b", sink);
+  const std::string body = Body(content);
+  for (size_t offset = 0; offset < body.size(); offset += 300000) {
+    ASSERT_TRUE(parser.Feed(std::string_view(body).substr(offset, 300000)));
+  }
+  ASSERT_TRUE(parser.Finish());
+
+  const std::vector<UploadedFile> files = sink.TakeFiles();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].size, static_cast<int64_t>(content.size()));
+  EXPECT_EQ(files[0].sha256, Sha256Hex(content));
+  EXPECT_TRUE(*blobs_->Get(files[0].blob_key) == content);
+}
+
 TEST_F(UploadSinkTest, DiscardDeletesStoredFiles) {
   UploadSink sink(*blobs_, {});
   MultipartParser parser("b", sink);
