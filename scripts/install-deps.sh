@@ -15,7 +15,7 @@ readonly BUILD_PACKAGES=(
 )
 # The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
 readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib)
-readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl)
+readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl libcurl4-openssl-dev)
 readonly BENCH_PACKAGES=(wrk nginx)
 readonly DEV_PACKAGES=(clang-format clang-tidy)
 
