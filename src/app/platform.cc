@@ -6,7 +6,11 @@
 
 #include "gateway/api/articles_routes.h"
 #include "gateway/api/auth_routes.h"
+#include "gateway/api/comments_routes.h"
+#include "gateway/api/labs_routes.h"
+#include "gateway/api/reviews_routes.h"
 #include "gateway/api/search_routes.h"
+#include "gateway/api/submissions_routes.h"
 #include "gateway/api/users_routes.h"
 #include "storage/migrations.h"
 
@@ -27,6 +31,10 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
       {"auth", AuthMigrations()},
       {"search", SearchMigrations()},
       {"articles", ArticlesMigrations()},
+      {"labs", LabsMigrations()},
+      {"submissions", SubmissionsMigrations()},
+      {"reviews", ReviewsMigrations()},
+      {"comments", CommentsMigrations()},
   };
   for (const ServiceMigrations& entry : all) {
     Result<int> applied = storage::ApplyMigrations(**database, entry.service, entry.migrations);
@@ -36,6 +44,34 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   }
   return database;
 }
+
+namespace {
+
+// Builds labs, submissions and reviews. The labs service asks the submissions service for
+// counts and the submissions service asks the labs service for authors, so the counter adapter
+// is attached once both exist.
+void StartLearningLoop(const Config& config, Platform& platform) {
+  platform.submission_counter = std::make_unique<SubmissionCounterAdapter>();
+  platform.labs = labs::MakeLabsService(*platform.database, *platform.blobs,
+                                        platform.search.get(), *platform.submission_counter);
+  platform.lab_directory = std::make_unique<LabDirectoryAdapter>(*platform.labs);
+
+  submissions::SubmissionsOptions submissions_options;
+  submissions_options.cost_points = config.submission_cost_points;
+  submissions_options.required_reviews = config.review_required_count;
+  submissions_options.claim_lease_seconds = config.review_claim_lease_seconds;
+  platform.submissions =
+      submissions::MakeSubmissionsService(*platform.database, *platform.blobs, *platform.users,
+                                          *platform.lab_directory, submissions_options);
+  platform.submission_counter->Attach(*platform.submissions);
+
+  feedback::ReviewsOptions reviews_options;
+  reviews_options.reward_points = config.review_reward_points;
+  platform.reviews = feedback::MakeReviewsService(*platform.database, *platform.submissions,
+                                                  *platform.users, reviews_options);
+}
+
+}  // namespace
 
 Result<Platform> StartPlatform(const Config& config) {
   Platform platform;
@@ -70,16 +106,34 @@ Result<Platform> StartPlatform(const Config& config) {
   platform.articles = articles::MakeArticlesService(
       *platform.database, *platform.blobs, *platform.search,
       articles::ArticlesOptions{.max_pdf_bytes = config.articles_max_pdf_bytes});
+  StartLearningLoop(config, platform);
+  platform.comment_targets =
+      std::make_unique<CommentTargetsAdapter>(*platform.labs, *platform.articles);
+  platform.comments = feedback::MakeCommentsService(*platform.database, *platform.comment_targets);
   return platform;
 }
 
 gateway::Router BuildRouter(Platform& platform) {
   gateway::Router router;
   gateway::AddAuthRoutes(router, *platform.auth);
-  gateway::AddUsersRoutes(router, *platform.users, *platform.auth);
+  feedback::ReviewsService& reviews = *platform.reviews;
+  gateway::AddUsersRoutes(router, *platform.users, *platform.auth, [&reviews](int64_t user_id) {
+    v1::GetReputationRequest get;
+    get.set_user_id(user_id);
+    return reviews.GetReputation(get);
+  });
   gateway::AddArticlesRoutes(router, *platform.articles, *platform.auth, *platform.blobs,
                              {.max_pdf_bytes = platform.config.articles_max_pdf_bytes});
   gateway::AddSearchRoutes(router, *platform.search);
+  gateway::AddLabsRoutes(router, *platform.labs, *platform.auth, *platform.blobs,
+                         {.max_asset_bytes = platform.config.labs_max_asset_bytes});
+  gateway::AddCommentsRoutes(router, *platform.comments, *platform.auth);
+  gateway::AddSubmissionsRoutes(router, *platform.submissions, *platform.reviews, *platform.auth,
+                                *platform.blobs,
+                                {.max_file_bytes = platform.config.submission_max_file_bytes});
+  gateway::AddReviewsRoutes(router, *platform.submissions, *platform.reviews, *platform.auth,
+                            *platform.blobs,
+                            {.max_file_bytes = platform.config.submission_max_file_bytes});
   return router;
 }
 

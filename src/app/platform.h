@@ -2,12 +2,18 @@
 
 #include <memory>
 
+#include "app/comment_targets.h"
+#include "app/service_adapters.h"
 #include "common/config.h"
 #include "common/error.h"
 #include "gateway/router.h"
 #include "services/articles/articles_service.h"
 #include "services/auth/auth_service.h"
+#include "services/feedback/comments_service.h"
+#include "services/feedback/reviews_service.h"
+#include "services/labs/labs_service.h"
 #include "services/search/search_index.h"
+#include "services/submissions/submissions_service.h"
 #include "services/users/users_service.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -24,6 +30,14 @@ struct Platform {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<search::SearchIndex> search;
   std::unique_ptr<articles::ArticlesService> articles;
+  // Labs and submissions depend on each other through these adapters; see StartPlatform.
+  std::unique_ptr<SubmissionCounterAdapter> submission_counter;
+  std::unique_ptr<labs::LabsService> labs;
+  std::unique_ptr<LabDirectoryAdapter> lab_directory;
+  std::unique_ptr<submissions::SubmissionsService> submissions;
+  std::unique_ptr<feedback::ReviewsService> reviews;
+  std::unique_ptr<CommentTargetsAdapter> comment_targets;
+  std::unique_ptr<feedback::CommentsService> comments;
 };
 
 // Opens the database and applies every service's migrations.
