@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "app/import_articles.h"
 #include "app/platform.h"
 #include "common/config.h"
 #include "common/logging.h"
@@ -199,6 +200,19 @@ int CreateUser(const StorageFlags& storage, UserFlags user) {
   return 0;
 }
 
+struct ArticleImportFlags {
+  std::string dir;
+  std::string uploader = "importer";
+};
+
+int ImportArticles(const StorageFlags& storage, const ArticleImportFlags& flags) {
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  return RunArticleImport(*config, flags.dir, flags.uploader);
+}
+
 }  // namespace
 }  // namespace openlabs::app
 
@@ -240,6 +254,20 @@ int main(int argc, char** argv) {
   create_command->add_flag("--moderator", user.moderator, "Make the user a moderator")
       ->excludes(admin_flag);
 
+  // Importers of content folders; each kind of content is a subcommand with its own flags.
+  CLI::App* import_command = app.add_subcommand("import", "Import labs or articles from a folder");
+  import_command->require_subcommand(1);
+  ArticleImportFlags article_import;
+  CLI::App* import_articles_command = import_command->add_subcommand(
+      "articles", "Import every PDF of a folder as an article, with metadata.json when present");
+  storage.AddTo(*import_articles_command);
+  import_articles_command->add_option("DIR", article_import.dir, "Folder of PDF files")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  import_articles_command->add_option(
+      "--uploader", article_import.uploader,
+      "Username recorded as the uploader (default: importer, created when missing)");
+
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
   CLI11_PARSE(app, argc, argv);
@@ -252,6 +280,9 @@ int main(int argc, char** argv) {
   }
   if (*create_command) {
     return CreateUser(storage, user);
+  }
+  if (*import_articles_command) {
+    return ImportArticles(storage, article_import);
   }
   if (*version_command) {
     std::cout << "openlabs " << OPENLABS_VERSION << "\n";
