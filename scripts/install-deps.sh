@@ -15,7 +15,9 @@ readonly BUILD_PACKAGES=(
 )
 # The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
 readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib)
-readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl libcurl4-openssl-dev)
+# chromium runs the web app's end-to-end tests (headless, driven by playwright-core).
+readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl libcurl4-openssl-dev
+  chromium)
 readonly BENCH_PACKAGES=(wrk nginx)
 readonly DEV_PACKAGES=(clang-format clang-tidy)
 
@@ -24,7 +26,8 @@ usage() {
 Usage: scripts/install-deps.sh [--bench] [--dev] [--check]
 
 Installs the Debian 12 packages that building and testing Open Labs Share needs
-(compiler, libraries, PostgreSQL, GoogleTest, curl, bubblewrap and Python with
+(compiler, libraries, PostgreSQL, GoogleTest, curl, Chromium for the browser
+tests, bubblewrap and Python with
 numpy, pandas and matplotlib for the sandbox). Run it as root. It also creates
 the system user openlabs-sandbox that sandboxed code runs as.
 
