@@ -1,0 +1,196 @@
+// Submissions and reviews over HTTP: multipart uploads, the points they move, claims, reviews
+// with attachments, private downloads and a spend that fails for lack of points.
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "api_test.h"
+
+namespace openlabs::integration {
+namespace {
+
+constexpr std::string_view kBoundary = "openlabs-test-boundary";
+
+// One part of a multipart/form-data body: a text field, or a file when `filename` is set.
+struct Part {
+  std::string name;
+  std::string value;
+  std::string filename;
+};
+
+std::string MultipartBody(const std::vector<Part>& parts) {
+  std::string body;
+  for (const Part& part : parts) {
+    body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" +
+            part.name + "\"";
+    if (!part.filename.empty()) {
+      body += "; filename=\"" + part.filename + "\"\r\nContent-Type: text/plain";
+    }
+    body += "\r\n\r\n" + part.value + "\r\n";
+  }
+  return body + "--" + std::string(kBoundary) + "--\r\n";
+}
+
+class SubmissionsApiTest : public ApiTest {
+ protected:
+  HttpResponse PostForm(HttpClient& http, const std::string& path, const std::vector<Part>& parts,
+                        const std::string& token) {
+    return http.Send({.method = "POST",
+                      .path = path,
+                      .body = MultipartBody(parts),
+                      .content_type = "multipart/form-data; boundary=" + std::string(kBoundary),
+                      .bearer_token = token});
+  }
+
+  int64_t CreateLab(const TestUser& author) {
+    const HttpResponse created =
+        client().Post("/api/v1/labs", {{"title", "Lab"}, {"description", "d"}, {"body", "# Do it"}},
+                      author.access_token);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.Json().value("id", int64_t{0});
+  }
+
+  HttpResponse Submit(const TestUser& learner, int64_t lab_id, const std::string& file = "") {
+    std::vector<Part> parts = {{"lab_id", std::to_string(lab_id)}, {"text", "# Answer"}};
+    if (!file.empty()) {
+      parts.push_back({"files[]", file, "answer.txt"});
+    }
+    return PostForm(client(), "/api/v1/submissions", parts, learner.access_token);
+  }
+
+  HttpResponse Review(HttpClient& http, const TestUser& reviewer, int64_t submission_id,
+                      const std::string& attachment = "") {
+    std::vector<Part> parts = {{"content", "Well argued."}, {"verdict", "accept"}, {"score", "80"}};
+    if (!attachment.empty()) {
+      parts.push_back({"files[]", attachment, "review.txt"});
+    }
+    return PostForm(http, "/api/v1/submissions/" + std::to_string(submission_id) + "/reviews",
+                    parts, reviewer.access_token);
+  }
+
+  int64_t Balance(const TestUser& user) {
+    return client().Get("/api/v1/users/me", user.access_token).Json().value("balance", int64_t{-1});
+  }
+
+  size_t UploadBlobCount() {
+    const std::vector<std::string> flags = server().StorageFlags();
+    const auto data_dir = std::find(flags.begin(), flags.end(), "--data-dir");
+    const std::filesystem::path uploads =
+        std::filesystem::path(*(data_dir + 1)) / "blobs" / "uploads";
+    if (!std::filesystem::exists(uploads)) {
+      return 0;
+    }
+    return std::distance(std::filesystem::directory_iterator(uploads),
+                         std::filesystem::directory_iterator());
+  }
+};
+
+TEST_P(SubmissionsApiTest, JourneyMovesPointsAndSharesFiles) {
+  const TestUser author = Register("author");
+  const TestUser learner = Register("learner");
+  const TestUser stranger = Register("stranger");
+  const int64_t lab_id = CreateLab(author);
+
+  const HttpResponse submitted = Submit(learner, lab_id, "print(42)");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const int64_t submission_id = submitted.Json().value("id", int64_t{0});
+  const int64_t file_id = submitted.Json()["files"][0].value("id", int64_t{0});
+  EXPECT_EQ(Balance(learner), 9);
+
+  const std::string claim_path = "/api/v1/submissions/" + std::to_string(submission_id) + "/claim";
+  ExpectErrorResponse(client().PostEmpty(claim_path, stranger.access_token), 404, "not_found");
+  const HttpResponse claimed = client().PostEmpty(claim_path, author.access_token);
+  ASSERT_EQ(claimed.status, 200) << claimed.body;
+
+  const HttpResponse reviewed = Review(client(), author, submission_id, "see line 1");
+  ASSERT_EQ(reviewed.status, 201) << reviewed.body;
+  EXPECT_EQ(reviewed.Json()["submission"].value("status", ""), "accepted");
+  EXPECT_EQ(Balance(author), 13);
+  EXPECT_EQ(Balance(learner), 9);
+
+  const nlohmann::json review = reviewed.Json()["review"];
+  const std::string attachment_path = "/api/v1/reviews/" + std::to_string(review.value("id", 0)) +
+                                      "/files/" + std::to_string(review["files"][0].value("id", 0));
+  const HttpResponse downloaded = client().Get(attachment_path, learner.access_token);
+  ASSERT_EQ(downloaded.status, 200);
+  EXPECT_EQ(downloaded.body, "see line 1");
+  EXPECT_EQ(downloaded.Header("x-content-type-options"), "nosniff");
+  EXPECT_NE(downloaded.Header("content-disposition").find("attachment"), std::string::npos);
+  ExpectErrorResponse(client().Get(attachment_path, stranger.access_token), 404, "not_found");
+
+  const std::string file_path =
+      "/api/v1/submissions/" + std::to_string(submission_id) + "/files/" + std::to_string(file_id);
+  EXPECT_EQ(client().Get(file_path, author.access_token).body, "print(42)");
+  ExpectErrorResponse(client().Get(file_path, stranger.access_token), 404, "not_found");
+  ExpectErrorResponse(client().Get(file_path), 404, "not_found");
+
+  const HttpResponse profile = client().Get("/api/v1/users/" + std::to_string(author.id));
+  EXPECT_EQ(profile.Json()["reputation"].value("ratings_count", -1), 0);
+}
+
+TEST_P(SubmissionsApiTest, TooFewPointsStoresNothing) {
+  const TestUser author = Register("author");
+  const TestUser learner = Register("learner");
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Submit(learner, CreateLab(author)).status, 201);
+  }
+  ASSERT_EQ(Balance(learner), 0);
+  const int64_t lab_id = CreateLab(author);
+  const size_t blobs_before = UploadBlobCount();
+
+  const HttpResponse refused = Submit(learner, lab_id, "an answer with a file");
+  ExpectErrorResponse(refused, 402, "insufficient_points");
+  EXPECT_EQ(UploadBlobCount(), blobs_before);
+  std::unique_ptr<storage::Database> database = OpenDatabase();
+  long long rows = -1;
+  ASSERT_TRUE(database->WithSession<int>([&](soci::session& session) -> Result<int> {
+    const long long lab = lab_id;
+    session << "SELECT COUNT(*) FROM submissions WHERE lab_id = :lab", soci::use(lab),
+        soci::into(rows);
+    return 0;
+  }));
+  EXPECT_EQ(rows, 0);
+  EXPECT_EQ(Balance(learner), 0);
+}
+
+TEST_P(SubmissionsApiTest, RacingReviewRequestsEarnOnce) {
+  const TestUser author = Register("author");
+  const TestUser learner = Register("learner");
+  const int64_t lab_id = CreateLab(author);
+  const HttpResponse submitted = Submit(learner, lab_id);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const int64_t submission_id = submitted.Json().value("id", int64_t{0});
+  ASSERT_EQ(client()
+                .PostEmpty("/api/v1/submissions/" + std::to_string(submission_id) + "/claim",
+                           author.access_token)
+                .status,
+            200);
+
+  constexpr int kRequests = 4;
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRequests; ++i) {
+    threads.emplace_back([&] {
+      HttpClient http(server().base_url());
+      const HttpResponse response = Review(http, author, submission_id);
+      if (response.status == 201) {
+        ++created;
+        return;
+      }
+      EXPECT_EQ(response.status, 409) << response.body;
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(Balance(author), 13);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SubmissionsApiTest, ::testing::ValuesIn(storage::TestDialects()),
+                         DialectTestName);
+
+}  // namespace
+}  // namespace openlabs::integration
