@@ -10,8 +10,8 @@ namespace {
 
 constexpr const char* kDefaultUploader = "importer";
 
-// The uploader's identity for the service calls. The default account is created without a
-// password, so nobody can sign in as it.
+// The uploader's identity for the service calls. The default account is created in the users
+// service only, with no password in the auth service.
 Result<CallContext> FindUploader(users::UsersService& users, const std::string& username) {
   v1::FindUserRequest find;
   find.set_login(username);

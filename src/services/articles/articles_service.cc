@@ -241,8 +241,8 @@ class SqlArticlesService final : public ArticlesService {
     if (!deleted) {
       return Fail(deleted.error());
     }
-    // The row is gone, so failures below leave only an unreachable entry or blob; they are
-    // logged for the orphan collector rather than reported to the caller.
+    // The row is gone, so a failure below leaves only an unreachable search entry or blob.
+    // It is logged and not reported, because the deletion itself succeeded.
     if (Status removed = search_.Remove("article", request.id()); !removed) {
       spdlog::error("removing article id={} from the search index failed: {}", request.id(),
                     removed.error().internal);

@@ -29,7 +29,7 @@ class ArticlesService {
 
   // Checks the fields and the PDF in the blob store, extracts its text, stores the article and
   // indexes it. kValidationFailed for invalid fields or a file that is not a readable PDF (the
-  // "file" detail says why), kPayloadTooLarge over max_pdf_bytes. The article owns the blob
+  // "file" detail explains why), kPayloadTooLarge over max_pdf_bytes. The article owns the blob
   // only on success.
   // NOTE: the whole PDF is read into memory (up to max_pdf_bytes) because poppler parses from
   // memory or a local path, and the blob store may be remote.

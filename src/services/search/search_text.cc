@@ -224,8 +224,19 @@ std::string SnippetToHtml(std::string_view snippet) {
   std::string html;
   html.reserve(snippet.size() + 32);
   bool open = false;
+  bool after_space = false;
   for (char c : snippet) {
+    // PDF text keeps the page layout's runs of spaces and newlines; a snippet shows one space.
+    const bool space = c == ' ' || c == '\n' || c == '\t';
+    if (space && after_space) {
+      continue;
+    }
+    after_space = space;
     switch (c) {
+      case '\n':
+      case '\t':
+        html += ' ';
+        break;
       case '&':
         html += "&amp;";
         break;

@@ -38,8 +38,8 @@ std::string ToFts5Query(const ParsedQuery& query);
 // bytes become U+FFFD), cut at a character boundary to at most `max_bytes`.
 std::string CleanText(std::string_view text, size_t max_bytes);
 
-// `snippet` with its own HTML escaped and the kMarkStart/kMarkEnd pairs turned into
-// <mark>…</mark>, so that it is safe to insert into a page.
+// `snippet` with its own HTML escaped, the kMarkStart/kMarkEnd pairs turned into <mark>…</mark>
+// and each run of whitespace shown as one space, so that it is safe to insert into a page.
 std::string SnippetToHtml(std::string_view snippet);
 
 inline constexpr size_t kMaxQueryBytes = 1024;

@@ -79,6 +79,8 @@ TEST(SnippetToHtml, EscapesTextAndMarksMatches) {
   EXPECT_EQ(SnippetToHtml(snippet), "&lt;b&gt;x&lt;/b&gt; &amp; <mark>fox</mark> &#39;&quot;");
 }
 
+TEST(SnippetToHtml, CollapsesWhitespace) { EXPECT_EQ(SnippetToHtml("a  \n\n   b\tc"), "a b c"); }
+
 TEST(SnippetToHtml, ClosesAnOpenMark) {
   EXPECT_EQ(SnippetToHtml(std::string(1, kMarkStart) + "fox"), "<mark>fox</mark>");
   EXPECT_EQ(SnippetToHtml(std::string(1, kMarkEnd) + "fox"), "fox");
