@@ -58,6 +58,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // Callbacks passed to page.evaluate() run in the browser.
+    files: ["e2e/**/*.mjs"],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
     files: ["vite.config.ts"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     languageOptions: { globals: globals.node },

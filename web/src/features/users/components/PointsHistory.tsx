@@ -9,7 +9,7 @@ import { formatDateTime } from "@/lib/format";
 import { usePointsHistory } from "../hooks/queries";
 
 const reasonLabels: Record<string, string> = {
-  initial: "Welcome points",
+  signup: "Welcome points",
   submission: "Submitted a solution",
   review: "Reviewed a submission",
   refund: "Refund",

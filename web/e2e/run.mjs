@@ -1,0 +1,53 @@
+// End-to-end test of the web app: a real `openlabs serve` on a temporary data directory, driven
+// through headless Chromium. Writes screenshots, the axe report and the server log to
+// web/e2e-output/. Run with `npm run test:e2e` after `npm run build`.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { launchBrowser, watchErrors } from "./browser.mjs";
+import { journey } from "./journey.mjs";
+import { startServer } from "./server.mjs";
+
+const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const outputDir = join(webRoot, "e2e-output");
+mkdirSync(outputDir, { recursive: true });
+
+if (!existsSync(join(webRoot, "dist/index.html"))) {
+  console.error("e2e: web/dist/index.html is missing; run 'npm run build' first");
+  process.exit(1);
+}
+
+const server = await startServer(join(outputDir, "server.log"));
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+context.setDefaultTimeout(15_000);
+const page = await context.newPage();
+const pageErrors = [];
+watchErrors(page, pageErrors);
+const axeReport = [];
+const metrics = {};
+let failed = false;
+
+try {
+  await journey({ page, context, baseUrl: server.baseUrl, outputDir, axeReport, metrics });
+  writeFileSync(join(outputDir, "metrics.json"), JSON.stringify(metrics, null, 2));
+
+  writeFileSync(join(outputDir, "axe-report.json"), JSON.stringify(axeReport, null, 2));
+  const serious = axeReport.filter((entry) => entry.violations.length > 0);
+  for (const entry of serious) {
+    console.error(`axe: ${entry.page}: ${JSON.stringify(entry.violations, null, 2)}`);
+  }
+  assert.equal(serious.length, 0, "axe found serious or critical violations (see above)");
+  assert.deepEqual(pageErrors, [], "the pages threw uncaught errors");
+  console.log(`e2e: passed; screenshots and axe report in ${outputDir}`);
+} catch (error) {
+  failed = true;
+  console.error(`e2e: FAILED at ${page.url()}\n${error.stack ?? error}`);
+  await page.screenshot({ path: join(outputDir, "failure.png"), fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+  await server.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+
+import { normalizeMathDelimiters } from "./math-delimiters";
+
+describe("normalizeMathDelimiters", () => {
+  it("rewrites inline parentheses", () => {
+    expect(normalizeMathDelimiters("so \\(a > 0\\) holds")).toBe("so $a > 0$ holds");
+  });
+
+  it("rewrites display brackets on one line", () => {
+    expect(normalizeMathDelimiters("\\[x^2\\]")).toBe("$$x^2$$");
+  });
+
+  it("rewrites display brackets on their own lines", () => {
+    expect(normalizeMathDelimiters("\\[\nx^2\n\\]")).toBe("$$\nx^2\n$$");
+  });
+
+  it("leaves fenced code alone", () => {
+    const source = "```\n\\(not math\\)\n```";
+    expect(normalizeMathDelimiters(source)).toBe(source);
+  });
+
+  it("leaves inline code alone", () => {
+    expect(normalizeMathDelimiters("`\\(x\\)` and \\(y\\)")).toBe("`\\(x\\)` and $y$");
+  });
+
+  it("keeps dollar math unchanged", () => {
+    expect(normalizeMathDelimiters("$a$ and $$b$$")).toBe("$a$ and $$b$$");
+  });
+});
