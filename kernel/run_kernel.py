@@ -1,7 +1,7 @@
 """Start the Open Labs Share notebook kernel: `python3 -I run_kernel.py [options]`.
 
 `-I` (isolated mode) leaves the script's directory off sys.path, so it is added here. That
-directory holds the kernel package and the `marimo` subset that notebooks import.
+directory contains the kernel package and the `marimo` subset that notebooks import.
 """
 
 import argparse

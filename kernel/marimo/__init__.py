@@ -56,7 +56,7 @@ def cli_args() -> dict[str, Any]:
 
 
 def notebook_dir() -> pathlib.Path:
-    """Return the directory of the notebook, which also holds its assets."""
+    """Return the directory of the notebook, which also contains its assets."""
     return pathlib.Path("/work")
 
 

@@ -455,14 +455,15 @@ class matrix(UIElement):
                  max_value: float | None = None, step: float = 1.0, symmetric: bool = False,
                  precision: int | None = None, row_labels: list[str] | None = None,
                  column_labels: list[str] | None = None, debounce: bool = False,
-                 label: str = "", on_change: Callable | None = None,
+                 scientific: bool = False, label: str = "", on_change: Callable | None = None,
                  disabled: bool = False) -> None:
         rows = value.tolist() if hasattr(value, "tolist") else [list(row) if isinstance(
             row, (list, tuple)) else row for row in value]
         super().__init__(rows, label=label, on_change=on_change, props={
             "min_value": min_value, "max_value": max_value, "step": step,
             "symmetric": symmetric, "precision": precision, "row_labels": row_labels,
-            "column_labels": column_labels, "debounce": debounce, "disabled": disabled})
+            "column_labels": column_labels, "debounce": debounce, "disabled": disabled,
+            "scientific": scientific})
 
 
 @dataclasses.dataclass
@@ -492,11 +493,11 @@ class file(UIElement):
                 for item in value or []]
 
     def name(self, index: int = 0) -> str | None:
-        """The name of the uploaded file at `index`, or None."""
+        """Return the name of the uploaded file at `index`, or None."""
         return self._value[index].name if index < len(self._value) else None
 
     def contents(self, index: int = 0) -> bytes | None:
-        """The bytes of the uploaded file at `index`, or None."""
+        """Return the bytes of the uploaded file at `index`, or None."""
         return self._value[index].contents if index < len(self._value) else None
 
 

@@ -39,7 +39,7 @@ class CellLimitExceeded(BaseException):
 
 @dataclasses.dataclass
 class CellState:
-    """A cell of the session and what the kernel knows about it."""
+    """A cell of the session, with its analysis, status and the names its last run defined."""
 
     id: str
     cell: Cell
@@ -168,9 +168,11 @@ class Session:
         if widget is None:
             raise KeyError(f"no widget with id {widget_id!r}; run the cell that creates it")
         root = widget._receive(value)
-        self._run_readers_of(root)
-        if hasattr(root, "_after_run"):
-            root._after_run()
+        if root is not None:
+            self._run_readers_of(root)
+            if hasattr(root, "_after_run"):
+                root._after_run()
+        self._propagate_state_changes()
 
     def _run_readers_of(self, value: Any) -> None:
         names = {name for name, bound in self.namespace.items() if bound is value}
@@ -464,7 +466,7 @@ class _Budget:
 
     The CPU budget lowers the soft RLIMIT_CPU, so the kernel gets SIGXCPU. The sandbox's hard
     limit stays as the session's total. Code stuck inside one C call (a huge numpy operation)
-    sees the signal only when the call returns, so the hard limit remains the backstop.
+    gets the signal only when the call returns, so the hard limit remains the backstop.
     """
 
     def __init__(self, cpu_seconds: float | None, wall_seconds: float | None) -> None:

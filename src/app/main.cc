@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "gateway/server.h"
+#include "services/notebooks/notebook_cli.h"
 
 namespace openlabs::app {
 namespace {
@@ -268,6 +269,8 @@ int main(int argc, char** argv) {
       "--uploader", article_import.uploader,
       "Username recorded as the uploader (default: importer, created when missing)");
 
+  openlabs::notebooks::NotebookCommand notebook_command(app);
+
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
   CLI11_PARSE(app, argc, argv);
@@ -283,6 +286,9 @@ int main(int argc, char** argv) {
   }
   if (*import_articles_command) {
     return ImportArticles(storage, article_import);
+  }
+  if (notebook_command.Selected()) {
+    return notebook_command.Run();
   }
   if (*version_command) {
     std::cout << "openlabs " << OPENLABS_VERSION << "\n";

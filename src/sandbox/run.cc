@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <system_error>
 
 #include "sandbox/sandbox.h"
@@ -170,6 +171,20 @@ Status WorkDir::CopyFrom(const std::filesystem::path& source) {
     if (lchown(entry.path().c_str(), user_.uid, user_.gid) != 0) {
       return Fail(Error::Internal("cannot give " + entry.path().string() + " to the sandbox user"));
     }
+  }
+  return {};
+}
+
+Status WorkDir::WriteFile(const std::string& name, std::string_view content) {
+  const std::filesystem::path target = path_ / name;
+  std::ofstream file(target, std::ios::binary | std::ios::trunc);
+  file.write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.close();
+  if (!file) {
+    return Fail(Error::Internal("cannot write " + target.string()));
+  }
+  if (geteuid() == 0 && chown(target.c_str(), user_.uid, user_.gid) != 0) {
+    return Fail(Error::Internal("cannot give " + target.string() + " to the sandbox user"));
   }
   return {};
 }

@@ -158,6 +158,8 @@ class WorkDir {
   const std::filesystem::path& path() const { return path_; }
   // Copies the files under `source` into the directory, owned by the sandbox user.
   Status CopyFrom(const std::filesystem::path& source);
+  // Writes `content` to the file `name` in the directory, owned by the sandbox user.
+  Status WriteFile(const std::string& name, std::string_view content);
 
  private:
   WorkDir(std::filesystem::path path, SandboxUser user);
