@@ -12,6 +12,7 @@ import ast
 import asyncio
 import builtins
 import dataclasses
+import gc
 import linecache
 import resource
 import signal
@@ -261,6 +262,11 @@ class Session:
                 state.analysis.defs & set(self.namespace)
             )
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        if outcome == "error":
+            # A failed cell's partial results must not hold memory (a runaway allocation) or
+            # feed other cells.
+            self._forget_definitions(state)
+            gc.collect()
         if widgets:
             self.emit({"type": "widgets", "cell": state.id,
                        "widgets": [widget._describe() for widget in widgets]})
