@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/import_articles.h"
+#include "app/import_labs.h"
 #include "app/platform.h"
 #include "common/config.h"
 #include "common/logging.h"
@@ -214,6 +215,19 @@ int ImportArticles(const StorageFlags& storage, const ArticleImportFlags& flags)
   return RunArticleImport(*config, flags.dir, flags.uploader);
 }
 
+struct LabImportFlags {
+  std::string dir;
+  std::string author = "importer";
+};
+
+int ImportLabs(const StorageFlags& storage, const LabImportFlags& flags) {
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  return RunLabImport(*config, flags.dir, flags.author);
+}
+
 }  // namespace
 }  // namespace openlabs::app
 
@@ -268,6 +282,16 @@ int main(int argc, char** argv) {
   import_articles_command->add_option(
       "--uploader", article_import.uploader,
       "Username recorded as the uploader (default: importer, created when missing)");
+  LabImportFlags lab_import;
+  CLI::App* import_labs_command = import_command->add_subcommand(
+      "labs", "Import every Markdown file under a folder as a lab, with the files it references");
+  storage.AddTo(*import_labs_command);
+  import_labs_command->add_option("DIR", lab_import.dir, "Folder of Markdown files")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  import_labs_command->add_option(
+      "--author", lab_import.author,
+      "Username recorded as the labs' author (default: importer, created when missing)");
 
   openlabs::notebooks::NotebookCommand notebook_command(app);
 
@@ -286,6 +310,9 @@ int main(int argc, char** argv) {
   }
   if (*import_articles_command) {
     return ImportArticles(storage, article_import);
+  }
+  if (*import_labs_command) {
+    return ImportLabs(storage, lab_import);
   }
   if (notebook_command.Selected()) {
     return notebook_command.Run();

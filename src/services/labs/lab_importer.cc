@@ -1,0 +1,585 @@
+#include "services/labs/lab_importer.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/random.h"
+#include "services/labs/validation.h"
+
+namespace openlabs::labs {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kHeadBytes = 512;
+constexpr size_t kMaxDescriptionChars = 300;
+
+// Files that describe a folder rather than teach anything.
+const std::set<std::string> kNotLabs = {"readme.md",    "manifest.md",     "license.md",
+                                        "changelog.md", "contributing.md", "code_of_conduct.md"};
+
+struct FrontMatter {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> tags;
+  std::string body;  // the document without the front matter
+};
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Trim(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const size_t last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::string Unquote(std::string text) {
+  text = Trim(text);
+  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
+      text.back() == text.front()) {
+    return text.substr(1, text.size() - 2);
+  }
+  return text;
+}
+
+// Splits "[a, b]" or "a, b" into items.
+std::vector<std::string> SplitList(std::string text) {
+  text = Trim(text);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (std::string value = Unquote(item); !value.empty()) {
+      items.push_back(value);
+    }
+  }
+  return items;
+}
+
+// Reads simple YAML front matter ("key: value" lines and "- item" lists under "tags:").
+FrontMatter ParseFrontMatter(const std::string& text) {
+  FrontMatter result;
+  result.body = text;
+  if (!text.starts_with("---\n") && !text.starts_with("---\r\n")) {
+    return result;
+  }
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  std::string list_key;
+  while (std::getline(lines, line)) {
+    const std::string trimmed = Trim(line);
+    if (trimmed == "---" || trimmed == "...") {
+      const std::streamoff end = lines.tellg();
+      result.body = end < 0 ? std::string() : text.substr(static_cast<size_t>(end));
+      return result;
+    }
+    if (trimmed.starts_with("- ") && list_key == "tags") {
+      result.tags.push_back(Unquote(trimmed.substr(2)));
+      continue;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos || line.starts_with(" ")) {
+      continue;
+    }
+    list_key = Lower(Trim(line.substr(0, colon)));
+    const std::string value = Trim(line.substr(colon + 1));
+    if ((list_key == "tags" || list_key == "keywords") && !value.empty()) {
+      result.tags = SplitList(value);
+      list_key = "tags";
+    } else if (!value.empty()) {
+      result.values[list_key] = Unquote(value);
+    }
+  }
+  result.body = text;  // no closing line: not front matter after all
+  result.values.clear();
+  result.tags.clear();
+  return result;
+}
+
+// Cuts `text` to at most `max_chars` characters without splitting a UTF-8 sequence.
+std::string Truncate(const std::string& text, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80 && chars++ == max_chars) {
+      return text.substr(0, i);
+    }
+  }
+  return text;
+}
+
+// The first "# " heading and the first prose line outside code fences.
+std::pair<std::string, std::string> HeadingAndFirstLine(const std::string& body) {
+  std::istringstream lines(body);
+  std::string line;
+  std::string heading;
+  std::string prose;
+  bool in_fence = false;
+  while (std::getline(lines, line) && (heading.empty() || prose.empty())) {
+    const std::string trimmed = Trim(line);
+    if (trimmed.starts_with("```") || trimmed.starts_with("~~~")) {
+      in_fence = !in_fence;
+      continue;
+    }
+    if (in_fence) {
+      continue;
+    }
+    if (heading.empty() && trimmed.starts_with("# ")) {
+      heading = Trim(trimmed.substr(2));
+    } else if (prose.empty() && !trimmed.empty() &&
+               std::isalpha(static_cast<unsigned char>(trimmed.front()))) {
+      prose = trimmed;
+    }
+  }
+  return {heading, prose};
+}
+
+// A tag made from a folder name: characters outside [a-z0-9+.#] become '-'.
+std::optional<std::string> FolderTag(const std::string& folder) {
+  std::string tag;
+  for (const char c : Lower(folder)) {
+    const bool allowed =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '#' || c == '-';
+    tag.push_back(allowed ? c : '-');
+  }
+  const size_t first = tag.find_first_not_of("-.");
+  if (first == std::string::npos) {
+    return std::nullopt;
+  }
+  tag = tag.substr(first, kMaxTagLength);
+  while (!tag.empty() && tag.back() == '-') {
+    tag.pop_back();
+  }
+  Result<std::string> normalized = NormalizeTag(tag);
+  return normalized ? std::optional<std::string>(*normalized) : std::nullopt;
+}
+
+std::vector<std::string> ChooseTags(const FrontMatter& front, const fs::path& relative) {
+  std::vector<std::string> candidates = front.tags;
+  if (candidates.empty()) {
+    for (const fs::path& part : relative.parent_path()) {
+      if (std::optional<std::string> tag = FolderTag(part.string())) {
+        candidates.push_back(*tag);
+      }
+    }
+  }
+  std::vector<std::string> tags;
+  for (const std::string& candidate : candidates) {
+    Result<std::string> tag = NormalizeTag(candidate);
+    if (tag && std::find(tags.begin(), tags.end(), *tag) == tags.end() && tags.size() < kMaxTags) {
+      tags.push_back(*tag);
+    }
+  }
+  return tags;
+}
+
+bool IsUrl(std::string_view target) {
+  if (target.starts_with("//") || target.starts_with("#")) {
+    return true;
+  }
+  const size_t colon = target.find(':');
+  const size_t slash = target.find('/');
+  return colon != std::string_view::npos && colon > 0 &&
+         (slash == std::string_view::npos || colon < slash);
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string decoded;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      decoded.push_back(
+          static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
+// The target without "#fragment" and "?query", percent-decoded; empty for URLs.
+std::string CleanTarget(std::string_view target) {
+  if (IsUrl(target)) {
+    return {};
+  }
+  const size_t cut = target.find_first_of("#?");
+  return PercentDecode(target.substr(0, cut));
+}
+
+bool IsInside(const fs::path& path, const fs::path& root) {
+  std::error_code error;
+  const fs::path canonical = fs::weakly_canonical(path, error);
+  if (error) {
+    return false;
+  }
+  const auto mismatch = std::mismatch(root.begin(), root.end(), canonical.begin(), canonical.end());
+  return mismatch.first == root.end();
+}
+
+// Where the file a link names is, or nullopt when it does not exist under `root`.
+std::optional<fs::path> ResolveTarget(const std::string& target, const fs::path& folder,
+                                      const fs::path& root, bool& escapes) {
+  escapes = false;
+  std::vector<fs::path> candidates;
+  if (target.starts_with("/")) {
+    const std::string relative = target.substr(target.find_first_not_of('/'));
+    for (fs::path dir = folder;; dir = dir.parent_path()) {
+      candidates.push_back(dir / relative);
+      if (dir == root || !IsInside(dir, root) || dir == dir.parent_path()) {
+        break;
+      }
+    }
+  } else {
+    candidates.push_back((folder / target).lexically_normal());
+  }
+  for (const fs::path& candidate : candidates) {
+    std::error_code error;
+    if (!fs::is_regular_file(candidate, error)) {
+      continue;
+    }
+    if (!IsInside(candidate, root)) {
+      escapes = true;
+      return std::nullopt;
+    }
+    return candidate;
+  }
+  return std::nullopt;
+}
+
+struct LocalFile {
+  std::string asset_path;
+  fs::path file;
+};
+
+// Every local file `body` references, keyed by asset path; problems go to `notes`.
+std::vector<LocalFile> FindReferencedFiles(const std::string& body, const fs::path& folder,
+                                           const fs::path& root, std::vector<std::string>& notes) {
+  static const std::regex kQuotedPath(
+      R"re(["']([A-Za-z0-9_][A-Za-z0-9_./-]*\.[A-Za-z0-9]{1,8})["'])re");
+  std::vector<std::string> targets = LocalLinkTargets(body, false);
+  for (std::sregex_iterator it(body.begin(), body.end(), kQuotedPath), end; it != end; ++it) {
+    std::string target = (*it)[1].str();
+    // Lessons often load a bare file name from a data/ folder beside the page, as the
+    // Carpentries lessons do with numpy.loadtxt(fname='inflammation-01.csv').
+    std::error_code error;
+    if (target.find('/') == std::string::npos && !fs::exists(folder / target, error) &&
+        fs::is_regular_file(folder / "data" / target, error)) {
+      target = "data/" + target;
+    }
+    targets.push_back(std::move(target));
+  }
+  const std::vector<std::string> images = LocalLinkTargets(body, true);
+
+  std::vector<LocalFile> files;
+  std::set<std::string> seen;
+  for (const std::string& target : targets) {
+    bool escapes = false;
+    std::optional<fs::path> file = ResolveTarget(target, folder, root, escapes);
+    const bool is_image = std::find(images.begin(), images.end(), target) != images.end();
+    if (!file) {
+      if (escapes) {
+        notes.push_back("refused " + target + ": it leaves the import folder");
+      } else if (is_image) {
+        notes.push_back("missing image " + target);
+      }
+      continue;
+    }
+    Result<std::string> path = NormalizeAssetPath(target);
+    if (!path) {
+      notes.push_back("skipped " + target + ": " + path.error().details.front().message);
+      continue;
+    }
+    if (seen.insert(*path).second) {
+      files.push_back({*path, *file});
+    }
+  }
+  return files;
+}
+
+// Copies a file into a new blob, hashing it on the way; memory stays at one chunk.
+Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& local) {
+  std::ifstream input(local.file, std::ios::binary);
+  if (!input) {
+    return Fail(Error::Internal("cannot open " + local.file.string()));
+  }
+  v1::NewLabAsset asset;
+  asset.set_path(local.asset_path);
+  asset.set_filename(local.file.filename().string());
+  asset.set_blob_key("labs/assets/" + NewUuid());
+  Result<std::unique_ptr<storage::BlobWriter>> writer = blobs.OpenWriter(asset.blob_key());
+  if (!writer) {
+    return Fail(writer.error());
+  }
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::string chunk(kChunkBytes, '\0');
+  while (input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
+         input.gcount() > 0) {
+    const std::string_view data(chunk.data(), static_cast<size_t>(input.gcount()));
+    if (asset.head().size() < kHeadBytes) {
+      asset.mutable_head()->append(data.substr(0, kHeadBytes - asset.head().size()));
+    }
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                              data.size());
+    if (Status written = (*writer)->Write(data); !written) {
+      return Fail(written.error());
+    }
+  }
+  Result<storage::BlobInfo> committed = (*writer)->Commit();
+  if (!committed) {
+    return Fail(committed.error());
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char byte : digest) {
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 0xf]);
+  }
+  asset.set_sha256(hex);
+  asset.set_size(committed->size);
+  return asset;
+}
+
+class Importer {
+ public:
+  Importer(const fs::path& root, LabsService& labs, storage::BlobStore& blobs,
+           const CallContext& context, const ImportOptions& options, std::ostream& out)
+      : root_(root), labs_(labs), blobs_(blobs), context_(context), options_(options), out_(out) {}
+
+  void ImportOne(const fs::path& relative, const std::string& counter, ImportSummary& summary) {
+    const std::string key = relative.generic_string();
+    if (kNotLabs.contains(Lower(relative.filename().string()))) {
+      out_ << counter << " ignored " << key << ": a folder description, not a lab\n";
+      ++summary.ignored;
+      return;
+    }
+    Result<std::string> outcome = Import(relative, key);
+    if (!outcome) {
+      out_ << counter << " rejected " << key << ": " << Describe(outcome.error()) << "\n";
+      ++summary.rejected;
+      return;
+    }
+    out_ << counter << " " << *outcome << "\n";
+    if (outcome->starts_with("skipped")) {
+      ++summary.skipped;
+    } else {
+      ++summary.imported;
+    }
+  }
+
+ private:
+  static std::string Describe(const Error& error) {
+    std::string text = error.message;
+    for (const FieldViolation& detail : error.details) {
+      text += " " + detail.field + " " + detail.message + ".";
+    }
+    return text;
+  }
+
+  Result<std::string> Import(const fs::path& relative, const std::string& key) {
+    std::ifstream input(root_ / relative, std::ios::binary);
+    std::ostringstream read;
+    read << input.rdbuf();
+    if (!input) {
+      return Fail(Error::InvalidArgument("the file cannot be read"));
+    }
+    const std::string content = read.str();
+    const std::string sha256 = Sha256Hex(content);
+
+    v1::FindLabBySourceRequest find;
+    find.set_source_key(key);
+    Result<v1::FindLabBySourceResponse> found = labs_.FindLabBySource(find);
+    if (!found) {
+      return Fail(found.error());
+    }
+    if (found->found()) {
+      if (found->source_sha256() != sha256) {
+        return Fail(Error::AlreadyExists(
+            "it was imported before as lab " + std::to_string(found->lab_id()) +
+            " and has changed since; delete that lab to import it again."));
+      }
+      return "skipped " + key + ": already imported as lab " + std::to_string(found->lab_id());
+    }
+    return Create(relative, key, content, sha256);
+  }
+
+  Result<std::string> Create(const fs::path& relative, const std::string& key,
+                             const std::string& content, const std::string& sha256) {
+    const FrontMatter front = ParseFrontMatter(content);
+    const auto [heading, first_line] = HeadingAndFirstLine(front.body);
+    v1::CreateLabRequest create;
+    std::string title = front.values.contains("title") ? front.values.at("title") : heading;
+    create.set_title(Truncate(title.empty() ? relative.stem().string() : title, kMaxTitleLength));
+    const auto description = front.values.find("description");
+    create.set_description(
+        Truncate(description != front.values.end() ? description->second : first_line,
+                 kMaxDescriptionChars));
+    create.set_body(front.body);
+    for (const std::string& tag : ChooseTags(front, relative)) {
+      create.add_tags(tag);
+    }
+    create.set_source_key(key);
+    create.set_source_sha256(sha256);
+
+    std::vector<std::string> notes;
+    const std::vector<LocalFile> files =
+        FindReferencedFiles(front.body, (root_ / relative).parent_path(), root_, notes);
+    Result<v1::Lab> lab = labs_.CreateLab(create, context_);
+    if (!lab) {
+      return Fail(lab.error());
+    }
+    Result<int> assets = AddAssets(lab->id(), files, notes);
+    if (!assets) {
+      DeleteLab(lab->id());
+      return Fail(assets.error());
+    }
+    std::string line = "imported " + key + " as lab " + std::to_string(lab->id()) + " with " +
+                       std::to_string(*assets) + " assets";
+    for (const std::string& note : notes) {
+      line += "; " + note;
+    }
+    return line;
+  }
+
+  Result<int> AddAssets(int64_t lab_id, const std::vector<LocalFile>& files,
+                        std::vector<std::string>& notes) {
+    v1::AddAssetsRequest add;
+    add.set_lab_id(lab_id);
+    for (const LocalFile& file : files) {
+      std::error_code error;
+      const auto size = fs::file_size(file.file, error);
+      if (error || static_cast<int64_t>(size) > options_.max_asset_bytes) {
+        notes.push_back("left out " + file.asset_path + ": larger than the asset limit");
+        continue;
+      }
+      Result<v1::NewLabAsset> stored = StoreFile(blobs_, file);
+      if (!stored) {
+        DeleteBlobs(add);
+        return Fail(stored.error());
+      }
+      *add.add_assets() = std::move(*stored);
+    }
+    if (add.assets().empty()) {
+      return 0;
+    }
+    Result<v1::AddAssetsResponse> added = labs_.AddAssets(add, context_);
+    if (!added) {
+      DeleteBlobs(add);
+      return Fail(added.error());
+    }
+    return added->items_size();
+  }
+
+  void DeleteBlobs(const v1::AddAssetsRequest& add) {
+    for (const v1::NewLabAsset& asset : add.assets()) {
+      if (Status deleted = blobs_.Delete(asset.blob_key()); !deleted) {
+        spdlog::warn("deleting blob {} failed, leaving an orphan", asset.blob_key());
+      }
+    }
+  }
+
+  void DeleteLab(int64_t lab_id) {
+    v1::DeleteLabRequest remove;
+    remove.set_id(lab_id);
+    if (Result<v1::DeleteLabResponse> deleted = labs_.DeleteLab(remove, context_); !deleted) {
+      spdlog::warn("undoing the import of lab id={} failed: {}", lab_id, deleted.error().message);
+    }
+  }
+
+  fs::path root_;
+  LabsService& labs_;
+  storage::BlobStore& blobs_;
+  const CallContext& context_;
+  ImportOptions options_;
+  std::ostream& out_;
+};
+
+}  // namespace
+
+std::vector<std::string> LocalLinkTargets(std::string_view markdown, bool images_only) {
+  static const std::regex kMarkdownLink(
+      R"re((!?)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\))re");
+  static const std::regex kHtmlAttribute(
+      R"re(<(\w+)[^>]*?\s(?:src|href)\s*=\s*["']([^"']+)["'])re");
+  const std::string text(markdown);
+  std::vector<std::string> targets;
+  for (std::sregex_iterator it(text.begin(), text.end(), kMarkdownLink), end; it != end; ++it) {
+    if (!images_only || (*it)[1].length() > 0) {
+      targets.push_back((*it)[2].str());
+    }
+  }
+  for (std::sregex_iterator it(text.begin(), text.end(), kHtmlAttribute), end; it != end; ++it) {
+    if (!images_only || Lower((*it)[1].str()) == "img") {
+      targets.push_back((*it)[2].str());
+    }
+  }
+  std::vector<std::string> cleaned;
+  for (const std::string& target : targets) {
+    if (std::string clean = CleanTarget(target); !clean.empty()) {
+      cleaned.push_back(std::move(clean));
+    }
+  }
+  return cleaned;
+}
+
+Result<std::vector<fs::path>> FindLabFiles(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->is_regular_file() && Lower(it->path().extension().string()) == ".md") {
+      files.push_back(it->path().lexically_relative(dir));
+    }
+  }
+  if (error) {
+    return Fail(Error::InvalidArgument("cannot read " + dir.string() + ": " + error.message()));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Result<ImportSummary> ImportLabs(const fs::path& dir, LabsService& labs, storage::BlobStore& blobs,
+                                 const CallContext& context, const ImportOptions& options,
+                                 std::ostream& out) {
+  std::error_code error;
+  const fs::path root = fs::canonical(dir, error);
+  if (error) {
+    return Fail(Error::InvalidArgument("cannot read " + dir.string() + ": " + error.message()));
+  }
+  Result<std::vector<fs::path>> files = FindLabFiles(root);
+  if (!files) {
+    return Fail(files.error());
+  }
+  ImportSummary summary;
+  Importer importer(root, labs, blobs, context, options, out);
+  for (size_t i = 0; i < files->size(); ++i) {
+    const std::string counter =
+        "[" + std::to_string(i + 1) + "/" + std::to_string(files->size()) + "]";
+    importer.ImportOne((*files)[i], counter, summary);
+  }
+  return summary;
+}
+
+}  // namespace openlabs::labs

@@ -1,0 +1,208 @@
+#include "services/labs/lab_importer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/random.h"
+#include "services/labs/validation.h"
+#include "storage/test_database.h"
+
+namespace openlabs::labs {
+namespace {
+
+namespace fs = std::filesystem;
+using storage::Database;
+using storage::Dialect;
+
+class NoSubmissions final : public SubmissionCounter {
+ public:
+  Result<int64_t> CountForLab(int64_t) override { return 0; }
+};
+
+fs::path CorpusLabsDir() {
+  const char* corpus = std::getenv("OPENLABS_CORPUS_DIR");
+  return fs::path(corpus != nullptr ? corpus : "/work/shared/corpus") / "labs";
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+class LabImporterTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    const std::string url = storage::NewTestDatabaseUrl(GetParam());
+    if (url.empty()) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    Result<std::unique_ptr<Database>> opened = Database::Open(url, 4);
+    ASSERT_TRUE(opened) << opened.error().internal;
+    database_ = std::move(*opened);
+    ASSERT_TRUE(storage::ApplyMigrations(*database_, "labs", LabsMigrations()));
+    scratch_ = fs::temp_directory_path() / ("lab-import-test-" + NewUuid());
+    blobs_ = storage::MakeLocalBlobStore((scratch_ / "blobs").string());
+    service_ = MakeLabsService(*database_, *blobs_, nullptr, no_submissions_);
+    context_.user_id = 1;
+    context_.role = "user";
+  }
+
+  void TearDown() override { fs::remove_all(scratch_); }
+
+  ImportSummary Import(const fs::path& dir, std::string* output = nullptr) {
+    std::ostringstream out;
+    Result<ImportSummary> summary = ImportLabs(dir, *service_, *blobs_, context_, {}, out);
+    EXPECT_TRUE(summary) << (summary ? "" : summary.error().message);
+    if (output != nullptr) {
+      *output = out.str();
+    }
+    return summary.value_or(ImportSummary());
+  }
+
+  std::vector<v1::Lab> AllLabs() {
+    v1::ListLabsRequest list;
+    list.set_limit(100);
+    std::vector<v1::Lab> labs;
+    const v1::ListLabsResponse page = service_->ListLabs(list).value();
+    for (const v1::Lab& summary : page.items()) {
+      v1::GetLabRequest get;
+      get.set_id(summary.id());
+      labs.push_back(service_->GetLab(get).value());
+    }
+    return labs;
+  }
+
+  std::unique_ptr<Database> database_;
+  fs::path scratch_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  NoSubmissions no_submissions_;
+  std::unique_ptr<LabsService> service_;
+  CallContext context_;
+};
+
+TEST_P(LabImporterTest, CorpusImportsWithEveryImageAsAsset) {
+  const fs::path dir = CorpusLabsDir();
+  if (!fs::is_directory(dir)) {
+    GTEST_SKIP() << "no lab corpus at " << dir << "; set OPENLABS_CORPUS_DIR to its parent";
+  }
+  const size_t documents = FindLabFiles(dir)->size();
+  std::string output;
+  const ImportSummary summary = Import(dir, &output);
+  EXPECT_EQ(summary.rejected, 0) << output;
+  EXPECT_EQ(summary.imported + summary.ignored, static_cast<int>(documents)) << output;
+  EXPECT_GT(summary.imported, 0);
+
+  const std::vector<v1::Lab> labs = AllLabs();
+  ASSERT_EQ(static_cast<int>(labs.size()), summary.imported);
+  int images = 0;
+  for (const v1::Lab& lab : labs) {
+    EXPECT_FALSE(lab.title().empty()) << lab.source_key();
+    for (const std::string& target : LocalLinkTargets(lab.body(), true)) {
+      v1::GetAssetRequest get;
+      get.set_lab_id(lab.id());
+      get.set_path(target);
+      Result<v1::AssetBlob> asset = service_->GetAsset(get);
+      EXPECT_TRUE(asset) << lab.source_key() << " links " << target;
+      if (asset) {
+        EXPECT_TRUE(asset->asset().content_type().starts_with("image/")) << target;
+        ++images;
+      }
+    }
+  }
+  EXPECT_GT(images, 0);
+
+  // The Carpentries pages load data files by bare name from data/ beside the page.
+  for (const v1::Lab& lab : labs) {
+    if (lab.source_key().ends_with("episodes/02-numpy.md")) {
+      v1::GetAssetRequest get;
+      get.set_lab_id(lab.id());
+      get.set_path("data/inflammation-01.csv");
+      EXPECT_TRUE(service_->GetAsset(get)) << "02-numpy.md has no data/inflammation-01.csv";
+    }
+  }
+
+  std::string again;
+  const ImportSummary second = Import(dir, &again);
+  EXPECT_EQ(second.imported, 0) << again;
+  EXPECT_EQ(second.skipped, summary.imported);
+  EXPECT_EQ(second.rejected, 0);
+}
+
+TEST_P(LabImporterTest, DataFilesInCodeBecomeAssets) {
+  const fs::path root = scratch_ / "course";
+  WriteFile(root / "episodes/data/table.csv", "a,b\n1,2\n");
+  WriteFile(root / "episodes/fig/plot.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  WriteFile(root / "episodes/load.md",
+            "---\ntitle: Loading data\ntags: [Python, pandas]\n---\n\n"
+            "Read a table.\n\n![](fig/plot.svg)\n\n```python\nload('data/table.csv')\n```\n");
+  const ImportSummary summary = Import(root);
+  ASSERT_EQ(summary.imported, 1);
+  const v1::Lab lab = AllLabs().at(0);
+  EXPECT_EQ(lab.title(), "Loading data");
+  EXPECT_EQ(lab.description(), "Read a table.");
+  ASSERT_EQ(lab.tags_size(), 2);
+  EXPECT_EQ(lab.tags(0), "python");
+  EXPECT_FALSE(lab.body().starts_with("---"));
+  ASSERT_EQ(lab.assets_size(), 2);
+  EXPECT_EQ(lab.assets(0).path(), "data/table.csv");
+  EXPECT_EQ(lab.assets(0).content_type(), "text/csv");
+  EXPECT_EQ(lab.assets(1).path(), "fig/plot.svg");
+  EXPECT_EQ(lab.assets(1).content_type(), "image/svg+xml");
+}
+
+TEST_P(LabImporterTest, RootPathsResolveAgainstParentFolders) {
+  const fs::path root = scratch_ / "site";
+  WriteFile(root / "notes/assets/a.png", std::string("\x89PNG\r\n\x1a\n", 8) + "png");
+  WriteFile(root / "notes/lesson.md", "# Lesson\n\n<img src=\"/assets/a.png\" width=\"50%\">\n");
+  ASSERT_EQ(Import(root).imported, 1);
+  const v1::Lab lab = AllLabs().at(0);
+  ASSERT_EQ(lab.assets_size(), 1);
+  EXPECT_EQ(lab.assets(0).path(), "assets/a.png");
+  EXPECT_EQ(lab.assets(0).content_type(), "image/png");
+}
+
+TEST_P(LabImporterTest, PathsLeavingTheFolderAreRefused) {
+  const fs::path root = scratch_ / "import";
+  WriteFile(scratch_ / "secret.png", std::string("\x89PNG\r\n\x1a\n", 8));
+  WriteFile(root / "lab.md", "# Escape\n\n![](../secret.png)\n![](/../secret.png)\n");
+  std::string output;
+  ASSERT_EQ(Import(root, &output).imported, 1);
+  EXPECT_NE(output.find("refused ../secret.png"), std::string::npos) << output;
+  EXPECT_EQ(AllLabs().at(0).assets_size(), 0);
+}
+
+TEST_P(LabImporterTest, TitleAndTagsFallBackToNames) {
+  const fs::path root = scratch_ / "tree";
+  WriteFile(root / "Course_One/week 1/intro.md", "Just text, no heading.\n");
+  WriteFile(root / "README.md", "# Not a lab\n");
+  std::string output;
+  const ImportSummary summary = Import(root, &output);
+  EXPECT_EQ(summary.imported, 1);
+  EXPECT_EQ(summary.ignored, 1) << output;
+  const v1::Lab lab = AllLabs().at(0);
+  EXPECT_EQ(lab.title(), "intro");
+  ASSERT_EQ(lab.tags_size(), 2);
+  EXPECT_EQ(lab.tags(0), "course-one");
+  EXPECT_EQ(lab.tags(1), "week-1");
+}
+
+TEST_P(LabImporterTest, ChangedFileIsRejectedNotDuplicated) {
+  const fs::path root = scratch_ / "changing";
+  WriteFile(root / "lab.md", "# Version one\n");
+  ASSERT_EQ(Import(root).imported, 1);
+  WriteFile(root / "lab.md", "# Version two\n");
+  std::string output;
+  const ImportSummary summary = Import(root, &output);
+  EXPECT_EQ(summary.rejected, 1);
+  EXPECT_NE(output.find("has changed since"), std::string::npos) << output;
+  EXPECT_EQ(AllLabs().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LabImporterTest, ::testing::ValuesIn(storage::TestDialects()),
+                         [](const auto& info) { return storage::DialectName(info.param); });
+
+}  // namespace
+}  // namespace openlabs::labs
