@@ -10,8 +10,8 @@ namespace {
 
 constexpr const char* kDefaultAuthor = "importer";
 
-// The author's identity for the service calls. The default account has no password, so nobody
-// can sign in as it; the articles importer uses the same account.
+// The author's identity for the service calls. The default account has no password, so it cannot
+// sign in. The articles importer uses the same account.
 Result<CallContext> FindAuthor(users::UsersService& users, const std::string& username) {
   v1::FindUserRequest find;
   find.set_login(username);

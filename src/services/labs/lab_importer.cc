@@ -298,7 +298,7 @@ std::vector<LocalFile> FindReferencedFiles(const std::string& body, const fs::pa
     const bool is_image = std::find(images.begin(), images.end(), target) != images.end();
     if (!file) {
       if (escapes) {
-        notes.push_back("refused " + target + ": it leaves the import folder");
+        notes.push_back("rejected reference " + target + ": it points outside the import folder");
       } else if (is_image) {
         notes.push_back("missing image " + target);
       }
@@ -320,7 +320,7 @@ std::vector<LocalFile> FindReferencedFiles(const std::string& body, const fs::pa
 Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& local) {
   std::ifstream input(local.file, std::ios::binary);
   if (!input) {
-    return Fail(Error::Internal("cannot open " + local.file.string()));
+    return Fail(Error::Internal("opening " + local.file.string() + " failed"));
   }
   v1::NewLabAsset asset;
   asset.set_path(local.asset_path);
@@ -403,7 +403,7 @@ class Importer {
     std::ostringstream read;
     read << input.rdbuf();
     if (!input) {
-      return Fail(Error::InvalidArgument("the file cannot be read"));
+      return Fail(Error::InvalidArgument("reading the file failed"));
     }
     const std::string content = read.str();
     const std::string sha256 = Sha256Hex(content);
@@ -554,7 +554,8 @@ Result<std::vector<fs::path>> FindLabFiles(const fs::path& dir) {
     }
   }
   if (error) {
-    return Fail(Error::InvalidArgument("cannot read " + dir.string() + ": " + error.message()));
+    return Fail(Error::InvalidArgument("reading the folder " + dir.string() +
+                                       " failed: " + error.message()));
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -566,7 +567,8 @@ Result<ImportSummary> ImportLabs(const fs::path& dir, LabsService& labs, storage
   std::error_code error;
   const fs::path root = fs::canonical(dir, error);
   if (error) {
-    return Fail(Error::InvalidArgument("cannot read " + dir.string() + ": " + error.message()));
+    return Fail(Error::InvalidArgument("reading the folder " + dir.string() +
+                                       " failed: " + error.message()));
   }
   Result<std::vector<fs::path>> files = FindLabFiles(root);
   if (!files) {

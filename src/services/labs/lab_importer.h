@@ -32,7 +32,7 @@ struct ImportSummary {
 //     starts with "/" resolves against the file's folder, then each parent folder up to `dir`,
 //     as static site generators resolve it. A quoted bare file name that is missing beside the
 //     file but present in its data/ folder becomes the asset "data/NAME". URLs are skipped, and
-//     paths that leave `dir` are refused;
+//     paths that point outside `dir` are rejected;
 //   - the file's path relative to `dir` and its SHA-256 are stored on the lab, so a second
 //     import skips it.
 // Writes one progress line per file to `out`. Fails only when `dir` cannot be read.

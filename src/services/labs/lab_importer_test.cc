@@ -164,13 +164,13 @@ TEST_P(LabImporterTest, RootPathsResolveAgainstParentFolders) {
   EXPECT_EQ(lab.assets(0).content_type(), "image/png");
 }
 
-TEST_P(LabImporterTest, PathsLeavingTheFolderAreRefused) {
+TEST_P(LabImporterTest, PathsOutsideFolderAreRejected) {
   const fs::path root = scratch_ / "import";
   WriteFile(scratch_ / "secret.png", std::string("\x89PNG\r\n\x1a\n", 8));
   WriteFile(root / "lab.md", "# Escape\n\n![](../secret.png)\n![](/../secret.png)\n");
   std::string output;
   ASSERT_EQ(Import(root, &output).imported, 1);
-  EXPECT_NE(output.find("refused ../secret.png"), std::string::npos) << output;
+  EXPECT_NE(output.find("rejected reference ../secret.png"), std::string::npos) << output;
   EXPECT_EQ(AllLabs().at(0).assets_size(), 0);
 }
 
