@@ -211,7 +211,9 @@ run_wrk() {
   for pair in ${line#RESULT }; do
     value[${pair%%=*}]=${pair#*=}
   done
-  metric[$label,$round,rps]=$(divide "${value[requests]}" "$(divide "${value[duration_us]}" 1000000 6)" 0)
+  local seconds
+  seconds=$(divide "${value[duration_us]}" 1000000 6)
+  metric[$label,$round,rps]=$(divide "${value[requests]}" "$seconds" 1)
   metric[$label,$round,mean_ms]=$(divide "${value[latency_mean_us]}" 1000 2)
   metric[$label,$round,p50_ms]=$(divide "${value[latency_p50_us]}" 1000 2)
   metric[$label,$round,p99_ms]=$(divide "${value[latency_p99_us]}" 1000 2)
