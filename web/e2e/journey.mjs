@@ -5,6 +5,7 @@ import { join } from "node:path";
 
 import { runAxe, screenshotBothThemes } from "./browser.mjs";
 import { onePagePdf, solidPng } from "./fixtures.mjs";
+import { totpCode } from "./totp.mjs";
 
 const password = "a long test passphrase";
 
@@ -321,4 +322,28 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/settings$/);
+
+  step("learner turns on two-factor authentication");
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await page.getByRole("img", { name: "QR code with the two-factor secret" }).waitFor();
+  const secret = (await page.locator("#two-factor code").textContent()).trim();
+  await page.getByLabel("Code from the app").fill(totpCode(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  const recoveryCodes = await page
+    .getByRole("list", { name: "Recovery codes" })
+    .locator("li")
+    .allTextContents();
+  assert.ok(recoveryCodes.length > 0, "no recovery codes shown");
+  await page.getByRole("button", { name: "I have saved the codes" }).click();
+  await page.getByRole("button", { name: "Turn off two-factor authentication" }).waitFor();
+
+  step("sign-in asks for the second factor, and a recovery code passes it");
+  await signOut(page);
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Username or email").fill("bob");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Authentication code").fill(recoveryCodes[0].trim());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByRole("heading", { name: /^Welcome/ }).waitFor();
 }

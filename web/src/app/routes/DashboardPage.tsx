@@ -28,10 +28,15 @@ export function DashboardPage() {
           </Link>
         </span>
       </div>
+      <Section id="popular-labs" title="Popular labs">
+        <LabList
+          params={{ page: 1, limit: 3, sort: "popular" }}
+          emptyHint="Write the first lab from the Labs page."
+        />
+      </Section>
       <Section id="recent-labs" title="Recent labs">
         <LabList
           params={{ page: 1, limit: 6 }}
-          onPageChange={() => undefined}
           emptyHint="Write the first lab from the Labs page."
         />
       </Section>

@@ -2,10 +2,12 @@ import { useParams } from "react-router";
 
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
+import { LabList } from "@/features/labs";
 import { ProfileCard, useUser } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
+import { Section } from "./Section";
 
 export function UserPage() {
   const id = parseId(useParams().id);
@@ -17,5 +19,15 @@ export function UserPage() {
   if (user.isError) {
     return <ErrorMessage error={user.error} title="This profile could not be loaded." />;
   }
-  return <ProfileCard user={user.data} />;
+  return (
+    <div className="space-y-6">
+      <ProfileCard user={user.data} />
+      <Section id="authored" title="Labs written">
+        <LabList
+          params={{ page: 1, limit: 12, author: id }}
+          emptyHint="This user has not published a lab yet."
+        />
+      </Section>
+    </div>
+  );
 }

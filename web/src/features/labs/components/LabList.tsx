@@ -9,7 +9,8 @@ import { LabCard } from "./LabCard";
 
 interface LabListProps {
   params: LabListParams;
-  onPageChange: (page: number) => void;
+  /** Without it the list shows one page and no page controls. */
+  onPageChange?: (page: number) => void;
   emptyHint: React.ReactNode;
 }
 
@@ -39,12 +40,14 @@ export function LabList({ params, onPageChange, emptyHint }: LabListProps) {
           <LabCard key={lab.id} lab={lab} />
         ))}
       </ul>
-      <Pagination
-        page={params.page}
-        limit={labs.data.limit}
-        total={labs.data.total}
-        onChange={onPageChange}
-      />
+      {onPageChange !== undefined && (
+        <Pagination
+          page={params.page}
+          limit={labs.data.limit}
+          total={labs.data.total}
+          onChange={onPageChange}
+        />
+      )}
     </div>
   );
 }

@@ -15,6 +15,8 @@ export interface User {
   labs_reviewed: number;
   created_at: number;
   mfa_enabled: boolean;
+  /** The average helpfulness rating of the user's reviews, when the server reports it. */
+  reputation?: { average_helpfulness: number; ratings_count: number };
 }
 
 export interface LedgerEntry {

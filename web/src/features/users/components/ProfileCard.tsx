@@ -24,7 +24,7 @@ export function ProfileCard({ user }: ProfileCardProps) {
         </p>
       </div>
       {user.bio !== "" && <p className="whitespace-pre-line">{user.bio}</p>}
-      <dl className="grid grid-cols-3 gap-3 text-center">
+      <dl className="grid grid-cols-2 gap-3 text-center sm:grid-cols-4">
         <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
           <dt className="text-xs text-slate-600 dark:text-slate-400">Labs solved</dt>
           <dd className="text-xl font-semibold">{user.labs_solved}</dd>
@@ -32,6 +32,19 @@ export function ProfileCard({ user }: ProfileCardProps) {
         <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
           <dt className="text-xs text-slate-600 dark:text-slate-400">Reviews written</dt>
           <dd className="text-xl font-semibold">{user.labs_reviewed}</dd>
+        </div>
+        <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
+          <dt className="text-xs text-slate-600 dark:text-slate-400">Review helpfulness</dt>
+          <dd className="text-xl font-semibold">
+            {user.reputation === undefined || user.reputation.ratings_count === 0
+              ? "no ratings"
+              : `${user.reputation.average_helpfulness.toFixed(1)} / 5`}
+          </dd>
+          {user.reputation !== undefined && user.reputation.ratings_count > 0 && (
+            <dd className="text-xs text-slate-600 dark:text-slate-400">
+              from {user.reputation.ratings_count} ratings
+            </dd>
+          )}
         </div>
         <div className="rounded-lg bg-white p-3 shadow-sm dark:bg-slate-900">
           <dt className="text-xs text-slate-600 dark:text-slate-400">Member since</dt>
