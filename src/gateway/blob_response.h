@@ -16,7 +16,7 @@ inline constexpr std::string_view kDownloadContentSecurityPolicy =
     "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
-// How BlobDownload describes the blob to the client.
+// Options of BlobDownload: the headers that describe the blob to the client.
 struct DownloadOptions {
   // The Content-Type of the bytes. Set it from what the service has checked (for example the
   // file's first bytes), not from the uploader's declaration alone.
@@ -92,11 +92,11 @@ Response RangeNotSatisfiable(int64_t size);
 // "*". `etag` is quoted.
 bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag);
 
-// A Content-Disposition value: "inline" or "attachment", and for a non-empty `filename` an ASCII
-// fallback `filename="..."` (quotes, backslashes, percent signs, slashes and control characters
-// removed, other non-ASCII characters replaced by '_') and the exact UTF-8 name as
-// `filename*=UTF-8''<percent-encoded>` (RFC 6266, RFC 8187). A name that is not valid UTF-8 gets
-// the fallback only. Any directory part of `filename` is dropped.
+// A Content-Disposition value: "inline" or "attachment" and, for a non-empty `filename`, two
+// file name parameters (RFC 6266, RFC 8187). The ASCII fallback `filename="..."` drops quotes,
+// backslashes, percent signs, slashes and control characters, and replaces other non-ASCII
+// characters by '_'. The exact UTF-8 name follows as `filename*=UTF-8''<percent-encoded>`,
+// unless the name is not valid UTF-8. Any directory part of `filename` is dropped.
 std::string ContentDisposition(bool attachment, std::string_view filename);
 
 }  // namespace openlabs::gateway

@@ -50,10 +50,10 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Decides how to respond to a request whose path and query are parsed, from its header alone:
-  // `has_body` says whether the header announces a body, which is then checked against the
-  // route's content types. Upload routes check their multipart body themselves. Fills
-  // request.path_params when a route matches.
+  // Decides how to respond to a request whose path and query are parsed, from its header alone.
+  // `has_body` is true when the header announces a body; such a body must have one of the
+  // route's content types, except on upload routes, which check their multipart body
+  // themselves. Fills request.path_params when a route matches.
   Dispatch Resolve(Request& request, bool has_body) const;
 
   // Runs a route's handler with the request id set for logging. An exception from the handler

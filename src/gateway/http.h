@@ -37,7 +37,8 @@ struct UploadLimits {
   int max_fields = 32;
 };
 
-// An HTTP request as handlers see it: independent of Boost.Beast, with the body read in full.
+// An HTTP request as handlers see it: independent of Boost.Beast, with the body read in full
+// (for upload routes, the parts of the body are in `form` and `files` instead).
 struct Request {
   std::string method;  // upper case, e.g. "GET"
   std::string target;  // as received, with the query string
@@ -71,6 +72,8 @@ struct Response {
   // that memory does not grow with the file size; Content-Length is the reader's length(). For
   // downloads of blobs (assets, PDFs, private files), including 206 partial responses: the
   // handler sets status, Content-Range and the other headers, and opens the reader on the range.
+  // A HEAD request, and a 204 or 304 status, get the headers only. BlobDownload (in
+  // blob_response.h) fills all of this for the usual cases.
   std::shared_ptr<storage::BlobReader> body_reader;
 
   static Response Json(int status, const nlohmann::json& body);

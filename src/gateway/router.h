@@ -19,12 +19,14 @@ struct Route {
   Handler handler;
   Execution execution = Execution::kInline;
   // Media types (without parameters) accepted in the body of POST, PUT and PATCH requests under
-  // /api/. Other types get 415 unsupported_media_type. An upload route adds
-  // "multipart/form-data" or the file types it takes.
+  // /api/. Other types get 415 unsupported_media_type. Upload routes ignore this list.
   std::vector<std::string> content_types = {"application/json"};
   // Set for multipart upload routes: the server streams the body through an UploadSink into
   // this blob store instead of buffering it, under upload_limits instead of the server's body
-  // limit, and fills Request::form and Request::files.
+  // limit, and fills Request::form and Request::files (Request::body stays empty). The body must
+  // be multipart/form-data (415 otherwise, 400 without a boundary or when malformed, 413 over a
+  // limit, all sent before the rest of the body is read). The handler runs once the whole body
+  // is stored, so it can only reject an upload (for example a missing login) after the fact.
   storage::BlobStore* upload_store = nullptr;
   UploadLimits upload_limits;
 };

@@ -63,7 +63,7 @@ constexpr size_t kReadChunkBytes = 16 * 1024;
 // fewer, larger calls move a big file faster. The buffer is released after the request.
 constexpr size_t kUploadReadBytes = 512 * 1024;
 // Streamed response bodies (Response::body_reader, static files) are read and written in chunks
-// of this size, so a download holds at most one chunk in memory.
+// of this size, so a download uses at most one chunk of memory.
 constexpr size_t kStreamChunkBytes = 256 * 1024;
 // Buffers that grew past this for one large request are released before the next one.
 constexpr size_t kRetainedBufferBytes = 64 * 1024;
@@ -79,16 +79,16 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 constexpr auto kAwaitable = asio::use_awaitable;
 
-// What ReadMessage reads: up to the end of the header, a body collected in memory, or an upload
-// body, which is read in larger pieces and restarts the request timeout on every read.
+// The part of a request that ReadMessage reads: the header, a body collected in memory, or an
+// upload body, which is read in larger pieces and restarts the request timeout on every read.
 enum class ReadPhase {
   kHeader,
   kBody,
   kUploadBody,
 };
 
-// The error a RequestParser body callback returns when the UploadBody rejected the data; the
-// UploadBody's error() says why.
+// The error a RequestParser body callback returns when the UploadBody rejected the data. The
+// reason is in UploadBody::error().
 error_code UploadFailed() {
   return boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
 }

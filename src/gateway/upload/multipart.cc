@@ -94,7 +94,7 @@ Result<std::string> MultipartParser::BoundaryFromContentType(std::string_view co
   return Fail(Malformed("the Content-Type has no boundary"));
 }
 
-// Part data, which is nearly all of a large upload, is scanned in `chunk` itself; only the few
+// Part data, which is nearly all of a large upload, is scanned in `chunk` itself. Only the few
 // bytes that may start a delimiter are copied into buffer_. Headers and boundaries go through
 // buffer_ and Step.
 Status MultipartParser::Feed(std::string_view chunk) {
