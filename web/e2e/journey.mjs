@@ -141,7 +141,7 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
       "    return 0",
       "```",
       "",
-      "![The data](img/plot.png)",
+      "![The data](./plot.png)",
     ].join("\n"),
   );
   await page.locator("input[type=file]").setInputFiles({
@@ -160,7 +160,7 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   assert.equal(await page.locator(".markdown .katex-display").count(), 1);
   assert.equal(await page.locator(".markdown table").count(), 1);
   assert.ok((await page.locator(".markdown pre code.hljs .hljs-keyword").count()) >= 1);
-  // The asset was uploaded as plot.png, so img/plot.png does not resolve: link it by its path.
+  // Editing adds a second link to the same asset, by its plain path.
   await page.getByRole("link", { name: "Edit" }).click();
   await page.getByText("link it with").first().waitFor();
   await page.locator("[data-testid=markdown-editor] .cm-content").first().click();

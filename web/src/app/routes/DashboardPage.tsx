@@ -9,7 +9,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { Section } from "./Section";
 
-/** The signed-in home page: recent labs and the user's open work. */
+/** Shows the signed-in home page: popular and recent labs, and the user's open work. */
 export function DashboardPage() {
   useDocumentTitle("Home");
   const { data: me } = useMe();

@@ -5,7 +5,7 @@ import { LabFilters, LabList } from "@/features/labs";
 import { useSignedIn } from "@/lib/session";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
-/** The labs list; the search, tag, sort and page live in the address, so they can be shared. */
+/** Lists labs. The search, tag, sort and page are kept in the address, so a link can share them. */
 export function LabsPage() {
   useDocumentTitle("Labs");
   const signedIn = useSignedIn();

@@ -17,7 +17,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
 
-/** A reviewer's page: the submission, claim and release, and the review form. */
+/** Shows a submission to its reviewer, with claim and release and the review form. */
 export function ReviewPage() {
   const id = parseId(useParams().id);
   const submission = useSubmission(id);

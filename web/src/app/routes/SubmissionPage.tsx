@@ -17,7 +17,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
 
-/** A learner's submission: status, answer, files and the reviews received. */
+/** Shows a learner's submission: status, text, files and the reviews received. */
 export function SubmissionPage() {
   const id = parseId(useParams().id);
   const submission = useSubmission(id);

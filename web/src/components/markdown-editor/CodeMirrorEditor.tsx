@@ -15,7 +15,7 @@ export interface CodeMirrorEditorProps {
   describedBy?: string;
 }
 
-/** A CodeMirror 6 Markdown editor. Loaded lazily: it is the largest part of the form pages. */
+/** Edits Markdown in CodeMirror 6. Loaded lazily, because it is the largest part of the form pages. */
 export default function CodeMirrorEditor({
   id,
   value,

@@ -18,8 +18,8 @@ interface MarkdownFieldProps {
 }
 
 /**
- * A Markdown editor with a live preview: side by side on wide screens, as tabs on phones.
- * A plain text area stands in while the editor loads.
+ * Edits Markdown with a live preview, side by side on wide screens and as tabs on phones.
+ * A plain text area is shown while the editor loads.
  */
 export function MarkdownField({
   label,

@@ -19,7 +19,7 @@ export interface PdfDocumentProps {
 
 const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
-/** A PDF viewer with page navigation, zoom and selectable text. Loaded lazily (pdf.js). */
+/** Shows a PDF with page navigation, zoom and selectable text. Loaded lazily, with pdf.js. */
 export default function PdfDocument({ file, title }: PdfDocumentProps) {
   const [pages, setPages] = useState(0);
   const [page, setPage] = useState(1);

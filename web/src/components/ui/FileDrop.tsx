@@ -16,7 +16,7 @@ interface FileDropProps {
   disabled?: boolean;
 }
 
-/** A file picker that also takes files dropped on it, with one progress bar per file. */
+/** Picks files by dialog or by drag and drop, and shows one progress bar per file. */
 export function FileDrop({
   label,
   files,
@@ -101,7 +101,10 @@ export function FileDrop({
               ) : (
                 <div className="flex items-center justify-between gap-2">
                   <span className="truncate">
-                    {file.name} <span className="text-slate-500">({formatBytes(file.size)})</span>
+                    {file.name}{" "}
+                    <span className="text-slate-600 dark:text-slate-400">
+                      ({formatBytes(file.size)})
+                    </span>
                   </span>
                   <Button
                     variant="ghost"

@@ -91,7 +91,7 @@ function AllArticles({ page, onPageChange }: Omit<ArticleListProps, "query">) {
   );
 }
 
-/** All articles, or the full-text search results with highlighted snippets when there is a query. */
+/** Lists all articles, or the full-text search results with highlighted snippets when there is a query. */
 export function ArticleList(props: ArticleListProps) {
   return props.query === "" ? (
     <AllArticles page={props.page} onPageChange={props.onPageChange} />

@@ -4,7 +4,7 @@ import { formatBytes, formatDate } from "@/lib/format";
 
 import type { Article } from "../api/articles-api";
 
-/** An article: its details, a download link and the PDF in the page. */
+/** Shows an article's details, a download link and the PDF in the page. */
 export function ArticleView({ article }: { article: Article }) {
   return (
     <article className="space-y-4">

@@ -20,7 +20,7 @@ interface CommentItemProps {
   renderAuthor: (authorId: number) => React.ReactNode;
 }
 
-/** One comment with its replies; replies indent, and the reply form opens in place. */
+/** Shows one comment with its indented replies, and opens the reply form in place. */
 export function CommentItem({ comment, viewer, actions, renderAuthor }: CommentItemProps) {
   const [mode, setMode] = useState<"view" | "reply" | "edit">("view");
   const own = viewer.userId !== undefined && viewer.userId === comment.author_id;

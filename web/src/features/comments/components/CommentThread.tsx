@@ -18,7 +18,7 @@ interface CommentThreadProps {
   renderAuthor: (authorId: number) => React.ReactNode;
 }
 
-/** The discussion under a lab or an article. Reading is public; writing needs an account. */
+/** Shows the discussion under a lab or an article. Anyone can read it, but writing needs an account. */
 export function CommentThread({ targetType, targetId, viewer, renderAuthor }: CommentThreadProps) {
   const [page, setPage] = useState(1);
   const comments = useComments(targetType, targetId, page);

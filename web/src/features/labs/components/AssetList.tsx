@@ -12,7 +12,7 @@ interface AssetListProps {
   assets: LabAsset[];
 }
 
-/** The lab's uploaded files, with the Markdown that links each one and a delete button. */
+/** Lists the lab's uploaded files, each with the Markdown that links it and a delete button. */
 export function AssetList({ labId, assets }: AssetListProps) {
   const queryClient = useQueryClient();
   const remove = useMutation({

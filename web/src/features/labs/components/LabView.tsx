@@ -6,12 +6,12 @@ import { resolveAssetUrl } from "../api/resolve-asset";
 
 interface LabViewProps {
   lab: Lab;
-  /** Who wrote the lab, rendered by the page. */
+  /** The author line, rendered by the page. */
   byline?: React.ReactNode;
   actions?: React.ReactNode;
 }
 
-/** A lab: its header, its Markdown body with links resolved to its assets, and its files. */
+/** Shows a lab: its header, its Markdown body with links resolved to its assets, and its files. */
 export function LabView({ lab, byline, actions }: LabViewProps) {
   return (
     <article className="space-y-6">

@@ -3,7 +3,7 @@ import { Markdown } from "@/components/markdown/Markdown";
 import { submissionFileUrl, type Submission } from "../api/submissions-api";
 import { FileList } from "./FileList";
 
-/** A submission's answer text and files. */
+/** Shows a submission's Markdown text and its files. */
 export function SubmissionBody({ submission }: { submission: Submission }) {
   return (
     <div className="space-y-4">

@@ -6,7 +6,7 @@ interface ProfileCardProps {
   user: User;
 }
 
-/** A user's public profile: name, bio and activity counts. */
+/** Shows a user's public profile: name, bio, activity counts and review helpfulness. */
 export function ProfileCard({ user }: ProfileCardProps) {
   return (
     <section aria-labelledby="profile-name" className="space-y-3">

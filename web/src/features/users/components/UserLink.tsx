@@ -2,7 +2,7 @@ import { Link } from "react-router";
 
 import { useUser } from "../hooks/queries";
 
-/** A link to a user's profile, labelled with the username once it has loaded. */
+/** Links to a user's profile, labelled with the username once it has loaded. */
 export function UserLink({ id }: { id: number }) {
   const user = useUser(id);
   if (id === 0) {

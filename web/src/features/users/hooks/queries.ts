@@ -12,7 +12,7 @@ export const usersKeys = {
   leaderboard: (page: number) => ["leaderboard", page] as const,
 };
 
-/** The signed-in user's own profile, with the points balance; idle when signed out. */
+/** Fetches the signed-in user's own profile with the points balance. Idle when signed out. */
 export function useMe() {
   const signedIn = useSignedIn();
   return useQuery({ queryKey: usersKeys.me, queryFn: usersApi.me, enabled: signedIn });
