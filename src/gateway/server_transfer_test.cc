@@ -276,6 +276,18 @@ class TransferServerTest : public ::testing::Test {
     return true;
   }
 
+  // Polls until the server has begun writing an upload's first file.
+  bool WaitUntilUploadStarted() {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (StoredUploadFiles() == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+
   // Writes `size` bytes of the test pattern to blob "files/<name>" in chunks.
   void PutPatternBlob(const std::string& name, uint64_t size) {
     Result<std::unique_ptr<storage::BlobWriter>> writer = blobs_->OpenWriter("files/" + name);
@@ -637,6 +649,24 @@ TEST_F(TransferServerTest, StalledUploadTimesOut) {
   EXPECT_TRUE(WaitUntilNoUploadFiles());
 }
 
+TEST_F(TransferServerTest, StopLetsUploadFinish) {
+  StartServer();
+  const std::string body = MultipartBody({{"file", "stop.bin", "", Pattern(0, 200000)}});
+  Client client(port_);
+  ASSERT_TRUE(client.Send(UploadHead("/api/v1/uploads", body.size()) + body.substr(0, 100000)));
+  ASSERT_TRUE(WaitUntilUploadStarted());
+
+  server_->Stop();
+  ASSERT_TRUE(client.Send(body.substr(100000)));
+  const std::optional<HttpReply> reply = client.Read();
+
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 201);
+  EXPECT_EQ(reply->Header("connection"), "close");
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_EQ(run_returned_.wait_for(5s), std::future_status::ready);
+}
+
 TEST_F(TransferServerTest, LargeUploadKeepsMemoryBounded) {
   StartServer();
   const std::string head = PartHeader({"file", "large.bin", "application/octet-stream", ""});
@@ -837,6 +867,25 @@ TEST_F(DownloadServerTest, SlowReaderOutlivesRequestTimeout) {
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(offset, uint64_t{16} << 20);
   EXPECT_TRUE(equal);
+}
+
+TEST_F(DownloadServerTest, StopLetsDownloadFinish) {
+  PutPatternBlob("stop", 32 << 20);
+  Client client(port_);
+  ASSERT_TRUE(client.Send(Get("/api/v1/blobs/stop")));
+  const std::optional<HttpReply> head = client.ReadHead();
+  ASSERT_TRUE(head.has_value());
+  uint64_t received = 0;
+  ASSERT_TRUE(client.ReadBody(1 << 20, [&](std::string_view piece) { received += piece.size(); }));
+
+  server_->Stop();
+  const bool read = client.ReadBody((32 << 20) - received,
+                                    [&](std::string_view piece) { received += piece.size(); });
+
+  EXPECT_TRUE(read);
+  EXPECT_EQ(received, uint64_t{32} << 20);
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_EQ(run_returned_.wait_for(5s), std::future_status::ready);
 }
 
 TEST_F(DownloadServerTest, LargeDownloadKeepsMemoryBounded) {
