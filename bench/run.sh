@@ -371,6 +371,9 @@ for round in $(seq 1 "$rounds"); do
     fi
     sleep 1
   done
+  # GET /healthz does no database work, so it separates the HTTP server's cost from the handler's.
+  run_wrk healthz-openlabs "$round" "$base_url/healthz" "$connections" -s "$bench_dir/summary.lua"
+  sleep 1
   run_wrk login-openlabs "$round" "$login_url" "$login_connections" --timeout 10s \
     -s "$bench_dir/login.lua"
   sleep 1
