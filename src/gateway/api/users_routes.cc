@@ -75,7 +75,15 @@ Response SetRole(const Request& request, users::UsersService& users, auth::AuthS
     return Response::FromError(parsed.error());
   }
   set.set_id(*id);
-  return ProtoResponse(users.SetRole(set, *caller));
+  Result<v1::User> changed = users.SetRole(set, *caller);
+  if (!changed) {
+    return Response::FromError(changed.error());
+  }
+  // Access tokens carry the role, so the user signs in again to get tokens with the new one.
+  if (Status revoked = auth.RevokeAllSessions(changed->id(), "role change"); !revoked) {
+    return Response::FromError(revoked.error());
+  }
+  return Response::Json(200, ProtoToJson(*changed));
 }
 
 Response ListPoints(const Request& request, users::UsersService& users, auth::AuthService& auth) {

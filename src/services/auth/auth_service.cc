@@ -159,11 +159,7 @@ class SqlAuthService final : public AuthService {
       return Fail(InvalidCredentials());
     }
     const int64_t now = NowSeconds();
-    const std::string account_key = users::LoginKey(request.login());
     const std::string& address_key = request.client().address();
-    if (std::optional<int> retry = account_limiter_.RetryAfter(account_key, now)) {
-      return Fail(RateLimited(*retry, "Too many failed logins for this account; try again later."));
-    }
     if (std::optional<int> retry = address_limiter_.RetryAfter(address_key, now)) {
       return Fail(RateLimited(*retry, "Too many logins from this address; try again later."));
     }
@@ -174,6 +170,13 @@ class SqlAuthService final : public AuthService {
     Result<v1::User> user = users_.FindUser(find);
     if (!user && user.error().code != ErrorCode::kNotFound) {
       return Fail(user.error());
+    }
+    // Failures count per account, so the username and the email share one budget; logins that
+    // name no account count per login text.
+    const std::string account_key = user ? "user:" + std::to_string(user->id())
+                                         : "login:" + users::LoginKey(request.login());
+    if (std::optional<int> retry = account_limiter_.RetryAfter(account_key, now)) {
+      return Fail(RateLimited(*retry, "Too many failed logins for this account; try again later."));
     }
     Result<std::optional<Credentials>> credentials =
         user ? ReadCredentials(user->id()) : Result<std::optional<Credentials>>(std::nullopt);
@@ -263,6 +266,14 @@ class SqlAuthService final : public AuthService {
     }
     return database_.InTransaction<void>([&](soci::session& session) -> Status {
       RevokeSession(session, context.session_id, "logout");
+      return {};
+    });
+  }
+
+  Status RevokeAllSessions(int64_t user_id, const std::string& reason) override {
+    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+      RevokeUserSessions(session, user_id, "", reason);
+      spdlog::info("revoked every session of user id={}: {}", user_id, reason);
       return {};
     });
   }

@@ -47,6 +47,9 @@ class AuthService {
   virtual Status Logout(const CallContext& context) = 0;
   // Revokes every session of the caller.
   virtual Status LogoutAll(const CallContext& context) = 0;
+  // Revokes every session of a user, for example after their role changed, so that no access
+  // token keeps the old role. For other services; the caller checks permissions.
+  virtual Status RevokeAllSessions(int64_t user_id, const std::string& reason) = 0;
   // Changes the password and revokes every other session of the caller.
   virtual Status ChangePassword(const v1::ChangePasswordRequest& request,
                                 const CallContext& context) = 0;
