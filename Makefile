@@ -78,9 +78,12 @@ test: deps build web
 	  -j $(JOBS) --timeout $(TEST_TIMEOUT)
 	$(MAKE) --no-print-directory test-web
 
-# The web app's unit tests (Vitest).
-test-web: $(WEB_MODULES)
+# The web app's unit tests (Vitest), then its end-to-end tests: headless Chromium against a real
+# `openlabs serve` on a temporary data directory and a free port (web/e2e/run.mjs). Screenshots
+# and the accessibility report go to web/e2e-output/.
+test-web: build web
 	npm --prefix web run test:unit
+	OPENLABS_BINARY=$(CURDIR)/$(BINARY) npm --prefix web run test:e2e
 
 bench: deps-bench build
 	bench/run.sh --binary $(BINARY) $(BENCH_ARGS)

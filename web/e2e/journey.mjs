@@ -38,7 +38,7 @@ async function signIn(page, baseUrl, username) {
 }
 
 async function signOut(page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByRole("link", { name: "Sign in" }).first().waitFor();
 }
 
@@ -210,13 +210,14 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   step("learner submits text and a file, and the balance drops");
   await page.getByRole("link", { name: "Submit a solution" }).click();
   await page.getByTestId("submission-cost").filter({ hasText: "costs 1 point" }).waitFor();
+  // The screenshots reload the page, so they are taken before the form is filled.
+  await shoot("submit");
   await typeInEditor(page, "My answer: $a = 2$.");
   await page.locator("input[type=file]").setInputFiles({
     name: "answer.py",
     mimeType: "text/x-python",
     buffer: Buffer.from("def fit(xs, ys):\n    return 2, 0\n"),
   });
-  await shoot("submit");
   await page.getByRole("button", { name: /Submit for review/ }).click();
   await page.waitForURL(/\/submissions\/\d+$/);
   const submissionUrl = page.url();
@@ -239,7 +240,8 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
     .click();
   await page.getByRole("button", { name: "Claim for review" }).click();
   await page.getByRole("button", { name: "Release" }).waitFor();
-  await page.getByRole("button", { name: "View" }).click();
+  await shoot("review");
+  await page.getByRole("button", { name: "View answer.py" }).click();
   await page.locator(".markdown pre code.hljs").first().waitFor();
   await typeInEditor(page, "Correct. See the notes.");
   await page.getByLabel("Accept").check();
@@ -249,7 +251,6 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
     mimeType: "text/plain",
     buffer: Buffer.from("Well done.\n"),
   });
-  await shoot("review");
   await page.getByRole("button", { name: "Send review" }).click();
   await page.getByText(/Your review was sent\. You earned 3 points\./).waitFor();
   await expectBalance(page, 13);

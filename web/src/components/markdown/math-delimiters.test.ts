@@ -8,7 +8,19 @@ describe("normalizeMathDelimiters", () => {
   });
 
   it("rewrites display brackets on one line", () => {
-    expect(normalizeMathDelimiters("\\[x^2\\]")).toBe("$$x^2$$");
+    expect(normalizeMathDelimiters("\\[x^2\\]")).toBe("$$\nx^2\n$$");
+  });
+
+  it("makes a one-line display formula a block", () => {
+    expect(normalizeMathDelimiters("$$a = b$$")).toBe("$$\na = b\n$$");
+  });
+
+  it("keeps two formulas on one line inline", () => {
+    expect(normalizeMathDelimiters("$$a$$ and $$b$$")).toBe("$$a$$ and $$b$$");
+  });
+
+  it("keeps inline double dollars inside text", () => {
+    expect(normalizeMathDelimiters("so $$a$$ holds")).toBe("so $$a$$ holds");
   });
 
   it("rewrites display brackets on their own lines", () => {

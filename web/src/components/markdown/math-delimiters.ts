@@ -18,9 +18,22 @@ export function normalizeMathDelimiters(markdown: string): string {
       output.push(line);
       continue;
     }
-    output.push(fence === null ? rewriteOutsideInlineCode(line) : line);
+    output.push(fence === null ? expandDisplayLine(rewriteOutsideInlineCode(line)) : line);
   }
   return output.join("\n");
+}
+
+/**
+ * Puts the delimiters of a line that holds only `$$…$$` on lines of their own, because
+ * remark-math renders one-line `$$…$$` inline while GitHub renders it as a display block.
+ */
+function expandDisplayLine(line: string): string {
+  const match = /^(\s*)\$\$((?:(?!\$\$).)+)\$\$\s*$/.exec(line);
+  if (match === null) {
+    return line;
+  }
+  const indent = match[1] ?? "";
+  return `${indent}$$\n${indent}${match[2] ?? ""}\n${indent}$$`;
 }
 
 function rewriteOutsideInlineCode(line: string): string {

@@ -48,6 +48,7 @@ export function FileList({ title, files, urlFor }: FileListProps) {
                 <Button
                   variant="secondary"
                   aria-expanded={open === file.id}
+                  aria-label={`${open === file.id ? "Hide" : "View"} ${file.filename}`}
                   onClick={() => {
                     setOpen(open === file.id ? null : file.id);
                   }}
@@ -56,6 +57,7 @@ export function FileList({ title, files, urlFor }: FileListProps) {
                 </Button>
                 <Button
                   variant="secondary"
+                  aria-label={`Download ${file.filename}`}
                   onClick={() => {
                     download(file);
                   }}

@@ -13,7 +13,7 @@ export function PointsBalance() {
       to="/settings#points"
       data-testid="points-balance"
       className="rounded-full bg-amber-100 px-3 py-1 text-sm font-medium text-amber-900 hover:bg-amber-200 dark:bg-amber-900 dark:text-amber-100 dark:hover:bg-amber-800"
-      aria-label={`Points balance: ${me.balance}. Open the points history.`}
+      aria-label={`${me.balance} points, open the points history`}
     >
       {me.balance} points
     </Link>
