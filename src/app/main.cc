@@ -269,6 +269,8 @@ int main(int argc, char** argv) {
   create_command->add_flag("--moderator", user.moderator, "Make the user a moderator")
       ->excludes(admin_flag);
 
+  openlabs::notebooks::NotebookCommand notebook_command(app);
+
   // Importers of content folders; each kind of content is a subcommand with its own flags.
   CLI::App* import_command = app.add_subcommand("import", "Import labs or articles from a folder");
   import_command->require_subcommand(1);
@@ -293,8 +295,6 @@ int main(int argc, char** argv) {
       "--author", lab_import.author,
       "Username recorded as the labs' author (default: importer, created when missing)");
 
-  openlabs::notebooks::NotebookCommand notebook_command(app);
-
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
   CLI11_PARSE(app, argc, argv);
@@ -308,14 +308,14 @@ int main(int argc, char** argv) {
   if (*create_command) {
     return CreateUser(storage, user);
   }
+  if (notebook_command.Selected()) {
+    return notebook_command.Run();
+  }
   if (*import_articles_command) {
     return ImportArticles(storage, article_import);
   }
   if (*import_labs_command) {
     return ImportLabs(storage, lab_import);
-  }
-  if (notebook_command.Selected()) {
-    return notebook_command.Run();
   }
   if (*version_command) {
     std::cout << "openlabs " << OPENLABS_VERSION << "\n";
