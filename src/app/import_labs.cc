@@ -2,39 +2,11 @@
 
 #include <iostream>
 
+#include "app/import_account.h"
 #include "app/platform.h"
 #include "services/labs/lab_importer.h"
 
 namespace openlabs::app {
-namespace {
-
-constexpr const char* kDefaultAuthor = "importer";
-
-// The author's identity for the service calls. The default account has no password, so it cannot
-// sign in. The articles importer uses the same account.
-Result<CallContext> FindAuthor(users::UsersService& users, const std::string& username) {
-  v1::FindUserRequest find;
-  find.set_login(username);
-  Result<v1::User> user = users.FindUser(find);
-  if (!user && user.error().code == ErrorCode::kNotFound && username == kDefaultAuthor) {
-    v1::CreateUserRequest create;
-    create.set_username(username);
-    create.set_email("importer@openlabs.invalid");
-    create.set_name("Importer");
-    user = users.CreateUser(create);
-  }
-  if (!user) {
-    return Fail(user.error());
-  }
-  CallContext context;
-  context.user_id = user->id();
-  context.username = user->username();
-  context.role = user->role();
-  context.client_address = "cli";
-  return context;
-}
-
-}  // namespace
 
 int RunLabImport(const Config& config, const std::string& dir, const std::string& author) {
   Result<Platform> platform = StartPlatform(config);
@@ -43,7 +15,7 @@ int RunLabImport(const Config& config, const std::string& dir, const std::string
               << platform.error().internal << "\n";
     return 1;
   }
-  Result<CallContext> context = FindAuthor(*platform->users, author);
+  Result<CallContext> context = FindImportAccount(*platform->users, author);
   if (!context) {
     std::cerr << "error: the author " << author << " cannot be used: " << context.error().message
               << " Create the user first with `openlabs user create`, or omit --author.\n";
