@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/call_context.h"
 #include "common/error.h"
@@ -33,8 +35,29 @@ CallContext AnonymousCaller(const Request& request);
 Result<int64_t> PathId(const Request& request, std::string_view name);
 
 // Reads an optional integer query parameter within [min, max].
-Result<std::optional<int32_t>> QueryInt(const Request& request, std::string_view name,
-                                        int32_t min, int32_t max);
+Result<std::optional<int32_t>> QueryInt(const Request& request, std::string_view name, int32_t min,
+                                        int32_t max);
+
+// Reads an optional positive id from a query parameter: 0 when absent, kInvalidArgument when
+// it is not a positive integer.
+Result<int64_t> QueryId(const Request& request, std::string_view name);
+
+// Splits "a, b,c" into its trimmed, non-empty items.
+std::vector<std::string> SplitComma(std::string_view text);
+
+// The query parameters shared by the list routes of labs and articles.
+struct ListQuery {
+  int32_t page = 1;
+  int32_t limit = 20;
+  int64_t author_id = 0;  // 0 when the list is not filtered by author
+  std::string q;
+  std::string sort;
+  std::vector<std::string> tags;
+};
+
+// Reads `page` (1 to 1,000,000), `limit` (1 to 100), `author`, `q`, `sort` and the
+// comma-separated `tags` (at most 1000 bytes). The services validate `sort` and the tags.
+Result<ListQuery> ParseListQuery(const Request& request);
 
 // The response for a result: `status` with the message as JSON, or the mapped error.
 template <typename Message>

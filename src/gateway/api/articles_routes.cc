@@ -9,33 +9,10 @@
 namespace openlabs::gateway {
 namespace {
 
-constexpr int32_t kMaxPage = 1'000'000;
-constexpr int32_t kMaxLimit = 100;
-constexpr size_t kMaxListParameterBytes = 1000;
 // Text fields of the upload form: the abstract is at most 5000 characters (20,000 bytes of
 // UTF-8) and the authors at most 50 names of 200 characters.
 constexpr int64_t kMaxFormFieldBytes = 64 * 1024;
 constexpr int kMaxFormFields = 16;
-
-// Splits "a,b,c" into its trimmed, non-empty items.
-std::vector<std::string> SplitComma(std::string_view text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    std::string_view item = text.substr(start, end - start);
-    const size_t first = item.find_first_not_of(" \t");
-    if (first != std::string_view::npos) {
-      item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
-      items.emplace_back(item);
-    }
-    start = end + 1;
-  }
-  return items;
-}
 
 // Reads a list form field: a JSON array of strings, or comma-separated items.
 Result<std::vector<std::string>> ParseListField(std::string_view field, std::string_view text) {
@@ -121,39 +98,25 @@ Response CreateArticle(const Request& request, articles::ArticlesService& articl
   return ProtoResponse(articles.CreateArticle(*create, *caller), 201);
 }
 
-Result<v1::ListArticlesRequest> ParseListQuery(const Request& request) {
-  Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
-  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
-  if (!page || !limit) {
-    return Fail(!page ? page.error() : limit.error());
-  }
-  const std::string_view author = request.QueryParam("author");
-  int64_t author_id = 0;
-  if (!author.empty()) {
-    const auto [end, error] =
-        std::from_chars(author.data(), author.data() + author.size(), author_id);
-    if (error != std::errc() || end != author.data() + author.size() || author_id <= 0) {
-      return Fail(Error::InvalidArgument("The query parameter author must be a user id."));
-    }
-  }
-  const std::string_view tags = request.QueryParam("tags");
-  if (tags.size() > kMaxListParameterBytes) {
-    return Fail(Error::InvalidArgument("The query parameter tags must be at most 1000 bytes."));
+Result<v1::ListArticlesRequest> ParseListArticles(const Request& request) {
+  Result<ListQuery> query = ParseListQuery(request);
+  if (!query) {
+    return Fail(query.error());
   }
   v1::ListArticlesRequest list;
-  list.set_page(page->value_or(1));
-  list.set_limit(limit->value_or(20));
-  list.set_q(std::string(request.QueryParam("q")));
-  list.set_sort(std::string(request.QueryParam("sort")));
-  list.set_uploader_id(author_id);
-  for (std::string& tag : SplitComma(tags)) {
+  list.set_page(query->page);
+  list.set_limit(query->limit);
+  list.set_uploader_id(query->author_id);
+  list.set_q(std::move(query->q));
+  list.set_sort(std::move(query->sort));
+  for (std::string& tag : query->tags) {
     list.add_tags(std::move(tag));
   }
   return list;
 }
 
 Response ListArticles(const Request& request, articles::ArticlesService& articles) {
-  Result<v1::ListArticlesRequest> list = ParseListQuery(request);
+  Result<v1::ListArticlesRequest> list = ParseListArticles(request);
   if (!list) {
     return Response::FromError(list.error());
   }

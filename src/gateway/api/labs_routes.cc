@@ -9,65 +9,19 @@
 namespace openlabs::gateway {
 namespace {
 
-constexpr int32_t kMaxPage = 1'000'000;
-constexpr int32_t kMaxLimit = 100;
-constexpr size_t kMaxTagsParameterBytes = 1000;
 
-Result<int64_t> QueryId(const Request& request, std::string_view name) {
-  const std::string_view text = request.QueryParam(name);
-  if (text.empty()) {
-    return 0;
-  }
-  int64_t id = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (error != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return Fail(Error::InvalidArgument("The query parameter " + std::string(name) +
-                                       " must be a positive integer id."));
-  }
-  return id;
-}
-
-// Splits "a,b,c" into its non-empty items.
-std::vector<std::string> SplitComma(std::string_view text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    if (end > start) {
-      items.emplace_back(text.substr(start, end - start));
-    }
-    start = end + 1;
-  }
-  return items;
-}
-
-Result<v1::ListLabsRequest> ParseListQuery(const Request& request) {
-  Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
-  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
-  Result<int64_t> author = QueryId(request, "author");
-  if (!page) {
-    return Fail(page.error());
-  }
-  if (!limit) {
-    return Fail(limit.error());
-  }
-  if (!author) {
-    return Fail(author.error());
-  }
-  const std::string_view tags = request.QueryParam("tags");
-  if (tags.size() > kMaxTagsParameterBytes) {
-    return Fail(Error::InvalidArgument("The query parameter tags must be at most 1000 bytes."));
+Result<v1::ListLabsRequest> ParseListLabs(const Request& request) {
+  Result<ListQuery> query = ParseListQuery(request);
+  if (!query) {
+    return Fail(query.error());
   }
   v1::ListLabsRequest list;
-  list.set_page(page->value_or(1));
-  list.set_limit(limit->value_or(20));
-  list.set_author_id(*author);
-  list.set_q(std::string(request.QueryParam("q")));
-  list.set_sort(std::string(request.QueryParam("sort")));
-  for (std::string& tag : SplitComma(tags)) {
+  list.set_page(query->page);
+  list.set_limit(query->limit);
+  list.set_author_id(query->author_id);
+  list.set_q(std::move(query->q));
+  list.set_sort(std::move(query->sort));
+  for (std::string& tag : query->tags) {
     list.add_tags(std::move(tag));
   }
   return list;
@@ -89,7 +43,7 @@ Response CreateLab(const Request& request, labs::LabsService& labs, auth::AuthSe
 }
 
 Response ListLabs(const Request& request, labs::LabsService& labs) {
-  Result<v1::ListLabsRequest> list = ParseListQuery(request);
+  Result<v1::ListLabsRequest> list = ParseListLabs(request);
   if (!list) {
     return Response::FromError(list.error());
   }
