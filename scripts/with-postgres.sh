@@ -76,7 +76,7 @@ trap cleanup EXIT
 
 for _ in $(seq 1 100); do
   # Ask through this server's own socket folder, so that another server listening on the same
-  # TCP port cannot answer in its place.
+  # TCP port cannot respond in its place.
   if "$pg_bin/pg_isready" -q -h "$root/socket" -p "$port"; then
     break
   fi

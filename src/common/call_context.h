@@ -5,7 +5,7 @@
 
 namespace openlabs {
 
-// Who is calling a service and from where. The gateway fills it from the verified access token
+// The identity and origin of a service call. The gateway fills it from the verified access token
 // and the connection; in a gRPC deployment it travels in the call's metadata.
 struct CallContext {
   int64_t user_id = 0;  // 0 for an anonymous caller

@@ -9,7 +9,7 @@
 
 namespace openlabs {
 
-// Counts events per key in fixed windows and says when a key is over its limit. Thread-safe.
+// Counts events per key in fixed windows and reports when a key is over its limit. Thread-safe.
 // NOTE: counts live in this process's memory, so with several processes behind a load balancer
 // each process enforces the limit on its own share of the traffic.
 class RateLimiter {

@@ -50,7 +50,7 @@ struct Request {
   std::string request_id;
   std::unordered_map<std::string, std::string> path_params;  // from "{name}" route segments
   // For upload routes only: the text fields and the stored files of the multipart body. When
-  // the handler answers with a status of 400 or more, the server deletes these files; otherwise
+  // the handler responds with a status of 400 or more, the server deletes these files; otherwise
   // the handler owns them and must record or delete them.
   std::unordered_multimap<std::string, std::string> form;
   std::vector<UploadedFile> files;
@@ -84,7 +84,7 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
-// Where a handler runs. Handlers that block for long (password hashing, large file work) run on
+// The thread pool a handler runs on. Handlers that block for long (password hashing, large file work) run on
 // the worker pool so that they do not stall the event loop of their connection's thread.
 enum class Execution {
   kInline,

@@ -61,7 +61,7 @@ class AuthService {
                             const CallContext& context) = 0;
 
   // Verifies an access token: signature, algorithm, issuer, type, expiry, and that its session
-  // is not revoked (a stored check, so revocation holds across processes).
+  // is not revoked (a stored check, so revocation applies across processes).
   virtual Result<v1::Principal> Authenticate(const v1::AuthenticateRequest& request) = 0;
 
   virtual Result<v1::JwksResponse> GetJwks() = 0;
