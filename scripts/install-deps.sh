@@ -11,7 +11,7 @@ readonly BUILD_PACKAGES=(
   libsodium-dev libjwt-dev liboath-dev libssl-dev libqrencode-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libpoppler-cpp-dev
+  libpoppler-cpp-dev libhnswlib-dev libcurl4-openssl-dev
 )
 # The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
 readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib)
