@@ -7,6 +7,7 @@ import io
 import json
 import os
 import queue
+import shutil
 import sys
 import threading
 from typing import Any, TextIO
@@ -119,7 +120,7 @@ class Kernel:
             reply = {"type": "failed", "request": request.get("id"),
                      "message": "interrupted"}
             keep_going = True
-        except (KeyError, ValueError, TypeError) as error:
+        except (KeyError, ValueError, TypeError, OSError) as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
             reply = {"type": "failed", "request": request.get("id"), "message": str(message)}
             keep_going = True
@@ -150,6 +151,8 @@ class Kernel:
             session.move_cell(request["cell"], int(request["index"]))
         elif kind == "delete_cell":
             session.delete_cell(request["cell"])
+        elif kind == "copy_files":
+            reply["bytes"] = _copy_files(str(request["source"]))
         elif kind == "export":
             reply["source"] = session.export()
         elif kind == "describe":
@@ -161,6 +164,18 @@ class Kernel:
         else:
             raise ValueError(f"unknown request type {kind!r}")
         return True
+
+
+def _copy_files(source: str) -> int:
+    """Copy the files under `source` into the working directory; return the bytes copied.
+
+    Raises OSError when they do not fit, for example ENOSPC on a full tmpfs.
+    """
+    shutil.copytree(source, os.getcwd(), dirs_exist_ok=True)
+    total = 0
+    for directory, _, names in os.walk(source):
+        total += sum(os.path.getsize(os.path.join(directory, name)) for name in names)
+    return total
 
 
 def _read_requests(protocol_in: TextIO, requests: queue.Queue, kernel: Kernel,

@@ -246,7 +246,8 @@ std::vector<std::string> BwrapArguments(const std::vector<std::string>& command,
   args.insert(args.end(), {"--proc", "/proc", "--dev", "/dev", "--size",
                            std::to_string(options.limits.tmp_bytes), "--tmpfs", "/tmp"});
   if (options.work_dir.empty()) {
-    args.insert(args.end(), {"--tmpfs", "/work"});
+    args.insert(args.end(),
+                {"--size", std::to_string(options.limits.work_bytes), "--tmpfs", "/work"});
   } else {
     args.insert(args.end(), {"--bind", options.work_dir.string(), "/work"});
   }

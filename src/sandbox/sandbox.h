@@ -41,6 +41,8 @@ struct Limits {
   uint64_t max_file_bytes = 64ull << 20;
   // Size of the tmpfs mounted at /tmp.
   uint64_t tmp_bytes = 64ull << 20;
+  // Size of the tmpfs mounted at /work when Options::work_dir is empty.
+  uint64_t work_bytes = 64ull << 20;
 };
 
 // A host path made visible inside the sandbox.

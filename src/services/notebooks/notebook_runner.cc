@@ -84,19 +84,6 @@ class ReportBuilder {
   }
 };
 
-std::vector<std::string> KernelCommand(const RunOptions& options) {
-  std::ostringstream cpu, wall;
-  cpu << options.cell_cpu_seconds;
-  wall << options.cell_wall_seconds;
-  return {"/usr/bin/python3",
-          "-I",
-          std::string(kKernelMountPoint) + "/run_kernel.py",
-          "--cell-cpu-seconds",
-          cpu.str(),
-          "--cell-wall-seconds",
-          wall.str()};
-}
-
 sandbox::Options SandboxOptions(const RunOptions& options, const sandbox::WorkDir& work) {
   sandbox::Options sandbox_options;
   sandbox_options.work_dir = work.path();
@@ -121,17 +108,6 @@ void ReportKernelDeath(ReportBuilder& builder, const std::string& reason) {
       cell.status = "stale";
     }
   }
-}
-
-std::string DescribeExit(const sandbox::ExitStatus& status) {
-  if (status.signal != 0) {
-    return "the kernel process was killed by signal " + std::to_string(status.signal);
-  }
-  if (status.exit_code >= 128) {
-    return "the kernel process was killed by signal " + std::to_string(status.exit_code - 128) +
-           " (a CPU or memory limit, most likely)";
-  }
-  return "the kernel process exited with code " + std::to_string(status.exit_code);
 }
 
 // Reads complete lines from `fd` into `pending`; returns false at end of file.
@@ -184,6 +160,30 @@ Result<std::filesystem::path> FindKernelDir() {
       "; build the openlabs target or set OPENLABS_KERNEL_DIR to the kernel/ directory"));
 }
 
+std::vector<std::string> KernelCommand(double cell_cpu_seconds, double cell_wall_seconds) {
+  std::ostringstream cpu, wall;
+  cpu << cell_cpu_seconds;
+  wall << cell_wall_seconds;
+  return {"/usr/bin/python3",
+          "-I",
+          std::string(kKernelMountPoint) + "/run_kernel.py",
+          "--cell-cpu-seconds",
+          cpu.str(),
+          "--cell-wall-seconds",
+          wall.str()};
+}
+
+std::string DescribeKernelExit(const sandbox::ExitStatus& status) {
+  if (status.signal != 0) {
+    return "the kernel process was killed by signal " + std::to_string(status.signal);
+  }
+  if (status.exit_code >= 128) {
+    return "the kernel process was killed by signal " + std::to_string(status.exit_code - 128) +
+           " (a CPU or memory limit, most likely)";
+  }
+  return "the kernel process exited with code " + std::to_string(status.exit_code);
+}
+
 bool NotebookReport::Succeeded() const {
   if (!kernel_error.empty()) {
     return false;
@@ -211,7 +211,8 @@ Result<NotebookReport> RunNotebook(const std::string& source, const RunOptions& 
     return Fail(written.error());
   }
   Result<std::unique_ptr<sandbox::Process>> kernel =
-      sandbox::Spawn(KernelCommand(options), SandboxOptions(options, *work));
+      sandbox::Spawn(KernelCommand(options.cell_cpu_seconds, options.cell_wall_seconds),
+                     SandboxOptions(options, *work));
   if (!kernel) {
     return Fail(kernel.error());
   }
@@ -221,7 +222,7 @@ Result<NotebookReport> RunNotebook(const std::string& source, const RunOptions& 
                                json({{"type", "shutdown"}, {"id", 3}}).dump() + "\n";
   ReportBuilder builder;
   if (Status written = process.WriteStdin(requests); !written) {
-    ReportKernelDeath(builder, DescribeExit(process.Wait()));
+    ReportKernelDeath(builder, DescribeKernelExit(process.Wait()));
     return builder.report;
   }
 
@@ -260,7 +261,7 @@ Result<NotebookReport> RunNotebook(const std::string& source, const RunOptions& 
     }
   }
   if (!builder.finished) {
-    std::string reason = DescribeExit(process.Wait());
+    std::string reason = DescribeKernelExit(process.Wait());
     if (!kernel_stderr.empty()) {
       reason += ": " + Preview(kernel_stderr);
     }

@@ -21,6 +21,12 @@ inline constexpr const char* kKernelMountPoint = "/opt/openlabs/kernel";
 // the running binary (the build copies it to ${CMAKE_BINARY_DIR}/kernel).
 Result<std::filesystem::path> FindKernelDir();
 
+// The command line that starts the kernel inside the sandbox, with its per-cell limits.
+std::vector<std::string> KernelCommand(double cell_cpu_seconds, double cell_wall_seconds);
+
+// Why the kernel process ended, in words for a cell's error or a log line.
+std::string DescribeKernelExit(const sandbox::ExitStatus& status);
+
 struct RunOptions {
   std::filesystem::path kernel_dir;
   // Files copied into the sandbox's /work, where cells open them by relative path.

@@ -4,24 +4,10 @@
 
 #include <fstream>
 
+#include "services/notebooks/test_notebook.h"
+
 namespace openlabs::notebooks {
 namespace {
-
-// Builds a notebook file from cell bodies, each cell importing what it needs itself.
-std::string Notebook(const std::vector<std::string>& cells) {
-  std::string source = "import marimo\n\napp = marimo.App()\n";
-  for (const std::string& code : cells) {
-    source += "\n\n@app.cell\ndef _():\n";
-    size_t start = 0;
-    while (start <= code.size()) {
-      const size_t end = std::min(code.find('\n', start), code.size());
-      source += "    " + code.substr(start, end - start) + "\n";
-      start = end + 1;
-    }
-    source += "    return\n";
-  }
-  return source;
-}
 
 RunOptions TestOptions() {
   RunOptions options;

@@ -1,0 +1,457 @@
+#include "services/notebooks/session.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "services/notebooks/notebook_runner.h"
+
+namespace openlabs::notebooks {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// Printed text kept and forwarded per cell run. Beyond it the rest of the run's output is
+// dropped, after one notice, so a cell printing in a loop cannot flood the server or the page.
+constexpr size_t kMaxStreamBytesPerRun = 1 << 20;
+// What the kernel writes to stderr (only a crash report) is kept up to this size for the log.
+constexpr size_t kMaxKernelStderrBytes = 16 << 10;
+
+sandbox::Options SandboxOptions(const KernelSpec& spec) {
+  sandbox::Options options;
+  // An empty work_dir makes /work a tmpfs of limits.work_bytes.
+  options.binds.push_back({spec.kernel_dir, kKernelMountPoint, false});
+  options.binds.push_back({spec.staging_dir, kStagingMountPoint, false});
+  options.user = spec.user;
+  const SessionLimits& limits = spec.limits;
+  options.limits.cpu_seconds = limits.session_cpu_seconds;
+  options.limits.memory_bytes = limits.memory_bytes;
+  options.limits.max_processes = limits.max_processes;
+  options.limits.max_open_files = limits.max_open_files;
+  options.limits.max_file_bytes = limits.max_file_bytes;
+  options.limits.work_bytes = limits.work_bytes;
+  options.limits.tmp_bytes = limits.tmp_bytes;
+  options.env = {{"MPLBACKEND", "Agg"},
+                 {"MPLCONFIGDIR", "/tmp/matplotlib"},
+                 {"OPENBLAS_NUM_THREADS", "1"},
+                 {"PYTHONDONTWRITEBYTECODE", "1"}};
+  return options;
+}
+
+}  // namespace
+
+// What the session remembers of a cell, so that a client that connects later sees the page as
+// it is.
+struct Session::CellState {
+  json cell;  // the kernel's description: id, name, kind, code, options, defs, refs, error
+  std::string status = "stale";
+  double duration_ms = 0;
+  json output;  // {"mime", "data"} or null
+  std::string stdout_text;
+  std::string stderr_text;
+  size_t run_stream_bytes = 0;
+  bool stream_truncated = false;
+  json error;    // the last `error` event of the cell, or null
+  json widgets;  // the last `widgets` list of the cell, or null
+};
+
+Session::Session(KernelSpec spec) : spec_(std::move(spec)) {}
+
+Result<std::unique_ptr<Session>> Session::Start(const KernelSpec& spec,
+                                                std::chrono::milliseconds startup_timeout) {
+  std::unique_ptr<Session> session(new Session(spec));
+  Result<std::unique_ptr<sandbox::Process>> process =
+      sandbox::Spawn(KernelCommand(spec.limits.cell_cpu_seconds, spec.limits.cell_wall_seconds),
+                     SandboxOptions(spec));
+  if (!process) {
+    return Fail(process.error());
+  }
+  session->process_ = std::move(*process);
+  session->reader_ = std::thread([raw = session.get()] { raw->ReadEvents(); });
+  std::unique_lock lock(session->mutex_);
+  const bool started = session->changed_.wait_for(
+      lock, startup_timeout, [&] { return session->ready_ || session->ended_; });
+  if (!session->ready_) {
+    const std::string reason =
+        started ? session->end_reason_ : "the kernel did not start within the time limit";
+    lock.unlock();
+    return Fail(Error{ErrorCode::kUnavailable, "The notebook kernel failed to start.", {}, reason});
+  }
+  return session;
+}
+
+Session::~Session() {
+  End("the session was closed");
+  if (reader_.joinable()) {
+    reader_.join();
+  }
+}
+
+Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& source,
+                     std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(mutex_);
+    id_ = std::move(id);
+    owner_id_ = owner_id;
+  }
+  std::error_code error;
+  if (!source.assets_dir.empty()) {
+    std::filesystem::copy(source.assets_dir, spec_.staging_dir,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing,
+                          error);
+    if (error) {
+      return Fail(Error::Internal("copying the notebook's assets from " +
+                                  source.assets_dir.string() + " failed: " + error.message()));
+    }
+    Result<json> copied = Call({{"type", "copy_files"}, {"source", kStagingMountPoint}}, timeout);
+    if (!copied) {
+      return Fail(copied.error());
+    }
+    if ((*copied)["type"] != "done") {
+      return Fail(Error{ErrorCode::kFailedPrecondition,
+                        "The notebook's assets do not fit in the session's work directory.",
+                        {},
+                        copied->value("message", "")});
+    }
+  }
+  Result<json> opened = Call({{"type", "open"}, {"source", source.marimo_source}}, timeout);
+  if (!opened) {
+    return Fail(opened.error());
+  }
+  if ((*opened)["type"] != "done") {
+    return Fail(Error{ErrorCode::kValidationFailed,
+                      "The notebook cannot be opened: " + opened->value("message", ""),
+                      {}});
+  }
+  return {};
+}
+
+pid_t Session::kernel_pid() const { return process_ ? process_->pid() : -1; }
+
+Result<int64_t> Session::Submit(json request) {
+  int64_t request_id;
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) {
+      return Fail(Error::FailedPrecondition("The notebook session has ended: " + end_reason_ +
+                                            ". Start a new session."));
+    }
+    request_id = next_request_++;
+    last_active_ = Clock::now();
+  }
+  request["id"] = request_id;
+  const std::string line = request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::lock_guard write_lock(write_mutex_);
+  if (Status written = process_->WriteStdin(line); !written) {
+    return Fail(Error::FailedPrecondition(
+        "The notebook session has ended because its kernel stopped. Start a new session."));
+  }
+  return request_id;
+}
+
+Result<json> Session::Wait(int64_t request_id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const bool answered =
+      changed_.wait_for(lock, timeout, [&] { return replies_.contains(request_id) || ended_; });
+  auto found = replies_.find(request_id);
+  if (found != replies_.end()) {
+    json reply = std::move(found->second);
+    replies_.erase(found);
+    return reply;
+  }
+  if (!answered) {
+    return Fail(Error{ErrorCode::kDeadlineExceeded, "The notebook kernel did not answer in time."});
+  }
+  return Fail(Error::FailedPrecondition("The notebook session has ended: " + end_reason_ +
+                                        ". Start a new session."));
+}
+
+Result<json> Session::Call(json request, std::chrono::milliseconds timeout) {
+  Result<int64_t> request_id = Submit(std::move(request));
+  if (!request_id) {
+    return Fail(request_id.error());
+  }
+  return Wait(*request_id, timeout);
+}
+
+int64_t Session::Subscribe(EventListener listener) {
+  std::lock_guard lock(mutex_);
+  listener(SnapshotLocked().dump(-1, ' ', false, json::error_handler_t::replace));
+  const int64_t handle = next_listener_++;
+  listeners_.emplace(handle, std::move(listener));
+  return handle;
+}
+
+void Session::Unsubscribe(int64_t handle) {
+  std::lock_guard lock(mutex_);
+  listeners_.erase(handle);
+}
+
+json Session::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  return SnapshotLocked();
+}
+
+json Session::SnapshotLocked() const {
+  json cells = json::array();
+  for (const std::string& id : cell_order_) {
+    const CellState& state = cells_.at(id);
+    json cell = state.cell;
+    cell["status"] = state.status;
+    cell["duration_ms"] = state.duration_ms;
+    cell["output"] = state.output;
+    cell["stdout"] = state.stdout_text;
+    cell["stderr"] = state.stderr_text;
+    cell["run_error"] = state.error;
+    cell["widgets"] = state.widgets;
+    cells.push_back(std::move(cell));
+  }
+  json snapshot = {
+      {"type", "snapshot"}, {"session", id_}, {"cells", std::move(cells)}, {"ended", ended_}};
+  if (ended_) {
+    snapshot["reason"] = end_reason_;
+  }
+  return snapshot;
+}
+
+void Session::End(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) {
+      return;
+    }
+  }
+  if (process_) {
+    // Closing stdin asks the kernel to exit; the kill makes sure that it and every process it
+    // started are gone, whatever state they are in.
+    process_->Kill();
+  }
+  FinishKernel(reason);
+}
+
+bool Session::ended() const {
+  std::lock_guard lock(mutex_);
+  return ended_;
+}
+
+bool Session::WaitForExit(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return reaped_; });
+}
+
+std::string Session::end_reason() const {
+  std::lock_guard lock(mutex_);
+  return end_reason_;
+}
+
+Clock::time_point Session::last_active() const {
+  std::lock_guard lock(mutex_);
+  return last_active_;
+}
+
+std::chrono::milliseconds Session::running_for() const {
+  std::lock_guard lock(mutex_);
+  if (running_cell_.empty()) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - running_since_);
+}
+
+// Marks the session ended, once, and tells the waiters and the listeners why.
+void Session::FinishKernel(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  if (ended_) {
+    return;
+  }
+  ended_ = true;
+  end_reason_ = reason;
+  if (!running_cell_.empty()) {
+    auto found = cells_.find(running_cell_);
+    if (found != cells_.end()) {
+      found->second.status = "error";
+      found->second.error = {{"type", "error"},
+                             {"cell", running_cell_},
+                             {"kind", "kernel"},
+                             {"message", reason},
+                             {"traceback", ""}};
+      Broadcast(found->second.error.dump());
+      Broadcast(json({{"type", "status"}, {"cell", running_cell_}, {"status", "error"}}).dump());
+    }
+    running_cell_.clear();
+  }
+  Broadcast(json({{"type", "session_ended"}, {"session", id_}, {"reason", reason}}).dump());
+  changed_.notify_all();
+}
+
+void Session::ReadEvents() {
+  std::string pending, kernel_stderr;
+  char buffer[65536];
+  bool open = true;
+  while (open) {
+    pollfd polled[2] = {{process_->stdout_fd(), POLLIN, 0}, {process_->stderr_fd(), POLLIN, 0}};
+    if (poll(polled, 2, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      break;
+    }
+    if (polled[1].revents != 0) {
+      const ssize_t got = read(process_->stderr_fd(), buffer, sizeof(buffer));
+      if (got > 0 && kernel_stderr.size() < kMaxKernelStderrBytes) {
+        kernel_stderr.append(buffer, static_cast<size_t>(got));
+      }
+    }
+    if (polled[0].revents == 0) {
+      continue;
+    }
+    const ssize_t got = read(process_->stdout_fd(), buffer, sizeof(buffer));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      open = false;
+      break;
+    }
+    pending.append(buffer, static_cast<size_t>(got));
+    size_t start = 0, newline;
+    while ((newline = pending.find('\n', start)) != std::string::npos) {
+      HandleLine(pending.substr(start, newline - start));
+      start = newline + 1;
+    }
+    pending.erase(0, start);
+  }
+  const sandbox::ExitStatus status = process_->Wait();
+  std::string reason = DescribeKernelExit(status);
+  bool was_ended;
+  {
+    std::lock_guard lock(mutex_);
+    was_ended = ended_;
+  }
+  if (!was_ended) {
+    spdlog::warn("Notebook session {} kernel stopped: {}; stderr: {}", id_, reason,
+                 kernel_stderr.substr(0, 2000));
+  }
+  FinishKernel(reason);
+  std::lock_guard lock(mutex_);
+  reaped_ = true;
+  changed_.notify_all();
+}
+
+void Session::HandleLine(const std::string& line) {
+  json event = json::parse(line, nullptr, false);
+  if (event.is_discarded() || !event.is_object()) {
+    spdlog::warn("Notebook session {} kernel wrote a line that is not a JSON object", id_);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  ApplyEvent(event, line);
+  changed_.notify_all();
+}
+
+// Updates the remembered state from one event and forwards it. Called with mutex_ held.
+void Session::ApplyEvent(const json& event, const std::string& line) {
+  const std::string type = event.value("type", "");
+  if (type == "ready") {
+    ready_ = true;
+    return;
+  }
+  if (type == "done" || type == "failed") {
+    const json& request = event.contains("request") ? event["request"] : json();
+    if (request.is_number_integer()) {
+      replies_[request.get<int64_t>()] = event;
+    }
+    Broadcast(line);
+    return;
+  }
+  if (type == "notebook") {
+    cell_order_.clear();
+    cells_.clear();
+    for (const json& cell : event.value("cells", json::array())) {
+      const std::string id = cell.value("id", "");
+      cell_order_.push_back(id);
+      cells_[id].cell = cell;
+    }
+    Broadcast(line);
+    return;
+  }
+  if (type == "cell") {
+    const std::string id = event.value("id", "");
+    if (!cells_.contains(id)) {
+      // The kernel sends `cell` for a new cell after `add_cell`; its place comes from `describe`
+      // or the next `notebook` event, so it goes last here.
+      cell_order_.push_back(id);
+    }
+    json cell = event;
+    cell.erase("type");
+    cells_[id].cell = std::move(cell);
+    Broadcast(line);
+    return;
+  }
+  if (type == "deleted") {
+    const std::string id = event.value("cell", "");
+    std::erase(cell_order_, id);
+    cells_.erase(id);
+    Broadcast(line);
+    return;
+  }
+  const json& cell_id = event.contains("cell") ? event["cell"] : json();
+  auto found = cell_id.is_string() ? cells_.find(cell_id.get<std::string>()) : cells_.end();
+  if (found == cells_.end()) {
+    Broadcast(line);
+    return;
+  }
+  CellState& state = found->second;
+  if (type == "status") {
+    state.status = event.value("status", "");
+    state.duration_ms = event.value("duration_ms", state.duration_ms);
+    if (state.status == "running") {
+      running_cell_ = found->first;
+      running_since_ = Clock::now();
+      state.stdout_text.clear();
+      state.stderr_text.clear();
+      state.run_stream_bytes = 0;
+      state.stream_truncated = false;
+      state.error = nullptr;
+    } else if (running_cell_ == found->first) {
+      running_cell_.clear();
+    }
+  } else if (type == "output") {
+    state.output = event["mime"].is_string()
+                       ? json{{"mime", event["mime"]}, {"data", event.value("data", "")}}
+                       : json();
+  } else if (type == "error") {
+    state.error = event;
+  } else if (type == "widgets") {
+    state.widgets = event.value("widgets", json::array());
+  } else if (type == "stream") {
+    const std::string text = event.value("text", "");
+    if (state.stream_truncated) {
+      return;
+    }
+    if (state.run_stream_bytes + text.size() > kMaxStreamBytesPerRun) {
+      state.stream_truncated = true;
+      const std::string notice = "\n[output truncated: the cell printed more than " +
+                                 std::to_string(kMaxStreamBytesPerRun >> 10) + " KiB]\n";
+      state.stderr_text += notice;
+      Broadcast(
+          json({{"type", "stream"}, {"cell", found->first}, {"name", "stderr"}, {"text", notice}})
+              .dump());
+      return;
+    }
+    state.run_stream_bytes += text.size();
+    (event.value("name", "") == "stderr" ? state.stderr_text : state.stdout_text) += text;
+  }
+  Broadcast(line);
+}
+
+void Session::Broadcast(const std::string& text) {
+  for (const auto& [handle, listener] : listeners_) {
+    listener(text);
+  }
+}
+
+}  // namespace openlabs::notebooks

@@ -1,0 +1,150 @@
+// A live notebook session: one sandboxed kernel process that a learner or author drives with
+// the requests of kernel/PROTOCOL.md, and whose events go to every subscriber (the WebSocket
+// connections of the session's owner).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/error.h"
+#include "sandbox/sandbox.h"
+
+namespace openlabs::notebooks {
+
+// Limits of one session's kernel.
+struct SessionLimits {
+  double cell_cpu_seconds = 30;    // CPU time of one cell run; the cell gets an error beyond it
+  double cell_wall_seconds = 120;  // wall-clock time of one cell run
+  int session_cpu_seconds = 1800;  // CPU time of the whole kernel process; it is killed beyond
+  uint64_t memory_bytes = 512ull << 20;   // address space per process (RLIMIT_AS)
+  int max_processes = 32;                 // processes and threads of the session's uid
+  int max_open_files = 256;               // per process
+  uint64_t max_file_bytes = 64ull << 20;  // largest file a cell may write (RLIMIT_FSIZE)
+  // Size of the tmpfs at /work, which holds the notebook's assets and everything the cells
+  // write there, so it bounds the bytes a session can write. /tmp is a second tmpfs.
+  uint64_t work_bytes = 128ull << 20;
+  uint64_t tmp_bytes = 64ull << 20;
+};
+
+// What a session opens: the text of a marimo `.py` file and a directory of assets that the cells
+// open by relative path (empty for none).
+struct NotebookSource {
+  std::string marimo_source;
+  std::filesystem::path assets_dir;
+};
+
+// How the kernel is started. `user` is the uid the kernel runs under; `staging_dir` is a host
+// directory, owned by the server, that the sandbox sees read-only at kStagingMountPoint.
+struct KernelSpec {
+  std::filesystem::path kernel_dir;
+  std::filesystem::path staging_dir;
+  std::optional<sandbox::SandboxUser> user;
+  SessionLimits limits;
+};
+
+// Mount point, inside the sandbox, of the session's staging directory. The kernel copies the
+// assets from there into /work when the session opens its notebook.
+inline constexpr const char* kStagingMountPoint = "/opt/openlabs/staging";
+
+// Receives each kernel event of a session as one JSON text (an object with "type"), plus the
+// session's own `session_ended` event. Called on the session's reader thread: it must not
+// block, and must not call back into the session's Subscribe or Unsubscribe.
+using EventListener = std::function<void(const std::string& event_json)>;
+
+class Session {
+ public:
+  // Starts the kernel and waits for its `ready` event, up to `startup_timeout`.
+  static Result<std::unique_ptr<Session>> Start(const KernelSpec& spec,
+                                                std::chrono::milliseconds startup_timeout);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Binds the session to its owner and notebook: copies the assets into the staging directory,
+  // has the kernel copy them into /work and opens the notebook (nothing runs yet).
+  Status Open(std::string id, int64_t owner_id, const NotebookSource& source,
+              std::chrono::milliseconds timeout);
+
+  const std::string& id() const { return id_; }
+  int64_t owner_id() const { return owner_id_; }
+  pid_t kernel_pid() const;
+  uid_t uid() const { return spec_.user ? spec_.user->uid : getuid(); }
+
+  // Sends a protocol request (without "id", which is assigned here) and returns its id. Fails
+  // when the kernel has ended.
+  Result<int64_t> Submit(nlohmann::json request);
+  // Waits for the `done` or `failed` event of a request and returns it.
+  Result<nlohmann::json> Wait(int64_t request_id, std::chrono::milliseconds timeout);
+  // Submit and Wait together.
+  Result<nlohmann::json> Call(nlohmann::json request, std::chrono::milliseconds timeout);
+
+  // Adds a listener and returns its handle; the listener first receives a `snapshot` event with
+  // the session's current cells, statuses and outputs.
+  int64_t Subscribe(EventListener listener);
+  void Unsubscribe(int64_t handle);
+
+  // The `snapshot` event: {"type": "snapshot", "session", "cells": [...], "ended"}.
+  nlohmann::json Snapshot() const;
+
+  // Kills the kernel and its whole process tree; subscribers get `session_ended` with `reason`.
+  void End(const std::string& reason);
+  bool ended() const;
+  // Waits until the kernel process has been reaped, so no process of the session is left.
+  bool WaitForExit(std::chrono::milliseconds timeout);
+  std::string end_reason() const;
+
+  // Time of the last request, for idle expiry.
+  std::chrono::steady_clock::time_point last_active() const;
+  std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+  // How long the current cell has been running, or zero when none runs.
+  std::chrono::milliseconds running_for() const;
+
+ private:
+  struct CellState;
+  explicit Session(KernelSpec spec);
+
+  void ReadEvents();
+  void HandleLine(const std::string& line);
+  void ApplyEvent(const nlohmann::json& event, const std::string& line);
+  void Broadcast(const std::string& text);
+  void FinishKernel(const std::string& reason);
+  nlohmann::json SnapshotLocked() const;
+
+  KernelSpec spec_;
+  std::unique_ptr<sandbox::Process> process_;
+  std::thread reader_;
+  std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string id_;
+  int64_t owner_id_ = 0;
+  bool ready_ = false;
+  bool ended_ = false;
+  bool reaped_ = false;
+  std::string end_reason_;
+  int64_t next_request_ = 1;
+  std::map<int64_t, nlohmann::json> replies_;  // done/failed events not yet waited for
+  std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  std::string running_cell_;
+  std::chrono::steady_clock::time_point running_since_;
+  std::vector<std::string> cell_order_;
+  std::map<std::string, CellState> cells_;
+  std::map<int64_t, EventListener> listeners_;
+  int64_t next_listener_ = 1;
+  std::mutex write_mutex_;  // one writer on the kernel's stdin at a time
+};
+
+}  // namespace openlabs::notebooks

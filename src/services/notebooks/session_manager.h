@@ -1,0 +1,110 @@
+// The live notebook sessions of the server: creation from a pool of started kernels, limits per
+// user and in total, idle expiry, a maximum life, and a clean end of every session when the
+// server stops.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "services/notebooks/session.h"
+
+namespace openlabs::notebooks {
+
+struct SessionManagerOptions {
+  std::filesystem::path kernel_dir;
+  // Holds one staging directory per kernel. It is emptied at start, because whatever a previous
+  // server process left there belongs to sessions that ended with it.
+  std::filesystem::path session_root;
+  SessionLimits limits;
+  std::chrono::seconds idle_timeout{15 * 60};
+  std::chrono::seconds max_lifetime{4 * 3600};
+  int max_sessions_per_user = 2;
+  int max_sessions = 16;
+  int pool_size = 2;  // started kernels kept waiting for a session
+  // Kernels run under uids first_uid .. first_uid + uid_count - 1, one per kernel, so that the
+  // process limit and file ownership of one session never touch another. Used only when the
+  // server runs as root (an unprivileged server cannot switch uid and runs kernels as itself).
+  uid_t first_uid = 993000;
+  int uid_count = 64;
+  std::chrono::milliseconds startup_timeout{20'000};
+  std::chrono::milliseconds request_timeout{10'000};
+  // How often expiry and pool refills are checked.
+  std::chrono::milliseconds sweep_interval{1000};
+};
+
+// Counts shown in logs, tests and benchmarks.
+struct SessionStats {
+  int sessions = 0;
+  int pooled = 0;
+  int64_t started_from_pool = 0;
+  int64_t started_cold = 0;
+};
+
+class SessionManager {
+ public:
+  // Checks the options, empties the session root and starts the pool and the sweeper thread.
+  static Result<std::unique_ptr<SessionManager>> Create(SessionManagerOptions options);
+  ~SessionManager();
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
+
+  // Starts a session of `owner_id` on a notebook, with a pooled kernel when one is ready. Fails
+  // with kRateLimited when the owner or the server is at its session limit.
+  Result<std::shared_ptr<Session>> Create(int64_t owner_id, const NotebookSource& source);
+  // The session with this id when `owner_id` owns it; kNotFound otherwise, so that ids of other
+  // users' sessions cannot be probed.
+  Result<std::shared_ptr<Session>> Get(const std::string& session_id, int64_t owner_id);
+  // Ends a session and frees its kernel.
+  Status End(const std::string& session_id, int64_t owner_id);
+  // Ends every session and pooled kernel; later Create calls fail. Called when the server stops.
+  void Shutdown();
+
+  SessionStats Stats() const;
+  const SessionManagerOptions& options() const { return options_; }
+
+ private:
+  explicit SessionManager(SessionManagerOptions options);
+
+  // A started kernel with its uid and staging directory.
+  struct Kernel {
+    std::shared_ptr<Session> session;
+    std::filesystem::path staging_dir;
+    std::optional<uid_t> uid;
+  };
+
+  Result<Kernel> StartKernel();
+  void ReleaseKernel(Kernel& kernel, const std::string& reason);
+  void Sweep();
+  void SweepLoop();
+  void RefillPool();
+
+  SessionManagerOptions options_;
+  bool switch_uid_ = false;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::deque<Kernel> pool_;
+  std::map<std::string, Kernel> sessions_;  // live sessions by id
+  std::set<uid_t> free_uids_;
+  int starting_ = 0;  // kernels being started for the pool
+  int64_t next_staging_ = 1;
+  int64_t started_from_pool_ = 0;
+  int64_t started_cold_ = 0;
+  std::thread sweeper_;
+};
+
+}  // namespace openlabs::notebooks
