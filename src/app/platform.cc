@@ -8,6 +8,7 @@
 #include "gateway/api/auth_routes.h"
 #include "gateway/api/comments_routes.h"
 #include "gateway/api/labs_routes.h"
+#include "gateway/api/notebooks_routes.h"
 #include "gateway/api/reviews_routes.h"
 #include "gateway/api/search_routes.h"
 #include "gateway/api/submissions_routes.h"
@@ -35,6 +36,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
       {"submissions", SubmissionsMigrations()},
       {"reviews", ReviewsMigrations()},
       {"comments", CommentsMigrations()},
+      {"notebooks", NotebooksMigrations()},
   };
   for (const ServiceMigrations& entry : all) {
     Result<int> applied = storage::ApplyMigrations(**database, entry.service, entry.migrations);
@@ -110,6 +112,10 @@ Result<Platform> StartPlatform(const Config& config) {
   platform.comment_targets =
       std::make_unique<CommentTargetsAdapter>(*platform.labs, *platform.articles);
   platform.comments = feedback::MakeCommentsService(*platform.database, *platform.comment_targets);
+  platform.notebook_parents =
+      std::make_unique<NotebookParentsAdapter>(*platform.labs, *platform.articles);
+  platform.notebooks = notebooks::MakeNotebooksService(*platform.database, *platform.blobs,
+                                                       *platform.notebook_parents);
   return platform;
 }
 
@@ -128,6 +134,8 @@ gateway::Router BuildRouter(Platform& platform) {
   gateway::AddLabsRoutes(router, *platform.labs, *platform.auth, *platform.blobs,
                          {.max_asset_bytes = platform.config.labs_max_asset_bytes});
   gateway::AddCommentsRoutes(router, *platform.comments, *platform.auth);
+  gateway::AddNotebooksRoutes(router, *platform.notebooks, *platform.auth, *platform.blobs,
+                              {.max_asset_bytes = platform.config.labs_max_asset_bytes});
   gateway::AddSubmissionsRoutes(router, *platform.submissions, *platform.reviews, *platform.auth,
                                 *platform.blobs,
                                 {.max_file_bytes = platform.config.submission_max_file_bytes});

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app/comment_targets.h"
+#include "app/notebook_parents.h"
 #include "app/service_adapters.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -12,6 +13,7 @@
 #include "services/feedback/comments_service.h"
 #include "services/feedback/reviews_service.h"
 #include "services/labs/labs_service.h"
+#include "services/notebooks/notebooks_service.h"
 #include "services/search/search_index.h"
 #include "services/submissions/submissions_service.h"
 #include "services/users/users_service.h"
@@ -38,6 +40,8 @@ struct Platform {
   std::unique_ptr<feedback::ReviewsService> reviews;
   std::unique_ptr<CommentTargetsAdapter> comment_targets;
   std::unique_ptr<feedback::CommentsService> comments;
+  std::unique_ptr<NotebookParentsAdapter> notebook_parents;
+  std::unique_ptr<notebooks::NotebooksService> notebooks;
 };
 
 // Opens the database and applies every service's migrations.
