@@ -9,6 +9,7 @@
 
 #include "app/import_articles.h"
 #include "app/import_labs.h"
+#include "app/import_notebooks.h"
 #include "app/platform.h"
 #include "common/config.h"
 #include "common/logging.h"
@@ -228,6 +229,20 @@ int ImportLabs(const StorageFlags& storage, const LabImportFlags& flags) {
   return RunLabImport(*config, flags.dir, flags.author);
 }
 
+struct NotebookImportFlags {
+  std::string dir;
+  std::string author = "importer";
+  NotebookImportTarget target;
+};
+
+int ImportNotebooks(const StorageFlags& storage, const NotebookImportFlags& flags) {
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  return RunNotebookImport(*config, flags.dir, flags.author, flags.target);
+}
+
 }  // namespace
 }  // namespace openlabs::app
 
@@ -272,7 +287,8 @@ int main(int argc, char** argv) {
   openlabs::notebooks::NotebookCommand notebook_command(app);
 
   // Importers of content folders; each kind of content is a subcommand with its own flags.
-  CLI::App* import_command = app.add_subcommand("import", "Import labs or articles from a folder");
+  CLI::App* import_command =
+      app.add_subcommand("import", "Import labs, articles or notebooks from a folder");
   import_command->require_subcommand(1);
   ArticleImportFlags article_import;
   CLI::App* import_articles_command = import_command->add_subcommand(
@@ -295,6 +311,25 @@ int main(int argc, char** argv) {
       "--author", lab_import.author,
       "Username recorded as the labs' author (default: importer, created when missing)");
 
+  NotebookImportFlags notebook_import;
+  CLI::App* import_notebooks_command = import_command->add_subcommand(
+      "notebooks", "Import every marimo notebook under a folder, with the files its cells open");
+  storage.AddTo(*import_notebooks_command);
+  import_notebooks_command->add_option("DIR", notebook_import.dir, "Folder of marimo .py files")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  CLI::Option* lab_option = import_notebooks_command->add_option(
+      "--lab", notebook_import.target.lab_id,
+      "Id of the lab to attach every notebook to (default: a new lab per notebook)");
+  import_notebooks_command
+      ->add_option("--article", notebook_import.target.article_id,
+                   "Id of the article to attach every notebook to")
+      ->excludes(lab_option);
+  import_notebooks_command->add_option(
+      "--author", notebook_import.author,
+      "Username recorded as the notebooks' owner (default: importer, created when missing); "
+      "with --lab or --article it must be that lab's or article's author or a moderator");
+
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
   CLI11_PARSE(app, argc, argv);
@@ -316,6 +351,9 @@ int main(int argc, char** argv) {
   }
   if (*import_labs_command) {
     return ImportLabs(storage, lab_import);
+  }
+  if (*import_notebooks_command) {
+    return ImportNotebooks(storage, notebook_import);
   }
   if (*version_command) {
     std::cout << "openlabs " << OPENLABS_VERSION << "\n";

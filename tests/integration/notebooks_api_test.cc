@@ -15,7 +15,8 @@ constexpr std::string_view kBoundary = "openlabs-notebook-boundary";
 constexpr std::string_view kNotebook =
     "import marimo\n\n__generated_with = \"0.19.7\"\napp = marimo.App(width=\"medium\")\n\n\n"
     "@app.cell\ndef _():\n    import marimo as mo\n    return (mo,)\n\n\n"
-    "@app.cell(hide_code=True)\ndef _(mo):\n    mo.md(r\"\"\"\n    # Slider\n    \"\"\")\n    return\n\n\n"
+    "@app.cell(hide_code=True)\ndef _(mo):\n    mo.md(r\"\"\"\n    # Slider\n    \"\"\")\n    "
+    "return\n\n\n"
     "@app.cell\ndef make_slider(mo):\n    slider = mo.ui.slider(start=1, stop=10)\n    slider\n"
     "    return (slider,)\n\n\n"
     "if __name__ == \"__main__\":\n    app.run()\n";
@@ -57,18 +58,19 @@ class NotebooksApiTest : public ApiTest {
   }
 
   int64_t CreateLab(const TestUser& author) {
-    const HttpResponse created = client().Post(
-        "/api/v1/labs", {{"title", "Lab"}, {"description", "d"}, {"body", "# Do it"}},
-        author.access_token);
+    const HttpResponse created =
+        client().Post("/api/v1/labs", {{"title", "Lab"}, {"description", "d"}, {"body", "# Do it"}},
+                      author.access_token);
     EXPECT_EQ(created.status, 201) << created.body;
     return created.Json().value("id", int64_t{0});
   }
 
   HttpResponse Import(const TestUser& author, int64_t lab_id, std::string_view source,
                       const std::string& filename = "slider.py") {
-    return PostForm("/api/v1/notebooks/import",
-                    {{"lab_id", std::to_string(lab_id), ""}, {"file", std::string(source), filename}},
-                    author.access_token);
+    return PostForm(
+        "/api/v1/notebooks/import",
+        {{"lab_id", std::to_string(lab_id), ""}, {"file", std::string(source), filename}},
+        author.access_token);
   }
 
   static std::string NotebookPath(int64_t id) { return "/api/v1/notebooks/" + std::to_string(id); }
@@ -112,13 +114,12 @@ TEST_P(NotebooksApiTest, AuthorEditsCellsOthersCannot) {
   const TestUser author = Register("nbauthor");
   const TestUser learner = Register("nblearner");
   const int64_t lab_id = CreateLab(author);
-  const HttpResponse created =
-      client().Post("/api/v1/notebooks",
-                    {{"parent_type", "lab"},
-                     {"parent_id", lab_id},
-                     {"title", "Fresh"},
-                     {"cells", {{{"code", "import marimo as mo"}}}}},
-                    author.access_token);
+  const HttpResponse created = client().Post("/api/v1/notebooks",
+                                             {{"parent_type", "lab"},
+                                              {"parent_id", lab_id},
+                                              {"title", "Fresh"},
+                                              {"cells", {{{"code", "import marimo as mo"}}}}},
+                                             author.access_token);
   ASSERT_EQ(created.status, 201) << created.body;
   const int64_t id = created.Json().value("id", int64_t{0});
   const std::string cells = NotebookPath(id) + "/cells";
@@ -132,15 +133,15 @@ TEST_P(NotebooksApiTest, AuthorEditsCellsOthersCannot) {
   const std::string first = added.Json()["cells"][0].value("id", "");
   const std::string second = added.Json()["cells"][1].value("id", "");
 
-  const HttpResponse updated = SendJson("PATCH", cells + "/" + second,
-                                        {{"code", "x = 2"}, {"options", {{"hide_code", true}}}},
-                                        author.access_token);
+  const HttpResponse updated =
+      SendJson("PATCH", cells + "/" + second,
+               {{"code", "x = 2"}, {"options", {{"hide_code", true}}}}, author.access_token);
   ASSERT_EQ(updated.status, 200) << updated.body;
   EXPECT_EQ(updated.Json()["cells"][1].value("code", ""), "x = 2");
   EXPECT_TRUE(updated.Json()["cells"][1]["options"].value("hide_code", false));
-  ExpectErrorResponse(SendJson("PATCH", cells + "/" + second, {{"name", "not valid"}},
-                               author.access_token),
-                      422, "validation_failed");
+  ExpectErrorResponse(
+      SendJson("PATCH", cells + "/" + second, {{"name", "not valid"}}, author.access_token), 422,
+      "validation_failed");
 
   const HttpResponse reordered = SendJson("PUT", NotebookPath(id) + "/cell-order",
                                           {{"cell_ids", {second, first}}}, author.access_token);
@@ -154,13 +155,14 @@ TEST_P(NotebooksApiTest, AuthorEditsCellsOthersCannot) {
       {.method = "DELETE", .path = cells + "/" + first, .bearer_token = author.access_token});
   ASSERT_EQ(removed.status, 200) << removed.body;
   EXPECT_EQ(removed.Json()["cells"].size(), 1u);
-  ExpectErrorResponse(client().Send({.method = "DELETE",
-                                     .path = cells + "/" + first,
-                                     .bearer_token = author.access_token}),
-                      404, "not_found");
+  ExpectErrorResponse(
+      client().Send(
+          {.method = "DELETE", .path = cells + "/" + first, .bearer_token = author.access_token}),
+      404, "not_found");
 
   ExpectErrorResponse(
-      client().Send({.method = "DELETE", .path = NotebookPath(id), .bearer_token = learner.access_token}),
+      client().Send(
+          {.method = "DELETE", .path = NotebookPath(id), .bearer_token = learner.access_token}),
       403, "permission_denied");
   const HttpResponse deleted = client().Send(
       {.method = "DELETE", .path = NotebookPath(id), .bearer_token = author.access_token});
@@ -175,8 +177,9 @@ TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
   ExpectErrorResponse(Import(author, lab_id, "import marimo\napp = marimo.App(\n"), 400,
                       "invalid_argument");
 
-  const std::string huge_cell = "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = \"" +
-                                std::string(300 * 1024, 'a') + "\"\n    return\n";
+  const std::string huge_cell =
+      "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = \"" +
+      std::string(300 * 1024, 'a') + "\"\n    return\n";
   const HttpResponse too_big_cell = Import(author, lab_id, huge_cell);
   ExpectErrorResponse(too_big_cell, 422, "validation_failed");
   EXPECT_EQ(too_big_cell.Json()["error"]["details"][0].value("field", ""), "cells[0].code");
@@ -184,10 +187,9 @@ TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
   const HttpResponse too_big_file = Import(author, lab_id, std::string(5 * 1024 * 1024, '#'));
   EXPECT_EQ(too_big_file.status, 413) << too_big_file.body;
 
-  ExpectErrorResponse(
-      PostForm("/api/v1/notebooks/import", {{"file", std::string(kNotebook), "a.py"}},
-               author.access_token),
-      400, "invalid_argument");
+  ExpectErrorResponse(PostForm("/api/v1/notebooks/import",
+                               {{"file", std::string(kNotebook), "a.py"}}, author.access_token),
+                      400, "invalid_argument");
   ExpectErrorResponse(Import(author, lab_id + 100000, kNotebook), 404, "not_found");
   ExpectErrorResponse(client().Get("/api/v1/notebooks?lab=abc"), 400, "invalid_argument");
 }
@@ -201,9 +203,9 @@ TEST_P(NotebooksApiTest, AssetsUploadListDownloadDelete) {
   const int64_t id = imported.Json()["notebook"].value("id", int64_t{0});
   const std::string assets = NotebookPath(id) + "/assets";
 
-  ExpectErrorResponse(PostForm(assets, {{"file", "x,y\n1,2\n", "points.csv"}},
-                               learner.access_token),
-                      403, "permission_denied");
+  ExpectErrorResponse(
+      PostForm(assets, {{"file", "x,y\n1,2\n", "points.csv"}}, learner.access_token), 403,
+      "permission_denied");
   const HttpResponse uploaded =
       PostForm(assets, {{"path", "data/points.csv", ""}, {"file", "x,y\n1,2\n", "points.csv"}},
                author.access_token);
@@ -242,15 +244,15 @@ TEST_P(NotebooksApiTest, LearnerCopiesArePrivate) {
   const nlohmann::json save = {
       {"cells", {{{"code", "import marimo as mo"}}, {{"code", "answer = 42"}}}}};
   ExpectErrorResponse(client().Post(NotebookPath(id) + "/copies", save), 401, "unauthenticated");
-  const HttpResponse saved = client().Post(NotebookPath(id) + "/copies", save, learner.access_token);
+  const HttpResponse saved =
+      client().Post(NotebookPath(id) + "/copies", save, learner.access_token);
   ASSERT_EQ(saved.status, 201) << saved.body;
   const int64_t copy_id = saved.Json().value("id", int64_t{0});
   EXPECT_EQ(saved.Json().value("copy_of", int64_t{0}), id);
   EXPECT_EQ(saved.Json().value("owner_id", int64_t{0}), learner.id);
 
   EXPECT_EQ(client().Get(NotebookPath(copy_id), learner.access_token).status, 200);
-  ExpectErrorResponse(client().Get(NotebookPath(copy_id), stranger.access_token), 404,
-                      "not_found");
+  ExpectErrorResponse(client().Get(NotebookPath(copy_id), stranger.access_token), 404, "not_found");
   ExpectErrorResponse(client().Get(NotebookPath(copy_id)), 404, "not_found");
   ExpectErrorResponse(client().Get(NotebookPath(copy_id) + "/export", author.access_token), 404,
                       "not_found");

@@ -31,8 +31,7 @@ Result<Target> ReadTarget(const Request& request, auth::AuthService& auth, bool 
 }
 
 // Reads "lab" or "article" (query parameters, or form fields of an upload) into a parent.
-Status ReadParent(std::string_view lab, std::string_view article, std::string& type,
-                  int64_t& id) {
+Status ReadParent(std::string_view lab, std::string_view article, std::string& type, int64_t& id) {
   if (lab.empty() == article.empty()) {
     return Fail(Error::InvalidArgument(
         "Give exactly one of lab and article: the id of the lab or article the notebook "
@@ -123,8 +122,7 @@ Response ImportNotebook(const Request& request, NotebooksService& notebooks,
   return ProtoResponse(notebooks.ImportNotebook(import, *caller), 201);
 }
 
-Response GetNotebook(const Request& request, NotebooksService& notebooks,
-                     auth::AuthService& auth) {
+Response GetNotebook(const Request& request, NotebooksService& notebooks, auth::AuthService& auth) {
   Result<Target> target = ReadTarget(request, auth, false);
   if (!target) {
     return Response::FromError(target.error());
@@ -181,9 +179,8 @@ Response ExportNotebook(const Request& request, NotebooksService& notebooks,
   // The file name is ASCII letters, digits, '_', '-' and '.' (see ExportFilename).
   std::string filename;
   for (char c : exported->filename()) {
-    filename += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')
-                    ? c
-                    : '_';
+    filename +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '_';
   }
   response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + filename + "\"");
   response.headers.emplace_back("Cache-Control", "private, no-cache");
@@ -317,8 +314,7 @@ Response SendAsset(const Request& request, NotebooksService& notebooks, auth::Au
   return BlobDownload(request, blobs, found->blob_key(), options);
 }
 
-Response DeleteAsset(const Request& request, NotebooksService& notebooks,
-                     auth::AuthService& auth) {
+Response DeleteAsset(const Request& request, NotebooksService& notebooks, auth::AuthService& auth) {
   Result<Target> target = ReadTarget(request, auth, true);
   if (!target) {
     return Response::FromError(target.error());
@@ -381,9 +377,8 @@ void AddNotebooksRoutes(Router& router, NotebooksService& notebooks, auth::AuthS
   router.Add("POST", base, [&](const Request& r) { return CreateNotebook(r, notebooks, auth); });
   router.Add("GET", base, [&](const Request& r) { return ListNotebooks(r, notebooks, auth); });
   router.Add(UploadRoute(
-      base + "/import",
-      [&](const Request& r) { return ImportNotebook(r, notebooks, auth, blobs); }, blobs,
-      options.max_file_bytes));
+      base + "/import", [&](const Request& r) { return ImportNotebook(r, notebooks, auth, blobs); },
+      blobs, options.max_file_bytes));
   router.Add("GET", base + "/{id}",
              [&](const Request& r) { return GetNotebook(r, notebooks, auth); });
   router.Add("PATCH", base + "/{id}",

@@ -317,7 +317,8 @@ std::vector<LocalFile> FindReferencedFiles(const std::string& body, const fs::pa
 }
 
 // Copies a file into a new blob, hashing it on the way; memory stays at one chunk.
-Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& local) {
+Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& local,
+                                  std::string_view key_prefix = "labs/assets/") {
   std::ifstream input(local.file, std::ios::binary);
   if (!input) {
     return Fail(Error::Internal("opening " + local.file.string() + " failed"));
@@ -325,7 +326,7 @@ Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& lo
   v1::NewLabAsset asset;
   asset.set_path(local.asset_path);
   asset.set_filename(local.file.filename().string());
-  asset.set_blob_key("labs/assets/" + NewUuid());
+  asset.set_blob_key(std::string(key_prefix) + NewUuid());
   Result<std::unique_ptr<storage::BlobWriter>> writer = blobs.OpenWriter(asset.blob_key());
   if (!writer) {
     return Fail(writer.error());
@@ -582,6 +583,12 @@ Result<ImportSummary> ImportLabs(const fs::path& dir, LabsService& labs, storage
     importer.ImportOne((*files)[i], counter, summary);
   }
   return summary;
+}
+
+Result<v1::NewLabAsset> StoreLocalFile(storage::BlobStore& blobs, const fs::path& file,
+                                       const std::string& asset_path,
+                                       std::string_view key_prefix) {
+  return StoreFile(blobs, LocalFile{asset_path, file}, key_prefix);
 }
 
 }  // namespace openlabs::labs

@@ -40,6 +40,11 @@ Result<ImportSummary> ImportLabs(const std::filesystem::path& dir, LabsService& 
                                  storage::BlobStore& blobs, const CallContext& context,
                                  const ImportOptions& options, std::ostream& out);
 
+// Copies `file` into a new blob under `key_prefix`, as the asset at `asset_path`, hashing it on
+// the way so that memory stays at one chunk. The notebook importer uses it too.
+Result<v1::NewLabAsset> StoreLocalFile(storage::BlobStore& blobs, const std::filesystem::path& file,
+                                       const std::string& asset_path, std::string_view key_prefix);
+
 // The Markdown files that ImportLabs would import, relative to `dir` and sorted.
 Result<std::vector<std::filesystem::path>> FindLabFiles(const std::filesystem::path& dir);
 

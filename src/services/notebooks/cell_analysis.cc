@@ -40,7 +40,8 @@ bool IsClose(const Token& token) {
 bool IsAugmentedAssignment(const Token& token) {
   static constexpr std::array<std::string_view, 13> kOps = {
       "+=", "-=", "*=", "/=", "//=", "%=", "**=", ">>=", "<<=", "&=", "|=", "^=", "@="};
-  return token.kind == TokenKind::kOp && std::find(kOps.begin(), kOps.end(), token.text) != kOps.end();
+  return token.kind == TokenKind::kOp &&
+         std::find(kOps.begin(), kOps.end(), token.text) != kOps.end();
 }
 
 // A half-open range of token indices.
@@ -174,8 +175,7 @@ class Analyzer {
     }
     Bind(std::string(tokens_[cursor].text), scope);
     ++cursor;
-    const int body =
-        NewScope(is_class ? ScopeKind::kClass : ScopeKind::kFunction, scope);
+    const int body = NewScope(is_class ? ScopeKind::kClass : ScopeKind::kFunction, scope);
     if (cursor < range.end && IsOp(tokens_[cursor], "(")) {
       const size_t close = MatchClose(cursor);
       if (is_class) {
@@ -333,9 +333,9 @@ class Analyzer {
       if (i > range.begin && IsOp(tokens_[i - 1], ".")) {
         continue;
       }
-      const bool base = i + 1 < range.end &&
-                        (IsOp(tokens_[i + 1], ".") || IsOp(tokens_[i + 1], "[") ||
-                         IsOp(tokens_[i + 1], "("));
+      const bool base =
+          i + 1 < range.end &&
+          (IsOp(tokens_[i + 1], ".") || IsOp(tokens_[i + 1], "[") || IsOp(tokens_[i + 1], "("));
       if (base) {
         Load(std::string(token.text), scope);
       } else {
@@ -363,8 +363,8 @@ class Analyzer {
         i = Lambda({i + 1, range.end}, scope) - 1;
         continue;
       }
-      if (IsWord(token, "await") || (IsWord(token, "async") && i + 1 < range.end &&
-                                     IsWord(tokens_[i + 1], "for"))) {
+      if (IsWord(token, "await") ||
+          (IsWord(token, "async") && i + 1 < range.end && IsWord(tokens_[i + 1], "for"))) {
         MarkAwait(scope);
         continue;
       }
@@ -618,32 +618,163 @@ bool IsCellPrivateName(std::string_view name) {
 
 bool IsPythonBuiltin(std::string_view name) {
   // dir(builtins) of CPython 3.11, sorted.
-  static constexpr std::array<std::string_view, 157> kBuiltins = {
-      "ArithmeticError", "AssertionError", "AttributeError", "BaseException",
-      "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning",
-      "ChildProcessError", "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError",
-      "ConnectionResetError", "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning",
-      "EnvironmentError", "Exception", "ExceptionGroup", "False", "FileExistsError",
-      "FileNotFoundError", "FloatingPointError", "FutureWarning", "GeneratorExit", "IOError",
-      "ImportError", "ImportWarning", "IndentationError", "IndexError", "InterruptedError",
-      "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError",
-      "ModuleNotFoundError", "NameError", "None", "NotADirectoryError", "NotImplemented",
-      "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning",
-      "PermissionError", "ProcessLookupError", "RecursionError", "ReferenceError",
-      "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration", "StopIteration",
-      "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError",
-      "True", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError",
-      "UnicodeError", "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError",
-      "Warning", "ZeroDivisionError", "__build_class__", "__debug__", "__doc__", "__import__",
-      "__loader__", "__name__", "__package__", "__spec__", "abs", "aiter", "all", "anext", "any",
-      "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr",
-      "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir",
-      "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset",
-      "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance",
-      "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min",
-      "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr",
-      "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum",
-      "super", "tuple", "type", "vars", "zip"};
+  static constexpr std::array<std::string_view, 157> kBuiltins = {"ArithmeticError",
+                                                                  "AssertionError",
+                                                                  "AttributeError",
+                                                                  "BaseException",
+                                                                  "BaseExceptionGroup",
+                                                                  "BlockingIOError",
+                                                                  "BrokenPipeError",
+                                                                  "BufferError",
+                                                                  "BytesWarning",
+                                                                  "ChildProcessError",
+                                                                  "ConnectionAbortedError",
+                                                                  "ConnectionError",
+                                                                  "ConnectionRefusedError",
+                                                                  "ConnectionResetError",
+                                                                  "DeprecationWarning",
+                                                                  "EOFError",
+                                                                  "Ellipsis",
+                                                                  "EncodingWarning",
+                                                                  "EnvironmentError",
+                                                                  "Exception",
+                                                                  "ExceptionGroup",
+                                                                  "False",
+                                                                  "FileExistsError",
+                                                                  "FileNotFoundError",
+                                                                  "FloatingPointError",
+                                                                  "FutureWarning",
+                                                                  "GeneratorExit",
+                                                                  "IOError",
+                                                                  "ImportError",
+                                                                  "ImportWarning",
+                                                                  "IndentationError",
+                                                                  "IndexError",
+                                                                  "InterruptedError",
+                                                                  "IsADirectoryError",
+                                                                  "KeyError",
+                                                                  "KeyboardInterrupt",
+                                                                  "LookupError",
+                                                                  "MemoryError",
+                                                                  "ModuleNotFoundError",
+                                                                  "NameError",
+                                                                  "None",
+                                                                  "NotADirectoryError",
+                                                                  "NotImplemented",
+                                                                  "NotImplementedError",
+                                                                  "OSError",
+                                                                  "OverflowError",
+                                                                  "PendingDeprecationWarning",
+                                                                  "PermissionError",
+                                                                  "ProcessLookupError",
+                                                                  "RecursionError",
+                                                                  "ReferenceError",
+                                                                  "ResourceWarning",
+                                                                  "RuntimeError",
+                                                                  "RuntimeWarning",
+                                                                  "StopAsyncIteration",
+                                                                  "StopIteration",
+                                                                  "SyntaxError",
+                                                                  "SyntaxWarning",
+                                                                  "SystemError",
+                                                                  "SystemExit",
+                                                                  "TabError",
+                                                                  "TimeoutError",
+                                                                  "True",
+                                                                  "TypeError",
+                                                                  "UnboundLocalError",
+                                                                  "UnicodeDecodeError",
+                                                                  "UnicodeEncodeError",
+                                                                  "UnicodeError",
+                                                                  "UnicodeTranslateError",
+                                                                  "UnicodeWarning",
+                                                                  "UserWarning",
+                                                                  "ValueError",
+                                                                  "Warning",
+                                                                  "ZeroDivisionError",
+                                                                  "__build_class__",
+                                                                  "__debug__",
+                                                                  "__doc__",
+                                                                  "__import__",
+                                                                  "__loader__",
+                                                                  "__name__",
+                                                                  "__package__",
+                                                                  "__spec__",
+                                                                  "abs",
+                                                                  "aiter",
+                                                                  "all",
+                                                                  "anext",
+                                                                  "any",
+                                                                  "ascii",
+                                                                  "bin",
+                                                                  "bool",
+                                                                  "breakpoint",
+                                                                  "bytearray",
+                                                                  "bytes",
+                                                                  "callable",
+                                                                  "chr",
+                                                                  "classmethod",
+                                                                  "compile",
+                                                                  "complex",
+                                                                  "copyright",
+                                                                  "credits",
+                                                                  "delattr",
+                                                                  "dict",
+                                                                  "dir",
+                                                                  "divmod",
+                                                                  "enumerate",
+                                                                  "eval",
+                                                                  "exec",
+                                                                  "exit",
+                                                                  "filter",
+                                                                  "float",
+                                                                  "format",
+                                                                  "frozenset",
+                                                                  "getattr",
+                                                                  "globals",
+                                                                  "hasattr",
+                                                                  "hash",
+                                                                  "help",
+                                                                  "hex",
+                                                                  "id",
+                                                                  "input",
+                                                                  "int",
+                                                                  "isinstance",
+                                                                  "issubclass",
+                                                                  "iter",
+                                                                  "len",
+                                                                  "license",
+                                                                  "list",
+                                                                  "locals",
+                                                                  "map",
+                                                                  "max",
+                                                                  "memoryview",
+                                                                  "min",
+                                                                  "next",
+                                                                  "object",
+                                                                  "oct",
+                                                                  "open",
+                                                                  "ord",
+                                                                  "pow",
+                                                                  "print",
+                                                                  "property",
+                                                                  "quit",
+                                                                  "range",
+                                                                  "repr",
+                                                                  "reversed",
+                                                                  "round",
+                                                                  "set",
+                                                                  "setattr",
+                                                                  "slice",
+                                                                  "sorted",
+                                                                  "staticmethod",
+                                                                  "str",
+                                                                  "sum",
+                                                                  "super",
+                                                                  "tuple",
+                                                                  "type",
+                                                                  "vars",
+                                                                  "zip"};
   return std::binary_search(kBuiltins.begin(), kBuiltins.end(), name);
 }
 

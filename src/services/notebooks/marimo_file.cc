@@ -77,8 +77,7 @@ std::string Dedent(const std::vector<std::string_view>& lines) {
   if (first == last) {
     return "";
   }
-  const std::string_view indent =
-      lines[first].substr(0, lines[first].find_first_not_of(" \t\f"));
+  const std::string_view indent = lines[first].substr(0, lines[first].find_first_not_of(" \t\f"));
   std::string out;
   for (size_t i = first; i < last; ++i) {
     if (i > first) {
@@ -114,8 +113,8 @@ class FileParser {
   Result<ParsedNotebook> Run() {
     Result<std::vector<Token>> tokens = TokenizePython(source_);
     if (!tokens) {
-      return Fail(Error::InvalidArgument("The file is not valid Python: " + tokens.error().message +
-                                         "."));
+      return Fail(
+          Error::InvalidArgument("The file is not valid Python: " + tokens.error().message + "."));
     }
     tokens_ = std::move(*tokens);
     BuildLogicalLines();
@@ -214,7 +213,7 @@ class FileParser {
     if (Matches(line, {"app", "=", "marimo", ".", "App", "("}) ||
         Matches(line, {"app", "=", "App", "("})) {
       const size_t open = IsWord(tokens_[line.first_token + 2], "App") ? line.first_token + 3
-                                                                      : line.first_token + 5;
+                                                                       : line.first_token + 5;
       const size_t close = line.end_token - 1;
       result_.notebook.app_arguments = std::string(Trim(TextBetween(open, close)));
       found_app_ = true;
@@ -274,9 +273,9 @@ class FileParser {
         ++value_end;
       }
       const std::string_view value_source = Trim(std::string_view(
-          tokens_[index + 2].text.data(),
-          static_cast<size_t>(tokens_[value_end - 1].text.data() +
-                              tokens_[value_end - 1].text.size() - tokens_[index + 2].text.data())));
+          tokens_[index + 2].text.data(), static_cast<size_t>(tokens_[value_end - 1].text.data() +
+                                                              tokens_[value_end - 1].text.size() -
+                                                              tokens_[index + 2].text.data())));
       Result<nlohmann::json> value = PythonLiteralToJson(value_source);
       if (!value) {
         return Fail(Error::InvalidArgument("line " + std::to_string(line) + ": the option " + name +
@@ -364,11 +363,11 @@ class FileParser {
     const size_t colon = HeaderColon(cursor, header.end_token);
     if (colon + 1 < header.end_token) {
       // A one-line cell such as `def _(): return`.
-      const std::string_view rest = Trim(std::string_view(
-          tokens_[colon + 1].text.data(),
-          static_cast<size_t>(tokens_[header.end_token - 1].text.data() +
-                              tokens_[header.end_token - 1].text.size() -
-                              tokens_[colon + 1].text.data())));
+      const std::string_view rest =
+          Trim(std::string_view(tokens_[colon + 1].text.data(),
+                                static_cast<size_t>(tokens_[header.end_token - 1].text.data() +
+                                                    tokens_[header.end_token - 1].text.size() -
+                                                    tokens_[colon + 1].text.data())));
       cell.code = IsWord(tokens_[colon + 1], "return") ? "" : std::string(rest);
       result_.notebook.cells.push_back(std::move(cell));
       return {};
@@ -413,7 +412,8 @@ class FileParser {
       body.assign(lines_.begin() + static_cast<std::ptrdiff_t>(begin_line),
                   lines_.begin() + static_cast<std::ptrdiff_t>(return_line));
       // `x = 1; return (x,)` keeps what precedes the return on its line.
-      std::string_view before = lines_[return_line].substr(0, static_cast<size_t>(last_head.column));
+      std::string_view before =
+          lines_[return_line].substr(0, static_cast<size_t>(last_head.column));
       before = before.substr(0, before.find_last_not_of(" \t;") + 1);
       if (!IsBlank(before)) {
         body.push_back(before);
@@ -425,8 +425,7 @@ class FileParser {
     while (last_line < lines_.size() &&
            (IsBlank(lines_[last_line]) || lines_[last_line].starts_with(' ') ||
             lines_[last_line].starts_with('\t'))) {
-      if (end < logical_.size() &&
-          static_cast<size_t>(logical_[end].first_line) <= last_line + 1) {
+      if (end < logical_.size() && static_cast<size_t>(logical_[end].first_line) <= last_line + 1) {
         break;
       }
       ++last_line;
@@ -473,11 +472,11 @@ class FileParser {
     }
     const size_t colon = HeaderColon(line.first_token, line.end_token);
     if (colon + 1 < line.end_token) {
-      cell.code = std::string(Trim(std::string_view(
-          tokens_[colon + 1].text.data(),
-          static_cast<size_t>(tokens_[line.end_token - 1].text.data() +
-                              tokens_[line.end_token - 1].text.size() -
-                              tokens_[colon + 1].text.data()))));
+      cell.code = std::string(
+          Trim(std::string_view(tokens_[colon + 1].text.data(),
+                                static_cast<size_t>(tokens_[line.end_token - 1].text.data() +
+                                                    tokens_[line.end_token - 1].text.size() -
+                                                    tokens_[colon + 1].text.data()))));
     } else {
       cell.code = Body(index, end, false);
     }
@@ -597,9 +596,9 @@ std::string StringLiteral(std::string_view text, bool multiline) {
   const bool raw_possible = text.find(quote) == std::string_view::npos && !text.ends_with('\\') &&
                             text.find('\r') == std::string_view::npos;
   if (raw_possible) {
-    return multiline ? "r" + std::string(quote) + "\n" + std::string(text) + "\n" +
-                           std::string(quote)
-                     : "r" + std::string(quote) + std::string(text) + std::string(quote);
+    return multiline
+               ? "r" + std::string(quote) + "\n" + std::string(text) + "\n" + std::string(quote)
+               : "r" + std::string(quote) + std::string(text) + std::string(quote);
   }
   std::string escaped = "\"\"\"";
   if (multiline) {
@@ -678,8 +677,8 @@ std::string CellBlock(const MarimoCell& cell, const CellNames& names, const Anal
     }
   }
   std::string block = DecoratorLine("cell", cell.options) + "\n";
-  block += FormatTuple(std::string(names.is_async ? "async def " : "def ") + cell.name,
-                       parameters, ":");
+  block +=
+      FormatTuple(std::string(names.is_async ? "async def " : "def ") + cell.name, parameters, ":");
   block += "\n";
   if (!Trim(cell.code).empty()) {
     block += IndentText(cell.code) + "\n";
@@ -747,8 +746,7 @@ std::optional<std::string> MarkdownOfCell(std::string_view code) {
   const std::vector<Token>& t = *tokens;
   // Expected: mo . md ( STRING ) NEWLINE END
   if (t.size() != 8 || !IsWord(t[0], "mo") || !IsOp(t[1], ".") || !IsWord(t[2], "md") ||
-      !IsOp(t[3], "(") || t[4].kind != TokenKind::kString || t[4].formatted ||
-      !IsOp(t[5], ")")) {
+      !IsOp(t[3], "(") || t[4].kind != TokenKind::kString || t[4].formatted || !IsOp(t[5], ")")) {
     return std::nullopt;
   }
   Result<std::string> text = DecodeStringLiteral(t[4].text);

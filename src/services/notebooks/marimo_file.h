@@ -17,11 +17,11 @@
 namespace openlabs::notebooks {
 
 // Cell kinds of the marimo format.
-inline constexpr std::string_view kCellKind = "cell";                // @app.cell
-inline constexpr std::string_view kFunctionKind = "function";        // @app.function
-inline constexpr std::string_view kClassKind = "class";              // @app.class_definition
-inline constexpr std::string_view kSetupKind = "setup";              // with app.setup:
-inline constexpr std::string_view kUnparsableKind = "unparsable";    // app._unparsable_cell(...)
+inline constexpr std::string_view kCellKind = "cell";              // @app.cell
+inline constexpr std::string_view kFunctionKind = "function";      // @app.function
+inline constexpr std::string_view kClassKind = "class";            // @app.class_definition
+inline constexpr std::string_view kSetupKind = "setup";            // with app.setup:
+inline constexpr std::string_view kUnparsableKind = "unparsable";  // app._unparsable_cell(...)
 
 inline constexpr std::string_view kDefaultCellName = "_";
 
@@ -37,8 +37,8 @@ struct MarimoCell {
 struct MarimoNotebook {
   // Text above `import marimo`: comments, a docstring, a PEP 723 `# /// script` block.
   std::string header;
-  std::string generated_with;  // the marimo version that wrote the file; may be empty
-  std::string app_arguments;   // the source of marimo.App(...)'s arguments, kept verbatim
+  std::string generated_with;     // the marimo version that wrote the file; may be empty
+  std::string app_arguments;      // the source of marimo.App(...)'s arguments, kept verbatim
   std::vector<MarimoCell> cells;  // in page order; a setup cell is always first
 };
 

@@ -177,7 +177,8 @@ TEST(MarimoFile, KernelReadsExportLikeOriginal) {
 TEST(MarimoFile, ParsesKindsNamesAndOptions) {
   const std::string source =
       "# header comment\n\nimport marimo\n\n__generated_with = \"0.19.7\"\n"
-      "app = marimo.App(width=\"medium\")\n\nwith app.setup(hide_code=True):\n    import random\n\n\n"
+      "app = marimo.App(width=\"medium\")\n\nwith app.setup(hide_code=True):\n    import "
+      "random\n\n\n"
       "@app.cell(hide_code=True, column=2)\ndef named(x):\n    y = x + 1\n    return (y,)\n\n\n"
       "@app.function\ndef roll():\n    return random.randint(1, 6)\n\n\n"
       "@app.cell\nasync def _():\n    await thing()\n    return\n\n\n"
@@ -226,15 +227,15 @@ TEST(MarimoFile, ExportComputesSignaturesAndReturns) {
   notebook.cells.push_back({"cell", "_", "slider = mo.ui.slider(1, 10)\nslider", {}});
   notebook.cells.push_back({"cell", "_", "mo.md(f\"Value: {slider.value}\")", {}});
   const std::string exported = ExportMarimoFile(notebook);
-  EXPECT_NE(exported.find("def _():\n    import marimo as mo\n    return (mo,)"),
-            std::string::npos)
+  EXPECT_NE(exported.find("def _():\n    import marimo as mo\n    return (mo,)"), std::string::npos)
       << exported;
   EXPECT_NE(exported.find("def _(mo):\n    slider = mo.ui.slider(1, 10)\n    slider\n"
                           "    return (slider,)"),
             std::string::npos)
       << exported;
-  EXPECT_NE(exported.find("def _(mo, slider):\n    mo.md(f\"Value: {slider.value}\")\n    return\n"),
-            std::string::npos)
+  EXPECT_NE(
+      exported.find("def _(mo, slider):\n    mo.md(f\"Value: {slider.value}\")\n    return\n"),
+      std::string::npos)
       << exported;
 }
 

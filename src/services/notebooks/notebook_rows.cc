@@ -179,8 +179,8 @@ void InsertAssetRow(soci::session& session, const AssetRow& row) {
 void WritePositions(soci::session& session, const std::vector<CellRow>& cells) {
   for (size_t i = 0; i < cells.size(); ++i) {
     const long long position = static_cast<long long>(i);
-    session << "UPDATE notebook_cells SET position = :position WHERE id = :id",
-        soci::use(position), soci::use(cells[i].id);
+    session << "UPDATE notebook_cells SET position = :position WHERE id = :id", soci::use(position),
+        soci::use(cells[i].id);
   }
 }
 
@@ -294,9 +294,9 @@ std::vector<FieldViolation> CheckCell(const MarimoCell& cell, const std::string&
                                       const NotebooksOptions& options) {
   std::vector<FieldViolation> problems;
   if (!kCellKinds.contains(cell.kind)) {
-    problems.push_back({field + ".kind",
-                        "must be cell, function, class, setup or unparsable, got \"" +
-                            cell.kind + "\""});
+    problems.push_back(
+        {field + ".kind",
+         "must be cell, function, class, setup or unparsable, got \"" + cell.kind + "\""});
   }
   if (static_cast<int64_t>(cell.code.size()) > options.max_cell_bytes) {
     problems.push_back({field + ".code", "must be at most " +
@@ -335,8 +335,8 @@ Result<MarimoCell> CellFromRequest(const v1::NewNotebookCell& request, const std
   } else if (request.language().empty() || request.language() == "python") {
     cell.code = request.code();
   } else {
-    problems.push_back({field + ".language",
-                        "must be python or markdown, got \"" + request.language() + "\""});
+    problems.push_back(
+        {field + ".language", "must be python or markdown, got \"" + request.language() + "\""});
   }
   if (cell.kind == kSetupKind) {
     cell.name = "setup";
@@ -345,8 +345,9 @@ Result<MarimoCell> CellFromRequest(const v1::NewNotebookCell& request, const std
     // marimo names these cells after what they define.
     std::optional<std::string> defined = DefinedName(cell.code);
     if (!defined) {
-      problems.push_back({field + ".code", "a " + cell.kind + " cell must define one " +
-                                               (cell.kind == kFunctionKind ? "function" : "class")});
+      problems.push_back(
+          {field + ".code", "a " + cell.kind + " cell must define one " +
+                                (cell.kind == kFunctionKind ? "function" : "class")});
     } else {
       cell.name = *defined;
     }

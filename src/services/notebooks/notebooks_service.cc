@@ -279,9 +279,8 @@ class SqlNotebooksService final : public NotebooksService {
                     return Fail(TooManyCells());
                   }
                   const long long index =
-                      request.has_index()
-                          ? std::clamp<long long>(request.index(), 0, cells.size())
-                          : static_cast<long long>(cells.size());
+                      request.has_index() ? std::clamp<long long>(request.index(), 0, cells.size())
+                                          : static_cast<long long>(cells.size());
                   CellRow added{NewUuid(), index, *cell};
                   cells.insert(cells.begin() + index, added);
                   if (Status placed = CheckPlacement(cells); !placed) {
@@ -480,8 +479,8 @@ class SqlNotebooksService final : public NotebooksService {
         });
   }
 
-  Result<v1::DeleteNotebookAssetResponse> DeleteAsset(
-      const v1::DeleteNotebookAssetRequest& request, const CallContext& context) override {
+  Result<v1::DeleteNotebookAssetResponse> DeleteAsset(const v1::DeleteNotebookAssetRequest& request,
+                                                      const CallContext& context) override {
     Result<NotebookRow> row = LoadEditable(request.notebook_id(), context, "delete its assets");
     if (!row) {
       return Fail(row.error());
@@ -561,9 +560,9 @@ class SqlNotebooksService final : public NotebooksService {
               std::string("SELECT id FROM notebooks WHERE owner_id = :owner AND kind = 'copy' ") +
               "AND (copy_of = :notebook OR :all = 1) ORDER BY id DESC LIMIT 1000";
           const int all = notebook == 0 ? 1 : 0;
-          soci::statement select = (session.prepare << sql, soci::use(owner, "owner"),
-                                    soci::use(notebook, "notebook"), soci::use(all, "all"),
-                                    soci::into(id));
+          soci::statement select =
+              (session.prepare << sql, soci::use(owner, "owner"), soci::use(notebook, "notebook"),
+               soci::use(all, "all"), soci::into(id));
           select.execute();
           while (select.fetch()) {
             ids.push_back(id);
@@ -676,10 +675,10 @@ class SqlNotebooksService final : public NotebooksService {
 
   Result<ParsedNotebook> ParseSource(const std::string& source) const {
     if (static_cast<int64_t>(source.size()) > options_.max_file_bytes) {
-      return Fail({ErrorCode::kPayloadTooLarge,
-                   "The notebook file is " + std::to_string(source.size()) +
-                       " bytes; the limit is " + std::to_string(options_.max_file_bytes) +
-                       " bytes."});
+      return Fail(
+          {ErrorCode::kPayloadTooLarge, "The notebook file is " + std::to_string(source.size()) +
+                                            " bytes; the limit is " +
+                                            std::to_string(options_.max_file_bytes) + " bytes."});
     }
     if (labs::Utf8Length(source) == std::string::npos) {
       return Fail(Error::InvalidArgument("The notebook file is not UTF-8 text."));
@@ -855,7 +854,7 @@ class SqlNotebooksService final : public NotebooksService {
     Result<ParentInfo> parent = parents_.GetParent(row->parent_type, row->parent_id, context);
     if (!parent) {
       return Fail(parent.error().code == ErrorCode::kNotFound ? NotebookNotFound()
-                                                               : parent.error());
+                                                              : parent.error());
     }
     return row;
   }
@@ -919,8 +918,8 @@ class SqlNotebooksService final : public NotebooksService {
           } catch (const soci::soci_error& error) {
             if (storage::IsUniqueViolation(error)) {
               return Fail(Error::AlreadyExists("A notebook was already imported from \"" +
-                                               row.source_key + "\" into this " +
-                                               row.parent_type + "."));
+                                               row.source_key + "\" into this " + row.parent_type +
+                                               "."));
             }
             throw;
           }

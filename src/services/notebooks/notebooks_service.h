@@ -31,11 +31,11 @@ class NotebookParents {
 };
 
 struct NotebooksOptions {
-  int max_cells = 1000;                        // per notebook
-  int64_t max_cell_bytes = 256 * 1024;         // code of one cell
-  int64_t max_file_bytes = 4 * 1024 * 1024;    // an imported or saved marimo file
-  int max_notebooks_per_parent = 50;           // originals per lab or article
-  int max_assets = 200;                        // per notebook
+  int max_cells = 1000;                      // per notebook
+  int64_t max_cell_bytes = 256 * 1024;       // code of one cell
+  int64_t max_file_bytes = 4 * 1024 * 1024;  // an imported or saved marimo file
+  int max_notebooks_per_parent = 50;         // originals per lab or article
+  int max_assets = 200;                      // per notebook
 };
 
 // The notebooks service: marimo notebooks attached to labs and articles, their cells (the

@@ -9,6 +9,7 @@
 
 #include "common/random.h"
 #include "services/notebooks/marimo_file.h"
+#include "services/notebooks/notebook_importer.h"
 #include "storage/test_database.h"
 
 namespace openlabs::notebooks {
@@ -341,7 +342,8 @@ TEST_P(NotebooksServiceTest, AssetsAndSessionSource) {
   v1::DeleteNotebookAssetRequest remove;
   remove.set_notebook_id(notebook.id());
   remove.set_asset_id(added->items(0).id());
-  Result<v1::DeleteNotebookAssetResponse> by_learner = service_->DeleteAsset(remove, User(kLearner));
+  Result<v1::DeleteNotebookAssetResponse> by_learner =
+      service_->DeleteAsset(remove, User(kLearner));
   ASSERT_FALSE(by_learner);
   EXPECT_EQ(by_learner.error().code, ErrorCode::kPermissionDenied);
   ASSERT_TRUE(service_->DeleteAsset(remove, User(kAuthor)));
@@ -417,6 +419,94 @@ TEST_P(NotebooksServiceTest, DeleteNotebookRemovesAssets) {
   Result<v1::Notebook> gone = service_->GetNotebook(get, User(kAuthor));
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+ParentChooser FixedLab() {
+  return [](const NotebookDraft&) -> Result<NotebookParent> {
+    return NotebookParent{"lab", kLab, "lab 100"};
+  };
+}
+
+TEST_P(NotebooksServiceTest, ImporterStoresReferencedFiles) {
+  const fs::path dir = blob_root_ / "import";
+  WriteFile(dir / "course" / "data" / "points.csv", "x,y\n1,2\n");
+  WriteFile(dir / "secret.txt", "outside the notebook's folder is still inside the import");
+  WriteFile(dir / "course" / "analysis.py",
+            "import marimo\napp = marimo.App()\n\n@app.cell\ndef _(mo):\n"
+            "    mo.md(\"# Points\")\n    return\n\n@app.cell\ndef _(pd):\n"
+            "    df = pd.read_csv(\"data/points.csv\")\n    other = open(\"../secret.txt\")\n"
+            "    missing = open(\"nothing.csv\")\n    return (df,)\n");
+  WriteFile(dir / "helper.py", "def helper():\n    return 1\n");
+  WriteFile(dir / "broken.py", "import marimo\napp = marimo.App(\n");
+  std::ostringstream out;
+  Result<NotebookImportSummary> summary =
+      ImportNotebooks(dir, *service_, *blobs_, User(kAuthor), FixedLab(), {}, out);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->imported, 1) << out.str();
+  EXPECT_EQ(summary->ignored, 1) << out.str();
+  EXPECT_EQ(summary->rejected, 1) << out.str();
+  EXPECT_NE(out.str().find("rejected broken.py: The file is not valid Python"), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("ignored helper.py: not a marimo notebook"), std::string::npos)
+      << out.str();
+
+  v1::ListNotebooksRequest list;
+  list.set_parent_type("lab");
+  list.set_parent_id(kLab);
+  Result<v1::ListNotebooksResponse> listed = service_->ListNotebooks(list, CallContext());
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->items_size(), 1);
+  EXPECT_EQ(listed->items(0).title(), "Points");
+  EXPECT_EQ(listed->items(0).source_key(), "course/analysis.py");
+  v1::GetNotebookRequest get;
+  get.set_id(listed->items(0).id());
+  Result<v1::Notebook> notebook = service_->GetNotebook(get, CallContext());
+  ASSERT_TRUE(notebook);
+  ASSERT_EQ(notebook->assets_size(), 1);
+  EXPECT_EQ(notebook->assets(0).path(), "data/points.csv");
+
+  WriteFile(dir / "course" / "analysis.py", "import marimo\napp = marimo.App()\n");
+  std::ostringstream again;
+  Result<NotebookImportSummary> second =
+      ImportNotebooks(dir, *service_, *blobs_, User(kAuthor), FixedLab(), {}, again);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->imported, 0);
+  EXPECT_EQ(second->rejected, 2) << again.str();
+  EXPECT_NE(again.str().find("has changed since; delete that notebook"), std::string::npos)
+      << again.str();
+}
+
+TEST_P(NotebooksServiceTest, ImporterTakesWholeCorpusOnce) {
+  const char* corpus = std::getenv("OPENLABS_CORPUS_DIR");
+  const fs::path dir =
+      fs::path(corpus != nullptr && *corpus != '\0' ? corpus : "/work/shared/corpus") /
+      "marimo-notebooks";
+  if (!fs::is_directory(dir)) {
+    GTEST_SKIP() << "no notebooks in " << dir << "; set OPENLABS_CORPUS_DIR";
+  }
+  size_t files = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    files += entry.path().extension() == ".py" ? 1 : 0;
+  }
+  // The fixture's service has small limits; the corpus needs the default ones.
+  std::unique_ptr<NotebooksService> service = MakeNotebooksService(*database_, *blobs_, parents_);
+  std::ostringstream out;
+  Result<NotebookImportSummary> summary =
+      ImportNotebooks(dir, *service, *blobs_, User(kAuthor), FixedLab(), {}, out);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->imported, static_cast<int>(files)) << out.str();
+  EXPECT_EQ(summary->rejected, 0) << out.str();
+  std::ostringstream again;
+  Result<NotebookImportSummary> second =
+      ImportNotebooks(dir, *service, *blobs_, User(kAuthor), FixedLab(), {}, again);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->skipped, static_cast<int>(files)) << again.str();
+  EXPECT_EQ(second->imported, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, NotebooksServiceTest,

@@ -20,7 +20,9 @@ constexpr std::string_view kSingleOperators = "+-*/%@&|^~<>()[]{},:;.=!";
 
 bool IsNameStart(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
 bool IsNameChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-bool IsPrefixLetter(char c) { return std::string_view("rRbBuUfFtT").find(c) != std::string_view::npos; }
+bool IsPrefixLetter(char c) {
+  return std::string_view("rRbBuUfFtT").find(c) != std::string_view::npos;
+}
 
 // A replacement field of an f-string: the byte range of its expression and its first line.
 struct Field {
@@ -67,7 +69,8 @@ class Tokenizer {
     size_t cursor = pos_;
     while (cursor < source_.size() &&
            (source_[cursor] == ' ' || source_[cursor] == '\t' || source_[cursor] == '\f')) {
-      column = source_[cursor] == '\t' ? (column / 8 + 1) * 8 : (source_[cursor] == '\f' ? 0 : column + 1);
+      column = source_[cursor] == '\t' ? (column / 8 + 1) * 8
+                                       : (source_[cursor] == '\f' ? 0 : column + 1);
       ++cursor;
     }
     pos_ = cursor;
@@ -149,10 +152,9 @@ class Tokenizer {
 
   Result<std::vector<Token>> Finish() {
     if (!brackets_.empty()) {
-      return Fail(Error::InvalidArgument("'" + std::string(1, brackets_.back().first) +
-                                         "' opened on line " +
-                                         std::to_string(brackets_.back().second) +
-                                         " is never closed"));
+      return Fail(Error::InvalidArgument(
+          "'" + std::string(1, brackets_.back().first) + "' opened on line " +
+          std::to_string(brackets_.back().second) + " is never closed"));
     }
     if (!nested_) {
       if (line_has_tokens_) {
@@ -376,8 +378,8 @@ class Tokenizer {
     const bool hex = source_.substr(pos_, 2) == "0x" || source_.substr(pos_, 2) == "0X";
     while (pos_ < source_.size()) {
       const char c = source_[pos_];
-      const bool sign = (c == '+' || c == '-') && !hex &&
-                        (source_[pos_ - 1] == 'e' || source_[pos_ - 1] == 'E');
+      const bool sign =
+          (c == '+' || c == '-') && !hex && (source_[pos_ - 1] == 'e' || source_[pos_ - 1] == 'E');
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && !sign) {
         break;
       }
@@ -420,8 +422,8 @@ class Tokenizer {
     token.end_line = line_;
     token.line = line_;
     token.column = static_cast<int>(begin >= line_start_ ? begin - line_start_ : 0);
-    if (kind != TokenKind::kNewline && kind != TokenKind::kIndent &&
-        kind != TokenKind::kDedent && kind != TokenKind::kEnd) {
+    if (kind != TokenKind::kNewline && kind != TokenKind::kIndent && kind != TokenKind::kDedent &&
+        kind != TokenKind::kEnd) {
       line_has_tokens_ = true;
     }
     tokens_.push_back(token);
@@ -536,11 +538,10 @@ Result<std::vector<Token>> TokenizePython(std::string_view source, const Tokeniz
 
 bool IsPythonKeyword(std::string_view word) {
   static constexpr std::array<std::string_view, 35> kKeywords = {
-      "False", "None",   "True",    "and",      "as",       "assert", "async",
-      "await", "break",  "class",   "continue", "def",      "del",    "elif",
-      "else",  "except", "finally", "for",      "from",     "global", "if",
-      "import", "in",    "is",      "lambda",   "nonlocal", "not",    "or",
-      "pass",  "raise",  "return",  "try",      "while",    "with",   "yield"};
+      "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+      "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+      "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
   return std::find(kKeywords.begin(), kKeywords.end(), word) != kKeywords.end();
 }
 
@@ -564,10 +565,8 @@ Result<std::string> DecodeStringLiteral(std::string_view literal) {
     return Fail(Error::InvalidArgument("bytes and f-strings are not plain string literals"));
   }
   const std::string_view quoted = literal.substr(prefix_length);
-  const size_t quote_length = quoted.size() >= 6 && (quoted.starts_with("\"\"\"") ||
-                                                     quoted.starts_with("'''"))
-                                  ? 3
-                                  : 1;
+  const size_t quote_length =
+      quoted.size() >= 6 && (quoted.starts_with("\"\"\"") || quoted.starts_with("'''")) ? 3 : 1;
   if (quoted.size() < 2 * quote_length) {
     return Fail(Error::InvalidArgument("malformed string literal"));
   }

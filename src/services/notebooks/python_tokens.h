@@ -14,7 +14,7 @@
 namespace openlabs::notebooks {
 
 enum class TokenKind {
-  kName,     // identifiers and keywords
+  kName,  // identifiers and keywords
   kNumber,
   kString,   // one string literal with its prefix and quotes
   kOp,       // operators and delimiters

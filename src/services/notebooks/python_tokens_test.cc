@@ -26,8 +26,8 @@ std::vector<std::string> Texts(std::string_view source, TokenizeOptions options 
 }
 
 TEST(PythonTokens, IndentationAndComments) {
-  const std::vector<std::string> expected = {"def", "f", "(", ")", ":", "NL", "IN", "return",
-                                             "1",   "NL", "DE", "x", "=", "2", "NL"};
+  const std::vector<std::string> expected = {"def", "f",  "(",  ")", ":", "NL", "IN", "return",
+                                             "1",   "NL", "DE", "x", "=", "2",  "NL"};
   EXPECT_EQ(Texts("def f():\n    # comment\n\n    return 1\nx = 2\n"), expected);
 }
 
@@ -37,15 +37,15 @@ TEST(PythonTokens, BracketsJoinLines) {
 }
 
 TEST(PythonTokens, StringsWithPrefixesAndQuotes) {
-  const std::vector<std::string> expected = {"a", "=", "rb'\\''", "NL",
-                                             "b", "=", "\"\"\"x\n\"y\" \"\"\"", "NL"};
+  const std::vector<std::string> expected = {
+      "a", "=", "rb'\\''", "NL", "b", "=", "\"\"\"x\n\"y\" \"\"\"", "NL"};
   EXPECT_EQ(Texts("a = rb'\\''\nb = \"\"\"x\n\"y\" \"\"\"\n"), expected);
 }
 
 TEST(PythonTokens, FStringFieldsExpanded) {
   // A field nested in a format specification comes before the field that holds it.
-  const std::vector<std::string> expected = {"f\"{a['k']!r:>{width}} {{b}}\"", "(", "width", ")",
-                                             "(", "a", "[", "'k'", "]", ")", "NL"};
+  const std::vector<std::string> expected = {
+      "f\"{a['k']!r:>{width}} {{b}}\"", "(", "width", ")", "(", "a", "[", "'k'", "]", ")", "NL"};
   EXPECT_EQ(Texts("f\"{a['k']!r:>{width}} {{b}}\"\n", {.expand_fstrings = true}), expected);
 }
 
@@ -69,7 +69,9 @@ TEST(PythonTokens, RejectsUnclosedBracket) {
 TEST(PythonTokens, DecodesStringLiterals) {
   EXPECT_EQ(DecodeStringLiteral("'a\\nb'").value(), "a\nb");
   EXPECT_EQ(DecodeStringLiteral("r'a\\nb'").value(), "a\\nb");
-  EXPECT_EQ(DecodeStringLiteral("\"\\u00e9\\x41\"").value(), "\xC3\xA9" "A");
+  EXPECT_EQ(DecodeStringLiteral("\"\\u00e9\\x41\"").value(),
+            "\xC3\xA9"
+            "A");
   EXPECT_EQ(DecodeStringLiteral("'''x'''").value(), "x");
   EXPECT_FALSE(DecodeStringLiteral("f'{x}'"));
 }
@@ -80,8 +82,8 @@ TEST(CellAnalysis, AssignmentsImportsAndDefinitions) {
       "a, (b, *c) = f(x)\nd: int = 1\ndef g(p, q=default):\n    r = p + y\n    return r\n"
       "class K(Base):\n    attr = 1\n_private = 2\nobj.field = z\nitems[i] = 3\n");
   const std::set<std::string> defs = {"K", "a", "b", "c", "d", "g", "np", "os", "pi", "t"};
-  const std::set<std::string> refs = {"Base", "default", "f", "i", "int", "items", "obj",
-                                      "x", "y", "z"};
+  const std::set<std::string> refs = {"Base",  "default", "f", "i", "int",
+                                      "items", "obj",     "x", "y", "z"};
   EXPECT_EQ(names.defs, defs);
   EXPECT_EQ(names.refs, refs);
   EXPECT_FALSE(names.is_async);
@@ -93,16 +95,16 @@ TEST(CellAnalysis, InnerScopesAreNotReferences) {
       "[w for w in words if w != stop]\nif (found := len(words)) > 0:\n    print(found)\n"
       "mo.md(f\"value {slider.value:.{digits}f}\")\n");
   const std::set<std::string> defs = {"found", "square", "total"};
-  const std::set<std::string> refs = {"digits", "k",  "len",  "mo",    "offset",
-                                      "print",  "slider", "stop", "sum", "values", "words"};
+  const std::set<std::string> refs = {"digits", "k",    "len", "mo",     "offset", "print",
+                                      "slider", "stop", "sum", "values", "words"};
   EXPECT_EQ(names.defs, defs);
   EXPECT_EQ(names.refs, refs);
 }
 
 TEST(CellAnalysis, GlobalDeclarationsAndAwait) {
-  const CellNames names =
-      AnalyzeCell("def setter():\n    global counter\n    counter = 1\nawait asyncio.sleep(0)\n"
-                  "for i in range(3):\n    pass\nwith open(p) as handle:\n    pass\n");
+  const CellNames names = AnalyzeCell(
+      "def setter():\n    global counter\n    counter = 1\nawait asyncio.sleep(0)\n"
+      "for i in range(3):\n    pass\nwith open(p) as handle:\n    pass\n");
   const std::set<std::string> defs = {"counter", "handle", "i", "setter"};
   EXPECT_EQ(names.defs, defs);
   EXPECT_TRUE(names.is_async);
