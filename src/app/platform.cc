@@ -7,6 +7,7 @@
 #include "gateway/api/articles_routes.h"
 #include "gateway/api/auth_routes.h"
 #include "gateway/api/comments_routes.h"
+#include "gateway/api/config_routes.h"
 #include "gateway/api/labs_routes.h"
 #include "gateway/api/notebooks_routes.h"
 #include "gateway/api/reviews_routes.h"
@@ -71,6 +72,20 @@ void StartLearningLoop(const Config& config, Platform& platform) {
   reviews_options.reward_points = config.review_reward_points;
   platform.reviews = feedback::MakeReviewsService(*platform.database, *platform.submissions,
                                                   *platform.users, reviews_options);
+}
+
+gateway::PublicSettings PublicSettingsOf(const Config& config) {
+  return {
+      .initial_points = config.initial_points,
+      .submission_cost_points = config.submission_cost_points,
+      .submission_max_file_bytes = config.submission_max_file_bytes,
+      .submission_max_files = submissions::SubmissionsOptions{}.max_files,
+      .review_reward_points = config.review_reward_points,
+      .review_required_count = config.review_required_count,
+      .review_claim_lease_seconds = config.review_claim_lease_seconds,
+      .lab_max_asset_bytes = config.labs_max_asset_bytes,
+      .article_max_pdf_bytes = config.articles_max_pdf_bytes,
+  };
 }
 
 }  // namespace
@@ -142,6 +157,7 @@ gateway::Router BuildRouter(Platform& platform) {
   gateway::AddReviewsRoutes(router, *platform.submissions, *platform.reviews, *platform.auth,
                             *platform.blobs,
                             {.max_file_bytes = platform.config.submission_max_file_bytes});
+  gateway::AddConfigRoutes(router, PublicSettingsOf(platform.config));
   return router;
 }
 

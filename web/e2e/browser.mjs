@@ -63,3 +63,83 @@ export async function runAxe(page) {
       targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
     }));
 }
+
+/**
+ * Reloads the page and presses Tab through it from the start. Returns the interactive elements
+ * that the keyboard never reached, and those that showed no focus indicator. An indicator is an
+ * outline or a box shadow on the element or its parent, or CodeMirror's focused frame. Radio
+ * buttons count per group, because Tab enters a group once and the arrow keys move inside it.
+ * NOTE: an outline on an element clipped out of sight still counts as visible.
+ */
+export async function checkKeyboard(page) {
+  await page.reload();
+  await page.waitForLoadState("networkidle");
+  const total = await page.evaluate(() => {
+    const selector =
+      'a[href], button, input, select, textarea, summary, [tabindex], [contenteditable="true"]';
+    const reachable = [...document.querySelectorAll(selector)].filter((element) => {
+      if (element.matches(":disabled") || element.tabIndex < 0) return false;
+      if (element.closest("[inert], [aria-hidden=true]") !== null) return false;
+      const style = getComputedStyle(element);
+      return style.visibility !== "hidden" && element.getClientRects().length > 0;
+    });
+    reachable.forEach((element, index) => {
+      const group =
+        element.matches("input[type=radio]") && element.name !== ""
+          ? `radio:${element.name}`
+          : String(index);
+      element.setAttribute("data-keyboard-id", group);
+    });
+    return reachable.length;
+  });
+
+  const reached = new Map();
+  for (let press = 0; press < total + 10; press += 1) {
+    await page.keyboard.press("Tab");
+    const focus = await page.evaluate(() => {
+      const element = document.activeElement;
+      if (element === null || element === document.body) return null;
+      const shows = (candidate) => {
+        if (candidate === null) return false;
+        const style = getComputedStyle(candidate);
+        const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+        return outline || style.boxShadow !== "none";
+      };
+      return {
+        id: element.getAttribute("data-keyboard-id"),
+        indicator:
+          shows(element) ||
+          shows(element.parentElement) ||
+          element.closest(".cm-editor.cm-focused") !== null,
+      };
+    });
+    if (focus?.id != null && !reached.has(focus.id)) {
+      reached.set(focus.id, focus.indicator);
+    }
+  }
+
+  return page.evaluate(
+    ([reachedIds, withoutIndicator]) => {
+      const describe = (element) => {
+        const name =
+          element.getAttribute("aria-label") ??
+          element.textContent?.trim().slice(0, 40) ??
+          element.getAttribute("name");
+        return `${element.tagName.toLowerCase()} "${name}"`;
+      };
+      const marked = [...document.querySelectorAll("[data-keyboard-id]")];
+      const unreached = marked.filter(
+        (element) => !reachedIds.includes(element.getAttribute("data-keyboard-id")),
+      );
+      const noIndicator = marked.filter((element) =>
+        withoutIndicator.includes(element.getAttribute("data-keyboard-id")),
+      );
+      return {
+        checked: new Set(marked.map((element) => element.getAttribute("data-keyboard-id"))).size,
+        unreached: [...new Set(unreached.map(describe))],
+        noIndicator: [...new Set(noIndicator.map(describe))],
+      };
+    },
+    [[...reached.keys()], [...reached].filter(([, shown]) => !shown).map(([id]) => id)],
+  );
+}

@@ -1,9 +1,10 @@
 // The user journey of the end-to-end test, step by step. Each step logs its name, so a failure
 // shows where it happened.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
-import { runAxe, screenshotBothThemes } from "./browser.mjs";
+import { checkKeyboard, runAxe, screenshotBothThemes } from "./browser.mjs";
 import { onePagePdf, solidPng } from "./fixtures.mjs";
 import { totpCode } from "./totp.mjs";
 
@@ -64,14 +65,62 @@ async function measureLcp(page, url) {
   );
 }
 
-export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) {
+/** Creates a moderator with `openlabs user create` on the server's own database. */
+function createModerator(server, username) {
+  execFileSync(
+    server.binary,
+    [
+      "user",
+      "create",
+      "--username",
+      username,
+      "--email",
+      `${username}@example.org`,
+      "--password-stdin",
+      "--moderator",
+      "--data-dir",
+      server.dataDir,
+    ],
+    { input: `${password}\n`, stdio: "pipe" },
+  );
+}
+
+async function claimSubmission(page) {
+  await page.getByRole("button", { name: "Claim for review" }).click();
+  await page.getByRole("button", { name: "Release" }).waitFor();
+}
+
+/** Writes a review of a claimed submission on its review page and sends it. */
+async function reviewSubmission(page, { feedback, verdict, score, attachment }) {
+  await typeInEditor(page, feedback);
+  await page.getByLabel(verdict).check();
+  await page.getByLabel("Score (0 to 100)").fill(String(score));
+  if (attachment !== undefined) {
+    await page.locator("input[type=file]").setInputFiles(attachment);
+  }
+  await page.getByRole("button", { name: "Send review" }).click();
+  await page.getByText(/Your review was sent\. You earned 3 points\./).waitFor();
+}
+
+export async function journey({ page, baseUrl, server, outputDir, axeReport, metrics }) {
   const shots = join(outputDir, "screenshots");
   const shoot = (name) => screenshotBothThemes(page, shots, name, axeReport);
+  const keyboard = [];
+  metrics.keyboard = keyboard;
+  /** Tabs through the current page and fails on a control the keyboard misses. */
+  const tabThrough = async (name) => {
+    const result = await checkKeyboard(page);
+    keyboard.push({ page: name, ...result });
+    assert.deepEqual(result.unreached, [], `${name}: controls the keyboard cannot reach`);
+    assert.deepEqual(result.noIndicator, [], `${name}: controls with no visible focus`);
+    assert.ok(result.checked > 0, `${name}: no interactive element found`);
+  };
 
   step("landing page");
   await page.goto(baseUrl);
   await page.getByRole("heading", { name: "Learn by doing, and by reviewing" }).waitFor();
   await shoot("landing");
+  await tabThrough("landing");
   await page.goto(`${baseUrl}/sign-in`);
   await shoot("sign-in");
   await page.goto(`${baseUrl}/sign-up`);
@@ -84,6 +133,9 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   step("author signs up and sees 10 points");
   await signUp(page, baseUrl, "alice");
   await expectBalance(page, 10);
+  await page.getByText("You have not submitted anything yet.").waitFor();
+  await page.getByText("Nothing to review right now.").waitFor();
+  await shoot("home-empty");
 
   step("profile edit persists");
   await page.getByRole("link", { name: "Settings" }).click();
@@ -120,6 +172,8 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
 
   step("author creates a lab with math, a table, code and an image asset");
   await page.goto(`${baseUrl}/labs/new`);
+  await shoot("lab-editor");
+  await tabThrough("lab editor");
   await page.getByLabel("Title").fill("Linear regression by hand");
   await page.getByLabel("Short description").fill("Fit a line with least squares.");
   await page.getByLabel("Tags").fill("statistics, python");
@@ -186,6 +240,10 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   await page.getByRole("button", { name: "Comment", exact: true }).click();
   await page.getByText("Questions are welcome here.").waitFor();
   await shoot("lab");
+  await tabThrough("lab");
+  await page.goto(baseUrl);
+  await shoot("home");
+  await tabThrough("home");
   await signOut(page);
 
   step("learner signs up and finds the lab by search");
@@ -196,6 +254,7 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   await page.waitForURL(/q=regression/);
   await page.getByRole("link", { name: "Linear regression by hand" }).waitFor();
   await shoot("labs");
+  await tabThrough("labs");
   await page.getByRole("link", { name: "Linear regression by hand" }).click();
 
   step("learner replies to the comment");
@@ -226,34 +285,49 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   await shoot("submission");
   await signOut(page);
 
-  step("author reviews the submission with an attachment");
+  step("a second learner submits, and the author accepts it");
+  await signUp(page, baseUrl, "carol");
+  await page.goto(`${labUrl}/submit`);
+  await typeInEditor(page, "The slope is the covariance over the variance.");
+  await page.getByRole("button", { name: /Submit for review/ }).click();
+  await page.waitForURL(/\/submissions\/\d+$/);
+  const carolSubmissionId = page.url().match(/(\d+)$/)[1];
+  await expectBalance(page, 9);
+  await signOut(page);
   await signIn(page, baseUrl, "alice");
   await page.goto(`${baseUrl}/reviews`);
-  await page
-    .getByRole("link", { name: /Submission #\d+ to lab/ })
-    .first()
-    .waitFor();
+  await page.getByRole("link", { name: `Submission #${carolSubmissionId} to lab` }).waitFor();
   await shoot("review-queue");
-  await page
-    .getByRole("link", { name: /Submission #\d+ to lab/ })
-    .first()
-    .click();
-  await page.getByRole("button", { name: "Claim for review" }).click();
-  await page.getByRole("button", { name: "Release" }).waitFor();
+  await tabThrough("review queue");
+  await page.getByRole("link", { name: `Submission #${carolSubmissionId} to lab` }).click();
+  await claimSubmission(page);
+  await reviewSubmission(page, { feedback: "Right.", verdict: "Accept", score: 80 });
+  await expectBalance(page, 13);
+  await signOut(page);
+
+  step("the second learner, now eligible, reviews the first one's submission");
+  await signIn(page, baseUrl, "carol");
+  await page.goto(`${baseUrl}/submissions/${carolSubmissionId}`);
+  await page.getByText("Accepted", { exact: true }).first().waitFor();
+  await page.goto(`${baseUrl}/reviews`);
+  const bobSubmissionId = submissionUrl.match(/(\d+)$/)[1];
+  await page.getByRole("link", { name: `Submission #${bobSubmissionId} to lab` }).click();
+  await claimSubmission(page);
   await shoot("review");
+  await tabThrough("review");
   await page.getByRole("button", { name: "View answer.py" }).click();
   await page.locator(".markdown pre code.hljs").first().waitFor();
-  await typeInEditor(page, "Correct. See the notes.");
-  await page.getByLabel("Accept").check();
-  await page.getByLabel("Score (0 to 100)").fill("90");
-  await page.locator("input[type=file]").setInputFiles({
-    name: "notes.txt",
-    mimeType: "text/plain",
-    buffer: Buffer.from("Well done.\n"),
+  await reviewSubmission(page, {
+    feedback: "Correct. See the notes.",
+    verdict: "Accept",
+    score: 90,
+    attachment: {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("Well done.\n"),
+    },
   });
-  await page.getByRole("button", { name: "Send review" }).click();
-  await page.getByText(/Your review was sent\. You earned 3 points\./).waitFor();
-  await expectBalance(page, 13);
+  await expectBalance(page, 12);
   await signOut(page);
 
   step("learner sees the review and rates it");
@@ -263,8 +337,13 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   await page.getByText("Accepted", { exact: true }).first().waitFor();
   await page.getByRole("button", { name: "5 of 5" }).click();
   await page.getByText("You rated this review 5 of 5.").waitFor();
+  await page.getByTestId("review").getByRole("button", { name: "Download notes.txt" }).waitFor();
+  await page.getByTestId("review").getByRole("link", { name: /carol/ }).waitFor();
+  await expectBalance(page, 9);
   await page.goto(`${baseUrl}/submissions`);
   await shoot("my-submissions");
+  await page.goto(`${baseUrl}/settings`);
+  await page.getByRole("cell", { name: "Submitted a solution" }).waitFor();
 
   step("learner uploads an article and its PDF opens");
   await page.goto(`${baseUrl}/articles/new`);
@@ -283,21 +362,38 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
     .locator(".textLayer")
     .getByText(/least squares/)
     .waitFor();
+  const articleUrl = page.url();
   await shoot("article");
+  await tabThrough("article");
+
+  step("uploader edits the article's details");
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await page.waitForURL(/\/articles\/\d+\/edit$/);
+  await shoot("article-edit");
+  await page.getByLabel("Title").fill("Least squares, short notes");
+  await page.getByLabel("Tags").fill("statistics");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(articleUrl);
+  await page.getByRole("heading", { name: "Least squares, short notes" }).waitFor();
 
   step("article search shows a highlighted snippet");
   await page.goto(`${baseUrl}/articles`);
   await page.getByLabel("Search articles").fill("residuals");
   await page.getByRole("button", { name: "Search" }).click();
   await page.locator("mark").first().waitFor();
+  await page.getByRole("link", { name: "Least squares, short notes" }).waitFor();
   await shoot("articles");
+  await tabThrough("articles");
 
   step("leaderboard and public profile");
   await page.goto(`${baseUrl}/leaderboard`);
   await page.getByRole("link", { name: /Alice Author/ }).waitFor();
   await shoot("leaderboard");
+  await tabThrough("leaderboard");
   await page.getByRole("link", { name: /Alice Author/ }).click();
   await page.getByRole("heading", { name: "Alice Author" }).waitFor();
+  await page.getByRole("link", { name: "Linear regression by hand" }).waitFor();
+  await shoot("profile");
 
   step("phone-sized screen: menu opens and the lab reads");
   await page.setViewportSize({ width: 390, height: 844 });
@@ -313,7 +409,84 @@ export async function journey({ page, baseUrl, outputDir, axeReport, metrics }) 
   );
   assert.ok(overflow <= 1, `the lab page scrolls sideways by ${overflow} px on a phone`);
   axeReport.push({ page: "lab (phone)", violations: await runAxe(page) });
+  for (const [name, url] of [
+    ["home", baseUrl],
+    ["labs", `${baseUrl}/labs`],
+    ["article", articleUrl],
+    ["settings", `${baseUrl}/settings`],
+  ]) {
+    await page.goto(url);
+    await page.waitForLoadState("networkidle");
+    await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+    const sideways = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    assert.ok(sideways <= 1, `${name} scrolls sideways by ${sideways} px on a phone`);
+  }
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  step("an expired access token is refreshed without a sign-in");
+  await page.goto(`${baseUrl}/settings`);
+  await page.evaluate(() => {
+    const session = JSON.parse(window.localStorage.getItem("openlabs.session"));
+    session.accessToken = "expired.access.token";
+    window.localStorage.setItem("openlabs.session", JSON.stringify(session));
+  });
+  await page.reload();
+  await page.getByLabel("First name").waitFor();
+  assert.notEqual(
+    await page.evaluate(
+      () => JSON.parse(window.localStorage.getItem("openlabs.session")).accessToken,
+    ),
+    "expired.access.token",
+    "the access token was not replaced",
+  );
+  assert.match(page.url(), /\/settings$/);
+
+  step("a session that ended sends the user to sign in and back");
+  await page.goto(`${baseUrl}/submissions`);
+  await page
+    .getByRole("link", { name: /Submission #\d+/ })
+    .first()
+    .waitFor();
+  await page.evaluate(() => {
+    window.localStorage.setItem(
+      "openlabs.session",
+      JSON.stringify({ accessToken: "ended.access", refreshToken: "ended-refresh" }),
+    );
+  });
+  await page.reload();
+  await page.waitForURL(/\/sign-in\?expired=1&next=%2Fsubmissions$/);
+  await page.getByText("Your session has expired.").waitFor();
+  await page.getByLabel("Username or email").fill("bob");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/submissions$/);
+
+  step("uploader deletes the article after confirming");
+  await page.goto(articleUrl);
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("button", { name: "Delete article" }).click();
+  await page.waitForURL(/\/articles$/);
+  await page.goto(articleUrl);
+  await page.getByText("This article could not be loaded.").waitFor();
+
+  step("a moderator deletes a comment on the lab");
+  await signOut(page);
+  createModerator(server, "maude");
+  await signIn(page, baseUrl, "maude");
+  await page.goto(`${baseUrl}/moderation`);
+  await page.getByRole("heading", { name: "Moderation" }).waitFor();
+  await shoot("moderation");
+  await page.goto(labUrl);
+  // The rendered Markdown and its images move the comments down as they load.
+  await page.waitForLoadState("networkidle");
+  const reply = page.locator("[data-testid=comment] [data-testid=comment]").first();
+  await reply.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Delete comment" }).click();
+  await page.getByText("Can x be negative?").waitFor({ state: "detached" });
 
   step("sign out, then a protected page asks to sign in and returns");
   await signOut(page);

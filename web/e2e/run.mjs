@@ -31,7 +31,7 @@ const metrics = {};
 let failed = false;
 
 try {
-  await journey({ page, context, baseUrl: server.baseUrl, outputDir, axeReport, metrics });
+  await journey({ page, context, baseUrl: server.baseUrl, server, outputDir, axeReport, metrics });
   writeFileSync(join(outputDir, "metrics.json"), JSON.stringify(metrics, null, 2));
 
   writeFileSync(join(outputDir, "axe-report.json"), JSON.stringify(axeReport, null, 2));

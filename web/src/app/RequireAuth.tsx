@@ -1,6 +1,7 @@
 import { Navigate, Outlet, useLocation } from "react-router";
 
 import { useSignedIn } from "@/lib/session";
+import { tokenStore } from "@/lib/token-store";
 
 /** Sends signed-out visitors to the sign-in page, which brings them back afterwards. */
 export function RequireAuth() {
@@ -8,7 +9,9 @@ export function RequireAuth() {
   const location = useLocation();
   if (!signedIn) {
     const next = encodeURIComponent(`${location.pathname}${location.search}`);
-    return <Navigate to={`/sign-in?next=${next}`} replace />;
+    // The same address as the expiry redirect of AppLayout, so the two never disagree.
+    const expired = tokenStore.expired() ? "expired=1&" : "";
+    return <Navigate to={`/sign-in?${expired}next=${next}`} replace />;
   }
   return <Outlet />;
 }

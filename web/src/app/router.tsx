@@ -28,6 +28,7 @@ const ReviewPage = page(() => import("./routes/ReviewPage"), "ReviewPage");
 const ArticlesPage = page(() => import("./routes/ArticlesPage"), "ArticlesPage");
 const ArticlePage = page(() => import("./routes/ArticlePage"), "ArticlePage");
 const ArticleUploadPage = page(() => import("./routes/ArticleUploadPage"), "ArticleUploadPage");
+const ArticleEditPage = page(() => import("./routes/ArticleEditPage"), "ArticleEditPage");
 const ModerationPage = page(() => import("./routes/ModerationPage"), "ModerationPage");
 
 export const router = createBrowserRouter([
@@ -51,6 +52,7 @@ export const router = createBrowserRouter([
           { path: "labs/:id/edit", element: <EditLabPage /> },
           { path: "labs/:id/submit", element: <SubmitPage /> },
           { path: "articles/new", element: <ArticleUploadPage /> },
+          { path: "articles/:id/edit", element: <ArticleEditPage /> },
           { path: "submissions", element: <SubmissionsPage /> },
           { path: "submissions/:id", element: <SubmissionPage /> },
           { path: "reviews", element: <ReviewsPage /> },

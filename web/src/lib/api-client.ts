@@ -89,7 +89,7 @@ async function exchangeRefreshToken(): Promise<boolean> {
     if (tokenStore.get()?.refreshToken !== pair.refreshToken) {
       return tokenStore.get() !== null;
     }
-    tokenStore.clear();
+    tokenStore.clear("expired");
     for (const listener of expiryListeners) {
       listener();
     }

@@ -32,3 +32,13 @@ export function displayName(person: { username: string; name?: string; surname?:
   const full = [person.name, person.surname].filter((part) => part !== undefined && part !== "");
   return full.length > 0 ? full.join(" ") : person.username;
 }
+
+/** Formats a whole number of seconds as hours or minutes: "8 hours", "1 hour", "30 minutes". */
+export function formatDuration(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) {
+    const hours = seconds / 3600;
+    return `${hours} ${hours === 1 ? "hour" : "hours"}`;
+  }
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  return `${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+}

@@ -9,6 +9,8 @@ const storageKey = "openlabs.session";
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let current: TokenPair | null = load();
+// Set when the server rejected the refresh token, so that the sign-in page can show the reason.
+let expired = false;
 
 function load(): TokenPair | null {
   try {
@@ -43,15 +45,21 @@ export const tokenStore = {
 
   set: (pair: TokenPair) => {
     current = pair;
+    expired = false;
     window.localStorage.setItem(storageKey, JSON.stringify(pair));
     notify();
   },
 
-  clear: () => {
+  /** Forgets the pair. The reason "expired" marks a session that the server ended. */
+  clear: (reason: "signed-out" | "expired" = "signed-out") => {
     current = null;
+    expired = reason === "expired";
     window.localStorage.removeItem(storageKey);
     notify();
   },
+
+  /** Whether the last session ended because the server rejected its refresh token. */
+  expired: (): boolean => expired,
 
   subscribe: (listener: Listener): (() => void) => {
     listeners.add(listener);

@@ -1,8 +1,9 @@
-import { useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 
+import { buttonClass } from "@/components/ui/button-class";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
-import { ArticleView, useArticle } from "@/features/articles";
+import { ArticleView, DeleteArticleButton, useArticle } from "@/features/articles";
 import { CommentThread } from "@/features/comments";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -13,17 +14,35 @@ export function ArticlePage() {
   const id = parseId(useParams().id);
   const article = useArticle(id);
   const { data: me } = useMe();
+  const navigate = useNavigate();
   useDocumentTitle(article.data?.title ?? "Article");
   if (article.isPending) return <Loading label="Loading the article…" />;
   if (article.isError)
     return <ErrorMessage error={article.error} title="This article could not be loaded." />;
+
+  const canModerate = me !== undefined && me.role !== "user";
+  const canEdit = me !== undefined && (me.id === article.data.uploader_id || canModerate);
+  const actions = canEdit && (
+    <>
+      <Link to={`/articles/${id}/edit`} className={buttonClass("secondary")}>
+        Edit
+      </Link>
+      <DeleteArticleButton
+        articleId={id}
+        onDeleted={() => {
+          void navigate("/articles");
+        }}
+      />
+    </>
+  );
+
   return (
     <div className="space-y-10">
-      <ArticleView article={article.data} />
+      <ArticleView article={article.data} actions={actions} />
       <CommentThread
         targetType="article"
         targetId={id}
-        viewer={{ userId: me?.id, canModerate: me !== undefined && me.role !== "user" }}
+        viewer={{ userId: me?.id, canModerate }}
         renderAuthor={(authorId) => <UserLink id={authorId} />}
       />
     </div>

@@ -6,16 +6,21 @@ import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
 import {
   ClaimControls,
+  ClaimToRead,
   ReviewForm,
   StatusBadge,
   SubmissionBody,
   useSubmission,
 } from "@/features/submissions";
 import { useMe } from "@/features/users";
+import { ApiError } from "@/lib/api-error";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
+
+// The server hides a submission from reviewers who have not claimed it yet, as if it did not exist.
+const isHidden = (error: unknown) => error instanceof ApiError && error.status === 404;
 
 /** Shows a submission to its reviewer, with claim and release and the review form. */
 export function ReviewPage() {
@@ -25,6 +30,13 @@ export function ReviewPage() {
   const [earned, setEarned] = useState<number | null>(null);
   useDocumentTitle(`Review submission #${id}`);
   if (submission.isPending || me === undefined) return <Loading label="Loading the submission…" />;
+  if (submission.isError && isHidden(submission.error))
+    return (
+      <div className="space-y-6">
+        <h1 className="text-2xl font-bold">Review submission #{id}</h1>
+        <ClaimToRead submissionId={id} />
+      </div>
+    );
   if (submission.isError)
     return <ErrorMessage error={submission.error} title="This submission could not be loaded." />;
   const data = submission.data;

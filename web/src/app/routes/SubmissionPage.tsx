@@ -1,6 +1,6 @@
 import { Link, useNavigate, useParams } from "react-router";
 
-import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import {
@@ -46,21 +46,19 @@ export function SubmissionPage() {
           {data.final_score !== undefined && ` · final score ${data.final_score}`}
         </p>
         {mine && data.reviews_count === 0 && data.status === "submitted" && (
-          <Button
-            variant="danger"
+          <ConfirmButton
+            label="Delete and refund"
+            question="Delete this submission? Its points are refunded."
+            confirmLabel="Delete submission"
             busy={remove.isPending}
-            onClick={() => {
-              if (window.confirm("Delete this submission? Its points are refunded.")) {
-                remove.mutate(undefined, {
-                  onSuccess: () => {
-                    void navigate("/submissions");
-                  },
-                });
-              }
+            onConfirm={() => {
+              remove.mutate(undefined, {
+                onSuccess: () => {
+                  void navigate("/submissions");
+                },
+              });
             }}
-          >
-            Delete and refund
-          </Button>
+          />
         )}
         <ErrorMessage error={remove.error} />
       </header>

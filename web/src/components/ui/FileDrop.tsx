@@ -29,13 +29,22 @@ export function FileDrop({
   const inputId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const [dropped, setDropped] = useState(0);
+  const single = maxFiles === 1;
+  let chooseLabel = "Choose files";
+  if (single) {
+    chooseLabel = files.length > 0 ? "Choose another file" : "Choose a file";
+  }
 
   const add = (added: FileList | null) => {
-    if (added === null) {
+    // Copy before the caller clears the input, which empties its live FileList.
+    const chosen = Array.from(added ?? []);
+    if (chosen.length === 0) {
       return;
     }
     // A single-file picker replaces its file; a multi-file picker appends up to its limit.
-    const merged = maxFiles === 1 ? Array.from(added) : [...files, ...Array.from(added)];
+    const merged = single ? chosen.slice(0, 1) : [...files, ...chosen];
+    setDropped(Math.max(0, merged.length - maxFiles));
     onChange(merged.slice(0, maxFiles));
   };
 
@@ -68,14 +77,16 @@ export function FileDrop({
             : "border-slate-300 dark:border-slate-600"
         }`}
       >
-        <p>Drop files here, or</p>
+        <p>{single ? "Drop a file here, or" : "Drop files here, or"}</p>
         <input
           ref={input}
           id={inputId}
           type="file"
-          multiple={maxFiles > 1}
+          multiple={!single}
           accept={accept}
           disabled={disabled}
+          // The button below opens the dialog, so the hidden input stays out of the tab order.
+          tabIndex={-1}
           className="sr-only"
           onChange={(event) => {
             add(event.target.files);
@@ -88,10 +99,18 @@ export function FileDrop({
           disabled={disabled}
           onClick={() => input.current?.click()}
         >
-          Choose files
+          {chooseLabel}
         </Button>
-        <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Up to {maxFiles} files.</p>
+        <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
+          {single ? "One file; a new choice replaces it." : `Up to ${maxFiles} files.`}
+        </p>
       </div>
+      {dropped > 0 && (
+        <p role="status" className="text-xs text-red-700 dark:text-red-400">
+          {dropped === 1 ? "1 file was" : `${dropped} files were`} not added: the limit is{" "}
+          {maxFiles} files.
+        </p>
+      )}
       {files.length > 0 && (
         <ul className="space-y-2" aria-label="Selected files">
           {files.map((file, index) => (
@@ -111,6 +130,7 @@ export function FileDrop({
                     disabled={disabled}
                     aria-label={`Remove ${file.name}`}
                     onClick={() => {
+                      setDropped(0);
                       onChange(files.filter((_, other) => other !== index));
                     }}
                   >

@@ -1,4 +1,6 @@
+export { ArticleEditForm } from "./components/ArticleEditForm";
 export { ArticleList } from "./components/ArticleList";
 export { ArticleUploadForm } from "./components/ArticleUploadForm";
 export { ArticleView } from "./components/ArticleView";
+export { DeleteArticleButton } from "./components/DeleteArticleButton";
 export { useArticle } from "./hooks/queries";

@@ -1,5 +1,6 @@
 export type { Submission, SubmissionDetail } from "./api/submissions-api";
 export { ClaimControls } from "./components/ClaimControls";
+export { ClaimToRead } from "./components/ClaimToRead";
 export { MySubmissions } from "./components/MySubmissions";
 export { ReviewForm } from "./components/ReviewForm";
 export { ReviewList } from "./components/ReviewList";

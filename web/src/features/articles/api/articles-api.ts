@@ -26,11 +26,15 @@ export interface SearchHit {
   score: number;
 }
 
-export interface ArticleInput {
+/** The fields of an article that its uploader and moderators can change. */
+export interface ArticleDetails {
   title: string;
   abstract: string;
   authors: string[];
   tags: string[];
+}
+
+export interface ArticleInput extends ArticleDetails {
   file: File;
 }
 
@@ -48,5 +52,6 @@ export const articlesApi = {
     form.append("file", input.file, input.file.name);
     return uploadForm<Article>("/articles", form, { onProgress });
   },
+  update: (id: number, details: ArticleDetails) => api.patch<Article>(`/articles/${id}`, details),
   remove: (id: number) => api.delete<unknown>(`/articles/${id}`),
 };

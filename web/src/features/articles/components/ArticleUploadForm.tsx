@@ -3,35 +3,27 @@ import { useState, type SubmitEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
-import { TextAreaField, TextField } from "@/components/ui/Field";
 import { FileDrop } from "@/components/ui/FileDrop";
+import { formatBytes } from "@/lib/format";
+import { usePlatformConfig } from "@/lib/platform-config";
 import { hasErrors, mergeFieldErrors, type FieldErrors } from "@/lib/validation";
 
 import { articlesApi, type Article } from "../api/articles-api";
-
-const splitList = (text: string) =>
-  text
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
+import { checkDraft, detailsOf, emptyDraft, type ArticleDetailsDraft } from "../article-draft";
+import { ArticleDetailsFields } from "./ArticleDetailsFields";
 
 /** Uploads a PDF article with its title, abstract, authors and tags. */
 export function ArticleUploadForm({ onUploaded }: { onUploaded: (article: Article) => void }) {
-  const [title, setTitle] = useState("");
-  const [abstract, setAbstract] = useState("");
-  const [authors, setAuthors] = useState("");
-  const [tags, setTags] = useState("");
+  const [draft, setDraft] = useState<ArticleDetailsDraft>(emptyDraft);
   const [files, setFiles] = useState<File[]>([]);
   const [sent, setSent] = useState<number[] | undefined>();
   const [errors, setErrors] = useState<FieldErrors>({});
+  const maxPdfBytes = usePlatformConfig().data?.articles.max_pdf_bytes;
   const upload = useMutation({
     mutationFn: (file: File) =>
-      articlesApi.upload(
-        { title: title.trim(), abstract, authors: splitList(authors), tags: splitList(tags), file },
-        ({ loaded }) => {
-          setSent([Math.min(loaded, file.size)]);
-        },
-      ),
+      articlesApi.upload({ ...detailsOf(draft), file }, ({ loaded }) => {
+        setSent([Math.min(loaded, file.size)]);
+      }),
     onSettled: () => {
       setSent(undefined);
     },
@@ -41,53 +33,20 @@ export function ArticleUploadForm({ onUploaded }: { onUploaded: (article: Articl
 
   const onSubmit = (event: SubmitEvent) => {
     event.preventDefault();
-    const found: FieldErrors = {};
+    const found = checkDraft(draft);
     const file = files[0];
-    if (title.trim() === "") found.title = "Enter a title.";
     if (file === undefined) found.file = "Choose the PDF file.";
     else if (!file.name.toLowerCase().endsWith(".pdf") && file.type !== "application/pdf")
       found.file = "Choose a PDF file.";
+    else if (maxPdfBytes !== undefined && file.size > maxPdfBytes)
+      found.file = `Choose a PDF of at most ${formatBytes(maxPdfBytes)}.`;
     setErrors(found);
     if (!hasErrors(found) && file !== undefined) upload.mutate(file);
   };
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
-      <TextField
-        label="Title"
-        value={title}
-        onChange={(event) => {
-          setTitle(event.target.value);
-        }}
-        error={fieldErrors.title}
-      />
-      <TextField
-        label="Authors"
-        value={authors}
-        onChange={(event) => {
-          setAuthors(event.target.value);
-        }}
-        hint="Separated by commas."
-        error={fieldErrors.authors}
-      />
-      <TextAreaField
-        label="Abstract"
-        rows={4}
-        value={abstract}
-        onChange={(event) => {
-          setAbstract(event.target.value);
-        }}
-        error={fieldErrors.abstract}
-      />
-      <TextField
-        label="Tags"
-        value={tags}
-        onChange={(event) => {
-          setTags(event.target.value);
-        }}
-        hint="Separated by commas."
-        error={fieldErrors.tags}
-      />
+      <ArticleDetailsFields draft={draft} onChange={setDraft} errors={fieldErrors} />
       <FileDrop
         label="PDF file"
         files={files}

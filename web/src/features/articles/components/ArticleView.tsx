@@ -4,8 +4,14 @@ import { formatBytes, formatDate } from "@/lib/format";
 
 import type { Article } from "../api/articles-api";
 
+interface ArticleViewProps {
+  article: Article;
+  /** Buttons shown beside the download link, such as edit and delete. */
+  actions?: React.ReactNode;
+}
+
 /** Shows an article's details, a download link and the PDF in the page. */
-export function ArticleView({ article }: { article: Article }) {
+export function ArticleView({ article, actions }: ArticleViewProps) {
   return (
     <article className="space-y-4">
       <header className="space-y-2">
@@ -27,9 +33,16 @@ export function ArticleView({ article }: { article: Article }) {
           </ul>
         )}
         {article.abstract !== "" && <p className="whitespace-pre-line">{article.abstract}</p>}
-        <a href={article.pdf_url} download={article.filename} className={buttonClass("secondary")}>
-          Download PDF ({formatBytes(article.size)})
-        </a>
+        <div className="flex flex-wrap items-center gap-2">
+          <a
+            href={article.pdf_url}
+            download={article.filename}
+            className={buttonClass("secondary")}
+          >
+            Download PDF ({formatBytes(article.size)})
+          </a>
+          {actions}
+        </div>
       </header>
       <PdfViewer file={article.pdf_url} title={article.title} />
     </article>

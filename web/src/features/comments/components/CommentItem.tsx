@@ -2,6 +2,7 @@ import { useState } from "react";
 
 import { Markdown } from "@/components/markdown/Markdown";
 import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { formatDateTime } from "@/lib/format";
 
 import { maxCommentDepth, type Comment } from "../api/comments-api";
@@ -81,16 +82,16 @@ export function CommentItem({ comment, viewer, actions, renderAuthor }: CommentI
                 </Button>
               )}
               {(own || viewer.canModerate) && (
-                <Button
+                <ConfirmButton
                   variant="ghost"
-                  onClick={() => {
-                    if (window.confirm("Delete this comment?")) {
-                      actions.remove.mutate(comment.id);
-                    }
+                  label="Delete"
+                  question="Delete this comment?"
+                  confirmLabel="Delete comment"
+                  busy={actions.remove.isPending}
+                  onConfirm={() => {
+                    actions.remove.mutate(comment.id);
                   }}
-                >
-                  Delete
-                </Button>
+                />
               )}
             </div>
           </>

@@ -1,4 +1,4 @@
-import { Button } from "@/components/ui/Button";
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 
 import { useDeleteLab } from "../hooks/queries";
@@ -8,26 +8,24 @@ interface DeleteLabButtonProps {
   onDeleted: (archived: boolean) => void;
 }
 
-/** Deletes a lab, or archives it when it has submissions (the server decides). */
+/** Deletes a lab after a confirmation, or archives it when it has submissions (the server decides). */
 export function DeleteLabButton({ labId, onDeleted }: DeleteLabButtonProps) {
   const remove = useDeleteLab(labId);
   return (
     <>
-      <Button
-        variant="danger"
+      <ConfirmButton
+        label="Delete or archive"
+        question="Delete this lab? A lab with submissions is archived instead."
+        confirmLabel="Delete lab"
         busy={remove.isPending}
-        onClick={() => {
-          if (window.confirm("Delete this lab? A lab with submissions is archived instead.")) {
-            remove.mutate(undefined, {
-              onSuccess: (result) => {
-                onDeleted(result?.archived === true);
-              },
-            });
-          }
+        onConfirm={() => {
+          remove.mutate(undefined, {
+            onSuccess: (result) => {
+              onDeleted(result?.archived === true);
+            },
+          });
         }}
-      >
-        Delete or archive
-      </Button>
+      />
       <ErrorMessage error={remove.error} />
     </>
   );

@@ -5,15 +5,14 @@ import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { FileDrop } from "@/components/ui/FileDrop";
+import { formatBytes } from "@/lib/format";
+import { usePlatformConfig } from "@/lib/platform-config";
 import { splitProgress } from "@/lib/upload";
 
 import { submissionsApi, type Submission } from "../api/submissions-api";
 import { useRefreshAfterChange } from "../hooks/queries";
 
-// NOTE: the API does not report the submission cost before submitting. This is the server's
-// default (`submissions.cost_points`); a server configured otherwise charges its own amount,
-// which the submission page then shows.
-export const defaultSubmissionCost = 1;
+const pointsLabel = (points: number) => `${points} ${points === 1 ? "point" : "points"}`;
 
 interface SubmitFormProps {
   labId: number;
@@ -44,7 +43,11 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
       onSubmitted(submission);
     },
   });
-  const tooPoor = balance !== undefined && balance < defaultSubmissionCost;
+  const config = usePlatformConfig();
+  const cost = config.data?.submissions.cost_points;
+  const maxFiles = config.data?.submissions.max_files ?? 10;
+  const maxFileBytes = config.data?.submissions.max_file_bytes;
+  const tooPoor = balance !== undefined && cost !== undefined && balance < cost;
 
   const onSubmit = (event: SubmitEvent) => {
     event.preventDefault();
@@ -54,6 +57,12 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
     }
     if (text.length > 100_000) {
       setTextError("Use at most 100,000 characters.");
+      return;
+    }
+    const tooLarge =
+      maxFileBytes === undefined ? undefined : files.find((file) => file.size > maxFileBytes);
+    if (tooLarge !== undefined && maxFileBytes !== undefined) {
+      setTextError(`${tooLarge.name} is larger than ${formatBytes(maxFileBytes)}.`);
       return;
     }
     setTextError(undefined);
@@ -66,10 +75,17 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
         data-testid="submission-cost"
         className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
       >
-        Submitting costs <strong>{defaultSubmissionCost} point</strong>
-        {balance !== undefined && <> · you have {balance} points</>}. Reviewers earn points for
-        reviewing your work.
+        {cost === undefined ? (
+          "Loading the submission cost…"
+        ) : (
+          <>
+            Submitting costs <strong>{pointsLabel(cost)}</strong>
+            {balance !== undefined && <> · you have {pointsLabel(balance)}</>}. Reviewers earn
+            points for reviewing your work.
+          </>
+        )}
       </p>
+      <ErrorMessage error={config.error} title="The submission cost could not be loaded." />
       {tooPoor && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400">
           You do not have enough points. Earn points by reviewing other learners' submissions.
@@ -87,12 +103,12 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
         files={files}
         onChange={setFiles}
         progress={progress}
-        maxFiles={10}
+        maxFiles={maxFiles}
         disabled={submit.isPending}
       />
       <ErrorMessage error={submit.error} />
-      <Button type="submit" busy={submit.isPending} disabled={tooPoor}>
-        Submit for review ({defaultSubmissionCost} point)
+      <Button type="submit" busy={submit.isPending} disabled={tooPoor || cost === undefined}>
+        Submit for review{cost !== undefined && ` (${pointsLabel(cost)})`}
       </Button>
     </form>
   );
