@@ -113,6 +113,7 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
     return 1;
   }
   gateway::Router router = BuildRouter(*platform);
+  StartBackgroundWork(*platform);
 
   gateway::ServerOptions options;
   options.host = config->listen_host;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "gateway/api/articles_routes.h"
+#include "gateway/api/assistant_routes.h"
 #include "gateway/api/auth_routes.h"
 #include "gateway/api/comments_routes.h"
 #include "gateway/api/config_routes.h"
@@ -38,6 +39,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
       {"reviews", ReviewsMigrations()},
       {"comments", CommentsMigrations()},
       {"notebooks", NotebooksMigrations()},
+      {"assistant", AssistantMigrations()},
   };
   for (const ServiceMigrations& entry : all) {
     Result<int> applied = storage::ApplyMigrations(**database, entry.service, entry.migrations);
@@ -56,7 +58,8 @@ namespace {
 void StartLearningLoop(const Config& config, Platform& platform) {
   platform.submission_counter = std::make_unique<SubmissionCounterAdapter>();
   platform.labs = labs::MakeLabsService(*platform.database, *platform.blobs,
-                                        platform.search.get(), *platform.submission_counter);
+                                        platform.indexed_content.get(),
+                                        *platform.submission_counter);
   platform.lab_directory = std::make_unique<LabDirectoryAdapter>(*platform.labs);
 
   submissions::SubmissionsOptions submissions_options;
@@ -120,8 +123,9 @@ Result<Platform> StartPlatform(const Config& config) {
   platform.auth = std::move(*auth);
 
   platform.search = search::MakeSearchIndex(*platform.database);
+  platform.indexed_content = std::make_unique<IndexChangeFanout>(*platform.search);
   platform.articles = articles::MakeArticlesService(
-      *platform.database, *platform.blobs, *platform.search,
+      *platform.database, *platform.blobs, *platform.indexed_content,
       articles::ArticlesOptions{.max_pdf_bytes = config.articles_max_pdf_bytes});
   StartLearningLoop(config, platform);
   platform.comment_targets =
@@ -131,8 +135,13 @@ Result<Platform> StartPlatform(const Config& config) {
       std::make_unique<NotebookParentsAdapter>(*platform.labs, *platform.articles);
   platform.notebooks = notebooks::MakeNotebooksService(*platform.database, *platform.blobs,
                                                        *platform.notebook_parents);
+  platform.assistant =
+      MakeAssistant(config, *platform.database, *platform.labs, *platform.articles);
+  platform.indexed_content->AttachIndexer(*platform.assistant.indexer);
   return platform;
 }
+
+void StartBackgroundWork(Platform& platform) { platform.assistant.indexer->Start(); }
 
 gateway::Router BuildRouter(Platform& platform) {
   gateway::Router router;
@@ -151,6 +160,8 @@ gateway::Router BuildRouter(Platform& platform) {
   gateway::AddCommentsRoutes(router, *platform.comments, *platform.auth);
   gateway::AddNotebooksRoutes(router, *platform.notebooks, *platform.auth, *platform.blobs,
                               {.max_asset_bytes = platform.config.labs_max_asset_bytes});
+  gateway::AddAssistantRoutes(router, *platform.assistant.chat, *platform.auth,
+                              *platform.assistant.answers);
   gateway::AddSubmissionsRoutes(router, *platform.submissions, *platform.reviews, *platform.auth,
                                 *platform.blobs,
                                 {.max_file_bytes = platform.config.submission_max_file_bytes});

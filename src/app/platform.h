@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app/assistant_wiring.h"
 #include "app/comment_targets.h"
 #include "app/notebook_parents.h"
 #include "app/service_adapters.h"
@@ -31,6 +32,8 @@ struct Platform {
   std::unique_ptr<users::UsersService> users;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<search::SearchIndex> search;
+  // What labs and articles write to: the search index, plus assistant index jobs.
+  std::unique_ptr<IndexChangeFanout> indexed_content;
   std::unique_ptr<articles::ArticlesService> articles;
   // Labs and submissions depend on each other through these adapters; see StartPlatform.
   std::unique_ptr<SubmissionCounterAdapter> submission_counter;
@@ -42,6 +45,7 @@ struct Platform {
   std::unique_ptr<feedback::CommentsService> comments;
   std::unique_ptr<NotebookParentsAdapter> notebook_parents;
   std::unique_ptr<notebooks::NotebooksService> notebooks;
+  AssistantParts assistant;
 };
 
 // Opens the database and applies every service's migrations.
@@ -49,6 +53,9 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
 
 // Opens storage, migrates, and builds the services.
 Result<Platform> StartPlatform(const Config& config);
+
+// Starts the background work of a serving process: the assistant's index worker.
+void StartBackgroundWork(Platform& platform);
 
 // The router with the REST routes of every service.
 gateway::Router BuildRouter(Platform& platform);

@@ -64,6 +64,15 @@ class ConfigReader {
     ReadInt(root, "reviews.claim_lease_seconds", config.review_claim_lease_seconds);
     ReadInt(root, "labs.max_asset_bytes", config.labs_max_asset_bytes);
     ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
+    ReadString(root, "assistant.chat_base_url", config.assistant_chat_base_url);
+    ReadString(root, "assistant.chat_model", config.assistant_chat_model);
+    ReadString(root, "assistant.chat_api_key", config.assistant_chat_api_key);
+    ReadString(root, "assistant.embedding_base_url", config.assistant_embedding_base_url);
+    ReadString(root, "assistant.embedding_model", config.assistant_embedding_model);
+    ReadString(root, "assistant.embedding_api_key", config.assistant_embedding_api_key);
+    ReadInt(root, "assistant.model_timeout_seconds", config.assistant_model_timeout_seconds);
+    ReadInt(root, "assistant.messages_per_minute", config.assistant_messages_per_minute);
+    ReadInt(root, "assistant.answer_threads", config.assistant_answer_threads);
   }
 
   void ReadEnvironment(Config& config) {
@@ -84,6 +93,13 @@ class ConfigReader {
     }
     if (const char* root = std::getenv("OPENLABS_WEB_ROOT")) {
       config.web_root = root;
+    }
+    // API keys are secrets, so they may come from the environment instead of the file.
+    if (const char* key = std::getenv("OPENLABS_ASSISTANT_CHAT_API_KEY")) {
+      config.assistant_chat_api_key = key;
+    }
+    if (const char* key = std::getenv("OPENLABS_ASSISTANT_EMBEDDING_API_KEY")) {
+      config.assistant_embedding_api_key = key;
     }
   }
 
@@ -250,6 +266,20 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
              int64_t{1} << 40);
   CheckRange(problems, "articles.max_pdf_bytes", config.articles_max_pdf_bytes, 1024,
              int64_t{1} << 30);
+  CheckRange(problems, "assistant.model_timeout_seconds", config.assistant_model_timeout_seconds,
+             1, 3600);
+  CheckRange(problems, "assistant.messages_per_minute", config.assistant_messages_per_minute, 1,
+             100000);
+  CheckRange(problems, "assistant.answer_threads", config.assistant_answer_threads, 1, 256);
+  for (const auto& [field, url] :
+       {std::pair<const char*, const std::string*>{"assistant.chat_base_url",
+                                                   &config.assistant_chat_base_url},
+        std::pair<const char*, const std::string*>{"assistant.embedding_base_url",
+                                                   &config.assistant_embedding_base_url}}) {
+    if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+      problems.push_back({field, "must start with http:// or https://"});
+    }
+  }
   return problems;
 }
 

@@ -61,6 +61,17 @@ struct Config {
   // [articles]
   int64_t articles_max_pdf_bytes = int64_t{50} << 20;  // largest PDF an upload or import takes
 
+  // [assistant] OpenAI-compatible endpoints; an empty base URL or model turns that part off.
+  std::string assistant_chat_base_url;  // e.g. "http://127.0.0.1:8000/v1"
+  std::string assistant_chat_model;
+  std::string assistant_chat_api_key;
+  std::string assistant_embedding_base_url;
+  std::string assistant_embedding_model;
+  std::string assistant_embedding_api_key;
+  int assistant_model_timeout_seconds = 120;
+  int assistant_messages_per_minute = 20;  // chat messages per user
+  int assistant_answer_threads = 4;        // answers streamed at once; more wait in a queue
+
   // The database URL in effect: database_url, or the SQLite file under data_dir.
   std::string EffectiveDatabaseUrl() const;
 };

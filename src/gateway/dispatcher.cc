@@ -279,13 +279,15 @@ std::string_view Dispatcher::AllowedOrigin(const Request& request) const {
 }
 
 void Dispatcher::AppendHead(const Request& request, const Response& response, bool no_store,
-                            bool keep_alive, uint64_t content_length, std::string& out) const {
+                            bool keep_alive, uint64_t content_length, std::string& out,
+                            bool chunked) const {
   HeadOptions head;
   head.request_id = request.request_id;
   head.cors_origin = AllowedOrigin(request);
   head.no_store = no_store;
   head.keep_alive = keep_alive;
   head.content_length = content_length;
+  head.chunked = chunked;
   AppendResponseHead(response, head, out);
 }
 

@@ -60,9 +60,10 @@ class Dispatcher {
   // becomes a 500 error response and is logged with its message.
   Response Invoke(const Route& route, const Request& request) const;
 
-  // Appends the status line and headers of the response to `request` to `out`.
+  // Appends the status line and headers of the response to `request` to `out`. With `chunked`,
+  // the body length is left out and "Transfer-Encoding: chunked" is sent instead.
   void AppendHead(const Request& request, const Response& response, bool no_store, bool keep_alive,
-                  uint64_t content_length, std::string& out) const;
+                  uint64_t content_length, std::string& out, bool chunked = false) const;
 
   // Updates the metrics and writes the access log line of a finished request.
   void RecordAccess(size_t shard, const Request& request, std::string_view label, int status,

@@ -18,6 +18,8 @@ class BlobReader;
 
 namespace openlabs::gateway {
 
+class ResponseStream;
+
 // A file part of a multipart upload, already stored in the blob store by the server.
 struct UploadedFile {
   std::string field;         // form field name, e.g. "files[]"
@@ -75,6 +77,9 @@ struct Response {
   // A HEAD request, and a 204 or 304 status, get the headers only. BlobDownload (in
   // blob_response.h) fills all of this for the usual cases.
   std::shared_ptr<storage::BlobReader> body_reader;
+  // When set (and body_reader is not), the body is written over time by another thread and sent
+  // with chunked transfer coding, one chunk per batch of written bytes; see ResponseStream.
+  std::shared_ptr<ResponseStream> stream;
 
   static Response Json(int status, const nlohmann::json& body);
   static Response NoContent();

@@ -188,10 +188,14 @@ void AppendResponseHead(const Response& response, const HeadOptions& options, st
     if (!response.content_type.empty() && IsValidHeader("Content-Type", response.content_type)) {
       AppendHeader(out, "Content-Type", response.content_type);
     }
-    AppendHeader(
-        out, "Content-Length",
-        std::string_view(
-            number, std::to_chars(number, number + sizeof(number), options.content_length).ptr));
+    if (options.chunked) {
+      AppendHeader(out, "Transfer-Encoding", "chunked");
+    } else {
+      AppendHeader(
+          out, "Content-Length",
+          std::string_view(
+              number, std::to_chars(number, number + sizeof(number), options.content_length).ptr));
+    }
   }
   if (!options.keep_alive) {
     AppendHeader(out, "Connection", "close");

@@ -15,6 +15,7 @@ struct HeadOptions {
   bool no_store = false;         // adds "Cache-Control: no-store" unless the handler set one
   bool keep_alive = true;
   uint64_t content_length = 0;
+  bool chunked = false;  // "Transfer-Encoding: chunked" in place of Content-Length
 };
 
 // The reason phrase for a status code, or "Unknown" when it has none here.

@@ -41,6 +41,7 @@
 #include "common/logging.h"
 #include "gateway/dispatcher.h"
 #include "gateway/metrics.h"
+#include "gateway/response_stream.h"
 #include "gateway/static_files.h"
 #include "gateway/upload/upload_body.h"
 #include "gateway/url.h"
@@ -370,6 +371,8 @@ class HttpServer::Impl {
                                      bool no_store, bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<bool> SendStream(Connection& connection, const Response& response, bool no_store,
                                    bool keep_alive, uint64_t& body_bytes);
+  asio::awaitable<bool> SendChunked(Connection& connection, const Response& response,
+                                    bool no_store, bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<void> LingeringClose(Connection& connection);
   std::chrono::seconds RequestTimeout() const {
     return std::chrono::seconds(options_.request_timeout_seconds);
@@ -967,6 +970,9 @@ asio::awaitable<bool> HttpServer::Impl::SendResponse(Connection& connection,
   if (response.body_reader) {
     co_return co_await SendStream(connection, response, no_store, keep_alive, body_bytes);
   }
+  if (response.stream) {
+    co_return co_await SendChunked(connection, response, no_store, keep_alive, body_bytes);
+  }
   const Request& request = connection.request;
   std::string& head = connection.head;
   head.clear();
@@ -1032,6 +1038,82 @@ asio::awaitable<bool> HttpServer::Impl::SendStream(Connection& connection, const
     pending = asio::const_buffer();
     if (body_bytes >= body_length) {
       co_return true;
+    }
+  }
+}
+
+// Sends the bytes that a producer thread writes to response.stream, one chunk per batch, until
+// the producer closes the stream. While no bytes are queued the connection is not timed out
+// (the producer has its own limits) but is checked once a second, so a connection closed by Stop
+// cancels the stream. A failed write cancels it too, which makes the producer's next Write
+// return false. Returns false when the connection must close.
+asio::awaitable<bool> HttpServer::Impl::SendChunked(Connection& connection,
+                                                    const Response& response, bool no_store,
+                                                    bool keep_alive, uint64_t& body_bytes) {
+  const Request& request = connection.request;
+  ResponseStream& stream = *response.stream;
+  auto wake = std::make_shared<asio::steady_timer>(connection.socket.get_executor());
+  stream.SetNotifier([executor = connection.socket.get_executor(),
+                      weak = std::weak_ptr<asio::steady_timer>(wake)] {
+    asio::post(executor, [weak] {
+      if (std::shared_ptr<asio::steady_timer> timer = weak.lock()) {
+        timer->cancel();
+      }
+    });
+  });
+  std::string& head = connection.head;
+  head.clear();
+  dispatcher_->AppendHead(request, response, no_store, keep_alive, 0, head, true);
+  const bool send_body = SendsBody(request, response.status);
+
+  std::string pending = head;
+  std::string data;
+  for (;;) {
+    bool closed = false;
+    stream.Take(data, closed);
+    if (!send_body) {
+      data.clear();
+      closed = true;
+    }
+    if (!data.empty()) {
+      char size[20];
+      const int length = std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
+      pending.append(size, static_cast<size_t>(length));
+      pending += data;
+      pending += "\r\n";
+      body_bytes += data.size();
+    }
+    if (closed && send_body) {
+      pending += "0\r\n\r\n";
+    }
+    if (!pending.empty()) {
+      connection.deadline = Clock::now() + RequestTimeout();
+      error_code ec;
+      co_await asio::async_write(connection.socket, asio::buffer(pending),
+                                 asio::redirect_error(kAwaitable, ec));
+      pending.clear();
+      if (ec) {
+        stream.Cancel();
+        co_return false;
+      }
+    }
+    if (closed) {
+      if (!send_body) {
+        stream.Cancel();
+      }
+      stream.SetNotifier(nullptr);
+      co_return true;
+    }
+    if (data.empty()) {
+      connection.deadline = Clock::time_point::max();
+      wake->expires_after(std::chrono::seconds(1));
+      error_code ec;
+      co_await wake->async_wait(asio::redirect_error(kAwaitable, ec));
+      if (!connection.socket.is_open()) {
+        stream.Cancel();
+        stream.SetNotifier(nullptr);
+        co_return false;
+      }
     }
   }
 }

@@ -1,0 +1,171 @@
+#include "app/assistant_wiring.h"
+
+#include <spdlog/spdlog.h>
+
+namespace openlabs::app {
+namespace {
+
+constexpr int kListPageSize = 100;
+constexpr size_t kMaxQueuedAnswers = 64;
+
+}  // namespace
+
+Status IndexChangeFanout::Upsert(const search::SearchDocument& document) {
+  Status status = index_.Upsert(document);
+  Queue(document.type, document.id);
+  return status;
+}
+
+Status IndexChangeFanout::Remove(std::string_view type, int64_t id) {
+  Status status = index_.Remove(type, id);
+  Queue(type, id);
+  return status;
+}
+
+// A job that fails to queue is caught up with when the indexer next starts, because it then
+// compares every source's version with the indexed one.
+void IndexChangeFanout::Queue(std::string_view type, int64_t id) {
+  assistant::Indexer* indexer = indexer_.load();
+  if (indexer == nullptr) {
+    return;
+  }
+  if (Status queued = indexer->Enqueue(type, id); !queued) {
+    spdlog::error("Queueing an assistant index job for {} {} failed: {}", type, id,
+                  queued.error().internal);
+  }
+}
+
+Result<std::optional<assistant::SourceDocument>> AssistantContentAdapter::Load(
+    std::string_view type, int64_t id) {
+  assistant::SourceDocument source;
+  source.type = std::string(type);
+  source.id = id;
+  if (type == "lab") {
+    v1::GetLabRequest request;
+    request.set_id(id);
+    Result<v1::Lab> lab = labs_.GetLab(request);
+    if (!lab) {
+      if (lab.error().code == ErrorCode::kNotFound) {
+        return std::optional<assistant::SourceDocument>();
+      }
+      return Fail(lab.error());
+    }
+    source.title = lab->title();
+    source.version = lab->updated_at();
+    source.markdown = lab->body();
+    return std::optional<assistant::SourceDocument>(std::move(source));
+  }
+  if (type == "article") {
+    v1::GetArticleRequest request;
+    request.set_id(id);
+    Result<v1::Article> article = articles_.GetArticle(request);
+    if (!article) {
+      if (article.error().code == ErrorCode::kNotFound) {
+        return std::optional<assistant::SourceDocument>();
+      }
+      return Fail(article.error());
+    }
+    v1::ListArticlePagesRequest pages_request;
+    pages_request.set_article_id(id);
+    Result<v1::ListArticlePagesResponse> pages = articles_.ListArticlePages(pages_request);
+    if (!pages) {
+      return Fail(pages.error());
+    }
+    source.title = article->title();
+    source.version = article->updated_at();
+    for (const v1::ArticlePage& page : pages->pages()) {
+      const size_t index = static_cast<size_t>(std::max(1, page.page_number()));
+      source.pages.resize(std::max(source.pages.size(), index));
+      source.pages[index - 1] = page.text();
+    }
+    return std::optional<assistant::SourceDocument>(std::move(source));
+  }
+  // Other types (notebooks) have no source here yet, so their passages are kept as they are.
+  return Fail(Error::Internal("no assistant source for documents of type " + std::string(type)));
+}
+
+Result<std::vector<assistant::SourceVersion>> AssistantContentAdapter::List() {
+  std::vector<assistant::SourceVersion> versions;
+  for (int page = 1;; ++page) {
+    v1::ListLabsRequest request;
+    request.set_page(page);
+    request.set_limit(kListPageSize);
+    Result<v1::ListLabsResponse> labs = labs_.ListLabs(request);
+    if (!labs) {
+      return Fail(labs.error());
+    }
+    for (const v1::Lab& lab : labs->items()) {
+      versions.push_back({"lab", lab.id(), lab.updated_at()});
+    }
+    if (labs->items_size() < kListPageSize) {
+      break;
+    }
+  }
+  for (int page = 1;; ++page) {
+    v1::ListArticlesRequest request;
+    request.set_page(page);
+    request.set_limit(kListPageSize);
+    Result<v1::ListArticlesResponse> articles = articles_.ListArticles(request);
+    if (!articles) {
+      return Fail(articles.error());
+    }
+    for (const v1::Article& article : articles->items()) {
+      versions.push_back({"article", article.id(), article.updated_at()});
+    }
+    if (articles->items_size() < kListPageSize) {
+      break;
+    }
+  }
+  return versions;
+}
+
+Result<assistant::ScopeInfo> AssistantContentAdapter::Describe(const assistant::Scope& scope) {
+  if (scope.type == "lab") {
+    v1::GetLabRequest request;
+    request.set_id(scope.id);
+    Result<v1::Lab> lab = labs_.GetLab(request);
+    if (!lab) {
+      return Fail(lab.error());
+    }
+    return assistant::ScopeInfo{lab->title(), lab->author_id()};
+  }
+  v1::GetArticleRequest request;
+  request.set_id(scope.id);
+  Result<v1::Article> article = articles_.GetArticle(request);
+  if (!article) {
+    return Fail(article.error());
+  }
+  return assistant::ScopeInfo{article->title(), article->uploader_id()};
+}
+
+AssistantParts MakeAssistant(const Config& config, storage::Database& database,
+                             labs::LabsService& labs, articles::ArticlesService& articles) {
+  AssistantParts parts;
+  parts.content = std::make_unique<AssistantContentAdapter>(labs, articles);
+  parts.store = std::make_unique<assistant::PassageStore>(database);
+  parts.vectors = std::make_unique<assistant::VectorIndex>();
+
+  assistant::ModelEndpoint embeddings{config.assistant_embedding_base_url,
+                                      config.assistant_embedding_model,
+                                      config.assistant_embedding_api_key,
+                                      config.assistant_model_timeout_seconds};
+  assistant::ModelEndpoint chat_model{config.assistant_chat_base_url, config.assistant_chat_model,
+                                      config.assistant_chat_api_key,
+                                      config.assistant_model_timeout_seconds};
+  parts.retriever =
+      std::make_unique<assistant::Retriever>(*parts.store, parts.vectors.get(), embeddings);
+  parts.indexer = std::make_unique<assistant::Indexer>(database, *parts.store, *parts.content,
+                                                       parts.vectors.get(), embeddings);
+
+  assistant::ChatOptions options;
+  options.model = chat_model;
+  options.messages_per_window = config.assistant_messages_per_minute;
+  options.window_seconds = 60;
+  parts.chat = std::make_unique<assistant::ChatService>(database, *parts.retriever,
+                                                        *parts.content, options);
+  parts.answers = std::make_unique<assistant::AnswerPool>(config.assistant_answer_threads,
+                                                          kMaxQueuedAnswers);
+  return parts;
+}
+
+}  // namespace openlabs::app

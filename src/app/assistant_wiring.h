@@ -1,0 +1,71 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "common/config.h"
+#include "services/articles/articles_service.h"
+#include "services/assistant/answer_pool.h"
+#include "services/assistant/chat_service.h"
+#include "services/assistant/indexer.h"
+#include "services/assistant/passage_store.h"
+#include "services/assistant/retriever.h"
+#include "services/assistant/vector_index.h"
+#include "services/labs/labs_service.h"
+#include "services/search/search_index.h"
+
+namespace openlabs::app {
+
+// The search index as the labs and articles services see it: every change goes to the real
+// index and also queues an assistant index job, so the assistant's passages follow the content.
+class IndexChangeFanout final : public search::SearchIndex {
+ public:
+  explicit IndexChangeFanout(search::SearchIndex& index) : index_(index) {}
+
+  void AttachIndexer(assistant::Indexer& indexer) { indexer_.store(&indexer); }
+
+  Status Upsert(const search::SearchDocument& document) override;
+  Status Remove(std::string_view type, int64_t id) override;
+  Result<search::SearchPage> Search(const search::SearchQuery& query) override {
+    return index_.Search(query);
+  }
+
+ private:
+  void Queue(std::string_view type, int64_t id);
+
+  search::SearchIndex& index_;
+  std::atomic<assistant::Indexer*> indexer_ = nullptr;
+};
+
+// Labs and articles as assistant sources and scopes.
+class AssistantContentAdapter final : public assistant::DocumentSource,
+                                      public assistant::ScopeDirectory {
+ public:
+  AssistantContentAdapter(labs::LabsService& labs, articles::ArticlesService& articles)
+      : labs_(labs), articles_(articles) {}
+
+  Result<std::optional<assistant::SourceDocument>> Load(std::string_view type,
+                                                        int64_t id) override;
+  Result<std::vector<assistant::SourceVersion>> List() override;
+  Result<assistant::ScopeInfo> Describe(const assistant::Scope& scope) override;
+
+ private:
+  labs::LabsService& labs_;
+  articles::ArticlesService& articles_;
+};
+
+// The assistant's parts, built in dependency order.
+struct AssistantParts {
+  std::unique_ptr<AssistantContentAdapter> content;
+  std::unique_ptr<assistant::PassageStore> store;
+  std::unique_ptr<assistant::VectorIndex> vectors;
+  std::unique_ptr<assistant::Retriever> retriever;
+  std::unique_ptr<assistant::Indexer> indexer;
+  std::unique_ptr<assistant::ChatService> chat;
+  std::unique_ptr<assistant::AnswerPool> answers;
+};
+
+AssistantParts MakeAssistant(const Config& config, storage::Database& database,
+                             labs::LabsService& labs, articles::ArticlesService& articles);
+
+}  // namespace openlabs::app
