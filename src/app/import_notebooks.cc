@@ -9,7 +9,7 @@
 namespace openlabs::app {
 namespace {
 
-// Finds or creates the lab that holds one imported notebook, keyed by the notebook's path.
+// Finds or creates the lab of one imported notebook, keyed by the notebook's path.
 Result<notebooks::NotebookParent> LabForNotebook(labs::LabsService& labs,
                                                  const CallContext& context,
                                                  const notebooks::NotebookDraft& draft) {

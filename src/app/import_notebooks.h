@@ -7,8 +7,8 @@
 
 namespace openlabs::app {
 
-// Where `openlabs import notebooks` attaches the notebooks: to one lab, to one article, or,
-// when both ids are 0, to a new lab per notebook.
+// The parent of the notebooks that `openlabs import notebooks` attaches: one lab, one article,
+// or a new lab per notebook when both ids are 0.
 struct NotebookImportTarget {
   int64_t lab_id = 0;
   int64_t article_id = 0;

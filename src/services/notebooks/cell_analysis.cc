@@ -113,32 +113,38 @@ class Analyzer {
       Expression({first + 1, range.end}, scope);
       return -1;
     }
+
     if (IsWord(tokens_[first], "async") && first + 1 < range.end) {
       if (scopes_[scope].kind == ScopeKind::kModule) {
         is_async_ = is_async_ || !IsWord(tokens_[first + 1], "def");
       }
       ++first;
     }
+
     const Token& head = tokens_[first];
     if (IsWord(head, "def") || IsWord(head, "class")) {
       return Definition({first, range.end}, scope);
     }
+
     if (IsWord(head, "if") || IsWord(head, "elif") || IsWord(head, "while")) {
       const size_t colon = HeaderColon({first + 1, range.end});
       Expression({first + 1, colon}, scope);
       SimpleStatements({colon + 1, range.end}, scope);
       return -1;
     }
+
     if ((IsWord(head, "match") || IsWord(head, "case")) && first + 1 < range.end &&
         IsOp(tokens_[range.end - 1], ":") && !IsOp(tokens_[first + 1], "=") &&
         !IsOp(tokens_[first + 1], ".") && !IsOp(tokens_[first + 1], ":")) {
       Expression({first + 1, range.end - 1}, scope);
       return -1;
     }
+
     if (IsWord(head, "else") || IsWord(head, "try") || IsWord(head, "finally")) {
       SimpleStatements({HeaderColon({first + 1, range.end}) + 1, range.end}, scope);
       return -1;
     }
+
     if (IsWord(head, "for")) {
       const size_t colon = HeaderColon({first + 1, range.end});
       const size_t in = FindAtDepth({first + 1, colon}, "in");
@@ -147,12 +153,14 @@ class Analyzer {
       SimpleStatements({colon + 1, range.end}, scope);
       return -1;
     }
+
     if (IsWord(head, "with")) {
       const size_t colon = HeaderColon({first + 1, range.end});
       WithItems({first + 1, colon}, scope);
       SimpleStatements({colon + 1, range.end}, scope);
       return -1;
     }
+
     if (IsWord(head, "except")) {
       const size_t colon = HeaderColon({first + 1, range.end});
       const size_t as = FindAtDepth({first + 1, colon}, "as");
@@ -185,10 +193,12 @@ class Analyzer {
       }
       cursor = close + 1;
     }
+
     const size_t colon = HeaderColon({cursor, range.end});
     if (cursor < colon && IsOp(tokens_[cursor], "->")) {
       Expression({cursor + 1, colon}, scope);
     }
+
     if (colon + 1 < range.end) {
       SimpleStatements({colon + 1, range.end}, body);
       return -1;
@@ -218,6 +228,7 @@ class Analyzer {
         FindAtDepth({range.begin + 1, range.end - 1}, "as") < range.end - 1) {
       range = {range.begin + 1, range.end - 1};
     }
+
     for (const Range& item : SplitAtDepth(range, ",")) {
       const size_t as = FindAtDepth(item, "as");
       Expression({item.begin, as}, scope);
@@ -235,16 +246,19 @@ class Analyzer {
     if (range.empty()) {
       return;
     }
+
     const Token& head = tokens_[range.begin];
     if (IsWord(head, "import")) {
       Imports({range.begin + 1, range.end}, scope, false);
       return;
     }
+
     if (IsWord(head, "from")) {
       const size_t import = FindAtDepth(range, "import");
       Imports({std::min(import + 1, range.end), range.end}, scope, true);
       return;
     }
+
     if (IsWord(head, "global") || IsWord(head, "nonlocal")) {
       for (size_t i = range.begin + 1; i < range.end; ++i) {
         if (tokens_[i].kind == TokenKind::kName && IsWord(head, "global")) {
@@ -260,6 +274,7 @@ class Analyzer {
     if (!range.empty() && IsOp(tokens_[range.begin], "(")) {
       range = {range.begin + 1, MatchClose(range.begin)};
     }
+
     for (const Range& item : SplitAtDepth(range, ",")) {
       if (item.empty() || IsOp(tokens_[item.begin], "*")) {
         continue;
@@ -296,6 +311,7 @@ class Analyzer {
         augmented = i;
       }
     }
+
     if (annotation != range.end) {
       Targets({range.begin, annotation}, scope);
       const size_t value = equals.empty() ? range.end : equals.front();
@@ -303,12 +319,14 @@ class Analyzer {
       Expression({std::min(value + 1, range.end), range.end}, scope);
       return;
     }
+
     if (augmented != range.end) {
       Expression({range.begin, augmented}, scope);
       Targets({range.begin, augmented}, scope);
       Expression({augmented + 1, range.end}, scope);
       return;
     }
+
     size_t start = range.begin;
     for (size_t equal : equals) {
       Targets({start, equal}, scope);
@@ -346,6 +364,17 @@ class Analyzer {
 
   // Records the names an expression reads, with lambdas, comprehensions and walrus targets.
   void Expression(Range range, int scope) {
+    // Brackets nest at most 200 deep (the tokenizer checks), but `lambda: lambda: ...` chains
+    // need no brackets, so the recursion has its own bound.
+    if (expression_depth_ >= kMaxExpressionDepth) {
+      return;
+    }
+    ++expression_depth_;
+    ExpressionBody(range, scope);
+    --expression_depth_;
+  }
+
+  void ExpressionBody(Range range, int scope) {
     for (size_t i = range.begin; i < range.end; ++i) {
       const Token& token = tokens_[i];
       if (IsOpen(token)) {
@@ -409,7 +438,8 @@ class Analyzer {
     return std::max(end, range.begin + 1);
   }
 
-  // The inside of a bracket that holds `element for targets in iterable [if condition] ...`.
+  // Processes the inside of a comprehension's brackets:
+  // `element for targets in iterable [if condition] ...`.
   void Comprehension(Range range, int scope) {
     const int inner = NewScope(ScopeKind::kComprehension, scope);
     std::vector<size_t> clauses;
@@ -454,6 +484,7 @@ class Analyzer {
     while (current >= 0 && scopes_[current].kind == ScopeKind::kComprehension) {
       current = scopes_[current].parent;
     }
+
     if (current == 0) {
       is_async_ = true;
     }
@@ -582,6 +613,7 @@ class Analyzer {
         names.defs.insert(name);
       }
     }
+
     for (size_t s = 0; s < scopes_.size(); ++s) {
       for (const std::string& name : scopes_[s].loads) {
         if (IsCellPrivateName(name) || scopes_[0].bound.contains(name)) {
@@ -595,9 +627,12 @@ class Analyzer {
     return names;
   }
 
+  static constexpr int kMaxExpressionDepth = 500;
+
   const std::vector<Token>& tokens_;
   std::vector<Scope> scopes_;
   bool is_async_ = false;
+  int expression_depth_ = 0;
 };
 
 }  // namespace

@@ -39,6 +39,7 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
     if (end == std::string_view::npos) {
       end = text.size();
     }
+
     std::string_view line = text.substr(start, end - start);
     if (line.ends_with('\r')) {
       line.remove_suffix(1);
@@ -58,6 +59,7 @@ std::string_view Trim(std::string_view text) {
   if (begin == std::string_view::npos) {
     return {};
   }
+
   const size_t end = text.find_last_not_of(" \t\r\n\f");
   return text.substr(begin, end - begin + 1);
 }
@@ -71,18 +73,22 @@ std::string Dedent(const std::vector<std::string_view>& lines) {
   while (first < last && IsBlank(lines[first])) {
     ++first;
   }
+
   while (last > first && IsBlank(lines[last - 1])) {
     --last;
   }
+
   if (first == last) {
     return "";
   }
+
   const std::string_view indent = lines[first].substr(0, lines[first].find_first_not_of(" \t\f"));
   std::string out;
   for (size_t i = first; i < last; ++i) {
     if (i > first) {
       out += '\n';
     }
+
     if (IsBlank(lines[i])) {
       continue;
     }
@@ -98,6 +104,7 @@ std::string IndentText(std::string_view code) {
     if (i > 0) {
       out += '\n';
     }
+
     if (!IsBlank(lines[i])) {
       out += kIndent;
       out += lines[i];
@@ -127,6 +134,7 @@ class FileParser {
       }
       index = group_end;
     }
+
     if (!found_app_) {
       return Fail(Error::InvalidArgument(
           "The file is not a marimo notebook: it has no `app = marimo.App(...)` line."));
@@ -188,6 +196,7 @@ class FileParser {
     if (IsOp(head, "@")) {
       return Decorated(index, end);
     }
+
     if (IsWord(head, "import") && line.end_token - line.first_token == 2 &&
         IsWord(tokens_[line.first_token + 1], "marimo")) {
       std::vector<std::string_view> above(lines_.begin(), lines_.begin() + (line.first_line - 1));
@@ -202,6 +211,7 @@ class FileParser {
       }
       return {};
     }
+
     if (Matches(line, {"__generated_with", "="}) && line.end_token - line.first_token == 3 &&
         tokens_[line.first_token + 2].kind == TokenKind::kString) {
       Result<std::string> version = DecodeStringLiteral(tokens_[line.first_token + 2].text);
@@ -210,6 +220,7 @@ class FileParser {
       }
       return {};
     }
+
     if (Matches(line, {"app", "=", "marimo", ".", "App", "("}) ||
         Matches(line, {"app", "=", "App", "("})) {
       const size_t open = IsWord(tokens_[line.first_token + 2], "App") ? line.first_token + 3
@@ -219,12 +230,15 @@ class FileParser {
       found_app_ = true;
       return {};
     }
+
     if (Matches(line, {"with", "app", ".", "setup"})) {
       return Setup(index, end);
     }
+
     if (Matches(line, {"app", ".", "_unparsable_cell", "("})) {
       return Unparsable(index);
     }
+
     if (Matches(line, {"if", "__name__", "=="})) {
       return {};
     }
@@ -306,10 +320,12 @@ class FileParser {
     while (definition < end && IsOp(FirstToken(definition), "@")) {
       ++definition;
     }
+
     if (definition >= end) {
       Warn(logical_[index].first_line, "a decorator without a definition was left out");
       return {};
     }
+
     for (size_t decorator = index; decorator < definition; ++decorator) {
       const LogicalLine& line = logical_[decorator];
       if (!Matches(line, {"@", "app", "."}) || line.end_token - line.first_token < 4) {
@@ -353,10 +369,12 @@ class FileParser {
     if (IsWord(tokens_[cursor], "async")) {
       ++cursor;
     }
+
     if (!IsWord(tokens_[cursor], "def")) {
       Warn(header.first_line, "@app.cell decorates something other than a function");
       return {};
     }
+
     MarimoCell cell;
     cell.name = DefinedName(definition);
     cell.options = std::move(options);
@@ -398,6 +416,7 @@ class FileParser {
     if (header + 1 >= end) {
       return "";
     }
+
     const int body_depth = logical_[header + 1].depth;
     size_t last_statement = header + 1;
     for (size_t i = header + 1; i < end; ++i) {
@@ -405,6 +424,7 @@ class FileParser {
         last_statement = i;
       }
     }
+
     std::vector<std::string_view> body;
     const Token& last_head = FirstToken(last_statement);
     if (strip_return && IsWord(last_head, "return")) {
@@ -420,6 +440,7 @@ class FileParser {
       }
       return Dedent(body);
     }
+
     size_t last_line = static_cast<size_t>(logical_[end - 1].last_line);  // 1-based
     // Indented comment lines after the last statement still belong to the body.
     while (last_line < lines_.size() &&
@@ -448,6 +469,7 @@ class FileParser {
         lines.push_back(lines_[static_cast<size_t>(l - 1)]);
       }
     }
+
     const size_t from = static_cast<size_t>(logical_[app_decorator].last_line);
     const size_t to = static_cast<size_t>(logical_[end - 1].last_line);
     lines.insert(lines.end(), lines_.begin() + static_cast<std::ptrdiff_t>(from),
@@ -470,6 +492,7 @@ class FileParser {
       }
       cell.options = std::move(*options);
     }
+
     const size_t colon = HeaderColon(line.first_token, line.end_token);
     if (colon + 1 < line.end_token) {
       cell.code = std::string(
@@ -505,9 +528,11 @@ class FileParser {
       code += *part;
       ++cursor;
     }
+
     if (cursor < close && IsOp(tokens_[cursor], ",")) {
       ++cursor;
     }
+
     MarimoCell cell;
     cell.kind = std::string(kUnparsableKind);
     if (cursor < close) {
@@ -518,6 +543,7 @@ class FileParser {
       }
       cell.options = std::move(*options);
     }
+
     if (cell.options.contains("name") && cell.options["name"].is_string()) {
       cell.name = cell.options["name"].get<std::string>();
     }
@@ -543,10 +569,12 @@ std::string FormatTuple(std::string_view prefix, const std::vector<std::string>&
   for (const std::string& element : elements) {
     joined += (joined.empty() ? "" : ", ") + element;
   }
+
   std::string line = std::string(prefix) + "(" + joined + ")" + std::string(suffix);
   if (line.size() < kMaxLineLength || elements.empty()) {
     return line;
   }
+
   std::string lines = std::string(prefix) + "(\n";
   for (const std::string& element : elements) {
     lines += std::string(kIndent) + element + ",\n";
@@ -558,6 +586,7 @@ std::string ReturnLine(const std::vector<std::string>& defs) {
   if (defs.empty()) {
     return std::string(kIndent) + "return";
   }
+
   if (defs.size() == 1) {
     const std::string line = std::string(kIndent) + "return (" + defs[0] + ",)";
     if (line.size() < kMaxLineLength) {
@@ -568,10 +597,12 @@ std::string ReturnLine(const std::vector<std::string>& defs) {
     for (size_t i = 0; i < defs.size(); ++i) {
       line += (i == 0 ? "" : ", ") + defs[i];
     }
+
     if (line.size() < kMaxLineLength) {
       return line;
     }
   }
+
   std::string lines = std::string(kIndent) + "return (\n";
   for (const std::string& name : defs) {
     lines += std::string(kIndent) + std::string(kIndent) + name + ",\n";
@@ -583,6 +614,7 @@ std::string DecoratorLine(std::string_view decorator, const nlohmann::json& opti
   if (options.empty()) {
     return "@app." + std::string(decorator);
   }
+
   std::vector<std::string> items;
   for (const auto& [key, value] : options.items()) {
     items.push_back(key + "=" + JsonToPythonLiteral(value));
@@ -600,20 +632,24 @@ std::string StringLiteral(std::string_view text, bool multiline) {
                ? "r" + std::string(quote) + "\n" + std::string(text) + "\n" + std::string(quote)
                : "r" + std::string(quote) + std::string(text) + std::string(quote);
   }
+
   std::string escaped = "\"\"\"";
   if (multiline) {
     escaped += '\n';
   }
+
   for (char c : text) {
     if (c == '\\' || c == '"') {
       escaped += '\\';
     }
+
     if (c == '\r') {
       escaped += "\\r";
       continue;
     }
     escaped += c;
   }
+
   if (multiline) {
     escaped += '\n';
   }
@@ -655,6 +691,7 @@ std::string CellBlock(const MarimoCell& cell, const CellNames& names, const Anal
   if (cell.kind == kUnparsableKind || !names.tokenized) {
     return UnparsableBlock(cell);
   }
+
   if (cell.kind == kFunctionKind || cell.kind == kClassKind) {
     return DecoratorLine(cell.kind == kFunctionKind ? "function" : "class_definition",
                          cell.options) +
@@ -670,12 +707,14 @@ std::string CellBlock(const MarimoCell& cell, const CellNames& names, const Anal
       parameters.push_back(ref);
     }
   }
+
   std::vector<std::string> returned;
   for (const std::string& def : names.defs) {
     if (analysis.used.contains(def)) {
       returned.push_back(def);
     }
   }
+
   std::string block = DecoratorLine("cell", cell.options) + "\n";
   block +=
       FormatTuple(std::string(names.is_async ? "async def " : "def ") + cell.name, parameters, ":");
@@ -694,9 +733,11 @@ std::string SetupBlock(const MarimoCell& cell) {
       only_comments = false;
     }
   }
+
   if (only_comments) {
     code += code.empty() ? "pass" : "\npass";
   }
+
   const bool hide = cell.options.value("hide_code", false);
   return std::string(hide ? "with app.setup(hide_code=True):\n" : "with app.setup:\n") +
          IndentText(code);
@@ -731,6 +772,7 @@ std::string ExportMarimoFile(const MarimoNotebook& notebook) {
     }
     blocks.push_back(CellBlock(cell, analysis.cells[i], analysis));
   }
+
   for (const std::string& block : blocks) {
     out += "\n\n" + block + "\n";
   }
@@ -743,12 +785,14 @@ std::optional<std::string> MarkdownOfCell(std::string_view code) {
   if (!tokens) {
     return std::nullopt;
   }
+
   const std::vector<Token>& t = *tokens;
   // Expected: mo . md ( STRING ) NEWLINE END
   if (t.size() != 8 || !IsWord(t[0], "mo") || !IsOp(t[1], ".") || !IsWord(t[2], "md") ||
       !IsOp(t[3], "(") || t[4].kind != TokenKind::kString || t[4].formatted || !IsOp(t[5], ")")) {
     return std::nullopt;
   }
+
   Result<std::string> text = DecodeStringLiteral(t[4].text);
   if (!text) {
     return std::nullopt;
@@ -765,13 +809,16 @@ Result<nlohmann::json> PythonLiteralToJson(std::string_view source) {
   if (source == "True" || source == "False") {
     return nlohmann::json(source == "True");
   }
+
   if (source == "None") {
     return nlohmann::json(nullptr);
   }
+
   Result<std::vector<Token>> tokens = TokenizePython(source);
   if (!tokens) {
     return Fail(tokens.error());
   }
+
   const std::vector<Token>& t = *tokens;
   if (!t.empty() && t[0].kind == TokenKind::kString) {
     std::string value;
@@ -789,6 +836,7 @@ Result<nlohmann::json> PythonLiteralToJson(std::string_view source) {
     }
     return nlohmann::json(value);
   }
+
   std::string digits(source);
   digits.erase(std::remove(digits.begin(), digits.end(), '_'), digits.end());
   const bool negative = digits.starts_with('-');
@@ -798,6 +846,7 @@ Result<nlohmann::json> PythonLiteralToJson(std::string_view source) {
   if (error == std::errc() && end == number.data() + number.size()) {
     return nlohmann::json(negative ? -integer : integer);
   }
+
   double real = 0;
   auto [real_end, real_error] = std::from_chars(number.data(), number.data() + number.size(), real);
   if (real_error == std::errc() && real_end == number.data() + number.size()) {
@@ -810,9 +859,11 @@ std::string JsonToPythonLiteral(const nlohmann::json& value) {
   if (value.is_boolean()) {
     return value.get<bool>() ? "True" : "False";
   }
+
   if (value.is_null()) {
     return "None";
   }
+
   if (value.is_string()) {
     // JSON string escapes are valid Python escapes, except that Python needs no "\/".
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

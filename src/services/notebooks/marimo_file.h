@@ -1,9 +1,9 @@
-// Reading and writing notebooks in marimo's `.py` file format, in C++ so that the server never
-// runs Python to store a notebook. The rules follow marimo's own reader and writer (marimo
-// 0.19 to 0.23, `marimo/_ast/parse.py` and `marimo/_ast/codegen.py`): a cell is the body of an
-// `@app.cell` function without its final `return`; the signature and the `return` line are
-// bookkeeping that marimo recomputes from the code when it loads a file, and that the writer
-// here computes the same way.
+// Reading and writing notebooks in marimo's `.py` file format, in C++, so that the server never
+// runs Python to store a notebook. The rules follow marimo's own reader and writer
+// (`marimo/_ast/parse.py` and `marimo/_ast/codegen.py` in marimo's repository). A cell is the
+// body of an `@app.cell` function without its final `return`. marimo's reader ignores the
+// signature and the `return` line, and its writer derives them from the cells' code. The writer
+// here derives them the same way, and a test compares its output with marimo's on real files.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -49,8 +49,8 @@ struct ParsedNotebook {
   std::vector<std::string> warnings;
 };
 
-// Parses a marimo notebook file. kInvalidArgument says why the text is not one: not
-// tokenizable Python, no `app = marimo.App(...)`, or a cell option that is not a literal.
+// Parses a marimo notebook file. kInvalidArgument gives the reason when the text is not one:
+// not tokenizable Python, no `app = marimo.App(...)`, or a cell option that is not a literal.
 Result<ParsedNotebook> ParseMarimoFile(std::string_view source);
 
 // Writes the notebook in marimo's format. Signatures and return tuples are computed from the
@@ -59,7 +59,8 @@ Result<ParsedNotebook> ParseMarimoFile(std::string_view source);
 std::string ExportMarimoFile(const MarimoNotebook& notebook);
 
 // The Markdown text of a cell that is only `mo.md("...")` with a plain string literal (raw or
-// not, not an f-string), dedented and trimmed as marimo's editor shows it; nullopt otherwise.
+// not, but not an f-string), dedented and trimmed as marimo's editor shows it. Returns nullopt
+// for any other cell.
 std::optional<std::string> MarkdownOfCell(std::string_view code);
 
 // The code of a Markdown cell showing `markdown`: `mo.md(r"""...""")`, or an escaped literal

@@ -26,11 +26,13 @@ std::vector<fs::path> CorpusNotebooks() {
   if (!fs::is_directory(CorpusDir())) {
     return files;
   }
+
   for (const fs::directory_entry& entry : fs::directory_iterator(CorpusDir())) {
     if (entry.path().extension() == ".py") {
       files.push_back(entry.path());
     }
   }
+
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -75,6 +77,7 @@ TEST(MarimoFile, CorpusRoundTripKeepsEveryCell) {
   if (files.empty()) {
     GTEST_SKIP() << "no notebooks in " << CorpusDir() << "; set OPENLABS_CORPUS_DIR";
   }
+
   for (const fs::path& file : files) {
     Result<ParsedNotebook> parsed = ParseMarimoFile(ReadFile(file));
     ASSERT_TRUE(parsed) << file << ": " << parsed.error().message;
@@ -94,6 +97,7 @@ TEST(MarimoFile, CorpusExportMatchesMarimoWriter) {
   if (files.empty()) {
     GTEST_SKIP() << "no notebooks in " << CorpusDir() << "; set OPENLABS_CORPUS_DIR";
   }
+
   for (const fs::path& file : files) {
     const std::string original = ReadFile(file);
     Result<ParsedNotebook> parsed = ParseMarimoFile(original);
@@ -128,6 +132,7 @@ std::vector<std::string> KernelCells(const std::vector<fs::path>& files) {
   for (const fs::path& file : files) {
     command += " '" + file.string() + "'";
   }
+
   std::string output;
   if (FILE* pipe = popen(command.c_str(), "r"); pipe != nullptr) {
     char buffer[4096];
@@ -152,9 +157,11 @@ TEST(MarimoFile, KernelReadsExportLikeOriginal) {
   if (files.empty()) {
     GTEST_SKIP() << "no notebooks in " << CorpusDir() << "; set OPENLABS_CORPUS_DIR";
   }
+
   if (!fs::exists("/usr/bin/python3")) {
     GTEST_SKIP() << "/usr/bin/python3 is missing";
   }
+
   const fs::path export_dir = fs::temp_directory_path() / ("export-" + NewUuid());
   fs::create_directories(export_dir);
   std::vector<fs::path> exported;
@@ -164,6 +171,7 @@ TEST(MarimoFile, KernelReadsExportLikeOriginal) {
     exported.push_back(export_dir / file.filename());
     std::ofstream(exported.back(), std::ios::binary) << ExportMarimoFile(parsed->notebook);
   }
+
   const std::vector<std::string> original_cells = KernelCells(files);
   const std::vector<std::string> exported_cells = KernelCells(exported);
   fs::remove_all(export_dir);

@@ -15,14 +15,14 @@
 
 namespace openlabs::notebooks {
 
-// What the importer knows about a notebook before it is stored, for choosing its parent.
+// The facts about a notebook that the importer has before storing it, for choosing its parent.
 struct NotebookDraft {
   std::string source_key;  // the file's path relative to the import folder
   std::string title;
   std::string first_markdown;  // the text of its first Markdown cell, or empty
 };
 
-// The parent of a notebook. `description` says what was done, e.g. "new lab 12".
+// The parent of a notebook, with a `description` for the progress line, e.g. "new lab 12".
 struct NotebookParent {
   std::string type;  // "lab" or "article"
   int64_t id = 0;
@@ -48,7 +48,7 @@ struct NotebookImportSummary {
 // notebook, as a notebook by the caller in `context`:
 //   - title from the first Markdown heading, else the app_title argument, else the file name;
 //   - every string literal in a cell that names an existing file relative to the notebook's
-//     folder (such as "data/points.csv") becomes an asset at that path; paths that leave `dir`
+//     folder (such as "data/points.csv") becomes an asset at that path. Paths that leave `dir`
 //     are left out;
 //   - the file's path relative to `dir` and its SHA-256 are stored, so a second import into the
 //     same parent skips it, and reports it when its content changed.

@@ -286,6 +286,9 @@ class SqlNotebooksService final : public NotebooksService {
                   if (Status placed = CheckPlacement(cells); !placed) {
                     return placed;
                   }
+                  if (Status sized = CheckTotalSize(cells); !sized) {
+                    return sized;
+                  }
                   InsertCellRow(session, row.id, added);
                   WritePositions(session, cells);
                   return {};
@@ -313,6 +316,10 @@ class SqlNotebooksService final : public NotebooksService {
           Result<MarimoCell> updated = ApplyCellUpdate(found->cell, request);
           if (!updated) {
             return Fail(updated.error());
+          }
+          found->cell = *updated;
+          if (Status sized = CheckTotalSize(cells); !sized) {
+            return sized;
           }
           const std::string options = updated->options.dump();
           const long long now = NowMillis();
@@ -640,6 +647,21 @@ class SqlNotebooksService final : public NotebooksService {
                                             std::to_string(options_.max_cells) + " cells"}});
   }
 
+  // The code of all cells together must fit in a notebook file of max_file_bytes.
+  Status CheckTotalSize(const std::vector<CellRow>& cells) const {
+    int64_t total = 0;
+    for (const CellRow& cell : cells) {
+      total += static_cast<int64_t>(cell.cell.code.size());
+    }
+    if (total > options_.max_file_bytes) {
+      return Fail(Error::Validation(
+          {{"cells", "the cells of a notebook can hold at most " +
+                         std::to_string(options_.max_file_bytes) + " bytes of code together, got " +
+                         std::to_string(total)}}));
+    }
+    return {};
+  }
+
   Status CheckPlacement(const std::vector<CellRow>& cells) const {
     std::vector<MarimoCell> marimo;
     for (const CellRow& cell : cells) {
@@ -659,6 +681,16 @@ class SqlNotebooksService final : public NotebooksService {
       return std::vector<MarimoCell>();
     }
     std::vector<MarimoCell> cells;
+    int64_t total = 0;
+    for (const v1::NewNotebookCell& cell : requested) {
+      total += static_cast<int64_t>(cell.code().size() + cell.markdown().size());
+    }
+    if (total > options_.max_file_bytes) {
+      problems.push_back({"cells", "the cells of a notebook can hold at most " +
+                                       std::to_string(options_.max_file_bytes) +
+                                       " bytes of code together, got " + std::to_string(total)});
+      return cells;
+    }
     for (int i = 0; i < requested.size(); ++i) {
       Result<MarimoCell> cell =
           CellFromRequest(requested[i], "cells[" + std::to_string(i) + "]", options_);

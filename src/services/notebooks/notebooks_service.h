@@ -42,10 +42,10 @@ struct NotebooksOptions {
 // source of truth, from which the `.py` file is written on export), their asset files, and
 // learners' private copies.
 //
-// Reading an original follows its parent: whoever may read the lab or article reads its
-// notebooks. Editing an original (cells, assets, title, deletion) needs the parent's author, a
-// moderator or an admin. A copy is read and edited by its owner, moderators and admins only.
-// Every change increases the notebook's revision. Implementations are thread-safe.
+// Read access to an original follows its parent: any caller that may read the lab or article
+// may read its notebooks. Editing an original (cells, assets, title, deletion) needs the parent's
+// author, a moderator or an admin. A copy is read and edited by its owner, moderators and admins
+// only. Every change increases the notebook's revision. Implementations are thread-safe.
 class NotebooksService {
  public:
   virtual ~NotebooksService() = default;

@@ -65,6 +65,7 @@ class NotebooksServiceTest : public ::testing::TestWithParam<Dialect> {
     NotebooksOptions options;
     options.max_cells = 50;
     options.max_cell_bytes = 1000;
+    options.max_file_bytes = 4000;
     service_ = MakeNotebooksService(*database_, *blobs_, parents_, options);
   }
 
@@ -258,6 +259,15 @@ TEST_P(NotebooksServiceTest, LimitsAreEnforced) {
   EXPECT_EQ(misplaced.error().details.at(0).field, "cells");
   setup.set_index(0);
   EXPECT_TRUE(service_->AddCell(setup, User(kAuthor)));
+
+  // 4000 bytes of code in total fit in the fixture's notebook file limit.
+  *add.mutable_cell() = PythonCell(std::string(900, '#'));
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(service_->AddCell(add, User(kAuthor))) << i;
+  }
+  Result<v1::Notebook> too_much = service_->AddCell(add, User(kAuthor));
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.error().details.at(0).field, "cells");
 }
 
 TEST_P(NotebooksServiceTest, ImportKeepsFileAndSkipsDuplicates) {

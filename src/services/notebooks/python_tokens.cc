@@ -8,6 +8,12 @@
 namespace openlabs::notebooks {
 namespace {
 
+// CPython's tokenizer rejects more than 200 nested brackets (MAXLEVEL in Parser/tokenizer.c);
+// the same bound keeps the recursion of callers shallow.
+constexpr size_t kMaxBracketDepth = 200;
+// f-strings nested in replacement fields; each level recurses once, so this bounds the stack.
+constexpr int kMaxFStringDepth = 50;
+
 constexpr std::string_view kOpenParen = "(";
 constexpr std::string_view kCloseParen = ")";
 
@@ -33,8 +39,13 @@ struct Field {
 
 class Tokenizer {
  public:
-  Tokenizer(std::string_view source, const TokenizeOptions& options, bool nested, int first_line)
-      : source_(source), options_(options), nested_(nested), line_(first_line) {}
+  Tokenizer(std::string_view source, const TokenizeOptions& options, bool nested, int first_line,
+            int fstring_depth = 0)
+      : source_(source),
+        options_(options),
+        nested_(nested),
+        line_(first_line),
+        fstring_depth_(fstring_depth) {}
 
   Result<std::vector<Token>> Run() {
     bool at_line_start = !nested_;
@@ -81,15 +92,18 @@ class Tokenizer {
       ConsumeNewline();
       return {};
     }
+
     if (column > indents_.back()) {
       indents_.push_back(column);
       Emit(TokenKind::kIndent, pos_, pos_);
       return {};
     }
+
     while (column < indents_.back()) {
       indents_.pop_back();
       Emit(TokenKind::kDedent, pos_, pos_);
     }
+
     if (column != indents_.back()) {
       return Fail(Invalid("unindent does not match any outer indentation level"));
     }
@@ -103,16 +117,19 @@ class Tokenizer {
       ++pos_;
       return false;
     }
+
     if (c == '#') {
       SkipToLineEnd();
       return false;
     }
+
     if (c == '\\' && pos_ + 1 < source_.size() &&
         (source_[pos_ + 1] == '\n' || source_[pos_ + 1] == '\r')) {
       ++pos_;
       ConsumeNewline();
       return false;
     }
+
     if (c == '\n' || c == '\r') {
       ConsumeNewline();
       if (!brackets_.empty() || nested_) {
@@ -124,12 +141,14 @@ class Tokenizer {
       }
       return true;
     }
+
     if (const size_t prefix = StringPrefixLength(); prefix != std::string_view::npos) {
       if (Status read = ReadString(prefix); !read) {
         return Fail(read.error());
       }
       return false;
     }
+
     if (IsNameStart(static_cast<unsigned char>(c))) {
       const size_t begin = pos_;
       while (pos_ < source_.size() && IsNameChar(static_cast<unsigned char>(source_[pos_]))) {
@@ -138,12 +157,14 @@ class Tokenizer {
       Emit(TokenKind::kName, begin, pos_);
       return false;
     }
+
     if (std::isdigit(static_cast<unsigned char>(c)) ||
         (c == '.' && pos_ + 1 < source_.size() &&
          std::isdigit(static_cast<unsigned char>(source_[pos_ + 1])))) {
       ReadNumber();
       return false;
     }
+
     if (Status read = ReadOperator(); !read) {
       return Fail(read.error());
     }
@@ -156,6 +177,7 @@ class Tokenizer {
           "'" + std::string(1, brackets_.back().first) + "' opened on line " +
           std::to_string(brackets_.back().second) + " is never closed"));
     }
+
     if (!nested_) {
       if (line_has_tokens_) {
         Emit(TokenKind::kNewline, pos_, pos_);
@@ -179,6 +201,7 @@ class Tokenizer {
     if (pos_ < source_.size() && source_[pos_] == '\r') {
       ++pos_;
     }
+
     if (pos_ < source_.size() && source_[pos_] == '\n') {
       ++pos_;
     }
@@ -192,6 +215,7 @@ class Tokenizer {
     while (length < 2 && pos_ + length < source_.size() && IsPrefixLetter(source_[pos_ + length])) {
       ++length;
     }
+
     for (size_t candidate = 0; candidate <= length; ++candidate) {
       const size_t quote = pos_ + candidate;
       if (quote < source_.size() && (source_[quote] == '"' || source_[quote] == '\'')) {
@@ -220,8 +244,9 @@ class Tokenizer {
     if (!options_.expand_fstrings || fields.empty()) {
       return {};
     }
+
     for (const Field& field : fields) {
-      Tokenizer inner(source_.substr(0, field.end), options_, true, field.line);
+      Tokenizer inner(source_.substr(0, field.end), options_, true, field.line, fstring_depth_ + 1);
       inner.pos_ = field.begin;
       Result<std::vector<Token>> inner_tokens = inner.Run();
       if (!inner_tokens) {
@@ -241,6 +266,17 @@ class Tokenizer {
   // Moves pos_ past a string literal whose prefix starts at pos_, recording the replacement
   // fields of f-strings (nested strings inside fields are skipped, not recorded).
   Status ScanString(size_t prefix_length, std::vector<Field>& fields) {
+    if (fstring_depth_ >= kMaxFStringDepth) {
+      return Fail(
+          Invalid("f-strings are nested more than " + std::to_string(kMaxFStringDepth) + " deep"));
+    }
+    ++fstring_depth_;
+    Status scanned = ScanStringBody(prefix_length, fields);
+    --fstring_depth_;
+    return scanned;
+  }
+
+  Status ScanStringBody(size_t prefix_length, std::vector<Field>& fields) {
     const int first_line = line_;
     const std::string_view prefix = source_.substr(pos_, prefix_length);
     const bool raw = prefix.find_first_of("rR") != std::string_view::npos;
@@ -397,11 +433,17 @@ class Tokenizer {
         return {};
       }
     }
+
     const char c = source_[pos_];
     if (kSingleOperators.find(c) == std::string_view::npos) {
       return Fail(Invalid("invalid character '" + std::string(1, c) + "'"));
     }
+
     if (c == '(' || c == '[' || c == '{') {
+      if (brackets_.size() >= kMaxBracketDepth) {
+        return Fail(
+            Invalid("brackets are nested more than " + std::to_string(kMaxBracketDepth) + " deep"));
+      }
       brackets_.emplace_back(c, line_);
     } else if (c == ')' || c == ']' || c == '}') {
       const char expected = c == ')' ? '(' : (c == ']' ? '[' : '{');
@@ -452,6 +494,7 @@ class Tokenizer {
   bool line_has_tokens_ = false;
   bool blank_line_ = false;
   std::vector<int> indents_{0};
+  int fstring_depth_ = 0;
   std::vector<std::pair<char, int>> brackets_;
   std::vector<Token> tokens_;
 };
@@ -497,10 +540,12 @@ Status DecodeEscape(std::string_view body, size_t& index, std::string& out) {
     index += 2;
     return {};
   }
+
   if (c == '\n') {
     index += 2;
     return {};
   }
+
   if (c >= '0' && c <= '7') {
     uint32_t value = 0;
     size_t end = index + 1;
@@ -512,6 +557,7 @@ Status DecodeEscape(std::string_view body, size_t& index, std::string& out) {
     index = end;
     return {};
   }
+
   const size_t width = c == 'x' ? 2 : (c == 'u' ? 4 : (c == 'U' ? 8 : 0));
   if (width == 0) {
     // Python keeps unknown escapes as they are (with a warning).
@@ -520,6 +566,7 @@ Status DecodeEscape(std::string_view body, size_t& index, std::string& out) {
     index += 2;
     return {};
   }
+
   const std::optional<uint32_t> value = ParseHex(body.substr(index + 2, width));
   if (!value || index + 2 + width > body.size() || *value > 0x10FFFF) {
     return Fail(Error::InvalidArgument("invalid \\" + std::string(1, c) + " escape in a string"));
@@ -549,6 +596,7 @@ bool IsPythonIdentifier(std::string_view text) {
   if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) {
     return false;
   }
+
   const bool valid = std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
   });
@@ -560,20 +608,24 @@ Result<std::string> DecodeStringLiteral(std::string_view literal) {
   while (prefix_length < literal.size() && IsPrefixLetter(literal[prefix_length])) {
     ++prefix_length;
   }
+
   const std::string_view prefix = literal.substr(0, prefix_length);
   if (prefix.find_first_of("bBfFtT") != std::string_view::npos) {
     return Fail(Error::InvalidArgument("bytes and f-strings are not plain string literals"));
   }
+
   const std::string_view quoted = literal.substr(prefix_length);
   const size_t quote_length =
       quoted.size() >= 6 && (quoted.starts_with("\"\"\"") || quoted.starts_with("'''")) ? 3 : 1;
   if (quoted.size() < 2 * quote_length) {
     return Fail(Error::InvalidArgument("malformed string literal"));
   }
+
   const std::string_view body = quoted.substr(quote_length, quoted.size() - 2 * quote_length);
   if (prefix.find_first_of("rR") != std::string_view::npos) {
     return std::string(body);
   }
+
   std::string out;
   out.reserve(body.size());
   size_t index = 0;
@@ -582,6 +634,7 @@ Result<std::string> DecodeStringLiteral(std::string_view literal) {
       out += body[index++];
       continue;
     }
+
     if (Status decoded = DecodeEscape(body, index, out); !decoded) {
       return Fail(decoded.error());
     }

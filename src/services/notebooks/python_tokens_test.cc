@@ -43,7 +43,7 @@ TEST(PythonTokens, StringsWithPrefixesAndQuotes) {
 }
 
 TEST(PythonTokens, FStringFieldsExpanded) {
-  // A field nested in a format specification comes before the field that holds it.
+  // A field nested in a format specification comes before the field that contains it.
   const std::vector<std::string> expected = {
       "f\"{a['k']!r:>{width}} {{b}}\"", "(", "width", ")", "(", "a", "[", "'k'", "]", ")", "NL"};
   EXPECT_EQ(Texts("f\"{a['k']!r:>{width}} {{b}}\"\n", {.expand_fstrings = true}), expected);
@@ -64,6 +64,28 @@ TEST(PythonTokens, RejectsUnterminatedString) {
 TEST(PythonTokens, RejectsUnclosedBracket) {
   EXPECT_FALSE(TokenizePython("x = (1,\n"));
   EXPECT_FALSE(TokenizePython("x = 1)\n"));
+}
+
+TEST(PythonTokens, DeepNestingIsRejectedNotCrashing) {
+  const std::string brackets(100000, '(');
+  Result<std::vector<Token>> deep_brackets = TokenizePython(brackets);
+  ASSERT_FALSE(deep_brackets);
+  EXPECT_NE(deep_brackets.error().message.find("nested more than 200"), std::string::npos);
+
+  std::string fstrings;
+  for (int i = 0; i < 10000; ++i) {
+    fstrings += "f'{";
+  }
+  Result<std::vector<Token>> deep_fstrings = TokenizePython(fstrings, {.expand_fstrings = true});
+  ASSERT_FALSE(deep_fstrings);
+  EXPECT_NE(deep_fstrings.error().message.find("f-strings are nested"), std::string::npos);
+
+  std::string lambdas = "f = ";
+  for (int i = 0; i < 100000; ++i) {
+    lambdas += "lambda: ";
+  }
+  const CellNames names = AnalyzeCell(lambdas + "x\n");
+  EXPECT_TRUE(names.defs.contains("f"));
 }
 
 TEST(PythonTokens, DecodesStringLiterals) {
