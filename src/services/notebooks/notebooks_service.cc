@@ -924,6 +924,14 @@ class SqlNotebooksService final : public NotebooksService {
     }
     Result<v1::Notebook> edited =
         database_.InTransaction<v1::Notebook>([&](soci::session& session) -> Result<v1::Notebook> {
+          // Edits of one notebook take turns, so that cell positions stay dense and each
+          // revision number is given once. SQLite transactions already take the write lock.
+          if (database_.dialect() == storage::Dialect::kPostgres) {
+            long long locked = 0;
+            const long long notebook_id = id;
+            session << "SELECT id FROM notebooks WHERE id = :id FOR UPDATE", soci::use(notebook_id),
+                soci::into(locked);
+          }
           std::optional<NotebookRow> row = LoadNotebookRow(session, id);
           if (!row) {
             return Fail(NotebookNotFound());

@@ -38,9 +38,10 @@ struct NotebooksOptions {
   int max_assets = 200;                      // per notebook
 };
 
-// The notebooks service: marimo notebooks attached to labs and articles, their cells (the
-// source of truth, from which the `.py` file is written on export), their asset files, and
-// learners' private copies.
+// The notebooks service: marimo notebooks attached to labs and articles, their cells, their
+// asset files, and learners' private copies. The cells in SQL are the source of truth and the
+// `.py` file is derived from them on export, because edits change one cell at a time and marimo
+// itself derives everything in the file but the cells (signatures, return lines) from them.
 //
 // Read access to an original follows its parent: any caller that may read the lab or article
 // may read its notebooks. Editing an original (cells, assets, title, deletion) needs the parent's

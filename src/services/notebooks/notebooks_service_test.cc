@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "common/random.h"
 #include "services/notebooks/marimo_file.h"
@@ -222,6 +224,45 @@ TEST_P(NotebooksServiceTest, UpdateReorderAndDeleteCells) {
   Result<v1::Notebook> again = service_->DeleteCell(remove, User(kAuthor));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(NotebooksServiceTest, ConcurrentEditsKeepPositionsDense) {
+  const v1::Notebook notebook = Create();
+  constexpr int kThreads = 4;
+  constexpr int kCellsPerThread = 5;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCellsPerThread; ++i) {
+        v1::AddCellRequest add;
+        add.set_notebook_id(notebook.id());
+        add.set_index(1);
+        *add.mutable_cell() = PythonCell("# thread " + std::to_string(t));
+        if (!service_->AddCell(add, User(kAuthor))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  v1::GetNotebookRequest get;
+  get.set_id(notebook.id());
+  Result<v1::Notebook> after = service_->GetNotebook(get, User(kAuthor));
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->cells_size(), 3 + kThreads * kCellsPerThread);
+  EXPECT_EQ(after->revision(), 1 + kThreads * kCellsPerThread);
+  EXPECT_EQ(after->cells(0).id(), notebook.cells(0).id());
+  EXPECT_EQ(after->cells(after->cells_size() - 1).id(), notebook.cells(2).id());
+  soci::session session(database_->pool());
+  long long positions = 0;
+  const long long id = notebook.id();
+  session << "SELECT COUNT(DISTINCT position) FROM notebook_cells WHERE notebook_id = :id",
+      soci::use(id), soci::into(positions);
+  EXPECT_EQ(positions, after->cells_size());
 }
 
 TEST_P(NotebooksServiceTest, LimitsAreEnforced) {
