@@ -18,7 +18,9 @@ readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas pytho
 # chromium runs the web app's end-to-end tests (headless, driven by playwright-core).
 readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl libcurl4-openssl-dev
   chromium)
-readonly BENCH_PACKAGES=(wrk nginx)
+# python3-ipykernel and python3-jupyter-client are the Jupyter kernel that the notebook session
+# benchmark measures side by side with a session.
+readonly BENCH_PACKAGES=(wrk nginx python3-ipykernel python3-jupyter-client)
 readonly DEV_PACKAGES=(clang-format clang-tidy)
 
 usage() {
@@ -31,7 +33,7 @@ tests, bubblewrap and Python with
 numpy, pandas and matplotlib for the sandbox). Run it as root. It also creates
 the system user openlabs-sandbox that sandboxed code runs as.
 
-  --bench   also install the benchmark tools (wrk, nginx)
+  --bench   also install the benchmark tools (wrk, nginx, a Jupyter kernel)
   --dev     also install the formatter and linter (clang-format, clang-tidy)
   --check   only list the missing packages; exit 1 if any are missing
   -h        show this help

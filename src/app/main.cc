@@ -112,6 +112,10 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
     ReportError("start-up failed", platform.error());
     return 1;
   }
+  if (Status started = StartNotebookSessions(*platform); !started) {
+    ReportError("starting notebook sessions failed", started.error());
+    return 1;
+  }
   gateway::Router router = BuildRouter(*platform);
   StartBackgroundWork(*platform);
 
@@ -137,6 +141,7 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   spdlog::info("openlabs {} serving on http://{}:{} with database {}", OPENLABS_VERSION,
                config->listen_host, *port, RedactedUrl(config->EffectiveDatabaseUrl()));
   server.Run();
+  platform->notebook_sessions->Shutdown();
   spdlog::info("openlabs stopped");
   return 0;
 }

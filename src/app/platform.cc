@@ -4,17 +4,20 @@
 
 #include <filesystem>
 
+#include "common/random.h"
 #include "gateway/api/articles_routes.h"
 #include "gateway/api/assistant_routes.h"
 #include "gateway/api/auth_routes.h"
 #include "gateway/api/comments_routes.h"
 #include "gateway/api/config_routes.h"
 #include "gateway/api/labs_routes.h"
+#include "gateway/api/notebook_sessions_routes.h"
 #include "gateway/api/notebooks_routes.h"
 #include "gateway/api/reviews_routes.h"
 #include "gateway/api/search_routes.h"
 #include "gateway/api/submissions_routes.h"
 #include "gateway/api/users_routes.h"
+#include "services/notebooks/notebook_runner.h"
 #include "storage/migrations.h"
 
 namespace openlabs::app {
@@ -143,6 +146,54 @@ Result<Platform> StartPlatform(const Config& config) {
 
 void StartBackgroundWork(Platform& platform) { platform.assistant.indexer->Start(); }
 
+Status StartNotebookSessions(Platform& platform) {
+  Result<std::filesystem::path> kernel_dir = notebooks::FindKernelDir();
+  if (!kernel_dir) {
+    return Fail(kernel_dir.error());
+  }
+  const Config::Notebooks& settings = platform.config.notebooks;
+  notebooks::SessionManagerOptions options;
+  options.kernel_dir = *kernel_dir;
+  // Sandboxed kernels must traverse the path to their staging directory, and the data directory
+  // is private to the server, so the staging directories live under the system temp directory,
+  // in a folder named after the data directory (one per server, the same after a restart).
+  std::error_code ignored;
+  const std::string data_dir =
+      std::filesystem::absolute(platform.config.data_dir, ignored).string();
+  options.session_root = std::filesystem::temp_directory_path(ignored) /
+                         ("openlabs-notebook-sessions-" + Sha256Hex(data_dir).substr(0, 16));
+  options.limits.cell_cpu_seconds = static_cast<double>(settings.cell_cpu_seconds);
+  options.limits.cell_wall_seconds = static_cast<double>(settings.cell_wall_seconds);
+  options.limits.session_cpu_seconds = static_cast<int>(settings.session_cpu_seconds);
+  options.limits.memory_bytes = static_cast<uint64_t>(settings.memory_bytes);
+  options.limits.max_processes = static_cast<int>(settings.max_processes);
+  options.limits.max_open_files = static_cast<int>(settings.max_open_files);
+  options.limits.max_file_bytes = static_cast<uint64_t>(settings.max_file_bytes);
+  options.limits.work_bytes = static_cast<uint64_t>(settings.work_bytes);
+  options.limits.tmp_bytes = static_cast<uint64_t>(settings.tmp_bytes);
+  options.idle_timeout = std::chrono::seconds(settings.idle_timeout_seconds);
+  options.max_lifetime = std::chrono::seconds(settings.max_lifetime_seconds);
+  options.max_sessions_per_user = static_cast<int>(settings.max_sessions_per_user);
+  options.max_sessions = static_cast<int>(settings.max_sessions);
+  options.pool_size = static_cast<int>(settings.pool_size);
+  // The derived block starts at 1,000,000 and above, clear of the uids that distributions give
+  // to accounts, and is a multiple of uid_count apart from other servers' blocks.
+  const uint64_t data_dir_hash = std::stoull(Sha256Hex(data_dir).substr(0, 8), nullptr, 16);
+  options.first_uid =
+      settings.sandbox_first_uid != 0
+          ? static_cast<uid_t>(settings.sandbox_first_uid)
+          : static_cast<uid_t>(1'000'000 + (data_dir_hash % 4096) *
+                                               static_cast<uint64_t>(settings.sandbox_uid_count));
+  options.uid_count = static_cast<int>(settings.sandbox_uid_count);
+  Result<std::unique_ptr<notebooks::SessionManager>> manager =
+      notebooks::SessionManager::Create(std::move(options));
+  if (!manager) {
+    return Fail(manager.error());
+  }
+  platform.notebook_sessions = std::move(*manager);
+  return {};
+}
+
 gateway::Router BuildRouter(Platform& platform) {
   gateway::Router router;
   gateway::AddAuthRoutes(router, *platform.auth);
@@ -169,6 +220,32 @@ gateway::Router BuildRouter(Platform& platform) {
                             *platform.blobs,
                             {.max_file_bytes = platform.config.submission_max_file_bytes});
   gateway::AddConfigRoutes(router, PublicSettingsOf(platform.config));
+  if (platform.notebook_sessions) {
+    gateway::NotebookSessionRoutesOptions sessions_options;
+    sessions_options.websocket_limits.max_message_bytes =
+        static_cast<size_t>(platform.config.notebooks.websocket_max_message_bytes);
+    sessions_options.websocket_limits.messages_per_second =
+        static_cast<int>(platform.config.notebooks.websocket_messages_per_second);
+    sessions_options.scratch_dir = platform.notebook_sessions->options().session_root;
+    notebooks::NotebooksService& stored = *platform.notebooks;
+    storage::BlobStore& blobs = *platform.blobs;
+    sessions_options.resolve_notebook = [&stored, &blobs](const CallContext& caller, int64_t id,
+                                                          const std::filesystem::path& assets_dir)
+        -> Result<std::string> {
+      v1::GetNotebookSourceRequest request;
+      request.set_id(id);
+      Result<v1::NotebookSource> source = stored.GetNotebookSource(request, caller);
+      if (!source) {
+        return Fail(source.error());
+      }
+      if (Status written = notebooks::MaterializeAssets(blobs, *source, assets_dir); !written) {
+        return Fail(written.error());
+      }
+      return source->source();
+    };
+    gateway::AddNotebookSessionRoutes(router, *platform.notebook_sessions, *platform.auth,
+                                      std::move(sessions_options));
+  }
   return router;
 }
 

@@ -15,6 +15,7 @@
 #include "services/feedback/reviews_service.h"
 #include "services/labs/labs_service.h"
 #include "services/notebooks/notebooks_service.h"
+#include "services/notebooks/session_manager.h"
 #include "services/search/search_index.h"
 #include "services/submissions/submissions_service.h"
 #include "services/users/users_service.h"
@@ -46,6 +47,8 @@ struct Platform {
   std::unique_ptr<NotebookParentsAdapter> notebook_parents;
   std::unique_ptr<notebooks::NotebooksService> notebooks;
   AssistantParts assistant;
+  // Live notebook sessions; only `serve` starts them (StartNotebookSessions).
+  std::unique_ptr<notebooks::SessionManager> notebook_sessions;
 };
 
 // Opens the database and applies every service's migrations.
@@ -56,6 +59,8 @@ Result<Platform> StartPlatform(const Config& config);
 
 // Starts the background work of a serving process: the assistant's index worker.
 void StartBackgroundWork(Platform& platform);
+// Starts the notebook session manager and its pool of kernels, with the [notebooks] settings.
+Status StartNotebookSessions(Platform& platform);
 
 // The router with the REST routes of every service.
 gateway::Router BuildRouter(Platform& platform);

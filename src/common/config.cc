@@ -9,6 +9,39 @@
 namespace openlabs {
 namespace {
 
+// One integer key of the [notebooks] table with its valid range.
+struct NotebookSetting {
+  const char* key;
+  int64_t* value;
+  int64_t min;
+  int64_t max;
+};
+
+std::vector<NotebookSetting> NotebookSettings(Config& config) {
+  Config::Notebooks& n = config.notebooks;
+  constexpr int64_t kGiB = int64_t{1} << 30;
+  return {
+      {"notebooks.cell_cpu_seconds", &n.cell_cpu_seconds, 1, 3600},
+      {"notebooks.cell_wall_seconds", &n.cell_wall_seconds, 1, 7200},
+      {"notebooks.session_cpu_seconds", &n.session_cpu_seconds, 1, 86400},
+      {"notebooks.memory_bytes", &n.memory_bytes, 64 << 20, 64 * kGiB},
+      {"notebooks.max_processes", &n.max_processes, 8, 4096},
+      {"notebooks.max_open_files", &n.max_open_files, 32, 65536},
+      {"notebooks.max_file_bytes", &n.max_file_bytes, 1 << 20, 64 * kGiB},
+      {"notebooks.work_bytes", &n.work_bytes, 1 << 20, 64 * kGiB},
+      {"notebooks.tmp_bytes", &n.tmp_bytes, 1 << 20, 64 * kGiB},
+      {"notebooks.idle_timeout_seconds", &n.idle_timeout_seconds, 10, 7 * 86400},
+      {"notebooks.max_lifetime_seconds", &n.max_lifetime_seconds, 60, 30 * 86400},
+      {"notebooks.max_sessions_per_user", &n.max_sessions_per_user, 1, 100},
+      {"notebooks.max_sessions", &n.max_sessions, 1, 10000},
+      {"notebooks.pool_size", &n.pool_size, 0, 1000},
+      {"notebooks.sandbox_first_uid", &n.sandbox_first_uid, 0, 4'000'000'000},
+      {"notebooks.sandbox_uid_count", &n.sandbox_uid_count, 1, 100000},
+      {"notebooks.websocket_max_message_bytes", &n.websocket_max_message_bytes, 1024, 64 << 20},
+      {"notebooks.websocket_messages_per_second", &n.websocket_messages_per_second, 1, 10000},
+  };
+}
+
 // Collects problems while reading, so that the caller sees all of them at once.
 class ConfigReader {
  public:
@@ -73,6 +106,9 @@ class ConfigReader {
     ReadInt(root, "assistant.model_timeout_seconds", config.assistant_model_timeout_seconds);
     ReadInt(root, "assistant.messages_per_minute", config.assistant_messages_per_minute);
     ReadInt(root, "assistant.answer_threads", config.assistant_answer_threads);
+    for (const NotebookSetting& setting : NotebookSettings(config)) {
+      ReadInt(root, setting.key, *setting.value);
+    }
   }
 
   void ReadEnvironment(Config& config) {
@@ -279,6 +315,16 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
       problems.push_back({field, "must start with http:// or https://"});
     }
+  }
+  Config copy = config;
+  for (const NotebookSetting& setting : NotebookSettings(copy)) {
+    CheckRange(problems, setting.key, *setting.value, setting.min, setting.max);
+  }
+  if (config.notebooks.sandbox_uid_count <
+      config.notebooks.max_sessions + config.notebooks.pool_size) {
+    problems.push_back({"notebooks.sandbox_uid_count",
+                        "must be at least notebooks.max_sessions + notebooks.pool_size, because "
+                        "each kernel takes one uid"});
   }
   return problems;
 }

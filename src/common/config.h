@@ -71,6 +71,29 @@ struct Config {
   int assistant_model_timeout_seconds = 120;
   int assistant_messages_per_minute = 20;  // chat messages per user
   int assistant_answer_threads = 4;        // answers streamed at once; more wait in a queue
+  // [notebooks]: live notebook sessions, each one sandboxed kernel process.
+  struct Notebooks {
+    int64_t cell_cpu_seconds = 30;               // CPU time of one cell run
+    int64_t cell_wall_seconds = 120;             // wall-clock time of one cell run
+    int64_t session_cpu_seconds = 1800;          // CPU time of a whole session's kernel
+    int64_t memory_bytes = int64_t{512} << 20;   // address space per kernel process
+    int64_t max_processes = 32;                  // processes and threads per session
+    int64_t max_open_files = 256;                // per process
+    int64_t max_file_bytes = int64_t{64} << 20;  // largest file a cell writes
+    int64_t work_bytes = int64_t{128} << 20;     // tmpfs /work: assets and written files
+    int64_t tmp_bytes = int64_t{64} << 20;       // tmpfs /tmp
+    int64_t idle_timeout_seconds = 15 * 60;
+    int64_t max_lifetime_seconds = 4 * 3600;
+    int64_t max_sessions_per_user = 2;
+    int64_t max_sessions = 16;
+    int64_t pool_size = 2;  // started kernels waiting for a session
+    // Kernels run under uids from here, one per kernel. 0 derives a block from the data
+    // directory's path, so that two servers on one machine do not share uids.
+    int64_t sandbox_first_uid = 0;
+    int64_t sandbox_uid_count = 64;
+    int64_t websocket_max_message_bytes = 64 << 10;  // one message from the browser
+    int64_t websocket_messages_per_second = 30;      // from one browser connection
+  } notebooks;
 
   // The database URL in effect: database_url, or the SQLite file under data_dir.
   std::string EffectiveDatabaseUrl() const;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gateway/http.h"
+#include "gateway/websocket.h"
 
 namespace openlabs::storage {
 class BlobStore;
@@ -29,6 +30,10 @@ struct Route {
   // is stored, so it can only reject an upload (for example a missing login) after the fact.
   storage::BlobStore* upload_store = nullptr;
   UploadLimits upload_limits;
+  // Set for WebSocket routes (method GET): a request that asks for the upgrade goes to this
+  // function (see websocket.h); any other request runs `handler`.
+  WebSocketAccept websocket;
+  WebSocketLimits websocket_limits;
 };
 
 // The "field" of the error detail that lists the allowed methods of a 405 error, for example

@@ -45,6 +45,7 @@
 #include "gateway/static_files.h"
 #include "gateway/upload/upload_body.h"
 #include "gateway/url.h"
+#include "gateway/websocket_server.h"
 #include "storage/blob_store.h"
 
 namespace openlabs::gateway {
@@ -367,6 +368,8 @@ class HttpServer::Impl {
   asio::awaitable<Response> RunOnWorker(const Route& route, const Request& request);
   asio::awaitable<bool> Reply(Connection& connection, const Dispatch& dispatch,
                               bool client_keep_alive, Clock::time_point started);
+  asio::awaitable<bool> Upgrade(Connection& connection, Dispatch& dispatch,
+                                Clock::time_point started);
   asio::awaitable<bool> SendResponse(Connection& connection, const Response& response,
                                      bool no_store, bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<bool> SendStream(Connection& connection, const Response& response, bool no_store,
@@ -385,6 +388,7 @@ class HttpServer::Impl {
   // The metrics and dispatcher outlive `loops_`, whose coroutine frames refer to them.
   HttpMetrics metrics_;
   std::optional<Dispatcher> dispatcher_;
+  WebSocketRegistry websockets_;
   std::vector<std::unique_ptr<Loop>> loops_;
   // Destroyed before `loops_`: its tasks post their results to the loops' io_contexts.
   asio::thread_pool workers_;
@@ -568,6 +572,7 @@ void HttpServer::Impl::Stop() {
   for (auto& loop : loops_) {
     asio::post(loop->io, [this, target = loop.get()] { BeginShutdown(*target); });
   }
+  websockets_.CloseAll();
   {
     std::lock_guard lock(run_mutex_);
     stop_requested_ = true;
@@ -686,6 +691,10 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(Connection& connection) {
 
   // The route is chosen before the body is read, because upload routes stream their body.
   Dispatch dispatch = Decide(request, parser.AnnouncesBody());
+  if (dispatch.kind == Dispatch::Kind::kHandle && dispatch.route->websocket &&
+      IsWebSocketUpgrade(request)) {
+    co_return co_await Upgrade(connection, dispatch, started);
+  }
   // Like the co_await in Handle, these stay out of a conditional expression.
   bool received = false;
   if (IsUploadRoute(dispatch)) {
@@ -950,6 +959,27 @@ asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
 
 // Sends the response of a dispatch and records the request. Returns whether the connection
 // stays open for another request.
+// Hands the connection to a WebSocket route, or answers its error response. Returns false, so
+// the HTTP connection ends either way.
+asio::awaitable<bool> HttpServer::Impl::Upgrade(Connection& connection, Dispatch& dispatch,
+                                                Clock::time_point started) {
+  Request& request = connection.request;
+  Status upgraded = [&] {
+    logging::ScopedRequestId scoped_id(request.request_id);
+    return StartWebSocket(connection.loop.io, connection.socket, request, *dispatch.route,
+                          websockets_);
+  }();
+  if (!upgraded) {
+    dispatch.kind = Dispatch::Kind::kRespond;
+    dispatch.response = Response::FromError(upgraded.error());
+    co_await Reply(connection, dispatch, false, started);
+    co_return false;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  dispatcher_->RecordAccess(connection.loop.index, request, dispatch.label, 101, seconds, 0);
+  co_return false;
+}
+
 asio::awaitable<bool> HttpServer::Impl::Reply(Connection& connection, const Dispatch& dispatch,
                                               bool client_keep_alive, Clock::time_point started) {
   connection.deadline = Clock::now() + RequestTimeout();

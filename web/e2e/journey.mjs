@@ -10,6 +10,26 @@ import { totpCode } from "./totp.mjs";
 
 const password = "a long test passphrase";
 
+// A marimo notebook with a slider and a cell that prints a value computed from it.
+const sliderNotebook = `import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    slope = mo.ui.slider(1, 10, value=3, label="slope")
+    slope
+    return
+
+
+@app.cell
+def _():
+    print(f"slope {slope.value * 10}")
+    return
+`;
+
 function step(name) {
   console.log(`e2e: ${name}`);
 }
@@ -198,11 +218,14 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
       "![The data](./plot.png)",
     ].join("\n"),
   );
-  await page.locator("input[type=file]").setInputFiles({
-    name: "plot.png",
-    mimeType: "image/png",
-    buffer: solidPng(120, 60, [30, 90, 200]),
-  });
+  await page.locator("input[type=file]").setInputFiles([
+    {
+      name: "plot.png",
+      mimeType: "image/png",
+      buffer: solidPng(120, 60, [30, 90, 200]),
+    },
+    { name: "explore.py", mimeType: "text/x-python", buffer: Buffer.from(sliderNotebook) },
+  ]);
   await page.getByRole("button", { name: "Publish lab" }).click();
   await page.waitForURL(/\/labs\/\d+$/);
   const labUrl = page.url();
@@ -256,6 +279,19 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await shoot("labs");
   await tabThrough("labs");
   await page.getByRole("link", { name: "Linear regression by hand" }).click();
+
+  step("learner runs the lab's notebook and a slider re-runs the cell that reads it");
+  const notebook = page.locator("[data-notebook='explore.py']");
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  await notebook.getByRole("button", { name: "Run all" }).click();
+  await notebook.locator("[data-stream=stdout]").filter({ hasText: "slope 30" }).waitFor();
+  const slider = notebook.locator("input[type=range]");
+  await slider.focus();
+  await page.keyboard.press("ArrowRight");
+  await notebook.locator("[data-stream=stdout]").filter({ hasText: "slope 40" }).waitFor();
+  await shoot("notebook");
+  await notebook.getByRole("button", { name: "End session" }).click();
 
   step("learner replies to the comment");
   await page.getByRole("button", { name: "Reply" }).click();

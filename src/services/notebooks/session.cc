@@ -41,6 +41,27 @@ sandbox::Options SandboxOptions(const KernelSpec& spec) {
   return options;
 }
 
+// Makes the copied assets readable by the kernel's group, whatever modes they had.
+std::error_code ShareWithKernel(const std::filesystem::path& dir,
+                                const std::optional<sandbox::SandboxUser>& user) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, error)) {
+    if (entry.is_symlink(error)) {
+      continue;
+    }
+    const bool is_dir = entry.is_directory(error);
+    std::filesystem::permissions(
+        entry.path(), is_dir ? std::filesystem::perms(0750) : std::filesystem::perms(0640), error);
+    if (!error && user && lchown(entry.path().c_str(), 0, user->gid) != 0) {
+      error = std::error_code(errno, std::generic_category());
+    }
+    if (error) {
+      return error;
+    }
+  }
+  return error;
+}
+
 }  // namespace
 
 // What the session remembers of a cell, so that a client that connects later sees the page as
@@ -99,10 +120,15 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
   }
   std::error_code error;
   if (!source.assets_dir.empty()) {
+    // Symbolic links are skipped, so an asset can never pull in a file from elsewhere.
     std::filesystem::copy(source.assets_dir, spec_.staging_dir,
                           std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::skip_symlinks |
                               std::filesystem::copy_options::overwrite_existing,
                           error);
+    if (!error) {
+      error = ShareWithKernel(spec_.staging_dir, spec_.user);
+    }
     if (error) {
       return Fail(Error::Internal("copying the notebook's assets from " +
                                   source.assets_dir.string() + " failed: " + error.message()));

@@ -76,6 +76,10 @@ Result<std::unique_ptr<SessionManager>> SessionManager::Create(SessionManagerOpt
   std::error_code error;
   std::filesystem::remove_all(settings.session_root, error);
   std::filesystem::create_directories(settings.session_root, error);
+  // Kernels may pass through the root to their own staging directory, but not list it.
+  if (!error) {
+    std::filesystem::permissions(settings.session_root, std::filesystem::perms(0711), error);
+  }
   if (error) {
     return Fail(Error::Internal("cannot create the notebook session directory " +
                                 settings.session_root.string() + ": " + error.message()));
@@ -123,10 +127,13 @@ Result<SessionManager::Kernel> SessionManager::StartKernel() {
   }
   std::error_code error;
   std::filesystem::create_directories(kernel.staging_dir, error);
-  // The kernel reads the staging directory through a read-only bind; other users need no
-  // access, but the sandbox uid must be able to enter it.
+  // The kernel reads the staging directory through a read-only bind. Only its own group may
+  // read it, so the assets of one session stay hidden from other sessions' uids.
   if (!error) {
-    std::filesystem::permissions(kernel.staging_dir, std::filesystem::perms(0755), error);
+    std::filesystem::permissions(kernel.staging_dir, std::filesystem::perms(0750), error);
+  }
+  if (!error && kernel.uid && chown(kernel.staging_dir.c_str(), 0, *kernel.uid) != 0) {
+    error = std::error_code(errno, std::generic_category());
   }
   if (error) {
     ReleaseKernel(kernel, "");

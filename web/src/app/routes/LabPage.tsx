@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
@@ -5,6 +6,7 @@ import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { CommentThread } from "@/features/comments";
 import { DeleteLabButton, LabView, useLab } from "@/features/labs";
+import { LabNotebooks } from "@/features/notebooks";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -63,6 +65,11 @@ export function LabPage() {
         }
         actions={actions}
       />
+      {me !== undefined && lab.data.assets.some((asset) => asset.path.endsWith(".py")) && (
+        <Suspense fallback={<Loading label="Loading the notebooks…" />}>
+          <LabNotebooks assets={lab.data.assets} />
+        </Suspense>
+      )}
       <CommentThread
         targetType="lab"
         targetId={id}

@@ -1,0 +1,308 @@
+// Tests the notebook session routes and their WebSocket against the real `openlabs serve`:
+// authentication, ownership, the message size and rate limits, runs, widget changes, edits,
+// export, the per-user limit, ending a session and a clean stop of the server.
+//
+// Usage: node --experimental-websocket tests/notebooks/sessions_api_test.mjs BINARY
+// Prints one line per check and "N passed, N failed"; exits 1 when a check failed.
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const binary = process.argv[2];
+if (binary === undefined || typeof WebSocket === "undefined") {
+  console.error("usage: node --experimental-websocket sessions_api_test.mjs OPENLABS_BINARY");
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+function check(name, condition, detail = "") {
+  if (condition) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name} ${detail}`);
+  }
+}
+
+const notebook = `import marimo
+app = marimo.App()
+
+@app.cell
+def _():
+    import marimo as mo
+    slider = mo.ui.slider(1, 10, value=3)
+    slider
+    return
+
+@app.cell
+def _():
+    print(slider.value * 10)
+    return
+`;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// Each run takes its own uid block, so that a server of another test never shares its kernels'
+// uids.
+const firstUid = 800000 + (process.pid % 4096) * 16;
+
+async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "openlabs-sessions-test-"));
+  const configPath = join(dataDir, "config.toml");
+  writeFileSync(
+    configPath,
+    [
+      "[notebooks]",
+      "pool_size = 1",
+      "max_sessions_per_user = 2",
+      "websocket_messages_per_second = 20",
+      "websocket_max_message_bytes = 4096",
+      "cell_cpu_seconds = 5",
+      `sandbox_first_uid = ${firstUid}`,
+      "sandbox_uid_count = 16",
+      "max_sessions = 8",
+      "",
+    ].join("\n"),
+  );
+  const port = await freePort();
+  const logPath = join(dataDir, "server.log");
+  const log = openSync(logPath, "w");
+  const child = spawn(
+    binary,
+    ["serve", "--config", configPath, "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`],
+    { stdio: ["ignore", log, log] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) {
+        return { base, port, child, dataDir, logPath };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+  throw new Error(`the server did not start:\n${readFileSync(logPath, "utf8").slice(-2000)}`);
+}
+
+async function api(server, method, path, token, body) {
+  const headers = { accept: "application/json" };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${server.base}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+async function signUp(server, username) {
+  const password = "correct horse battery staple";
+  await api(server, "POST", "/auth/register", undefined, {
+    username,
+    email: `${username}@example.org`,
+    password,
+    name: username,
+    surname: "Tester",
+  });
+  const login = await api(server, "POST", "/auth/login", undefined, { login: username, password });
+  return login.body.access_token;
+}
+
+// Opens the session's socket; `first` is the first message (or null for none). Resolves with
+// the socket and helpers to wait for events and for the close.
+function openSocket(server, eventsPath, first) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${eventsPath}`);
+  const events = [];
+  const waiters = [];
+  let closed = null;
+  const closeWaiters = [];
+  ws.onopen = () => {
+    if (first !== null) ws.send(first);
+  };
+  ws.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    events.push(event);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(event)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    }
+  };
+  ws.onclose = (event) => {
+    closed = { code: event.code, reason: event.reason };
+    for (const waiter of closeWaiters) waiter(closed);
+  };
+  return {
+    ws,
+    events,
+    next(match, timeoutMs = 20000) {
+      const seen = events.find(match);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        setTimeout(() => reject(new Error("timed out waiting for an event")), timeoutMs);
+      });
+    },
+    closed(timeoutMs = 20000) {
+      if (closed !== null) return Promise.resolve(closed);
+      return new Promise((resolve) => {
+        closeWaiters.push(resolve);
+        setTimeout(() => resolve({ code: -1, reason: "no close within the time limit" }), timeoutMs);
+      });
+    },
+  };
+}
+
+// Lists the host processes whose uid is in [first, first + count): the kernels' uid range.
+function processesOfUids(first, count) {
+  const found = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)[1]);
+      if (uid >= first && uid < first + count) {
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")}`);
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
+const server = await startServer();
+try {
+  const ada = await signUp(server, "ada");
+  const bob = await signUp(server, "bob");
+
+  const unauthenticated = await api(server, "POST", "/notebook-sessions", undefined, {
+    source: notebook,
+  });
+  check("create without token is 401", unauthenticated.status === 401);
+  const invalid = await api(server, "POST", "/notebook-sessions", ada, { source: 42 });
+  check("create with a non-string source is 422", invalid.status === 422, invalid.status);
+
+  const created = await api(server, "POST", "/notebook-sessions", ada, { source: notebook });
+  check("create session is 201", created.status === 201, JSON.stringify(created.body));
+  const session = created.body;
+  check("created session lists its cells", session.cells.length === 2);
+
+  const plain = await fetch(`${server.base}${session.events}`);
+  check("plain GET of the event socket is 426", plain.status === 426);
+
+  const other = await api(server, "GET", `/notebook-sessions/${session.id}`, bob);
+  check("another user's session is 404", other.status === 404);
+
+  const badToken = openSocket(server, session.events, JSON.stringify({ type: "auth", token: "x" }));
+  check("socket with an invalid token closes 1008", (await badToken.closed()).code === 1008);
+
+  const stranger = openSocket(server, session.events, JSON.stringify({ type: "auth", token: bob }));
+  check("socket of another user closes 1008", (await stranger.closed()).code === 1008);
+
+  const big = openSocket(server, session.events, "x".repeat(10000));
+  check("oversized message closes 1009", (await big.closed()).code === 1009);
+
+  const flood = openSocket(server, session.events, JSON.stringify({ type: "auth", token: ada }));
+  await flood.next((event) => event.type === "snapshot");
+  for (let i = 0; i < 100; i += 1) flood.ws.send(JSON.stringify({ type: "ping" }));
+  check("message flood closes 1008", (await flood.closed()).code === 1008);
+
+  const live = openSocket(server, session.events, JSON.stringify({ type: "auth", token: ada }));
+  const snapshot = await live.next((event) => event.type === "snapshot");
+  check("socket starts with a snapshot", snapshot.cells.length === 2);
+  live.ws.send(JSON.stringify({ type: "run_all" }));
+  const widgets = await live.next((event) => event.type === "widgets");
+  await live.next((event) => event.type === "stream" && event.text === "30\n");
+  check("run_all streams the dependent output", true);
+  live.ws.send(
+    JSON.stringify({ type: "set_widget", widget: widgets.widgets[0].id, value: 7 }),
+  );
+  const changed = await live.next((event) => event.type === "stream" && event.text === "70\n");
+  check("widget change re-runs the reader", changed.cell === "c2");
+  live.ws.send(JSON.stringify({ type: "bogus" }));
+  const rejected = await live.next((event) => event.type === "rejected");
+  check("unknown message type is rejected", rejected.message.includes("bogus"));
+
+  const edited = await api(server, "PUT", `/notebook-sessions/${session.id}/cells/c2`, ada, {
+    code: "print(slider.value + 1000)",
+    run: true,
+  });
+  check("edit and run a cell is 202", edited.status === 202, JSON.stringify(edited.body));
+  await live.next((event) => event.type === "stream" && event.text === "1007\n");
+  check("edited cell ran with the widget's value", true);
+
+  const added = await api(server, "POST", `/notebook-sessions/${session.id}/cells`, ada, {
+    code: "y = 2",
+    after: "c2",
+  });
+  check("add a cell is 201", added.status === 201 && typeof added.body.cell === "string");
+
+  const exported = await api(server, "GET", `/notebook-sessions/${session.id}/export`, ada);
+  check(
+    "export returns the edited notebook",
+    exported.status === 200 && exported.body.source.includes("slider.value + 1000"),
+  );
+
+  const second = await api(server, "POST", "/notebook-sessions", ada, { source: notebook });
+  const third = await api(server, "POST", "/notebook-sessions", ada, { source: notebook });
+  check("second session is 201", second.status === 201);
+  check("third session over the per-user limit is 429", third.status === 429);
+
+  const ended = await api(server, "DELETE", `/notebook-sessions/${second.body.id}`, ada);
+  check("end session is 204", ended.status === 204);
+  const gone = await api(server, "GET", `/notebook-sessions/${second.body.id}`, ada);
+  check("ended session is 404", gone.status === 404);
+
+  const hostile = await api(server, "POST", "/notebook-sessions", bob, {
+    source: notebook.replace("print(slider.value * 10)", "print(open('/etc/shadow').read())"),
+  });
+  const hostileSocket = openSocket(
+    server,
+    hostile.body.events,
+    JSON.stringify({ type: "auth", token: bob }),
+  );
+  await hostileSocket.next((event) => event.type === "snapshot");
+  hostileSocket.ws.send(JSON.stringify({ type: "run_all" }));
+  const denied = await hostileSocket.next((event) => event.type === "error");
+  check("reading /etc/shadow fails in the cell", denied.message.includes("No such file"));
+
+  const stopping = live.closed();
+  server.child.kill("SIGTERM");
+  const exitCode = await new Promise((resolve) => server.child.once("exit", resolve));
+  check("server stops with status 0", exitCode === 0, exitCode);
+  check("stopping closes sockets with 1001", (await stopping).code === 1001);
+  // The kernel reaps a dying PID namespace asynchronously, so this polls for two seconds.
+  let left = processesOfUids(firstUid, 16);
+  for (let attempt = 0; attempt < 20 && left.length > 0; attempt += 1) {
+    await new Promise((wake) => setTimeout(wake, 100));
+    left = processesOfUids(firstUid, 16);
+  }
+  check("no kernel process is left", left.length === 0, left.join("; "));
+} catch (error) {
+  check("test ran to the end", false, error.stack);
+  console.log(readFileSync(server.logPath, "utf8").slice(-4000));
+} finally {
+  if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

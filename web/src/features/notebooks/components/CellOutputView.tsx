@@ -1,0 +1,70 @@
+import DOMPurify from "dompurify";
+import { useEffect, useRef } from "react";
+
+import { Markdown } from "@/components/markdown/Markdown";
+
+import type { CellOutput } from "../api/sessions-api";
+import { hydrateWidgets, type WidgetChange } from "./widgets";
+
+/**
+ * Sanitizes HTML that a notebook produced: no scripts, event handlers or frames, because an
+ * author's notebook runs in every learner's page. Widget elements and data-* attributes stay.
+ */
+function sanitize(html: string): string {
+  return DOMPurify.sanitize(html, {
+    ADD_TAGS: ["openlabs-widget"],
+    FORBID_TAGS: ["style", "form"],
+  });
+}
+
+function HtmlOutput({ html, onWidgetChange }: { html: string; onWidgetChange: WidgetChange }) {
+  const host = useRef<HTMLDivElement>(null);
+  const latestChange = useRef(onWidgetChange);
+  useEffect(() => {
+    latestChange.current = onWidgetChange;
+  }, [onWidgetChange]);
+  useEffect(() => {
+    if (host.current === null) {
+      return;
+    }
+    host.current.innerHTML = sanitize(html);
+    hydrateWidgets(host.current, (id, value) => {
+      latestChange.current(id, value);
+    });
+  }, [html]);
+  return <div ref={host} className="notebook-html overflow-x-auto text-sm" />;
+}
+
+/** Shows a cell's output by its MIME type: text, HTML with live widgets, Markdown or an image. */
+export function CellOutputView({
+  output,
+  onWidgetChange,
+}: {
+  output: CellOutput;
+  onWidgetChange: WidgetChange;
+}) {
+  switch (output.mime) {
+    case "text/html":
+      return <HtmlOutput html={output.data} onWidgetChange={onWidgetChange} />;
+    case "text/markdown":
+      return <Markdown source={output.data} />;
+    case "image/png":
+      return (
+        <img
+          src={`data:image/png;base64,${output.data}`}
+          alt="Figure produced by the cell"
+          className="max-w-full bg-white"
+        />
+      );
+    case "image/svg+xml":
+      return (
+        <img
+          src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(output.data)}`}
+          alt="Figure produced by the cell"
+          className="max-w-full bg-white"
+        />
+      );
+    default:
+      return <pre className="overflow-x-auto whitespace-pre-wrap text-sm">{output.data}</pre>;
+  }
+}

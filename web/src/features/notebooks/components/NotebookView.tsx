@@ -1,0 +1,121 @@
+import { useCallback, useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { saveBlob } from "@/lib/download";
+import { useDarkMode } from "@/lib/use-dark-mode";
+
+import { exportSession, type NotebookOrigin } from "../api/sessions-api";
+import { useNotebookSession } from "../hooks/useNotebookSession";
+import { CellView } from "./CellView";
+
+export interface NotebookViewProps {
+  title: string;
+  origin: NotebookOrigin;
+}
+
+/**
+ * A notebook in a lab or article page. Starting it opens a live session on the server, where
+ * every reader runs and edits the cells in a private copy; "Download" saves that copy as a
+ * marimo file.
+ */
+export default function NotebookView({ title, origin }: NotebookViewProps) {
+  const dark = useDarkMode();
+  const session = useNotebookSession(origin);
+  const { state, connection } = session;
+  const live = connection === "connected" && state.ended === null;
+  const [exporting, setExporting] = useState(false);
+
+  const runCell = useCallback(
+    (cellId: string, code: string) => {
+      const cell = session.state.cells.find((candidate) => candidate.id === cellId);
+      if (cell !== undefined && cell.code !== code) {
+        void session.updateCode(cellId, code);
+      } else {
+        session.run(cellId);
+      }
+    },
+    [session],
+  );
+
+  const download = async () => {
+    if (session.sessionId === null) {
+      return;
+    }
+    setExporting(true);
+    try {
+      const exported = await exportSession(session.sessionId);
+      saveBlob(
+        new Blob([exported.source], { type: "text/x-python" }),
+        `${title.replace(/[^\w.-]+/g, "_")}.py`,
+      );
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  return (
+    <section className="space-y-3" aria-label={`Notebook ${title}`} data-notebook={title}>
+      <header className="flex flex-wrap items-center gap-2">
+        <h3 className="text-base font-semibold">{title}</h3>
+        <span className="text-xs text-slate-600 dark:text-slate-400" data-connection={connection}>
+          {connection === "connected" ? "session running" : connection}
+        </span>
+        <span className="grow" />
+        {session.sessionId === null ? (
+          <Button onClick={session.start} busy={connection === "starting"}>
+            Start notebook
+          </Button>
+        ) : (
+          <>
+            <Button variant="secondary" disabled={!live} onClick={session.runAll}>
+              Run all
+            </Button>
+            <Button variant="secondary" disabled={!live} onClick={session.interrupt}>
+              Stop cell
+            </Button>
+            <Button
+              variant="secondary"
+              busy={exporting}
+              disabled={!live}
+              onClick={() => void download()}
+            >
+              Download
+            </Button>
+            <Button variant="ghost" onClick={session.stop}>
+              End session
+            </Button>
+          </>
+        )}
+      </header>
+      {session.error !== null && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {session.error}
+        </p>
+      )}
+      {state.ended !== null && (
+        <p role="status" className="text-sm text-amber-800 dark:text-amber-200">
+          The session ended: {state.ended}. Start it again to continue.
+        </p>
+      )}
+      {state.cells.map((cell, index) => (
+        <CellView
+          key={cell.id}
+          cell={cell}
+          index={index}
+          dark={dark}
+          live={live}
+          onRun={runCell}
+          onWidgetChange={session.setWidget}
+        />
+      ))}
+      {state.console.length > 0 && (
+        <details open className="rounded bg-slate-100 p-2 text-sm dark:bg-slate-800">
+          <summary className="cursor-pointer font-medium">Console</summary>
+          <pre className="max-h-48 overflow-auto whitespace-pre-wrap text-xs" aria-label="Console">
+            {state.console.join("\n")}
+          </pre>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,185 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+
+import { refreshSession } from "@/lib/api-client";
+import { tokenStore } from "@/lib/token-store";
+
+import {
+  createSession,
+  endSession,
+  type NotebookOrigin,
+  updateCell as updateCellRequest,
+} from "../api/sessions-api";
+import {
+  applySessionEvent,
+  initialSessionState,
+  type SessionEvent,
+  type SessionState,
+} from "../session-state";
+
+type Action = { kind: "event"; event: SessionEvent } | { kind: "reset" };
+
+function reduce(state: SessionState, action: Action): SessionState {
+  return action.kind === "reset" ? initialSessionState : applySessionEvent(state, action.event);
+}
+
+export type ConnectionStatus = "idle" | "starting" | "connected" | "closed" | "failed";
+
+export interface NotebookSession {
+  state: SessionState;
+  connection: ConnectionStatus;
+  error: string | null;
+  sessionId: string | null;
+  start: () => void;
+  stop: () => void;
+  run: (cellId: string) => void;
+  runAll: () => void;
+  interrupt: () => void;
+  setWidget: (widgetId: string, value: unknown) => void;
+  updateCode: (cellId: string, code: string) => Promise<void>;
+}
+
+function socketUrl(path: string): string {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${window.location.host}${path}`;
+}
+
+interface SocketHandlers {
+  onEvent: (event: SessionEvent) => void;
+  onClose: (socket: WebSocket, code: number, reason: string) => void;
+}
+
+/** Opens the session's event socket and sends the access token as its first message. */
+function openSessionSocket(events: string, handlers: SocketHandlers): WebSocket {
+  const ws = new WebSocket(socketUrl(events));
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ type: "auth", token: tokenStore.get()?.accessToken ?? "" }));
+  };
+  ws.onmessage = (message: MessageEvent<string>) => {
+    handlers.onEvent(JSON.parse(message.data) as SessionEvent);
+  };
+  ws.onclose = (closed) => {
+    handlers.onClose(ws, closed.code, closed.reason);
+  };
+  return ws;
+}
+
+/**
+ * Starts a live session of a notebook on demand and follows its events over a WebSocket, which
+ * also carries run requests and widget values. The session ends when the component unmounts.
+ */
+export function useNotebookSession(origin: NotebookOrigin | null): NotebookSession {
+  const [state, dispatch] = useReducer(reduce, initialSessionState);
+  const [connection, setConnection] = useState<ConnectionStatus>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [sessionId, setSessionId] = useState<string | null>(null);
+  const socket = useRef<WebSocket | null>(null);
+  const session = useRef<string | null>(null);
+  const refreshed = useRef(false);
+
+  const connect = useCallback((id: string, events: string) => {
+    const reconnect = () => {
+      socket.current = openSessionSocket(events, {
+        onEvent: (event) => {
+          if (event.type === "snapshot") {
+            setConnection("connected");
+            refreshed.current = false;
+          }
+          dispatch({ kind: "event", event });
+        },
+        onClose: (ws, code, reason) => {
+          if (socket.current !== ws) {
+            return;
+          }
+          socket.current = null;
+          // An expired access token closes the socket with 1008 before the snapshot: refresh
+          // the token once and connect again.
+          if (code === 1008 && !refreshed.current && session.current === id) {
+            refreshed.current = true;
+            void refreshSession().then((ok) => {
+              if (ok && session.current === id) {
+                reconnect();
+              }
+            });
+            return;
+          }
+          setConnection("closed");
+          if (reason !== "") {
+            setError(`The connection to the session closed: ${reason}.`);
+          }
+        },
+      });
+    };
+    reconnect();
+  }, []);
+
+  const stop = useCallback(() => {
+    const id = session.current;
+    session.current = null;
+    socket.current?.close(1000, "the page closed the session");
+    socket.current = null;
+    setSessionId(null);
+    setConnection("idle");
+    if (id !== null) {
+      void endSession(id).catch(() => undefined);
+    }
+  }, []);
+
+  const start = useCallback(() => {
+    if (origin === null || session.current !== null) {
+      return;
+    }
+    setConnection("starting");
+    setError(null);
+    dispatch({ kind: "reset" });
+    createSession(origin)
+      .then((created) => {
+        session.current = created.id;
+        setSessionId(created.id);
+        dispatch({ kind: "event", event: { type: "snapshot", cells: created.cells } });
+        connect(created.id, created.events);
+      })
+      .catch((failure: unknown) => {
+        setConnection("failed");
+        setError(failure instanceof Error ? failure.message : "The session could not start.");
+      });
+  }, [origin, connect]);
+
+  useEffect(() => stop, [stop]);
+
+  const send = useCallback((message: object) => {
+    socket.current?.send(JSON.stringify(message));
+  }, []);
+
+  const updateCode = useCallback(async (cellId: string, code: string) => {
+    if (session.current === null) {
+      return;
+    }
+    try {
+      await updateCellRequest(session.current, cellId, code);
+    } catch (failure: unknown) {
+      setError(failure instanceof Error ? failure.message : "The cell could not be changed.");
+    }
+  }, []);
+
+  return {
+    state,
+    connection,
+    error,
+    sessionId,
+    start,
+    stop,
+    run: (cellId) => {
+      send({ type: "run", cells: [cellId] });
+    },
+    runAll: () => {
+      send({ type: "run_all" });
+    },
+    interrupt: () => {
+      send({ type: "interrupt" });
+    },
+    setWidget: (widgetId, value) => {
+      send({ type: "set_widget", widget: widgetId, value });
+    },
+    updateCode,
+  };
+}

@@ -1,0 +1,133 @@
+import type { CellStatus, SessionCell } from "./api/sessions-api";
+
+/** What the page shows of a live session. */
+export interface SessionState {
+  cells: SessionCell[];
+  /** Text that the kernel printed outside any cell, and messages of the connection. */
+  console: string[];
+  ended: string | null;
+}
+
+export const initialSessionState: SessionState = { cells: [], console: [], ended: null };
+
+/** One event from the session's WebSocket (see kernel/PROTOCOL.md for the kernel's events). */
+export type SessionEvent = { type: string } & Record<string, unknown>;
+
+const maxConsoleLines = 200;
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function emptyCell(source: Record<string, unknown>): SessionCell {
+  return {
+    id: String(source.id),
+    name: typeof source.name === "string" ? source.name : "_",
+    kind: typeof source.kind === "string" ? source.kind : "cell",
+    code: typeof source.code === "string" ? source.code : "",
+    status: "stale",
+    duration_ms: 0,
+    output: null,
+    stdout: "",
+    stderr: "",
+    run_error: null,
+    error: typeof source.error === "string" ? source.error : null,
+  };
+}
+
+function updateCell(
+  state: SessionState,
+  id: unknown,
+  change: (cell: SessionCell) => SessionCell,
+): SessionState {
+  if (typeof id !== "string") {
+    return state;
+  }
+  return { ...state, cells: state.cells.map((cell) => (cell.id === id ? change(cell) : cell)) };
+}
+
+function addConsole(state: SessionState, line: string): SessionState {
+  return { ...state, console: [...state.console, line].slice(-maxConsoleLines) };
+}
+
+/** Applies one event to the state; unknown events leave it unchanged. */
+export function applySessionEvent(state: SessionState, event: SessionEvent): SessionState {
+  switch (event.type) {
+    case "snapshot": {
+      const cells = Array.isArray(event.cells) ? (event.cells as SessionCell[]) : [];
+      return {
+        ...state,
+        cells,
+        ended: event.ended === true ? text(event.reason, "the session ended") : null,
+      };
+    }
+    case "notebook": {
+      const cells = Array.isArray(event.cells) ? (event.cells as Record<string, unknown>[]) : [];
+      return { ...state, cells: cells.map(emptyCell) };
+    }
+    case "cell": {
+      const known = state.cells.some((cell) => cell.id === event.id);
+      if (!known) {
+        return { ...state, cells: [...state.cells, emptyCell(event)] };
+      }
+      return updateCell(state, event.id, (cell) => ({
+        ...cell,
+        code: typeof event.code === "string" ? event.code : cell.code,
+        error: typeof event.error === "string" ? event.error : null,
+      }));
+    }
+    case "deleted":
+      return { ...state, cells: state.cells.filter((cell) => cell.id !== event.cell) };
+    case "status":
+      return updateCell(state, event.cell, (cell) => {
+        const status = event.status as CellStatus;
+        const started = status === "running";
+        return {
+          ...cell,
+          status,
+          duration_ms: typeof event.duration_ms === "number" ? event.duration_ms : cell.duration_ms,
+          stdout: started ? "" : cell.stdout,
+          stderr: started ? "" : cell.stderr,
+          run_error: started ? null : cell.run_error,
+        };
+      });
+    case "output":
+      return updateCell(state, event.cell, (cell) => ({
+        ...cell,
+        output:
+          typeof event.mime === "string"
+            ? { mime: event.mime, data: typeof event.data === "string" ? event.data : "" }
+            : null,
+      }));
+    case "stream": {
+      const text = typeof event.text === "string" ? event.text : "";
+      if (typeof event.cell !== "string") {
+        return addConsole(state, text);
+      }
+      return updateCell(state, event.cell, (cell) =>
+        event.name === "stderr"
+          ? { ...cell, stderr: cell.stderr + text }
+          : { ...cell, stdout: cell.stdout + text },
+      );
+    }
+    case "error":
+      return updateCell(state, event.cell, (cell) => ({
+        ...cell,
+        run_error: {
+          kind: text(event.kind, "exception"),
+          message: text(event.message, ""),
+          traceback: text(event.traceback, ""),
+        },
+      }));
+    case "failed":
+    case "rejected":
+      return addConsole(state, `Request failed: ${text(event.message, "no reason given")}`);
+    case "session_ended":
+      return addConsole(
+        { ...state, ended: text(event.reason, "the session ended") },
+        `Session ended: ${text(event.reason, "")}`,
+      );
+    default:
+      return state;
+  }
+}
