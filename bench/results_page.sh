@@ -196,6 +196,11 @@ start before.
 
 Shutdown, from SIGTERM to exit with status 0: median $shutdown_median ms over all
 $((2 * starts)) runs.
+
+## Notebook sessions
+
+Session starts, cell round trips beside python3 and a Jupyter kernel, and memory per idle
+session are on [notebook-sessions.md](notebook-sessions.md), written by the same run.
 EOF
   mkdir -p "$(dirname "$output_file")"
   mv "$page" "$output_file"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks `openlabs serve` on this machine and rewrites bench/RESULTS.md. Measures, in one run:
-# GET /api/v1/users/{id} against nginx serving the same bytes, login throughput, idle memory, and
-# start-up time. Every server listens on 127.0.0.1 only and is stopped when the script exits.
+# GET /api/v1/users/{id} against nginx serving the same bytes, login throughput, idle memory,
+# start-up time, and notebook sessions (bench/notebook_sessions.mjs). Every server listens on 127.0.0.1 only and is stopped when the script exits.
 set -euo pipefail
 export LC_ALL=C
 
@@ -445,6 +445,11 @@ if ((bad_exits > 0)); then
   report_server_failure "$bad_exits of $((2 * starts)) start-up runs did not exit with status 0 after SIGTERM" \
     "$log_dir/openlabs-startup.log"
 fi
+
+echo "Measuring notebook sessions beside python3 and a Jupyter kernel" >&2
+node --experimental-websocket "$bench_dir/notebook_sessions.mjs" --binary "$binary" \
+  --output "$(dirname "$output")/notebook-sessions.md" 2>>"$log_dir/notebook-sessions.log" ||
+  fail "the notebook session benchmark failed; see $log_dir/notebook-sessions.log"
 
 source "$bench_dir/results_page.sh"
 write_results_page "$output"

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 
 #include "services/notebooks/notebook_runner.h"
 
@@ -126,25 +127,40 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
                               std::filesystem::copy_options::skip_symlinks |
                               std::filesystem::copy_options::overwrite_existing,
                           error);
-    if (!error) {
-      error = ShareWithKernel(spec_.staging_dir, spec_.user);
-    }
-    if (error) {
-      return Fail(Error::Internal("copying the notebook's assets from " +
-                                  source.assets_dir.string() + " failed: " + error.message()));
-    }
-    Result<json> copied = Call({{"type", "copy_files"}, {"source", kStagingMountPoint}}, timeout);
-    if (!copied) {
-      return Fail(copied.error());
-    }
-    if ((*copied)["type"] != "done") {
-      return Fail(Error{ErrorCode::kFailedPrecondition,
-                        "The notebook's assets do not fit in the session's work directory.",
-                        {},
-                        copied->value("message", "")});
+  }
+  // Notebooks may read their own file through __file__, which the kernel sets to
+  // /work/notebook.py.
+  if (!error) {
+    std::ofstream file(spec_.staging_dir / "notebook.py", std::ios::binary | std::ios::trunc);
+    file << source.marimo_source;
+    if (!file) {
+      error = std::make_error_code(std::errc::io_error);
     }
   }
-  Result<json> opened = Call({{"type", "open"}, {"source", source.marimo_source}}, timeout);
+  if (!error) {
+    error = ShareWithKernel(spec_.staging_dir, spec_.user);
+  }
+  if (error) {
+    return Fail(Error::Internal("preparing the files of session " + id_ + " in " +
+                                spec_.staging_dir.string() + " failed: " + error.message()));
+  }
+  // Both requests go out at once; the kernel handles them in order.
+  Result<int64_t> copy_request = Submit({{"type", "copy_files"}, {"source", kStagingMountPoint}});
+  Result<int64_t> open_request = Submit({{"type", "open"}, {"source", source.marimo_source}});
+  if (!copy_request || !open_request) {
+    return Fail(!copy_request ? copy_request.error() : open_request.error());
+  }
+  Result<json> copied = Wait(*copy_request, timeout);
+  if (!copied) {
+    return Fail(copied.error());
+  }
+  if ((*copied)["type"] != "done") {
+    return Fail(Error{ErrorCode::kFailedPrecondition,
+                      "The notebook's assets do not fit in the session's work directory.",
+                      {},
+                      copied->value("message", "")});
+  }
+  Result<json> opened = Wait(*open_request, timeout);
   if (!opened) {
     return Fail(opened.error());
   }

@@ -1,6 +1,6 @@
 import type { CellStatus, SessionCell } from "./api/sessions-api";
 
-/** What the page shows of a live session. */
+/** The state of a live session that the page shows. */
 export interface SessionState {
   cells: SessionCell[];
   /** Text that the kernel printed outside any cell, and messages of the connection. */

@@ -25,7 +25,7 @@ interface CellViewProps {
   onWidgetChange: WidgetChange;
 }
 
-/** One cell: its code in an editor, a run button, its status and run time, and its output. */
+/** Shows one cell: its code in an editor, a run button, its status and run time, and its output. */
 export function CellView({ cell, index, dark, live, onRun, onWidgetChange }: CellViewProps) {
   const [draft, setDraft] = useState<string | null>(null);
   const code = draft ?? cell.code;

@@ -32,7 +32,7 @@ function AssetNotebook({ asset }: { asset: NotebookAsset }) {
 }
 
 /**
- * The notebooks of a lab: its `.py` assets that are marimo files, each runnable in a live
+ * Shows the notebooks of a lab: its `.py` assets that are marimo files, each runnable in a live
  * session. Loaded lazily, so pages without notebooks do not load the notebook code.
  */
 export default function LabNotebooks({ assets }: { assets: NotebookAsset[] }) {

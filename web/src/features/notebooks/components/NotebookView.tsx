@@ -14,9 +14,9 @@ export interface NotebookViewProps {
 }
 
 /**
- * A notebook in a lab or article page. Starting it opens a live session on the server, where
- * every reader runs and edits the cells in a private copy; "Download" saves that copy as a
- * marimo file.
+ * Shows a notebook in a lab or article page. Starting it opens a live session on the server,
+ * where every reader runs and edits the cells in a private copy. "Download" saves that copy as
+ * a marimo file.
  */
 export default function NotebookView({ title, origin }: NotebookViewProps) {
   const dark = useDarkMode();
