@@ -637,11 +637,31 @@ class Analyzer {
 
 }  // namespace
 
+namespace {
+
+// True when every indented block follows a line that ends with ":", as Python's parser
+// requires ("unexpected indent" otherwise).
+bool IndentsFollowColons(const std::vector<Token>& tokens) {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].kind != TokenKind::kIndent) {
+      continue;
+    }
+    const bool after_colon =
+        i >= 2 && tokens[i - 1].kind == TokenKind::kNewline && IsOp(tokens[i - 2], ":");
+    if (!after_colon) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 CellNames AnalyzeCell(std::string_view code) {
   Result<std::vector<Token>> tokens = TokenizePython(code, {.expand_fstrings = true});
-  if (!tokens) {
+  if (!tokens || !IndentsFollowColons(*tokens)) {
     CellNames names;
-    names.tokenized = false;
+    names.well_formed = false;
     return names;
   }
   return Analyzer(*tokens).Run();

@@ -17,7 +17,8 @@ struct CellNames {
   // scope (parameters, locals of functions, lambda and comprehension variables) are left out.
   std::set<std::string> refs;
   bool is_async = false;  // the cell awaits at its top level, so marimo writes `async def`
-  bool tokenized = true;  // false when the code is not even tokenizable Python
+  // False when the code is not tokenizable Python, or indents a line that follows no ":".
+  bool well_formed = true;
 };
 
 // Analyses `code`. The analysis works on tokens, not on a syntax tree.

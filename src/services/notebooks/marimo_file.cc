@@ -142,6 +142,15 @@ class FileParser {
     // marimo always writes the setup cell first.
     std::stable_partition(result_.notebook.cells.begin(), result_.notebook.cells.end(),
                           [](const MarimoCell& cell) { return cell.kind == kSetupKind; });
+    // A cell whose code is not valid on its own (an f-string field that is not an expression,
+    // for one) would make the exported file invalid, so it is read as marimo's unparsable cell.
+    for (MarimoCell& cell : result_.notebook.cells) {
+      if ((cell.kind == kCellKind || cell.kind == kFunctionKind || cell.kind == kClassKind) &&
+          !AnalyzeCell(cell.code).well_formed) {
+        Warn(0, "the code of cell " + cell.name + " is not valid Python; it is kept unparsable");
+        cell.kind = std::string(kUnparsableKind);
+      }
+    }
     return std::move(result_);
   }
 
@@ -225,7 +234,12 @@ class FileParser {
         Matches(line, {"app", "=", "App", "("})) {
       const size_t open = IsWord(tokens_[line.first_token + 2], "App") ? line.first_token + 3
                                                                        : line.first_token + 5;
-      const size_t close = line.end_token - 1;
+      const size_t close = MatchClose(open);
+      if (close != line.end_token - 1) {
+        return Fail(Error::InvalidArgument("line " + std::to_string(line.first_line) +
+                                           ": `app = marimo.App(...)` must be a statement of "
+                                           "its own"));
+      }
       result_.notebook.app_arguments = std::string(Trim(TextBetween(open, close)));
       found_app_ = true;
       return {};
@@ -263,7 +277,12 @@ class FileParser {
     return std::string_view(begin, static_cast<size_t>(end - begin));
   }
 
+  // Records a warning about `line` (1-based), quoting it; line 0 quotes nothing.
   void Warn(int line, const std::string& what) {
+    if (line <= 0) {
+      result_.warnings.push_back(what);
+      return;
+    }
     std::string text(Trim(lines_[static_cast<size_t>(line - 1)]));
     if (text.size() > 60) {
       text = text.substr(0, 57) + "...";
@@ -285,6 +304,10 @@ class FileParser {
       size_t value_end = index + 2;
       while (value_end < close && !IsOp(tokens_[value_end], ",")) {
         ++value_end;
+      }
+      if (value_end == index + 2) {
+        return Fail(Error::InvalidArgument("line " + std::to_string(line) + ": the option " + name +
+                                           " has no value"));
       }
       const std::string_view value_source = Trim(std::string_view(
           tokens_[index + 2].text.data(), static_cast<size_t>(tokens_[value_end - 1].text.data() +
@@ -332,10 +355,17 @@ class FileParser {
         continue;
       }
       const std::string_view attribute = tokens_[line.first_token + 3].text;
+      const bool called =
+          line.end_token - line.first_token > 4 && IsOp(tokens_[line.first_token + 4], "(");
+      const size_t last = called ? MatchClose(line.first_token + 4) : line.first_token + 3;
+      if (last != line.end_token - 1) {
+        return Fail(Error::InvalidArgument("line " + std::to_string(line.first_line) +
+                                           ": a marimo decorator must be @app.NAME or "
+                                           "@app.NAME(options) alone on its line"));
+      }
       nlohmann::json options = nlohmann::json::object();
-      if (line.end_token - line.first_token > 4 && IsOp(tokens_[line.first_token + 4], "(")) {
-        Result<nlohmann::json> parsed =
-            Options(line.first_token + 4, line.end_token - 1, line.first_line);
+      if (called) {
+        Result<nlohmann::json> parsed = Options(line.first_token + 4, last, line.first_line);
         if (!parsed) {
           return Fail(parsed.error());
         }
@@ -351,6 +381,12 @@ class FileParser {
     }
     Warn(logical_[index].first_line, "a definition that is not a marimo cell was left out");
     return {};
+  }
+
+  Error InvalidName(size_t definition) const {
+    return Error::InvalidArgument("line " + std::to_string(logical_[definition].first_line) +
+                                  ": the cell's `def` or `class` has no valid name (an ASCII "
+                                  "Python identifier)");
   }
 
   // The name after `def` or `class` in logical line `index`, skipping `async`.
@@ -377,6 +413,9 @@ class FileParser {
 
     MarimoCell cell;
     cell.name = DefinedName(definition);
+    if (!IsPythonIdentifier(cell.name)) {
+      return Fail(InvalidName(definition));
+    }
     cell.options = std::move(options);
     const size_t colon = HeaderColon(cursor, header.end_token);
     if (colon + 1 < header.end_token) {
@@ -461,6 +500,9 @@ class FileParser {
     MarimoCell cell;
     cell.kind = std::string(kind);
     cell.name = DefinedName(definition);
+    if (!IsPythonIdentifier(cell.name)) {
+      return Fail(InvalidName(definition));
+    }
     cell.options = std::move(options);
     std::vector<std::string_view> lines;
     // Decorators above marimo's stay with the definition.
@@ -688,7 +730,7 @@ Analysis AnalyzeNotebook(const MarimoNotebook& notebook) {
 }
 
 std::string CellBlock(const MarimoCell& cell, const CellNames& names, const Analysis& analysis) {
-  if (cell.kind == kUnparsableKind || !names.tokenized) {
+  if (cell.kind == kUnparsableKind || !names.well_formed) {
     return UnparsableBlock(cell);
   }
 

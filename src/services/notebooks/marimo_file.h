@@ -50,11 +50,13 @@ struct ParsedNotebook {
 };
 
 // Parses a marimo notebook file. kInvalidArgument gives the reason when the text is not one:
-// not tokenizable Python, no `app = marimo.App(...)`, or a cell option that is not a literal.
+// not tokenizable Python, no `app = marimo.App(...)`, a cell without a valid name, or a cell
+// option that is not a literal. A cell whose own code is not well-formed (CellNames) is read
+// as an unparsable cell, with a warning.
 Result<ParsedNotebook> ParseMarimoFile(std::string_view source);
 
 // Writes the notebook in marimo's format. Signatures and return tuples are computed from the
-// cells' code as marimo computes them. A regular cell whose code is not tokenizable Python is
+// cells' code as marimo computes them. A cell whose code is not well-formed (CellNames) is
 // written as `app._unparsable_cell(...)`, as marimo writes cells it cannot parse.
 std::string ExportMarimoFile(const MarimoNotebook& notebook);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "common/random.h"
@@ -62,7 +63,8 @@ void ExpectSameCells(const MarimoNotebook& expected, const MarimoNotebook& actua
                      const std::string& label) {
   ASSERT_EQ(expected.cells.size(), actual.cells.size()) << label;
   for (size_t i = 0; i < expected.cells.size(); ++i) {
-    EXPECT_EQ(expected.cells[i].kind, actual.cells[i].kind) << label << " cell " << i;
+    EXPECT_EQ(expected.cells[i].kind, actual.cells[i].kind) << label << " cell " << i << ":\n"
+                                                            << expected.cells[i].code;
     EXPECT_EQ(expected.cells[i].name, actual.cells[i].name) << label << " cell " << i;
     EXPECT_EQ(expected.cells[i].code, actual.cells[i].code) << label << " cell " << i;
     EXPECT_EQ(expected.cells[i].options, actual.cells[i].options) << label << " cell " << i;
@@ -182,6 +184,54 @@ TEST(MarimoFile, KernelReadsExportLikeOriginal) {
   }
 }
 
+// Damaged copies of the corpus files: each is rejected with an error or parsed, and whatever
+// parses survives its own export unchanged.
+TEST(MarimoFile, DamagedFilesNeverCrash) {
+  const std::vector<fs::path> files = CorpusNotebooks();
+  if (files.empty()) {
+    GTEST_SKIP() << "no notebooks in " << CorpusDir() << "; set OPENLABS_CORPUS_DIR";
+  }
+  std::mt19937 random(20261204);
+  constexpr std::string_view kNoise = "()[]{}'\"\\\n\t @:=#,fr_x.";
+  int parsed_count = 0;
+  for (const fs::path& file : files) {
+    const std::string original = ReadFile(file);
+    for (int round = 0; round < 60; ++round) {
+      std::string damaged = original;
+      const int edits = 1 + static_cast<int>(random() % 4);
+      for (int e = 0; e < edits && !damaged.empty(); ++e) {
+        const size_t at = random() % damaged.size();
+        const size_t length = std::min<size_t>(1 + random() % 40, damaged.size() - at);
+        switch (random() % 3) {
+          case 0:
+            damaged.erase(at, length);
+            break;
+          case 1:
+            damaged.insert(at, damaged.substr(at, length));
+            break;
+          default:
+            damaged.insert(at, 1, kNoise[random() % kNoise.size()]);
+        }
+      }
+      Result<ParsedNotebook> parsed = ParseMarimoFile(damaged);
+      if (!parsed) {
+        EXPECT_FALSE(parsed.error().message.empty());
+        continue;
+      }
+      ++parsed_count;
+      if (parsed->notebook.generated_with.empty()) {
+        parsed->notebook.generated_with = "0.0.0";  // what the export writes when it is unknown
+      }
+      Result<ParsedNotebook> again = ParseMarimoFile(ExportMarimoFile(parsed->notebook));
+      ASSERT_TRUE(again) << file.filename() << " round " << round << ": " << again.error().message;
+      ExpectSameCells(
+          parsed->notebook, again->notebook,
+          file.filename().string() + " round " + std::to_string(round) + "\n" + damaged);
+    }
+  }
+  EXPECT_GT(parsed_count, 0);
+}
+
 TEST(MarimoFile, ParsesKindsNamesAndOptions) {
   const std::string source =
       "# header comment\n\nimport marimo\n\n__generated_with = \"0.19.7\"\n"
@@ -271,6 +321,28 @@ TEST(MarimoFile, RejectsFilesThatAreNotNotebooks) {
       "import marimo\napp = marimo.App()\n@app.cell(hide_code=flag)\ndef _():\n    return\n");
   ASSERT_FALSE(option);
   EXPECT_NE(option.error().message.find("hide_code"), std::string::npos);
+  Result<ParsedNotebook> nameless =
+      ParseMarimoFile("import marimo\napp = marimo.App()\n@app.cell\ndef\n    return\n");
+  ASSERT_FALSE(nameless);
+  EXPECT_NE(nameless.error().message.find("no valid name"), std::string::npos);
+  Result<ParsedNotebook> trailing = ParseMarimoFile("import marimo\napp = marimo.App() + 1\n");
+  ASSERT_FALSE(trailing);
+  EXPECT_NE(trailing.error().message.find("statement of its own"), std::string::npos);
+}
+
+TEST(MarimoFile, MalformedCellIsReadUnparsable) {
+  Result<ParsedNotebook> parsed = ParseMarimoFile(
+      "import marimo\n__generated_with = \"0.19.7\"\napp = marimo.App()\n\n@app.cell\n"
+      "def _():\n # comment\n    x = 1\n"
+      "    return\n");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->notebook.cells.size(), 1u);
+  EXPECT_EQ(parsed->notebook.cells[0].kind, "unparsable");
+  EXPECT_EQ(parsed->notebook.cells[0].code, "# comment\n   x = 1");
+  ASSERT_EQ(parsed->warnings.size(), 1u);
+  Result<ParsedNotebook> again = ParseMarimoFile(ExportMarimoFile(parsed->notebook));
+  ASSERT_TRUE(again) << again.error().message;
+  ExpectSameCells(parsed->notebook, again->notebook, "malformed");
 }
 
 TEST(MarimoFile, MarkdownCells) {
