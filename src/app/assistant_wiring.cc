@@ -80,8 +80,51 @@ Result<std::optional<assistant::SourceDocument>> AssistantContentAdapter::Load(
     }
     return std::optional<assistant::SourceDocument>(std::move(source));
   }
-  // Other types (notebooks) have no source here yet, so their passages are kept as they are.
+  if (type == "notebook") {
+    return LoadNotebook(id);
+  }
   return Fail(Error::Internal("no assistant source for documents of type " + std::string(type)));
+}
+
+Result<std::optional<assistant::SourceDocument>> AssistantContentAdapter::LoadNotebook(
+    int64_t id) {
+  v1::GetNotebookRequest request;
+  request.set_id(id);
+  Result<v1::Notebook> notebook = notebooks_.GetNotebook(request, CallContext{});
+  if (!notebook) {
+    if (notebook.error().code == ErrorCode::kNotFound) {
+      return std::optional<assistant::SourceDocument>();
+    }
+    return Fail(notebook.error());
+  }
+  assistant::SourceDocument source;
+  source.type = "notebook";
+  source.id = id;
+  source.title = notebook->title();
+  source.version = notebook->updated_at();
+  for (const v1::NotebookCell& cell : notebook->cells()) {
+    if (cell.language() == "markdown") {
+      source.cells.push_back({"markdown", cell.markdown()});
+    } else {
+      source.cells.push_back({"code", cell.code()});
+    }
+  }
+  return std::optional<assistant::SourceDocument>(std::move(source));
+}
+
+Status AssistantContentAdapter::ListNotebooks(std::string_view parent_type, int64_t parent_id,
+                                              std::vector<assistant::SourceVersion>& versions) {
+  v1::ListNotebooksRequest request;
+  request.set_parent_type(std::string(parent_type));
+  request.set_parent_id(parent_id);
+  Result<v1::ListNotebooksResponse> notebooks = notebooks_.ListNotebooks(request, CallContext{});
+  if (!notebooks) {
+    return Fail(notebooks.error());
+  }
+  for (const v1::Notebook& notebook : notebooks->items()) {
+    versions.push_back({"notebook", notebook.id(), notebook.updated_at()});
+  }
+  return {};
 }
 
 Result<std::vector<assistant::SourceVersion>> AssistantContentAdapter::List() {
@@ -96,6 +139,9 @@ Result<std::vector<assistant::SourceVersion>> AssistantContentAdapter::List() {
     }
     for (const v1::Lab& lab : labs->items()) {
       versions.push_back({"lab", lab.id(), lab.updated_at()});
+      if (Status listed = ListNotebooks("lab", lab.id(), versions); !listed) {
+        return Fail(listed.error());
+      }
     }
     if (labs->items_size() < kListPageSize) {
       break;
@@ -111,6 +157,9 @@ Result<std::vector<assistant::SourceVersion>> AssistantContentAdapter::List() {
     }
     for (const v1::Article& article : articles->items()) {
       versions.push_back({"article", article.id(), article.updated_at()});
+      if (Status listed = ListNotebooks("article", article.id(), versions); !listed) {
+        return Fail(listed.error());
+      }
     }
     if (articles->items_size() < kListPageSize) {
       break;
@@ -139,9 +188,10 @@ Result<assistant::ScopeInfo> AssistantContentAdapter::Describe(const assistant::
 }
 
 AssistantParts MakeAssistant(const Config& config, storage::Database& database,
-                             labs::LabsService& labs, articles::ArticlesService& articles) {
+                             labs::LabsService& labs, articles::ArticlesService& articles,
+                             notebooks::NotebooksService& notebooks) {
   AssistantParts parts;
-  parts.content = std::make_unique<AssistantContentAdapter>(labs, articles);
+  parts.content = std::make_unique<AssistantContentAdapter>(labs, articles, notebooks);
   parts.store = std::make_unique<assistant::PassageStore>(database);
   parts.vectors = std::make_unique<assistant::VectorIndex>();
 
@@ -154,8 +204,10 @@ AssistantParts MakeAssistant(const Config& config, storage::Database& database,
                                       config.assistant_model_timeout_seconds};
   parts.retriever =
       std::make_unique<assistant::Retriever>(*parts.store, parts.vectors.get(), embeddings);
-  parts.indexer = std::make_unique<assistant::Indexer>(database, *parts.store, *parts.content,
-                                                       parts.vectors.get(), embeddings);
+  assistant::IndexerOptions indexer_options;
+  indexer_options.resync_interval_seconds = config.assistant_resync_interval_seconds;
+  parts.indexer = std::make_unique<assistant::Indexer>(
+      database, *parts.store, *parts.content, parts.vectors.get(), embeddings, indexer_options);
 
   assistant::ChatOptions options;
   options.model = chat_model;

@@ -12,6 +12,7 @@
 #include "services/assistant/retriever.h"
 #include "services/assistant/vector_index.h"
 #include "services/labs/labs_service.h"
+#include "services/notebooks/notebooks_service.h"
 #include "services/search/search_index.h"
 
 namespace openlabs::app {
@@ -37,12 +38,15 @@ class IndexChangeFanout final : public search::SearchIndex {
   std::atomic<assistant::Indexer*> indexer_ = nullptr;
 };
 
-// Labs and articles as assistant sources and scopes.
+// Labs, articles and the original notebooks attached to them as assistant sources, and labs
+// and articles as chat scopes. Notebooks are read as an anonymous caller, so learners' private
+// copies are never indexed.
 class AssistantContentAdapter final : public assistant::DocumentSource,
                                       public assistant::ScopeDirectory {
  public:
-  AssistantContentAdapter(labs::LabsService& labs, articles::ArticlesService& articles)
-      : labs_(labs), articles_(articles) {}
+  AssistantContentAdapter(labs::LabsService& labs, articles::ArticlesService& articles,
+                          notebooks::NotebooksService& notebooks)
+      : labs_(labs), articles_(articles), notebooks_(notebooks) {}
 
   Result<std::optional<assistant::SourceDocument>> Load(std::string_view type,
                                                         int64_t id) override;
@@ -50,8 +54,14 @@ class AssistantContentAdapter final : public assistant::DocumentSource,
   Result<assistant::ScopeInfo> Describe(const assistant::Scope& scope) override;
 
  private:
+  Result<std::optional<assistant::SourceDocument>> LoadNotebook(int64_t id);
+  // Appends the versions of the notebooks attached to one lab or article.
+  Status ListNotebooks(std::string_view parent_type, int64_t parent_id,
+                       std::vector<assistant::SourceVersion>& versions);
+
   labs::LabsService& labs_;
   articles::ArticlesService& articles_;
+  notebooks::NotebooksService& notebooks_;
 };
 
 // The assistant's parts, built in dependency order.
@@ -66,6 +76,7 @@ struct AssistantParts {
 };
 
 AssistantParts MakeAssistant(const Config& config, storage::Database& database,
-                             labs::LabsService& labs, articles::ArticlesService& articles);
+                             labs::LabsService& labs, articles::ArticlesService& articles,
+                             notebooks::NotebooksService& notebooks);
 
 }  // namespace openlabs::app

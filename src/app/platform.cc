@@ -139,7 +139,8 @@ Result<Platform> StartPlatform(const Config& config) {
   platform.notebooks = notebooks::MakeNotebooksService(*platform.database, *platform.blobs,
                                                        *platform.notebook_parents);
   platform.assistant =
-      MakeAssistant(config, *platform.database, *platform.labs, *platform.articles);
+      MakeAssistant(config, *platform.database, *platform.labs, *platform.articles,
+                    *platform.notebooks);
   platform.indexed_content->AttachIndexer(*platform.assistant.indexer);
   return platform;
 }

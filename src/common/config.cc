@@ -106,6 +106,7 @@ class ConfigReader {
     ReadInt(root, "assistant.model_timeout_seconds", config.assistant_model_timeout_seconds);
     ReadInt(root, "assistant.messages_per_minute", config.assistant_messages_per_minute);
     ReadInt(root, "assistant.answer_threads", config.assistant_answer_threads);
+    ReadInt(root, "assistant.resync_interval_seconds", config.assistant_resync_interval_seconds);
     for (const NotebookSetting& setting : NotebookSettings(config)) {
       ReadInt(root, setting.key, *setting.value);
     }
@@ -307,6 +308,8 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "assistant.messages_per_minute", config.assistant_messages_per_minute, 1,
              100000);
   CheckRange(problems, "assistant.answer_threads", config.assistant_answer_threads, 1, 256);
+  CheckRange(problems, "assistant.resync_interval_seconds",
+             config.assistant_resync_interval_seconds, 1, 7 * 24 * 3600);
   for (const auto& [field, url] :
        {std::pair<const char*, const std::string*>{"assistant.chat_base_url",
                                                    &config.assistant_chat_base_url},

@@ -71,6 +71,8 @@ struct Config {
   int assistant_model_timeout_seconds = 120;
   int assistant_messages_per_minute = 20;  // chat messages per user
   int assistant_answer_threads = 4;        // answers streamed at once; more wait in a queue
+  int assistant_resync_interval_seconds = 300;  // full comparison of sources with the index
+
   // [notebooks]: live notebook sessions, each one sandboxed kernel process.
   struct Notebooks {
     int64_t cell_cpu_seconds = 30;               // CPU time of one cell run

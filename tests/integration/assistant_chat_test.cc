@@ -326,7 +326,8 @@ std::string ModelConfig(uint16_t model_port) {
          base +
          "\"\n"
          "embedding_model = \"test-embed\"\n"
-         "messages_per_minute = 4\n";
+         "messages_per_minute = 4\n"
+         "resync_interval_seconds = 1\n";
 }
 
 class AssistantChatTest : public ::testing::TestWithParam<Dialect> {
@@ -471,6 +472,31 @@ TEST_P(AssistantChatTest, ModelAnswerStreamsWithCitations) {
       author.token);
   ExpectErrorResponse(limited, 429, "rate_limited");
   EXPECT_FALSE(limited.Header("retry-after").empty());
+
+  // A notebook of the lab reaches the index through the periodic comparison of versions.
+  const HttpResponse notebook = client.Post(
+      "/api/v1/notebooks",
+      {{"parent_type", "lab"},
+       {"parent_id", lab_id},
+       {"title", "Quartiles"},
+       {"cells",
+        {{{"language", "markdown"}, {"markdown", "# Boxplots\n\nA boxplot shows quartiles."}},
+         {{"language", "python"}, {"code", "import matplotlib.pyplot as plt"}}}}},
+      author.token);
+  ASSERT_EQ(notebook.status, 201) << notebook.body;
+  const int64_t notebook_id = notebook.Json().value("id", int64_t{0});
+  Result<std::unique_ptr<storage::Database>> database =
+      storage::Database::Open(server.database_url(), 1);
+  ASSERT_TRUE(database.has_value());
+  long long cells = 0;
+  for (int attempt = 0; attempt < 100 && cells < 2; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    soci::session session((*database)->pool());
+    session << "SELECT COUNT(DISTINCT cell) FROM assistant_passages WHERE doc_type = 'notebook' "
+               "AND doc_id = :id",
+        soci::use(static_cast<long long>(notebook_id)), soci::into(cells);
+  }
+  EXPECT_EQ(cells, 2);
 
   const ProcessResult stopped = server.Stop();
   EXPECT_TRUE(stopped.ExitedWithZero()) << stopped.Describe() << stopped.output;

@@ -321,20 +321,30 @@ void Indexer::Run() {
   } else if (*loaded > 0) {
     spdlog::info("Loaded {} passage vectors into the vector index", *loaded);
   }
-  if (Result<int> queued = EnqueueChanged(); !queued) {
-    spdlog::error("Looking for changed documents failed: {} {}", queued.error().message,
-                  queued.error().internal);
-  } else if (*queued > 0) {
-    spdlog::info("Queued {} assistant index jobs for changed documents", *queued);
-  }
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_resync = Clock::now();
+  Clock::time_point next_embedding = Clock::now();
   for (;;) {
+    if (Clock::now() >= next_resync) {
+      next_resync = Clock::now() + std::chrono::seconds(options_.resync_interval_seconds);
+      if (Result<int> queued = EnqueueChanged(); !queued) {
+        spdlog::error("Looking for changed documents failed: {} {}", queued.error().message,
+                      queued.error().internal);
+      } else if (*queued > 0) {
+        spdlog::info("Queued {} assistant index jobs for changed documents", *queued);
+      }
+    }
     if (Result<int> ran = RunPending(); !ran) {
       spdlog::error("Running assistant index jobs failed: {}", ran.error().internal);
     }
-    if (Result<int> embedded = EmbedMissing(256); !embedded) {
-      // Retried on the next round; the passages stay searchable by their words meanwhile.
-      spdlog::warn("Embedding passages failed: {} {}", embedded.error().message,
-                   embedded.error().internal);
+    if (Clock::now() >= next_embedding) {
+      if (Result<int> embedded = EmbedMissing(256); !embedded) {
+        // The passages stay searchable by their words until a later round embeds them.
+        spdlog::warn("Embedding passages failed; retrying in {} s: {} {}",
+                     options_.embedding_retry_seconds, embedded.error().message,
+                     embedded.error().internal);
+        next_embedding = Clock::now() + std::chrono::seconds(options_.embedding_retry_seconds);
+      }
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),

@@ -53,6 +53,10 @@ struct IndexerOptions {
   int lease_seconds = 300;          // a running job not finished by then is taken again
   int poll_interval_ms = 2000;      // how often the worker looks for due jobs without a wake-up
   int embedding_batch = 32;         // passages sent per /v1/embeddings request
+  // How often the worker compares every source's version with the indexed one. This catches
+  // changes that send no notice, such as notebook edits, and notices lost in a crash.
+  int resync_interval_seconds = 300;
+  int embedding_retry_seconds = 60;  // pause after a failed /v1/embeddings request
 };
 
 // Keeps the passages in step with the sources through jobs in the assistant_index_jobs table.

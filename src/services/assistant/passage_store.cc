@@ -18,6 +18,8 @@ constexpr size_t kMaxTitleBytes = 2'000;
 constexpr size_t kMaxHeadingBytes = 2'000;
 constexpr size_t kMaxPassageBytes = 8'000;
 constexpr int kMaxLimit = 1'000;
+// Rows ranked per requested row before a cross-document filter drops some.
+constexpr int kOversample = 8;
 // bm25 weights of the FTS5 columns heading, text.
 constexpr const char* kBm25 = "bm25(assistant_passages_fts, 2.0, 1.0)";
 
@@ -71,9 +73,29 @@ std::string FilterSql(const PassageFilter& filter) {
   return sql;
 }
 
+// The smallest and largest passage id of one document. A document's passages are inserted in
+// one transaction, so on SQLite their ids are consecutive, and FTS5 can then skip every other
+// row by rowid instead of ranking the whole index.
+std::pair<long long, long long> PassageIdRange(soci::session& session, const PassageFilter& filter) {
+  long long first = 0;
+  long long last = -1;
+  soci::indicator first_indicator = soci::i_ok;
+  soci::indicator last_indicator = soci::i_ok;
+  const long long doc_id = filter.doc_id;
+  session << "SELECT MIN(id), MAX(id) FROM assistant_passages WHERE doc_type = :doc_type AND "
+             "doc_id = :doc_id",
+      soci::use(filter.doc_type, "doc_type"), soci::use(doc_id, "doc_id"),
+      soci::into(first, first_indicator), soci::into(last, last_indicator);
+  if (first_indicator == soci::i_null || last_indicator == soci::i_null) {
+    return {0, -1};
+  }
+  return {first, last};
+}
+
 std::vector<RankedPassage> FetchRanked(soci::session& session, const std::string& sql,
                                        const std::string& match, const PassageFilter& filter,
-                                       int limit) {
+                                       int limit,
+                                       std::optional<std::pair<long long, long long>> range = {}) {
   long long id = 0;
   double score = 0;
   const long long doc_id = filter.doc_id;
@@ -85,6 +107,10 @@ std::vector<RankedPassage> FetchRanked(soci::session& session, const std::string
   if (filter.doc_id > 0) {
     statement.exchange(soci::use(filter.doc_type, "doc_type"));
     statement.exchange(soci::use(doc_id, "doc_id"));
+  }
+  if (range) {
+    statement.exchange(soci::use(range->first, "first_id"));
+    statement.exchange(soci::use(range->second, "last_id"));
   }
   statement.exchange(soci::use(max_rows, "limit"));
   statement.alloc();
@@ -293,12 +319,27 @@ Result<std::vector<RankedPassage>> PassageStore::SearchLexical(std::string_view 
         if (database_.dialect() == Dialect::kSqlite) {
           search::ParsedQuery any_term;
           any_term.all_of.push_back(terms);
+          const std::string match = search::ToFts5Query(any_term);
+          if (filter.doc_id > 0 && !filter.exclude) {
+            const std::pair<long long, long long> range = PassageIdRange(session, filter);
+            const std::string sql =
+                std::string("SELECT p.id, -") + kBm25 +
+                " FROM assistant_passages_fts JOIN assistant_passages p ON p.id = "
+                "assistant_passages_fts.rowid WHERE assistant_passages_fts MATCH :match AND "
+                "assistant_passages_fts.rowid BETWEEN :first_id AND :last_id" +
+                FilterSql(filter) + " ORDER BY " + kBm25 + ", p.id LIMIT :limit";
+            return FetchRanked(session, sql, match, filter, limit, range);
+          }
+          // Across documents, FTS5 ranks alone first and only its best rows are joined and
+          // filtered, because joining every row that matches one common word costs more than
+          // the ranking. The filter may then leave fewer than `limit` rows.
           const std::string sql =
-              std::string("SELECT p.id, -") + kBm25 +
-              " FROM assistant_passages_fts JOIN assistant_passages p ON p.id = "
-              "assistant_passages_fts.rowid WHERE assistant_passages_fts MATCH :match" +
-              FilterSql(filter) + " ORDER BY " + kBm25 + ", p.id LIMIT :limit";
-          return FetchRanked(session, sql, search::ToFts5Query(any_term), filter, limit);
+              std::string("SELECT p.id, m.score FROM (SELECT rowid AS id, -") + kBm25 +
+              " AS score FROM assistant_passages_fts WHERE assistant_passages_fts MATCH :match "
+              "ORDER BY " + kBm25 + " LIMIT " + std::to_string(limit * kOversample) +
+              ") m JOIN assistant_passages p ON p.id = m.id WHERE 1 = 1" + FilterSql(filter) +
+              " ORDER BY m.score DESC, p.id LIMIT :limit";
+          return FetchRanked(session, sql, match, filter, limit);
         }
         const std::string query = ToTsQuery(terms);
         if (query.empty()) {
