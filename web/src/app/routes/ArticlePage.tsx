@@ -4,6 +4,7 @@ import { buttonClass } from "@/components/ui/button-class";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { ArticleView, DeleteArticleButton, useArticle } from "@/features/articles";
+import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -39,6 +40,7 @@ export function ArticlePage() {
   return (
     <div className="space-y-10">
       <ArticleView article={article.data} actions={actions} />
+      <AssistantPanel scope={{ article_id: id }} />
       <CommentThread
         targetType="article"
         targetId={id}

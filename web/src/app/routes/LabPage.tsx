@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { buttonClass } from "@/components/ui/button-class";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
+import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
 import { DeleteLabButton, LabView, useLab } from "@/features/labs";
 import { LabNotebooks } from "@/features/notebooks";
@@ -70,6 +71,7 @@ export function LabPage() {
           <LabNotebooks assets={lab.data.assets} />
         </Suspense>
       )}
+      <AssistantPanel scope={{ lab_id: id }} />
       <CommentThread
         targetType="lab"
         targetId={id}

@@ -8,6 +8,7 @@ import ReactMarkdown, {
 } from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
 import rehypeKatex from "rehype-katex";
+import rehypeSlug from "rehype-slug";
 import remarkGfm from "remark-gfm";
 import remarkMath from "remark-math";
 
@@ -20,7 +21,9 @@ export interface MarkdownRendererProps {
 }
 
 const remarkPlugins: Options["remarkPlugins"] = [remarkGfm, remarkMath];
+// rehype-slug gives headings GitHub-style ids, which the assistant's citations link to.
 const rehypePlugins: Options["rehypePlugins"] = [
+  rehypeSlug,
   [rehypeKatex, { throwOnError: false }],
   [rehypeHighlight, { detect: false }],
 ];

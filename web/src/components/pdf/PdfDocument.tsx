@@ -15,14 +15,21 @@ export interface PdfDocumentProps {
   /** A URL on this site, or the bytes of a private file. */
   file: string | Blob;
   title: string;
+  /** The page to show; a change turns the viewer to it (the assistant's citations set it). */
+  page?: number;
 }
 
 const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
 /** Shows a PDF with page navigation, zoom and selectable text. Loaded lazily, with pdf.js. */
-export default function PdfDocument({ file, title }: PdfDocumentProps) {
+export default function PdfDocument({ file, title, page: requestedPage }: PdfDocumentProps) {
   const [pages, setPages] = useState(0);
-  const [page, setPage] = useState(1);
+  const [page, setPage] = useState(requestedPage ?? 1);
+  const [shownRequest, setShownRequest] = useState(requestedPage);
+  if (requestedPage !== shownRequest) {
+    setShownRequest(requestedPage);
+    if (requestedPage !== undefined && requestedPage >= 1) setPage(requestedPage);
+  }
   const [zoom, setZoom] = useState(2);
   const [error, setError] = useState<string | null>(null);
   const scale = zoomSteps[zoom] ?? 1;

@@ -1,3 +1,5 @@
+import { useSearchParams } from "react-router";
+
 import { PdfViewer } from "@/components/pdf/PdfViewer";
 import { buttonClass } from "@/components/ui/button-class";
 import { formatBytes, formatDate } from "@/lib/format";
@@ -12,6 +14,10 @@ interface ArticleViewProps {
 
 /** Shows an article's details, a download link and the PDF in the page. */
 export function ArticleView({ article, actions }: ArticleViewProps) {
+  // "?page=N" opens the PDF at page N, as the assistant's citations link it.
+  const pageParameter = Number(useSearchParams()[0].get("page"));
+  const requestedPage =
+    Number.isInteger(pageParameter) && pageParameter >= 1 ? pageParameter : undefined;
   return (
     <article className="space-y-4">
       <header className="space-y-2">
@@ -44,7 +50,9 @@ export function ArticleView({ article, actions }: ArticleViewProps) {
           {actions}
         </div>
       </header>
-      <PdfViewer file={article.pdf_url} title={article.title} />
+      <div id="article-pdf">
+        <PdfViewer file={article.pdf_url} title={article.title} page={requestedPage} />
+      </div>
     </article>
   );
 }

@@ -1,0 +1,2 @@
+export { AssistantPanel } from "./components/AssistantPanel";
+export type { AssistantScope, Citation } from "./api/assistant-api";
