@@ -21,20 +21,13 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Without OPENLABS_TEST_POSTGRES_PORT, take the first free port from 55432 on, so that two test
-# runs on one machine do not share a server.
-port=${OPENLABS_TEST_POSTGRES_PORT:-}
-if [[ -z "$port" ]]; then
-  for candidate in $(seq 55432 55531); do
-    if ! port_in_use "$candidate"; then
-      port=$candidate
-      break
-    fi
-  done
-  if [[ -z "$port" ]]; then
-    echo "error: no free port in 55432-55531; set OPENLABS_TEST_POSTGRES_PORT" >&2
-    exit 1
-  fi
+# Without OPENLABS_TEST_POSTGRES_PORT, try the free ports from 55432 on, so that two test runs on
+# one machine do not share a server. Two runs starting together may pick the same port, and the one
+# that loses the bind moves on to the next port.
+if [[ -n "${OPENLABS_TEST_POSTGRES_PORT:-}" ]]; then
+  candidates=("$OPENLABS_TEST_POSTGRES_PORT")
+else
+  candidates=($(seq 55432 55531))
 fi
 root=$(mktemp -d /tmp/openlabs-pg.XXXXXX)
 chmod 755 "$root"
@@ -62,31 +55,60 @@ postgres_command=("$pg_bin/postgres")
 if [[ $(id -u) -eq 0 ]]; then
   postgres_command=(setpriv --reuid=postgres --regid=postgres --init-groups -- "$pg_bin/postgres")
 fi
-"${postgres_command[@]}" -D "$root/data" -c listen_addresses=127.0.0.1 -p "$port" \
-  -k "$root/socket" -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-  -c max_connections=300 >"$root/server.log" 2>&1 &
-pg_pid=$!
-
+pg_pid=
 cleanup() {
-  kill -INT "$pg_pid" 2>/dev/null || true
-  wait "$pg_pid" 2>/dev/null || true
+  if [[ -n "$pg_pid" ]]; then
+    kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
   rm -rf "$root"
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  # Ask through this server's own socket folder, so that another server listening on the same
-  # TCP port cannot respond in its place.
-  if "$pg_bin/pg_isready" -q -h "$root/socket" -p "$port"; then
+# Starts the server on port $1 and waits until it accepts connections. Returns 1 when the port
+# was taken, so that the caller tries another. Exits on any other failure.
+start_postgres() {
+  "${postgres_command[@]}" -D "$root/data" -c listen_addresses=127.0.0.1 -p "$1" \
+    -k "$root/socket" -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+    -c max_connections=300 >"$root/server.log" 2>&1 &
+  pg_pid=$!
+  for _ in $(seq 1 100); do
+    # Ask through this server's own socket folder, so that another server listening on the same
+    # TCP port cannot respond in its place.
+    if "$pg_bin/pg_isready" -q -h "$root/socket" -p "$1"; then
+      return 0
+    fi
+    if ! kill -0 "$pg_pid" 2>/dev/null; then
+      wait "$pg_pid" 2>/dev/null || true
+      pg_pid=
+      if grep -q "Address already in use" "$root/server.log"; then
+        return 1
+      fi
+      echo "error: PostgreSQL failed to start:" >&2
+      cat "$root/server.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "error: PostgreSQL did not become ready within 10 s:" >&2
+  cat "$root/server.log" >&2
+  exit 1
+}
+
+port=
+for candidate in "${candidates[@]}"; do
+  if port_in_use "$candidate"; then
+    continue
+  fi
+  if start_postgres "$candidate"; then
+    port=$candidate
     break
   fi
-  if ! kill -0 "$pg_pid" 2>/dev/null; then
-    echo "error: PostgreSQL failed to start:" >&2
-    cat "$root/server.log" >&2
-    exit 1
-  fi
-  sleep 0.1
 done
+if [[ -z "$port" ]]; then
+  echo "error: no free port in ${candidates[0]}-${candidates[-1]}; set OPENLABS_TEST_POSTGRES_PORT" >&2
+  exit 1
+fi
 "$pg_bin/createdb" -h "$root/socket" -p "$port" -U postgres openlabs_test
 
 export OPENLABS_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/openlabs_test"
