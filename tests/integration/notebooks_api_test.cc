@@ -130,18 +130,31 @@ TEST_P(NotebooksApiTest, AuthorEditsCellsOthersCannot) {
   const HttpResponse added = client().Post(cells, add, author.access_token);
   ASSERT_EQ(added.status, 201) << added.body;
   ASSERT_EQ(added.Json()["cells"].size(), 2u);
-  const std::string first = added.Json()["cells"][0].value("id", "");
-  const std::string second = added.Json()["cells"][1].value("id", "");
+  const std::string added_id = added.Json()["cells"][1].value("id", "");
 
   const HttpResponse updated =
-      SendJson("PATCH", cells + "/" + second,
+      SendJson("PATCH", cells + "/" + added_id,
                {{"code", "x = 2"}, {"options", {{"hide_code", true}}}}, author.access_token);
   ASSERT_EQ(updated.status, 200) << updated.body;
   EXPECT_EQ(updated.Json()["cells"][1].value("code", ""), "x = 2");
   EXPECT_TRUE(updated.Json()["cells"][1]["options"].value("hide_code", false));
   ExpectErrorResponse(
-      SendJson("PATCH", cells + "/" + second, {{"name", "not valid"}}, author.access_token), 422,
+      SendJson("PATCH", cells + "/" + added_id, {{"name", "not valid"}}, author.access_token), 422,
       "validation_failed");
+
+  const HttpResponse exported = client().Get(NotebookPath(id) + "/export");
+  ASSERT_EQ(exported.status, 200);
+  const HttpResponse saved = SendJson("PUT", NotebookPath(id) + "/source",
+                                      {{"source", exported.body}}, author.access_token);
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ASSERT_EQ(saved.Json()["notebook"]["cells"].size(), 2u);
+  EXPECT_EQ(saved.Json()["notebook"]["cells"][1].value("code", ""), "x = 2");
+  ExpectErrorResponse(SendJson("PUT", NotebookPath(id) + "/source", {{"source", exported.body}},
+                               learner.access_token),
+                      403, "permission_denied");
+  // Replacing the source gives the cells new ids.
+  const std::string first = saved.Json()["notebook"]["cells"][0].value("id", "");
+  const std::string second = saved.Json()["notebook"]["cells"][1].value("id", "");
 
   const HttpResponse reordered = SendJson("PUT", NotebookPath(id) + "/cell-order",
                                           {{"cell_ids", {second, first}}}, author.access_token);

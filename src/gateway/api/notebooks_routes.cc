@@ -187,6 +187,20 @@ Response ExportNotebook(const Request& request, NotebooksService& notebooks,
   return response;
 }
 
+Response ReplaceSource(const Request& request, NotebooksService& notebooks,
+                       auth::AuthService& auth) {
+  Result<Target> target = ReadTarget(request, auth, true);
+  if (!target) {
+    return Response::FromError(target.error());
+  }
+  v1::ReplaceSourceRequest replace;
+  if (Status parsed = ParseJsonBody(request, replace); !parsed) {
+    return Response::FromError(parsed.error());
+  }
+  replace.set_id(target->id);
+  return ProtoResponse(notebooks.ReplaceSource(replace, target->caller));
+}
+
 Response AddCell(const Request& request, NotebooksService& notebooks, auth::AuthService& auth) {
   Result<Target> target = ReadTarget(request, auth, true);
   if (!target) {
@@ -387,6 +401,8 @@ void AddNotebooksRoutes(Router& router, NotebooksService& notebooks, auth::AuthS
              [&](const Request& r) { return DeleteNotebook(r, notebooks, auth); });
   router.Add("GET", base + "/{id}/export",
              [&](const Request& r) { return ExportNotebook(r, notebooks, auth); });
+  router.Add("PUT", base + "/{id}/source",
+             [&](const Request& r) { return ReplaceSource(r, notebooks, auth); });
 
   router.Add("POST", base + "/{id}/cells",
              [&](const Request& r) { return AddCell(r, notebooks, auth); });

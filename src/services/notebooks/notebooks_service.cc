@@ -301,10 +301,7 @@ class SqlNotebooksService final : public NotebooksService {
         request.notebook_id(), context, "edit this notebook",
         [&](soci::session& session, NotebookRow& row) -> Status {
           if (request.has_expected_revision() && request.expected_revision() != row.revision) {
-            return Fail(Error::FailedPrecondition(
-                "The notebook changed since revision " +
-                std::to_string(request.expected_revision()) + " (it is at revision " +
-                std::to_string(row.revision) + "); reload it and apply the edit again."));
+            return Fail(RevisionMismatch(request.expected_revision(), row.revision));
           }
           std::vector<CellRow> cells = LoadCellRows(session, row.id);
           auto found = std::find_if(cells.begin(), cells.end(), [&](const CellRow& cell) {
@@ -509,6 +506,44 @@ class SqlNotebooksService final : public NotebooksService {
     return v1::DeleteNotebookAssetResponse();
   }
 
+  Result<v1::ImportNotebookResponse> ReplaceSource(const v1::ReplaceSourceRequest& request,
+                                                   const CallContext& context) override {
+    Result<ParsedNotebook> parsed = ParseSource(request.source());
+    if (!parsed) {
+      return Fail(parsed.error());
+    }
+    if (std::vector<FieldViolation> problems = CheckSetupPlacement(parsed->notebook.cells);
+        !problems.empty()) {
+      return Fail(Error::Validation(std::move(problems)));
+    }
+    Result<v1::Notebook> replaced = Edit(
+        request.id(), context, "edit this notebook",
+        [&](soci::session& session, NotebookRow& row) -> Status {
+          if (request.has_expected_revision() && request.expected_revision() != row.revision) {
+            return Fail(RevisionMismatch(request.expected_revision(), row.revision));
+          }
+          session << "DELETE FROM notebook_cells WHERE notebook_id = :id", soci::use(row.id);
+          const std::vector<MarimoCell>& cells = parsed->notebook.cells;
+          for (size_t i = 0; i < cells.size(); ++i) {
+            InsertCellRow(session, row.id, CellRow{NewUuid(), static_cast<long long>(i), cells[i]});
+          }
+          session << "UPDATE notebooks SET header = :header, app_arguments = :arguments, "
+                     "generated_with = :version WHERE id = :id",
+              soci::use(parsed->notebook.header), soci::use(parsed->notebook.app_arguments),
+              soci::use(parsed->notebook.generated_with), soci::use(row.id);
+          return {};
+        });
+    if (!replaced) {
+      return Fail(replaced.error());
+    }
+    v1::ImportNotebookResponse response;
+    *response.mutable_notebook() = std::move(*replaced);
+    for (std::string& warning : parsed->warnings) {
+      response.add_warnings(std::move(warning));
+    }
+    return response;
+  }
+
   Result<v1::Notebook> SaveCopy(const v1::SaveCopyRequest& request,
                                 const CallContext& context) override {
     if (!context.authenticated()) {
@@ -640,6 +675,12 @@ class SqlNotebooksService final : public NotebooksService {
     row.created_at = NowMillis();
     row.updated_at = row.created_at;
     return row;
+  }
+
+  static Error RevisionMismatch(int64_t expected, int64_t actual) {
+    return Error::FailedPrecondition(
+        "The notebook changed since revision " + std::to_string(expected) + " (it is at revision " +
+        std::to_string(actual) + "); reload it and apply the edit again.");
   }
 
   Error TooManyCells() const {

@@ -39,9 +39,9 @@ struct NotebooksOptions {
 };
 
 // The notebooks service: marimo notebooks attached to labs and articles, their cells, their
-// asset files, and learners' private copies. The cells in SQL are the source of truth and the
-// `.py` file is derived from them on export, because edits change one cell at a time and marimo
-// itself derives everything in the file but the cells (signatures, return lines) from them.
+// asset files, and learners' private copies. The cells in SQL are the source of truth because
+// edits change one cell at a time. The `.py` file is derived from them on export, as marimo
+// itself derives everything in a file but the cells (signatures, return lines).
 //
 // Read access to an original follows its parent: any caller that may read the lab or article
 // may read its notebooks. Editing an original (cells, assets, title, deletion) needs the parent's
@@ -94,6 +94,11 @@ class NotebooksService {
   // Removes the asset's record, then its blob.
   virtual Result<v1::DeleteNotebookAssetResponse> DeleteAsset(
       const v1::DeleteNotebookAssetRequest& request, const CallContext& context) = 0;
+
+  // Replaces the cells with those of a marimo file, for saving what an author edited in a
+  // session. Needs edit rights like the cell edits; returns the notebook and the parse warnings.
+  virtual Result<v1::ImportNotebookResponse> ReplaceSource(const v1::ReplaceSourceRequest& request,
+                                                           const CallContext& context) = 0;
 
   // Saves the caller's own copy of an original notebook.
   virtual Result<v1::Notebook> SaveCopy(const v1::SaveCopyRequest& request,

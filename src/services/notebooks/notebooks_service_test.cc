@@ -265,6 +265,37 @@ TEST_P(NotebooksServiceTest, ConcurrentEditsKeepPositionsDense) {
   EXPECT_EQ(positions, after->cells_size());
 }
 
+TEST_P(NotebooksServiceTest, ReplaceSourceSavesSessionExport) {
+  const v1::Notebook notebook = Create();
+  const std::string edited =
+      "import marimo\n__generated_with = \"0.23.6\"\napp = marimo.App(width=\"full\")\n\n"
+      "@app.cell\ndef _():\n    import marimo as mo\n    return (mo,)\n\n"
+      "@app.cell\ndef _(mo):\n    total = 40 + 2\n    mo.md(f\"{total}\")\n    return\n";
+  v1::ReplaceSourceRequest replace;
+  replace.set_id(notebook.id());
+  replace.set_source(edited);
+  replace.set_expected_revision(1);
+  Result<v1::ImportNotebookResponse> by_learner = service_->ReplaceSource(replace, User(kLearner));
+  ASSERT_FALSE(by_learner);
+  EXPECT_EQ(by_learner.error().code, ErrorCode::kPermissionDenied);
+  Result<v1::ImportNotebookResponse> replaced = service_->ReplaceSource(replace, User(kAuthor));
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(replaced->notebook().id(), notebook.id());
+  EXPECT_EQ(replaced->notebook().title(), "Sliders");
+  EXPECT_EQ(replaced->notebook().revision(), 2);
+  EXPECT_EQ(replaced->notebook().app_arguments(), "width=\"full\"");
+  ASSERT_EQ(replaced->notebook().cells_size(), 2);
+  EXPECT_EQ(replaced->notebook().cells(1).code(), "total = 40 + 2\nmo.md(f\"{total}\")");
+  Result<v1::ImportNotebookResponse> stale = service_->ReplaceSource(replace, User(kAuthor));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kFailedPrecondition);
+  replace.clear_expected_revision();
+  replace.set_source("not a notebook");
+  Result<v1::ImportNotebookResponse> invalid = service_->ReplaceSource(replace, User(kAuthor));
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_P(NotebooksServiceTest, LimitsAreEnforced) {
   const v1::Notebook notebook = Create();
   v1::AddCellRequest add;
