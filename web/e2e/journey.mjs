@@ -290,8 +290,11 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await slider.focus();
   await page.keyboard.press("ArrowRight");
   await notebook.locator("[data-stream=stdout]").filter({ hasText: "slope 40" }).waitFor();
-  await shoot("notebook");
+  // The theme screenshots reload the page, which ends the session, so this one is taken live.
+  await page.screenshot({ path: join(outputDir, "notebook-running.png"), fullPage: true });
   await notebook.getByRole("button", { name: "End session" }).click();
+  await notebook.getByRole("button", { name: "Start notebook" }).waitFor();
+  await shoot("notebook");
 
   step("learner replies to the comment");
   await page.getByRole("button", { name: "Reply" }).click();

@@ -18,6 +18,8 @@ using nlohmann::json;
 // Printed text kept and forwarded per cell run. Beyond it the rest of the run's output is
 // dropped, after one notice, so a cell printing in a loop cannot flood the server or the page.
 constexpr size_t kMaxStreamBytesPerRun = 1 << 20;
+// Requests waiting for a kernel that does not read them beyond this size are rejected.
+constexpr size_t kMaxWaitingRequestBytes = 4 << 20;
 // What the kernel writes to stderr (only a crash report) is kept up to this size for the log.
 constexpr size_t kMaxKernelStderrBytes = 16 << 10;
 
@@ -93,6 +95,7 @@ Result<std::unique_ptr<Session>> Session::Start(const KernelSpec& spec,
   }
   session->process_ = std::move(*process);
   session->reader_ = std::thread([raw = session.get()] { raw->ReadEvents(); });
+  session->writer_ = std::thread([raw = session.get()] { raw->WriteRequests(); });
   std::unique_lock lock(session->mutex_);
   const bool started = session->changed_.wait_for(
       lock, startup_timeout, [&] { return session->ready_ || session->ended_; });
@@ -109,6 +112,9 @@ Session::~Session() {
   End("the session was closed");
   if (reader_.joinable()) {
     reader_.join();
+  }
+  if (writer_.joinable()) {
+    writer_.join();
   }
 }
 
@@ -186,13 +192,39 @@ Result<int64_t> Session::Submit(json request) {
     last_active_ = Clock::now();
   }
   request["id"] = request_id;
-  const std::string line = request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  std::lock_guard write_lock(write_mutex_);
-  if (Status written = process_->WriteStdin(line); !written) {
-    return Fail(Error::FailedPrecondition(
-        "The notebook session has ended because its kernel stopped. Start a new session."));
+  std::string line = request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  {
+    std::lock_guard lock(outbox_mutex_);
+    if (outbox_bytes_ + line.size() > kMaxWaitingRequestBytes) {
+      return Fail(Error{ErrorCode::kUnavailable,
+                        "The notebook kernel is busy and has too many requests waiting; try "
+                        "again when the running cell has finished."});
+    }
+    outbox_bytes_ += line.size();
+    outbox_.push_back(std::move(line));
   }
+  outbox_changed_.notify_one();
   return request_id;
+}
+
+void Session::WriteRequests() {
+  std::unique_lock lock(outbox_mutex_);
+  for (;;) {
+    outbox_changed_.wait(lock, [&] { return writer_stopping_ || !outbox_.empty(); });
+    if (writer_stopping_) {
+      return;
+    }
+    std::string line = std::move(outbox_.front());
+    outbox_.pop_front();
+    lock.unlock();
+    // Killing the kernel makes a blocked write fail with EPIPE.
+    const Status written = process_->WriteStdin(line);
+    lock.lock();
+    outbox_bytes_ -= line.size();
+    if (!written) {
+      return;  // the kernel has gone; the reader thread reports why
+    }
+  }
 }
 
 Result<json> Session::Wait(int64_t request_id, std::chrono::milliseconds timeout) {
@@ -260,7 +292,16 @@ json Session::SnapshotLocked() const {
   return snapshot;
 }
 
+void Session::StopWriter() {
+  {
+    std::lock_guard lock(outbox_mutex_);
+    writer_stopping_ = true;
+  }
+  outbox_changed_.notify_all();
+}
+
 void Session::End(const std::string& reason) {
+  StopWriter();
   {
     std::lock_guard lock(mutex_);
     if (ended_) {
@@ -268,10 +309,11 @@ void Session::End(const std::string& reason) {
     }
   }
   if (process_) {
-    // Closing stdin asks the kernel to exit; the kill makes sure that it and every process it
-    // started are gone, whatever state they are in.
+    // The kill makes sure that the kernel and every process it started are gone, whatever
+    // state they are in.
     process_->Kill();
   }
+
   FinishKernel(reason);
 }
 
@@ -366,6 +408,7 @@ void Session::ReadEvents() {
     }
     pending.erase(0, start);
   }
+  StopWriter();
   const sandbox::ExitStatus status = process_->Wait();
   std::string reason = DescribeKernelExit(status);
   bool was_ended;

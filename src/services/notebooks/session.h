@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -116,6 +117,8 @@ class Session {
   explicit Session(KernelSpec spec);
 
   void ReadEvents();
+  void WriteRequests();
+  void StopWriter();
   void HandleLine(const std::string& line);
   void ApplyEvent(const nlohmann::json& event, const std::string& line);
   void Broadcast(const std::string& text);
@@ -144,7 +147,14 @@ class Session {
   std::map<std::string, CellState> cells_;
   std::map<int64_t, EventListener> listeners_;
   int64_t next_listener_ = 1;
-  std::mutex write_mutex_;  // one writer on the kernel's stdin at a time
+  // Requests wait here for the writer thread, so that a kernel that stops reading its stdin
+  // (one long C call holds the GIL) never blocks the caller of Submit, an io thread.
+  std::thread writer_;
+  std::mutex outbox_mutex_;
+  std::condition_variable outbox_changed_;
+  std::deque<std::string> outbox_;
+  size_t outbox_bytes_ = 0;
+  bool writer_stopping_ = false;
 };
 
 }  // namespace openlabs::notebooks

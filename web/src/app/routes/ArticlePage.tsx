@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
@@ -6,6 +7,7 @@ import { Loading } from "@/components/ui/Loading";
 import { ArticleView, DeleteArticleButton, useArticle } from "@/features/articles";
 import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
+import { ParentNotebooks } from "@/features/notebooks";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -40,6 +42,11 @@ export function ArticlePage() {
   return (
     <div className="space-y-10">
       <ArticleView article={article.data} actions={actions} />
+      {me !== undefined && (
+        <Suspense fallback={null}>
+          <ParentNotebooks parent={{ article: id }} viewerId={me.id} />
+        </Suspense>
+      )}
       <AssistantPanel scope={{ article_id: id }} />
       <CommentThread
         targetType="article"

@@ -7,7 +7,7 @@ import { Loading } from "@/components/ui/Loading";
 import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
 import { DeleteLabButton, LabView, useLab } from "@/features/labs";
-import { LabNotebooks } from "@/features/notebooks";
+import { LabNotebooks, ParentNotebooks } from "@/features/notebooks";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -66,6 +66,11 @@ export function LabPage() {
         }
         actions={actions}
       />
+      {me !== undefined && (
+        <Suspense fallback={null}>
+          <ParentNotebooks parent={{ lab: id }} viewerId={me.id} />
+        </Suspense>
+      )}
       {me !== undefined && lab.data.assets.some((asset) => asset.path.endsWith(".py")) && (
         <Suspense fallback={<Loading label="Loading the notebooks…" />}>
           <LabNotebooks assets={lab.data.assets} />

@@ -43,7 +43,7 @@ export default function LabNotebooks({ assets }: { assets: NotebookAsset[] }) {
   return (
     <section aria-labelledby="lab-notebooks" className="space-y-4">
       <h2 id="lab-notebooks" className="text-lg font-semibold">
-        Notebooks
+        Notebooks among the lab's files
       </h2>
       {notebooks.map((asset) => (
         <AssetNotebook key={asset.id} asset={asset} />

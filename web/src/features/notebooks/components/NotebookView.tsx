@@ -4,13 +4,42 @@ import { Button } from "@/components/ui/Button";
 import { saveBlob } from "@/lib/download";
 import { useDarkMode } from "@/lib/use-dark-mode";
 
-import { exportSession, type NotebookOrigin } from "../api/sessions-api";
+import { getNotebook, saveCellCode, saveCopy } from "../api/notebooks-api";
+import { exportSession, type NotebookOrigin, type SessionCell } from "../api/sessions-api";
 import { useNotebookSession } from "../hooks/useNotebookSession";
 import { CellView } from "./CellView";
 
 export interface NotebookViewProps {
   title: string;
   origin: NotebookOrigin;
+  /**
+   * How a stored notebook is saved: by its owner into the notebook itself, by anyone else as a
+   * copy of their own. Unset for a notebook that is not stored.
+   */
+  saveAs?: "owner" | "copy";
+}
+
+/**
+ * Writes the code of the session's cells into the stored notebook, cell by cell in page order.
+ * Returns a message for the page.
+ */
+async function saveToNotebook(notebookId: number, cells: SessionCell[]): Promise<string> {
+  const stored = await getNotebook(notebookId);
+  const storedCells = stored.cells ?? [];
+  if (storedCells.length !== cells.length) {
+    // NOTE: only edits of existing cells are saved; adding or deleting cells in a session does
+    // not change the stored notebook.
+    return "Cells were added or deleted in this session; only edits of existing cells can be saved.";
+  }
+  let changed = 0;
+  for (const [index, cell] of cells.entries()) {
+    const target = storedCells[index];
+    if (target !== undefined && target.code !== cell.code) {
+      await saveCellCode(notebookId, target.id, cell.code);
+      changed += 1;
+    }
+  }
+  return changed === 0 ? "Nothing to save." : `Saved ${String(changed)} changed cells.`;
 }
 
 /**
@@ -18,12 +47,14 @@ export interface NotebookViewProps {
  * where every reader runs and edits the cells in a private copy. "Download" saves that copy as
  * a marimo file.
  */
-export default function NotebookView({ title, origin }: NotebookViewProps) {
+export default function NotebookView({ title, origin, saveAs }: NotebookViewProps) {
   const dark = useDarkMode();
   const session = useNotebookSession(origin);
   const { state, connection } = session;
   const live = connection === "connected" && state.ended === null;
   const [exporting, setExporting] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
 
   const runCell = useCallback(
     (cellId: string, code: string) => {
@@ -50,6 +81,27 @@ export default function NotebookView({ title, origin }: NotebookViewProps) {
       );
     } finally {
       setExporting(false);
+    }
+  };
+
+  const save = async () => {
+    if (session.sessionId === null || !("notebookId" in origin)) {
+      return;
+    }
+    setSaving(true);
+    setSaved(null);
+    try {
+      if (saveAs === "owner") {
+        setSaved(await saveToNotebook(origin.notebookId, session.state.cells));
+      } else {
+        const exported = await exportSession(session.sessionId);
+        const copy = await saveCopy(origin.notebookId, exported.source);
+        setSaved(`Saved as your copy "${copy.title}".`);
+      }
+    } catch (failure: unknown) {
+      setSaved(failure instanceof Error ? failure.message : "Saving failed.");
+    } finally {
+      setSaving(false);
     }
   };
 
@@ -81,6 +133,16 @@ export default function NotebookView({ title, origin }: NotebookViewProps) {
             >
               Download
             </Button>
+            {saveAs !== undefined && (
+              <Button
+                variant="secondary"
+                busy={saving}
+                disabled={!live}
+                onClick={() => void save()}
+              >
+                {saveAs === "owner" ? "Save" : "Save my copy"}
+              </Button>
+            )}
             <Button variant="ghost" onClick={session.stop}>
               End session
             </Button>
@@ -90,6 +152,11 @@ export default function NotebookView({ title, origin }: NotebookViewProps) {
       {session.error !== null && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
           {session.error}
+        </p>
+      )}
+      {saved !== null && (
+        <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+          {saved}
         </p>
       )}
       {state.ended !== null && (
