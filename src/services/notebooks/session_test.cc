@@ -133,6 +133,37 @@ TEST(NotebookSession, RunsCellsAndRerunsDependents) {
   EXPECT_EQ(snapshot["cells"][1]["status"], "done");
 }
 
+TEST(NotebookSession, DeletingCellRerunsReaders) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"x = 20", "print(x * 2)"});
+  ASSERT_TRUE(session);
+  json snapshot = RunAll(*session);
+  const std::string first = snapshot["cells"][0]["id"];
+  ASSERT_TRUE(session->Call({{"type", "delete_cell"}, {"cell", first}}, 30s));
+  snapshot = session->Snapshot();
+  ASSERT_EQ(snapshot["cells"].size(), 1u);
+  EXPECT_EQ(snapshot["cells"][0]["status"], "error");
+  EXPECT_NE(RunErrorMessage(snapshot["cells"][0]).find("x"), std::string::npos)
+      << snapshot.dump();
+}
+
+TEST(NotebookSession, RunsTopLevelAwait) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"import asyncio\nawait asyncio.sleep(0.01)\nprint('awaited')"});
+  ASSERT_TRUE(session);
+  EXPECT_EQ(RunAll(*session)["cells"][0]["stdout"], "awaited\n");
+}
+
+TEST(NotebookSession, ReportsNameDefinedTwiceOnBothCells) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"y = 1", "y = 2"});
+  ASSERT_TRUE(session);
+  json snapshot = RunAll(*session);
+  for (const json& cell : snapshot["cells"]) {
+    EXPECT_EQ(cell["status"], "error") << cell.dump();
+  }
+}
+
 TEST(NotebookSession, StreamsEventsToSubscriber) {
   auto manager = MakeManager();
   auto session = Open(*manager, {"print('hello')"});
