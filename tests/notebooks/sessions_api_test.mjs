@@ -272,6 +272,54 @@ try {
   const gone = await api(server, "GET", `/notebook-sessions/${second.body.id}`, ada);
   check("ended session is 404", gone.status === 404);
 
+  // A stored notebook with an asset: the session reads the asset from its work directory, and
+  // the owner saves the session's edits over the notebook.
+  const lab = await api(server, "POST", "/labs", ada, {
+    title: "Sessions lab",
+    description: "A lab with a notebook.",
+    body: "Run the notebook.",
+    tags: [],
+  });
+  check("create lab is 201", lab.status === 201, JSON.stringify(lab.body));
+  const form = new FormData();
+  form.append("lab_id", String(lab.body.id));
+  form.append(
+    "file",
+    new Blob([
+      notebook.replace("print(slider.value * 10)", "print(open('numbers.csv').read().strip())"),
+    ]),
+    "stored.py",
+  );
+  const imported = await fetch(`${server.base}/api/v1/notebooks/import`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ada}` },
+    body: form,
+  });
+  const importedBody = await imported.json();
+  check("import notebook is 201", imported.status === 201, JSON.stringify(importedBody));
+  const notebookId = importedBody.notebook?.id ?? importedBody.id;
+  const assetForm = new FormData();
+  assetForm.append("files[]", new Blob(["1,2,3\n"]), "numbers.csv");
+  const asset = await fetch(`${server.base}/api/v1/notebooks/${notebookId}/assets`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ada}` },
+    body: assetForm,
+  });
+  check("upload notebook asset succeeds", asset.ok, asset.status);
+  const stored = await api(server, "POST", "/notebook-sessions", bob, { notebook_id: notebookId });
+  check("session of a stored notebook is 201", stored.status === 201, JSON.stringify(stored.body));
+  await api(server, "POST", `/notebook-sessions/${stored.body.id}/run-all`, bob, {});
+  await api(server, "GET", `/notebook-sessions/${stored.body.id}/export`, bob);
+  const storedSnapshot = await api(server, "GET", `/notebook-sessions/${stored.body.id}`, bob);
+  check(
+    "stored notebook's cell reads its asset",
+    storedSnapshot.body.cells[1].stdout === "1,2,3\n",
+    JSON.stringify(storedSnapshot.body.cells[1]),
+  );
+  await api(server, "DELETE", `/notebook-sessions/${stored.body.id}`, bob);
+  const missing = await api(server, "POST", "/notebook-sessions", bob, { notebook_id: 999999 });
+  check("session of a missing notebook is 404", missing.status === 404, missing.status);
+
   const hostile = await api(server, "POST", "/notebook-sessions", bob, {
     source: notebook.replace("print(slider.value * 10)", "print(open('/etc/shadow').read())"),
   });

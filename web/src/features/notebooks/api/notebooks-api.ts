@@ -5,7 +5,6 @@ export interface StoredNotebook {
   id: number;
   title: string;
   owner_id: number;
-  cells?: { id: string; code: string }[];
 }
 
 export type NotebookParent = { lab: number } | { article: number };
@@ -15,15 +14,11 @@ export async function listNotebooks(parent: NotebookParent): Promise<StoredNoteb
   return body.items ?? [];
 }
 
-export function getNotebook(id: number): Promise<StoredNotebook> {
-  return apiRequest<StoredNotebook>(`/notebooks/${String(id)}`);
-}
-
-/** Replaces the code of one stored cell (the author's save). */
-export function saveCellCode(notebookId: number, cellId: string, code: string): Promise<unknown> {
-  return apiRequest(`/notebooks/${String(notebookId)}/cells/${encodeURIComponent(cellId)}`, {
-    method: "PATCH",
-    body: { code },
+/** Replaces the stored notebook's cells with those of a marimo file (the owner's save). */
+export function replaceSource(notebookId: number, source: string): Promise<unknown> {
+  return apiRequest(`/notebooks/${String(notebookId)}/source`, {
+    method: "PUT",
+    body: { source },
   });
 }
 

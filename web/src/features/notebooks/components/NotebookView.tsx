@@ -4,8 +4,8 @@ import { Button } from "@/components/ui/Button";
 import { saveBlob } from "@/lib/download";
 import { useDarkMode } from "@/lib/use-dark-mode";
 
-import { getNotebook, saveCellCode, saveCopy } from "../api/notebooks-api";
-import { exportSession, type NotebookOrigin, type SessionCell } from "../api/sessions-api";
+import { replaceSource, saveCopy } from "../api/notebooks-api";
+import { exportSession, type NotebookOrigin } from "../api/sessions-api";
 import { useNotebookSession } from "../hooks/useNotebookSession";
 import { CellView } from "./CellView";
 
@@ -17,29 +17,6 @@ export interface NotebookViewProps {
    * copy of their own. Unset for a notebook that is not stored.
    */
   saveAs?: "owner" | "copy";
-}
-
-/**
- * Writes the code of the session's cells into the stored notebook, cell by cell in page order.
- * Returns a message for the page.
- */
-async function saveToNotebook(notebookId: number, cells: SessionCell[]): Promise<string> {
-  const stored = await getNotebook(notebookId);
-  const storedCells = stored.cells ?? [];
-  if (storedCells.length !== cells.length) {
-    // NOTE: only edits of existing cells are saved; adding or deleting cells in a session does
-    // not change the stored notebook.
-    return "Cells were added or deleted in this session; only edits of existing cells can be saved.";
-  }
-  let changed = 0;
-  for (const [index, cell] of cells.entries()) {
-    const target = storedCells[index];
-    if (target !== undefined && target.code !== cell.code) {
-      await saveCellCode(notebookId, target.id, cell.code);
-      changed += 1;
-    }
-  }
-  return changed === 0 ? "Nothing to save." : `Saved ${String(changed)} changed cells.`;
 }
 
 /**
@@ -91,10 +68,11 @@ export default function NotebookView({ title, origin, saveAs }: NotebookViewProp
     setSaving(true);
     setSaved(null);
     try {
+      const exported = await exportSession(session.sessionId);
       if (saveAs === "owner") {
-        setSaved(await saveToNotebook(origin.notebookId, session.state.cells));
+        await replaceSource(origin.notebookId, exported.source);
+        setSaved("Saved to the notebook.");
       } else {
-        const exported = await exportSession(session.sessionId);
         const copy = await saveCopy(origin.notebookId, exported.source);
         setSaved(`Saved as your copy "${copy.title}".`);
       }
