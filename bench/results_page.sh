@@ -200,7 +200,9 @@ $((2 * starts)) runs.
 ## Notebook sessions
 
 Session starts, cell round trips beside python3 and a Jupyter kernel, and memory per idle
-session are on [notebook-sessions.md](notebook-sessions.md), written by the same run.
+session are on [notebook-sessions.md](notebook-sessions.md), written by the same run. Every corpus
+notebook run in a live session is on [notebooks-corpus-sessions.md](notebooks-corpus-sessions.md)
+(ctest: notebooks_corpus_sessions).
 EOF
   mkdir -p "$(dirname "$output_file")"
   mv "$page" "$output_file"
