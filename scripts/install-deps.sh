@@ -11,10 +11,12 @@ readonly BUILD_PACKAGES=(
   libsodium-dev libjwt-dev liboath-dev libssl-dev libqrencode-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libpoppler-cpp-dev libhnswlib-dev libcurl4-openssl-dev
+  libpoppler-cpp-dev libhnswlib-dev libcurl4-openssl-dev libarchive-dev
 )
 # The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
-readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib)
+# Graders build C with gcc and Java with the JDK in the same sandbox.
+readonly SANDBOX_PACKAGES=(bubblewrap python3 python3-numpy python3-pandas python3-matplotlib
+  gcc libc6-dev openjdk-17-jdk-headless)
 # chromium runs the web app's end-to-end tests (headless, driven by playwright-core).
 readonly TEST_PACKAGES=(postgresql libgtest-dev libgmock-dev libbenchmark-dev curl libcurl4-openssl-dev
   chromium)

@@ -14,6 +14,8 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "gateway/server.h"
+#include "services/grading/grade_cli.h"
+#include "services/grading/similarity_cli.h"
 #include "services/notebooks/notebook_cli.h"
 
 namespace openlabs::app {
@@ -140,8 +142,10 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   }
   spdlog::info("openlabs {} serving on http://{}:{} with database {}", OPENLABS_VERSION,
                config->listen_host, *port, RedactedUrl(config->EffectiveDatabaseUrl()));
+  platform->grading->Start();
   server.Run();
   platform->notebook_sessions->Shutdown();
+  platform->grading->Stop();
   spdlog::info("openlabs stopped");
   return 0;
 }
@@ -291,6 +295,8 @@ int main(int argc, char** argv) {
       ->excludes(admin_flag);
 
   openlabs::notebooks::NotebookCommand notebook_command(app);
+  openlabs::grading::GradeCommand grade_command(app);
+  openlabs::grading::SimilarityCommand similarity_command(app);
 
   // Importers of content folders; each kind of content is a subcommand with its own flags.
   CLI::App* import_command =
@@ -351,6 +357,12 @@ int main(int argc, char** argv) {
   }
   if (notebook_command.Selected()) {
     return notebook_command.Run();
+  }
+  if (grade_command.Selected()) {
+    return grade_command.Run();
+  }
+  if (similarity_command.Selected()) {
+    return similarity_command.Run();
   }
   if (*import_articles_command) {
     return ImportArticles(storage, article_import);

@@ -10,6 +10,7 @@
 #include "gateway/api/auth_routes.h"
 #include "gateway/api/comments_routes.h"
 #include "gateway/api/config_routes.h"
+#include "gateway/api/grading_routes.h"
 #include "gateway/api/labs_routes.h"
 #include "gateway/api/notebook_sessions_routes.h"
 #include "gateway/api/notebooks_routes.h"
@@ -43,6 +44,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
       {"comments", CommentsMigrations()},
       {"notebooks", NotebooksMigrations()},
       {"assistant", AssistantMigrations()},
+      {"grading", GradingMigrations()},
   };
   for (const ServiceMigrations& entry : all) {
     Result<int> applied = storage::ApplyMigrations(**database, entry.service, entry.migrations);
@@ -54,6 +56,23 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
 }
 
 namespace {
+
+// Builds the grading service over the submissions service, and the wrapper that queues a
+// grading job for each new submission. Its workers start with the server (StartWorkers).
+void StartGrading(const Config& config, Platform& platform) {
+  platform.grading_directory =
+      std::make_unique<GradingDirectoryAdapter>(*platform.submissions_core, *platform.lab_directory);
+  grading::GradingOptions options;
+  options.workers = config.grading_workers;
+  options.lease_millis = int64_t{config.grading_lease_seconds} * 1000;
+  options.max_attempts = config.grading_max_attempts;
+  options.retry_base_millis = int64_t{config.grading_retry_base_seconds} * 1000;
+  options.max_archive_bytes = config.grading_max_archive_bytes;
+  platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,
+                                                 *platform.grading_directory, options);
+  platform.submissions =
+      std::make_unique<GradedSubmissionsService>(*platform.submissions_core, *platform.grading);
+}
 
 // Builds labs, submissions and reviews. The labs service asks the submissions service for
 // counts and the submissions service asks the labs service for authors, so the counter adapter
@@ -69,10 +88,11 @@ void StartLearningLoop(const Config& config, Platform& platform) {
   submissions_options.cost_points = config.submission_cost_points;
   submissions_options.required_reviews = config.review_required_count;
   submissions_options.claim_lease_seconds = config.review_claim_lease_seconds;
-  platform.submissions =
+  platform.submissions_core =
       submissions::MakeSubmissionsService(*platform.database, *platform.blobs, *platform.users,
                                           *platform.lab_directory, submissions_options);
-  platform.submission_counter->Attach(*platform.submissions);
+  platform.submission_counter->Attach(*platform.submissions_core);
+  StartGrading(config, platform);
 
   feedback::ReviewsOptions reviews_options;
   reviews_options.reward_points = config.review_reward_points;
@@ -247,6 +267,8 @@ gateway::Router BuildRouter(Platform& platform) {
     gateway::AddNotebookSessionRoutes(router, *platform.notebook_sessions, *platform.auth,
                                       std::move(sessions_options));
   }
+  gateway::AddGradingRoutes(router, *platform.grading, *platform.auth, *platform.blobs,
+                            {.max_archive_bytes = platform.config.grading_max_archive_bytes});
   return router;
 }
 

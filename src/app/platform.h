@@ -4,6 +4,7 @@
 
 #include "app/assistant_wiring.h"
 #include "app/comment_targets.h"
+#include "app/grading_adapters.h"
 #include "app/notebook_parents.h"
 #include "app/service_adapters.h"
 #include "common/config.h"
@@ -13,6 +14,7 @@
 #include "services/auth/auth_service.h"
 #include "services/feedback/comments_service.h"
 #include "services/feedback/reviews_service.h"
+#include "services/grading/grading_service.h"
 #include "services/labs/labs_service.h"
 #include "services/notebooks/notebooks_service.h"
 #include "services/notebooks/session_manager.h"
@@ -40,6 +42,10 @@ struct Platform {
   std::unique_ptr<SubmissionCounterAdapter> submission_counter;
   std::unique_ptr<labs::LabsService> labs;
   std::unique_ptr<LabDirectoryAdapter> lab_directory;
+  // The submissions service itself; `submissions` wraps it to queue grading jobs.
+  std::unique_ptr<submissions::SubmissionsService> submissions_core;
+  std::unique_ptr<GradingDirectoryAdapter> grading_directory;
+  std::unique_ptr<grading::GradingService> grading;
   std::unique_ptr<submissions::SubmissionsService> submissions;
   std::unique_ptr<feedback::ReviewsService> reviews;
   std::unique_ptr<CommentTargetsAdapter> comment_targets;

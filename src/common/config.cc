@@ -95,6 +95,11 @@ class ConfigReader {
     ReadInt(root, "reviews.reward_points", config.review_reward_points);
     ReadInt(root, "reviews.required_count", config.review_required_count);
     ReadInt(root, "reviews.claim_lease_seconds", config.review_claim_lease_seconds);
+    ReadInt(root, "grading.workers", config.grading_workers);
+    ReadInt(root, "grading.lease_seconds", config.grading_lease_seconds);
+    ReadInt(root, "grading.max_attempts", config.grading_max_attempts);
+    ReadInt(root, "grading.retry_base_seconds", config.grading_retry_base_seconds);
+    ReadInt(root, "grading.max_archive_bytes", config.grading_max_archive_bytes);
     ReadInt(root, "labs.max_asset_bytes", config.labs_max_asset_bytes);
     ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
     ReadString(root, "assistant.chat_base_url", config.assistant_chat_base_url);
@@ -329,6 +334,12 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
                         "must be at least notebooks.max_sessions + notebooks.pool_size, because "
                         "each kernel takes one uid"});
   }
+  CheckRange(problems, "grading.workers", config.grading_workers, 0, 64);
+  CheckRange(problems, "grading.lease_seconds", config.grading_lease_seconds, 2, 3600);
+  CheckRange(problems, "grading.max_attempts", config.grading_max_attempts, 1, 20);
+  CheckRange(problems, "grading.retry_base_seconds", config.grading_retry_base_seconds, 1, 3600);
+  CheckRange(problems, "grading.max_archive_bytes", config.grading_max_archive_bytes, 1024,
+             int64_t{1} << 30);
   return problems;
 }
 

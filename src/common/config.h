@@ -97,6 +97,13 @@ struct Config {
     int64_t websocket_messages_per_second = 30;      // from one browser connection
   } notebooks;
 
+  // [grading]
+  int grading_workers = 2;               // grading jobs run at once; 0 runs none in this process
+  int grading_lease_seconds = 60;        // a running job unrenewed this long is taken over
+  int grading_max_attempts = 3;          // tries of a job whose machinery fails
+  int grading_retry_base_seconds = 5;    // first retry delay, doubled on each further retry
+  int64_t grading_max_archive_bytes = int64_t{64} << 20;  // largest grader archive upload
+
   // The database URL in effect: database_url, or the SQLite file under data_dir.
   std::string EffectiveDatabaseUrl() const;
 };

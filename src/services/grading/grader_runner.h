@@ -1,0 +1,42 @@
+// Runs a grader folder against a submission folder inside the sandbox.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "common/error.h"
+#include "sandbox/sandbox.h"
+#include "services/grading/grade_report.h"
+#include "services/grading/grader_spec.h"
+
+namespace openlabs::grading {
+
+struct RunnerOptions {
+  // Parent folder of the sandboxes' temporary work directories; empty means the system's.
+  std::filesystem::path work_parent;
+  // RLIMIT_NPROC of every sandboxed run (shared by all sandboxes of the sandbox uid).
+  int max_processes = 64;
+  // Output of a program beyond this many bytes per stream is dropped; the test then fails.
+  size_t max_output_bytes = 4 << 20;
+  // Characters of actual output quoted in a failed test's message.
+  size_t quoted_output_chars = 2000;
+  // The uid to run as; defaults as in sandbox::Options.
+  std::optional<sandbox::SandboxUser> user;
+  std::filesystem::path bwrap_path = "/usr/bin/bwrap";
+};
+
+// Grades `submission_dir` with the grader in `grader_dir`, whose grader.toml is `spec`.
+//
+// A stdin/stdout grader copies the submission into a fresh sandbox, runs `build` there once, then
+// pipes each test's input into `run` and compares the output (or runs `checker` in a second
+// sandbox that contains the grader's files). A failed build fails every test. A command grader runs
+// `command` with the Gradescope layout and reads the results.json it writes.
+//
+// Errors are failures of the machinery (the sandbox cannot start, a file cannot be copied): the
+// caller may retry them. Failures of the learner's code, and a broken grader (reported in
+// GradeReport::grader_error), are results.
+Result<GradeReport> RunGrader(const GraderSpec& spec, const std::filesystem::path& grader_dir,
+                              const std::filesystem::path& submission_dir,
+                              const RunnerOptions& options = {});
+
+}  // namespace openlabs::grading

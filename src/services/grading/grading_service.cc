@@ -1,0 +1,654 @@
+#include "services/grading/grading_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/random.h"
+#include "services/grading/grader_archive.h"
+#include "services/grading/grader_spec.h"
+#include "services/grading/job_queue.h"
+#include "services/grading/similarity_report.h"
+#include "services/grading/submission_files.h"
+
+namespace openlabs::grading {
+namespace {
+
+struct GraderRow {
+  int64_t id = 0;
+  int64_t version = 0;
+  std::string blob_key;
+  std::string archive_name;
+  std::string sha256;
+  int64_t size = 0;
+  std::string summary_json;
+  int64_t uploaded_by = 0;
+  int64_t created_at = 0;
+};
+
+nlohmann::json SpecSummary(const GraderSpec& spec) {
+  nlohmann::json tests = nlohmann::json::array();
+  for (const TestCase& test : spec.tests) {
+    tests.push_back({{"name", test.name},
+                     {"visibility", test.hidden ? "hidden" : "visible"},
+                     {"max_score", test.max_score}});
+  }
+  nlohmann::json summary = {{"kind", spec.command ? "command" : "tests"},
+                            {"language", spec.language},
+                            {"compare", CompareModeName(spec.compare)},
+                            {"has_checker", spec.checker.has_value()},
+                            {"has_build", spec.build.has_value()},
+                            {"time_limit_s", spec.time_limit_s},
+                            {"memory_mb", spec.memory_mb},
+                            {"tests", std::move(tests)}};
+  return summary;
+}
+
+Error NoGrader(int64_t lab_id) {
+  return Error::NotFound("lab " + std::to_string(lab_id) + " has no grader attached");
+}
+
+// Field names of grader.toml problems, prefixed so that the client sees where they are.
+Error GraderInvalid(Error error) {
+  for (FieldViolation& violation : error.details) {
+    if (!violation.field.starts_with("archive")) {
+      violation.field = "grader/" + violation.field;
+    }
+  }
+  error.message = "The grader archive is invalid.";
+  return error;
+}
+
+class SqlGradingService final : public GradingService {
+ public:
+  SqlGradingService(storage::Database& database, storage::BlobStore& blobs,
+                    SubmissionDirectory& directory, GradingOptions options)
+      : database_(database),
+        blobs_(blobs),
+        directory_(directory),
+        options_(std::move(options)),
+        queue_(database, JobQueueOptions{options_.lease_millis, options_.max_attempts,
+                                         options_.retry_base_millis, options_.now_millis}) {}
+
+  ~SqlGradingService() override { Stop(); }
+
+  Result<nlohmann::json> AttachGrader(int64_t lab_id, const std::string& upload_key,
+                                      const std::string& archive_name,
+                                      const CallContext& caller) override {
+    Result<nlohmann::json> attached = AttachUploaded(lab_id, upload_key, archive_name, caller);
+    if (Status removed = blobs_.Delete(upload_key); !removed) {
+      spdlog::warn("grading: cannot delete the upload {}: {}", upload_key,
+                   removed.error().internal);
+    }
+    return attached;
+  }
+
+  Result<nlohmann::json> GetGrader(int64_t lab_id, const CallContext& caller) override {
+    Result<int64_t> author = directory_.GetLabAuthor(lab_id);
+    if (!author) {
+      return Fail(author.error());
+    }
+    Result<std::optional<GraderRow>> row = ActiveGrader(lab_id);
+    if (!row) {
+      return Fail(row.error());
+    }
+    if (!*row) {
+      return Fail(NoGrader(lab_id));
+    }
+    const bool manager = caller.user_id == *author || caller.is_moderator();
+    return GraderJson(lab_id, **row, manager);
+  }
+
+  Status DetachGrader(int64_t lab_id, const CallContext& caller) override {
+    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+      return allowed;
+    }
+    Result<int> detached =
+        database_.InTransaction<int>(
+            [&](soci::session& session) -> Result<int> {
+              const long long lab = lab_id;
+              soci::statement update =
+                  (session.prepare
+                       << "UPDATE lab_graders SET active = 0 WHERE lab_id = :lab AND active = 1",
+                   soci::use(lab));
+              update.execute(true);
+              return static_cast<int>(update.get_affected_rows());
+            });
+    if (!detached) {
+      return Fail(detached.error());
+    }
+    if (*detached == 0) {
+      return Fail(NoGrader(lab_id));
+    }
+    spdlog::info("grading: grader of lab {} detached by user {}", lab_id, caller.user_id);
+    return {};
+  }
+
+  Status SubmissionCreated(int64_t submission_id, int64_t lab_id) override {
+    Result<std::optional<GraderRow>> row = ActiveGrader(lab_id);
+    if (!row) {
+      return Fail(row.error());
+    }
+    if (!*row) {
+      return {};
+    }
+    Result<bool> queued = queue_.Enqueue(submission_id, lab_id, (*row)->id, "", std::nullopt);
+    if (!queued) {
+      return Fail(queued.error());
+    }
+    wake_.notify_one();
+    return {};
+  }
+
+  Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
+                                              const CallContext& caller) override {
+    Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
+    if (!access) {
+      return Fail(access.error());
+    }
+    if (!access->can_read) {
+      return Fail(Error::NotFound("submission " + std::to_string(submission_id) + " not found"));
+    }
+    Result<std::optional<JobRow>> job = queue_.Latest(submission_id);
+    if (!job) {
+      return Fail(job.error());
+    }
+    if (!*job) {
+      return Fail(Error::NotFound("submission " + std::to_string(submission_id) +
+                                  " has no grading job; its lab had no grader when it was made"));
+    }
+    const bool submitter_only = caller.user_id == access->learner_id && !caller.is_moderator();
+    return JobJson(**job, !submitter_only);
+  }
+
+  Result<nlohmann::json> Regrade(int64_t lab_id, const CallContext& caller) override {
+    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+      return Fail(allowed.error());
+    }
+    Result<std::optional<GraderRow>> row = ActiveGrader(lab_id);
+    if (!row) {
+      return Fail(row.error());
+    }
+    if (!*row) {
+      return Fail(Error::FailedPrecondition("lab " + std::to_string(lab_id) +
+                                            " has no grader; attach one before regrading"));
+    }
+
+    Result<std::vector<int64_t>> ids =
+        directory_.ListLabSubmissions(lab_id, options_.max_regrade_submissions);
+    if (!ids) {
+      return Fail(ids.error());
+    }
+
+    const std::string batch = NewUuid();
+    int queued = 0;
+    for (int64_t id : *ids) {
+      Result<std::optional<double>> previous = queue_.LatestScore(id);
+      if (!previous) {
+        return Fail(previous.error());
+      }
+      Result<bool> added = queue_.Enqueue(id, lab_id, (*row)->id, batch, *previous);
+      if (!added) {
+        return Fail(added.error());
+      }
+      queued += *added ? 1 : 0;
+    }
+
+    wake_.notify_all();
+    spdlog::info("grading: user {} queued {} submissions of lab {} for regrading (batch {})",
+                 caller.user_id, queued, lab_id, batch);
+    return nlohmann::json{{"lab_id", lab_id},
+                          {"batch", batch},
+                          {"grader_version", (*row)->version},
+                          {"queued", queued}};
+  }
+
+  Result<nlohmann::json> ListJobs(int64_t lab_id, const std::string& batch,
+                                  const CallContext& caller) override {
+    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+      return Fail(allowed.error());
+    }
+    Result<std::vector<JobRow>> rows =
+        queue_.ListForLab(lab_id, batch, options_.max_regrade_submissions);
+    if (!rows) {
+      return Fail(rows.error());
+    }
+    nlohmann::json items = nlohmann::json::array();
+    std::map<std::string, int> counts = {{"queued", 0}, {"running", 0}, {"done", 0}, {"failed", 0}};
+    int changed = 0;
+    for (const JobRow& row : *rows) {
+      nlohmann::json item = JobSummaryJson(row);
+      changed += item.value("score_changed", false) ? 1 : 0;
+      counts[row.status] += 1;
+      items.push_back(std::move(item));
+    }
+    nlohmann::json body = {{"lab_id", lab_id}, {"items", std::move(items)}, {"changed", changed}};
+    if (!batch.empty()) {
+      body["batch"] = batch;
+    }
+    for (const auto& [status, count] : counts) {
+      body[status] = count;
+    }
+    return body;
+  }
+
+  Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
+                                     const CallContext& caller) override {
+    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+      return Fail(allowed.error());
+    }
+    return BuildSimilarityReport(blobs_, directory_, lab_id, threshold,
+                                 options_.max_similarity_submissions);
+  }
+
+  void Start() override {
+    std::lock_guard lock(threads_mutex_);
+    if (!workers_.empty() || options_.workers <= 0) {
+      return;
+    }
+    stopping_ = false;
+    for (int i = 0; i < options_.workers; ++i) {
+      workers_.emplace_back([this, i] { WorkerLoop(i); });
+    }
+    lease_keeper_ = std::thread([this] { KeepLeases(); });
+    spdlog::info("grading: {} workers started", options_.workers);
+  }
+
+  void Stop() override {
+    std::lock_guard lock(threads_mutex_);
+    if (workers_.empty()) {
+      return;
+    }
+    {
+      std::lock_guard state(state_mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& worker : workers_) {
+      worker.join();
+    }
+    workers_.clear();
+    lease_keeper_.join();
+    spdlog::info("grading: workers stopped");
+  }
+
+ private:
+  Status RequireManager(int64_t lab_id, const CallContext& caller) {
+    if (!caller.authenticated()) {
+      return Fail(Error::Unauthenticated("sign in to manage a lab's grader"));
+    }
+    Result<int64_t> author = directory_.GetLabAuthor(lab_id);
+    if (!author) {
+      return Fail(author.error());
+    }
+    if (*author != caller.user_id && !caller.is_moderator()) {
+      return Fail(Error::PermissionDenied("only the lab's author and moderators may do this"));
+    }
+    return {};
+  }
+
+  Result<nlohmann::json> AttachUploaded(int64_t lab_id, const std::string& upload_key,
+                                        const std::string& archive_name,
+                                        const CallContext& caller) {
+    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+      return Fail(allowed.error());
+    }
+    Result<storage::BlobInfo> info = blobs_.Stat(upload_key);
+    if (!info) {
+      return Fail(info.error());
+    }
+    if (info->size > options_.max_archive_bytes) {
+      return Fail(Error{ErrorCode::kPayloadTooLarge,
+                        "The grader archive is larger than " +
+                            std::to_string(options_.max_archive_bytes >> 20) + " MiB."});
+    }
+    Result<std::string> archive = blobs_.Get(upload_key);
+    if (!archive) {
+      return Fail(archive.error());
+    }
+    Result<ScratchDir> folder = ScratchDir::Create("openlabs-grader");
+    if (!folder) {
+      return Fail(folder.error());
+    }
+    if (Status extracted = ExtractArchive(*archive, folder->path()); !extracted) {
+      return Fail(GraderInvalid(extracted.error()));
+    }
+    Result<GraderSpec> spec = LoadGraderSpec(folder->path());
+    if (!spec) {
+      return Fail(GraderInvalid(spec.error()));
+    }
+    GraderRow row;
+    row.sha256 = Sha256Hex(*archive);
+    row.size = static_cast<int64_t>(archive->size());
+    row.archive_name = archive_name.empty() ? "grader" : archive_name.substr(0, 255);
+    row.summary_json = SpecSummary(*spec).dump();
+    row.uploaded_by = caller.user_id;
+    Result<GraderRow> stored =
+        StoreGrader(lab_id, std::move(row), *archive, static_cast<int>(spec->tests.size()),
+                    spec->command ? "command" : "tests");
+    if (!stored) {
+      return Fail(stored.error());
+    }
+    spdlog::info("grading: grader version {} attached to lab {} by user {} ({} tests)",
+                 stored->version, lab_id, caller.user_id, spec->tests.size());
+    return GraderJson(lab_id, *stored, true);
+  }
+
+  Result<GraderRow> StoreGrader(int64_t lab_id, GraderRow row, const std::string& archive,
+                                int test_count, const std::string& kind) {
+    // The blob is written first under a fresh name, so a failed insert leaves only an orphan.
+    std::string token = RandomToken(12);
+    for (char& c : token) {
+      const unsigned char byte = static_cast<unsigned char>(c);
+      c = std::isalnum(byte) ? static_cast<char>(std::tolower(byte)) : '-';
+    }
+    row.blob_key = "grading/graders/" + std::to_string(lab_id) + "/" + token;
+    if (Result<storage::BlobInfo> put = blobs_.Put(row.blob_key, archive); !put) {
+      return Fail(put.error());
+    }
+    return database_.InTransaction<GraderRow>([&](soci::session& session) -> Result<GraderRow> {
+      const long long lab = lab_id;
+      long long version = 0;
+      soci::indicator none = soci::i_ok;
+      session << "SELECT MAX(version) FROM lab_graders WHERE lab_id = :lab", soci::use(lab),
+          soci::into(version, none);
+      row.version = (none == soci::i_ok ? version : 0) + 1;
+      row.created_at = options_.now_millis();
+      session << "UPDATE lab_graders SET active = 0 WHERE lab_id = :lab", soci::use(lab);
+      const long long new_version = row.version;
+      const long long size = row.size;
+      const long long uploaded_by = row.uploaded_by;
+      const long long created_at = row.created_at;
+      long long id = 0;
+      session << "INSERT INTO lab_graders (lab_id, version, blob_key, archive_name, size, sha256, "
+                 "kind, test_count, summary_json, uploaded_by, active, created_at) VALUES (:lab, "
+                 ":version, :key, :name, :size, :sha, :kind, :tests, :summary, :by, 1, :created) "
+                 "RETURNING id",
+          soci::use(lab), soci::use(new_version), soci::use(row.blob_key),
+          soci::use(row.archive_name), soci::use(size), soci::use(row.sha256), soci::use(kind),
+          soci::use(test_count), soci::use(row.summary_json), soci::use(uploaded_by),
+          soci::use(created_at), soci::into(id);
+      row.id = id;
+      return row;
+    });
+  }
+
+  Result<std::optional<GraderRow>> ActiveGrader(int64_t lab_id) {
+    return SelectGrader("lab_id = :value AND active = 1", lab_id);
+  }
+
+  Result<std::optional<GraderRow>> SelectGrader(const std::string& where, int64_t value) {
+    return database_.WithSession<std::optional<GraderRow>>(
+        [&](soci::session& session) -> Result<std::optional<GraderRow>> {
+          const long long key = value;
+          GraderRow row;
+          long long id = 0, version = 0, size = 0, by = 0, created = 0;
+          soci::indicator found = soci::i_null;
+          session << "SELECT id, version, blob_key, archive_name, sha256, size, summary_json, "
+                     "uploaded_by, created_at FROM lab_graders WHERE " +
+                         where + " ORDER BY version DESC LIMIT 1",
+              soci::use(key), soci::into(id, found), soci::into(version), soci::into(row.blob_key),
+              soci::into(row.archive_name), soci::into(row.sha256), soci::into(size),
+              soci::into(row.summary_json), soci::into(by), soci::into(created);
+          if (!session.got_data() || found != soci::i_ok) {
+            return std::optional<GraderRow>();
+          }
+          row.id = id;
+          row.version = version;
+          row.size = size;
+          row.uploaded_by = by;
+          row.created_at = created;
+          return std::optional<GraderRow>(std::move(row));
+        });
+  }
+
+  nlohmann::json GraderJson(int64_t lab_id, const GraderRow& row, bool manager) const {
+    nlohmann::json summary = nlohmann::json::parse(row.summary_json, nullptr, false);
+    nlohmann::json body = {
+        {"lab_id", lab_id}, {"version", row.version}, {"created_at", row.created_at}};
+    if (summary.is_object()) {
+      body["kind"] = summary["kind"];
+      body["language"] = summary["language"];
+      body["test_count"] = summary["tests"].size();
+      if (manager) {
+        body.update(summary);
+      }
+    }
+    if (manager) {
+      body["archive_name"] = row.archive_name;
+      body["size"] = row.size;
+      body["sha256"] = row.sha256;
+      body["uploaded_by"] = row.uploaded_by;
+    }
+    return body;
+  }
+
+  static nlohmann::json JobSummaryJson(const JobRow& row) {
+    nlohmann::json item = {{"job_id", row.id},
+                           {"submission_id", row.submission_id},
+                           {"status", row.status},
+                           {"attempts", row.attempts},
+                           {"created_at", row.created_at},
+                           {"updated_at", row.updated_at}};
+    item["score"] = row.score ? nlohmann::json(*row.score) : nlohmann::json(nullptr);
+    item["max_score"] = row.max_score ? nlohmann::json(*row.max_score) : nlohmann::json(nullptr);
+    if (!row.batch.empty()) {
+      item["batch"] = row.batch;
+      item["previous_score"] =
+          row.previous_score ? nlohmann::json(*row.previous_score) : nlohmann::json(nullptr);
+      if (row.status == "done") {
+        item["score_changed"] = row.score != row.previous_score;
+      }
+    }
+    if (!row.error.empty()) {
+      item["error"] = row.error;
+    }
+    if (row.finished_at) {
+      item["finished_at"] = *row.finished_at;
+    }
+    return item;
+  }
+
+  static nlohmann::json JobJson(const JobRow& row, bool full) {
+    nlohmann::json body = JobSummaryJson(row);
+    body["view"] = full ? "all_tests" : "visible_tests";
+    if (row.result_json.empty()) {
+      return body;
+    }
+    const nlohmann::json stored = nlohmann::json::parse(row.result_json, nullptr, false);
+    Result<GradeReport> report = stored.is_discarded()
+                                     ? Fail(Error::Internal("stored result is not JSON"))
+                                     : ReportFromJson(stored);
+    if (!report) {
+      return body;
+    }
+    if (full) {
+      body["results"] = stored;
+      return body;
+    }
+    const GradeReport view = VisibleView(*report);
+    body["results"] = ReportToJson(view);
+    body["score"] = view.score;
+    body["max_score"] = view.max_score;
+    body["hidden_tests"] = report->tests.size() - view.tests.size();
+    body.erase("previous_score");
+    body.erase("score_changed");
+    return body;
+  }
+
+  // Workers: claim, run, record; idle workers wait for a wake-up or the poll interval.
+  void WorkerLoop(int index) {
+    int consecutive_errors = 0;
+    while (!Stopping()) {
+      Result<std::optional<ClaimedJob>> claimed = queue_.Claim();
+      if (!claimed) {
+        if (consecutive_errors++ % 60 == 0) {
+          spdlog::error("grading worker {}: cannot claim a job: {}", index,
+                        claimed.error().internal);
+        }
+        WaitForWork();
+        continue;
+      }
+      consecutive_errors = 0;
+      if (!*claimed) {
+        WaitForWork();
+        continue;
+      }
+      Track(**claimed, true);
+      RunJob(**claimed);
+      Track(**claimed, false);
+    }
+  }
+
+  bool Stopping() {
+    std::lock_guard lock(state_mutex_);
+    return stopping_;
+  }
+
+  void WaitForWork() {
+    std::unique_lock lock(state_mutex_);
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_millis),
+                   [this] { return stopping_; });
+  }
+
+  void Track(const ClaimedJob& job, bool running) {
+    std::lock_guard lock(state_mutex_);
+    if (running) {
+      running_[job.id] = job;
+    } else {
+      running_.erase(job.id);
+    }
+  }
+
+  // Renews the leases of this process's running jobs three times per lease period.
+  void KeepLeases() {
+    const auto period = std::chrono::milliseconds(std::max<int64_t>(options_.lease_millis / 3, 50));
+    std::unique_lock lock(state_mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, period, [this] { return stopping_; });
+      std::vector<ClaimedJob> jobs;
+      for (const auto& [id, job] : running_) {
+        jobs.push_back(job);
+      }
+      lock.unlock();
+      for (const ClaimedJob& job : jobs) {
+        Result<bool> renewed = queue_.Renew(job);
+        if (!renewed) {
+          spdlog::error("grading job {}: cannot renew the lease: {}", job.id,
+                        renewed.error().internal);
+        } else if (!*renewed) {
+          spdlog::warn("grading job {}: lease lost; another worker may take it over", job.id);
+        }
+      }
+      lock.lock();
+    }
+  }
+
+  void RunJob(const ClaimedJob& job) {
+    spdlog::info("grading job {} of submission {} started (attempt {})", job.id, job.submission_id,
+                 job.attempts);
+    Result<GradeReport> report = GradeJob(job);
+    if (!report) {
+      const Error& error = report.error();
+      const bool retryable = error.code != ErrorCode::kNotFound;
+      const std::string text =
+          error.message + (error.internal.empty() ? "" : " (" + error.internal + ")");
+      Result<bool> recorded = queue_.Fail(job, text, retryable);
+      const bool retry = retryable && job.attempts < options_.max_attempts;
+      spdlog::warn("grading job {} of submission {} failed on attempt {}: {}; {}", job.id,
+                   job.submission_id, job.attempts, text,
+                   retry ? "it will be retried" : "no retry is left");
+      if (!recorded) {
+        spdlog::error("grading job {}: cannot record the failure: {}", job.id,
+                      recorded.error().internal);
+      }
+      return;
+    }
+    Result<bool> completed = queue_.Complete(job, *report);
+    if (!completed) {
+      spdlog::error("grading job {}: cannot store the result: {}", job.id,
+                    completed.error().internal);
+      return;
+    }
+    if (!*completed) {
+      spdlog::warn("grading job {}: the lease was lost before the end; result discarded", job.id);
+      return;
+    }
+    spdlog::info("grading job {} of submission {} done: score {}/{} in {:.2f} s", job.id,
+                 job.submission_id, report->score, report->max_score, report->execution_seconds);
+  }
+
+  // Unpacks the grader and the submission and runs the grader. Errors are machinery failures,
+  // except kNotFound for a deleted submission, which is not retried.
+  Result<GradeReport> GradeJob(const ClaimedJob& job) {
+    Result<std::optional<GraderRow>> grader = SelectGrader("id = :value", job.grader_id);
+    if (!grader) {
+      return Fail(grader.error());
+    }
+    if (!*grader) {
+      return Fail(Error::NotFound("grader " + std::to_string(job.grader_id) + " is gone"));
+    }
+
+    Result<std::string> archive = blobs_.Get((*grader)->blob_key);
+    if (!archive) {
+      return Fail(Error::Internal("cannot read the grader archive: " + archive.error().message));
+    }
+
+    Result<ScratchDir> grader_dir = ScratchDir::Create("openlabs-grader");
+    Result<ScratchDir> submission_dir = ScratchDir::Create("openlabs-submission");
+    if (!grader_dir || !submission_dir) {
+      return Fail(Error::Internal("cannot create temporary folders for grading"));
+    }
+    if (Status extracted = ExtractArchive(*archive, grader_dir->path()); !extracted) {
+      GradeReport broken;
+      broken.grader_error = "the stored grader archive cannot be unpacked";
+      return broken;
+    }
+    Result<GraderSpec> spec = LoadGraderSpec(grader_dir->path());
+    if (!spec) {
+      GradeReport broken;
+      broken.grader_error = "the stored grader is invalid";
+      return broken;
+    }
+
+    Result<SubmissionSnapshot> submission = directory_.GetSubmission(job.submission_id);
+    if (!submission) {
+      return Fail(submission.error());
+    }
+    if (Status written = WriteSubmissionFiles(blobs_, *submission, submission_dir->path());
+        !written) {
+      return Fail(written.error());
+    }
+    return RunGrader(*spec, grader_dir->path(), submission_dir->path(), options_.runner);
+  }
+
+  storage::Database& database_;
+  storage::BlobStore& blobs_;
+  SubmissionDirectory& directory_;
+  GradingOptions options_;
+  JobQueue queue_;
+
+  std::mutex threads_mutex_;
+  std::vector<std::thread> workers_;
+  std::thread lease_keeper_;
+
+  std::mutex state_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::map<int64_t, ClaimedJob> running_;
+};
+
+}  // namespace
+
+std::unique_ptr<GradingService> MakeGradingService(storage::Database& database,
+                                                   storage::BlobStore& blobs,
+                                                   SubmissionDirectory& directory,
+                                                   GradingOptions options) {
+  return std::make_unique<SqlGradingService>(database, blobs, directory, std::move(options));
+}
+
+}  // namespace openlabs::grading

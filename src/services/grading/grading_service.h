@@ -1,0 +1,127 @@
+// The grading service: graders attached to labs, grading jobs for submissions with a worker
+// pool, regrading, and similarity reports. Part of the assistant service of the design, kept in
+// its own library.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/call_context.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "services/grading/grader_runner.h"
+#include "storage/blob_store.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+
+namespace openlabs::grading {
+
+// A submission as the grader reads it: its files in the blob store.
+struct SubmissionFileRef {
+  std::string filename;
+  std::string blob_key;
+  int64_t size = 0;
+};
+
+struct SubmissionSnapshot {
+  int64_t id = 0;
+  int64_t lab_id = 0;
+  int64_t learner_id = 0;
+  std::vector<SubmissionFileRef> files;
+};
+
+// The caller's relation to a submission.
+struct SubmissionAccess {
+  int64_t lab_id = 0;
+  int64_t learner_id = 0;
+  int64_t lab_author_id = 0;
+  bool can_read = false;  // submitter, lab author, reviewers and moderators
+};
+
+// The grading service's view of the labs and submissions services, which the platform adapts
+// to it. Implementations are thread-safe.
+class SubmissionDirectory {
+ public:
+  virtual ~SubmissionDirectory() = default;
+  // The lab's author; kNotFound when the lab does not exist.
+  virtual Result<int64_t> GetLabAuthor(int64_t lab_id) = 0;
+  // kNotFound when the submission was deleted.
+  virtual Result<SubmissionSnapshot> GetSubmission(int64_t submission_id) = 0;
+  // The ids of the lab's submissions, newest first, at most `limit`.
+  virtual Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) = 0;
+  // kNotFound when the submission does not exist.
+  virtual Result<SubmissionAccess> GetAccess(int64_t submission_id, const CallContext& caller) = 0;
+};
+
+struct GradingOptions {
+  int workers = 2;  // 0 runs no jobs in this process (they wait in the database)
+  int64_t lease_millis = 60'000;
+  int max_attempts = 3;
+  int64_t retry_base_millis = 5'000;
+  int64_t poll_millis = 1'000;  // how often idle workers look for due jobs
+  int64_t max_archive_bytes = int64_t{64} << 20;
+  int max_regrade_submissions = 10'000;
+  int max_similarity_submissions = 300;
+  RunnerOptions runner;
+  std::function<int64_t()> now_millis = NowMillis;
+};
+
+// Responses are JSON objects in the REST API's shape.
+//
+// Access: the lab's author and moderators manage graders, regrade and read similarity reports.
+// A submission's grading result is readable by anyone who may read the submission. The
+// submitter gets the visible tests only, and everyone else all of them. Thread-safe.
+class GradingService {
+ public:
+  virtual ~GradingService() = default;
+
+  // Validates the grader archive stored at `upload_key` (tar, tar.gz or zip of a grader folder)
+  // and attaches it to the lab as its next version. The upload blob is deleted either way.
+  // kValidationFailed lists what is wrong with the grader.
+  virtual Result<nlohmann::json> AttachGrader(int64_t lab_id, const std::string& upload_key,
+                                              const std::string& archive_name,
+                                              const CallContext& caller) = 0;
+  // The lab's current grader: version, kind and tests. kNotFound when it has none.
+  virtual Result<nlohmann::json> GetGrader(int64_t lab_id, const CallContext& caller) = 0;
+  // Detaches the grader: new submissions are no longer graded. Results stay.
+  virtual Status DetachGrader(int64_t lab_id, const CallContext& caller) = 0;
+
+  // Queues the grading of a new submission when its lab has a grader. Idempotent.
+  virtual Status SubmissionCreated(int64_t submission_id, int64_t lab_id) = 0;
+
+  // The submission's newest grading job: status and, once done, the results.
+  virtual Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
+                                                      const CallContext& caller) = 0;
+  // Queues every submission of the lab with the current grader, as one batch.
+  virtual Result<nlohmann::json> Regrade(int64_t lab_id, const CallContext& caller) = 0;
+  // The jobs of a batch (empty: those queued with the submissions), with each score beside
+  // the score before the batch and whether it changed.
+  virtual Result<nlohmann::json> ListJobs(int64_t lab_id, const std::string& batch,
+                                          const CallContext& caller) = 0;
+  // Pairs of the lab's submissions by different learners whose code similarity reaches
+  // `threshold`, with the matching lines side by side.
+  virtual Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
+                                             const CallContext& caller) = 0;
+
+  // Starts the worker threads; Stop lets running jobs finish, then joins them.
+  virtual void Start() = 0;
+  virtual void Stop() = 0;
+};
+
+// The SQL implementation. Tables "lab_graders" and "grading_jobs"; blobs under "grading/".
+std::unique_ptr<GradingService> MakeGradingService(storage::Database& database,
+                                                   storage::BlobStore& blobs,
+                                                   SubmissionDirectory& directory,
+                                                   GradingOptions options);
+
+}  // namespace openlabs::grading
+
+namespace openlabs {
+// The grading service's migrations (generated from migrations/).
+std::span<const storage::Migration> GradingMigrations();
+}  // namespace openlabs

@@ -1,0 +1,354 @@
+#include "services/grading/grading_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/random.h"
+#include "services/grading/grading_test_support.h"
+#include "storage/test_database.h"
+
+namespace openlabs::grading {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::Database;
+using storage::Dialect;
+
+constexpr int64_t kLab = 3;
+constexpr int64_t kAuthor = 100;
+constexpr int64_t kLearner = 200;
+constexpr int64_t kOtherLearner = 201;
+
+// An in-memory SubmissionDirectory whose files live in the real blob store.
+class MemoryDirectory final : public SubmissionDirectory {
+ public:
+  void Add(SubmissionSnapshot submission) {
+    std::lock_guard lock(mutex_);
+    submissions_[submission.id] = std::move(submission);
+  }
+
+  Result<int64_t> GetLabAuthor(int64_t lab_id) override {
+    if (lab_id != kLab) {
+      return Fail(Error::NotFound("lab not found"));
+    }
+    return kAuthor;
+  }
+
+  Result<SubmissionSnapshot> GetSubmission(int64_t submission_id) override {
+    std::lock_guard lock(mutex_);
+    auto found = submissions_.find(submission_id);
+    if (found == submissions_.end()) {
+      return Fail(Error::NotFound("submission not found"));
+    }
+    return found->second;
+  }
+
+  Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<int64_t> ids;
+    for (const auto& [id, submission] : submissions_) {
+      if (submission.lab_id == lab_id && static_cast<int>(ids.size()) < limit) {
+        ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+
+  Result<SubmissionAccess> GetAccess(int64_t submission_id, const CallContext& caller) override {
+    Result<SubmissionSnapshot> submission = GetSubmission(submission_id);
+    if (!submission) {
+      return Fail(submission.error());
+    }
+    const bool can_read = caller.user_id == submission->learner_id || caller.user_id == kAuthor ||
+                          caller.is_moderator();
+    return SubmissionAccess{submission->lab_id, submission->learner_id, kAuthor, can_read};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<int64_t, SubmissionSnapshot> submissions_;
+};
+
+CallContext User(int64_t id, const std::string& role = "user") {
+  CallContext context;
+  context.user_id = id;
+  context.username = "user" + std::to_string(id);
+  context.role = role;
+  return context;
+}
+
+// A stdin/stdout grader that doubles a number; "hidden/big" is hidden from learners.
+void WriteDoubleGrader(const TempFolder& grader, const std::string& big_expected = "200\n") {
+  grader.Write("grader.toml",
+               "run = \"python3 double.py\"\ntime_limit_s = 5\nhidden = [\"hidden/*\"]\n");
+  grader.Write("tests/one.in", "1\n");
+  grader.Write("tests/one.out", "2\n");
+  grader.Write("tests/hidden/big.in", "100\n");
+  grader.Write("tests/hidden/big.out", big_expected);
+}
+
+class GradingServiceTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    const std::string url = storage::NewTestDatabaseUrl(GetParam());
+    if (url.empty()) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    Result<std::unique_ptr<Database>> opened = Database::Open(url, 8);
+    ASSERT_TRUE(opened) << opened.error().internal;
+    database_ = std::move(*opened);
+    ASSERT_TRUE(storage::ApplyMigrations(*database_, "grading", GradingMigrations()));
+    blobs_ = storage::MakeLocalBlobStore((blob_root_.path() / "blobs").string());
+  }
+
+  void TearDown() override {
+    if (service_) {
+      service_->Stop();
+    }
+  }
+
+  void StartService(GradingOptions options = {}) {
+    options.poll_millis = 50;
+    options.retry_base_millis = 50;
+    service_ = MakeGradingService(*database_, *blobs_, directory_, std::move(options));
+    service_->Start();
+  }
+
+  // Packs `folder` into a .tar.gz upload blob and returns its key.
+  std::string UploadArchive(const TempFolder& folder) {
+    const std::filesystem::path archive = blob_root_.path() / ("grader-" + NewUuid() + ".tar.gz");
+    const std::string command =
+        "tar -czf " + archive.string() + " -C " + folder.path().string() + " .";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    std::ifstream file(archive, std::ios::binary);
+    std::stringstream bytes;
+    bytes << file.rdbuf();
+    const std::string key = "uploads/" + NewUuid();
+    EXPECT_TRUE(blobs_->Put(key, bytes.str()).has_value());
+    return key;
+  }
+
+  void AddSubmission(int64_t id, int64_t learner, const std::string& code) {
+    const std::string key = "submissions/" + std::to_string(id) + "/double.py";
+    ASSERT_TRUE(blobs_->Put(key, code).has_value());
+    directory_.Add({id, kLab, learner, {{"double.py", key, static_cast<int64_t>(code.size())}}});
+  }
+
+  // Polls the submission's grading until its status is done or failed.
+  nlohmann::json WaitForResult(int64_t submission_id, const CallContext& caller) {
+    for (int i = 0; i < 600; ++i) {
+      Result<nlohmann::json> grading = service_->GetSubmissionGrading(submission_id, caller);
+      if (grading && ((*grading)["status"] == "done" || (*grading)["status"] == "failed")) {
+        return *grading;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "submission " << submission_id << " was not graded in 30 s";
+    return {};
+  }
+
+  TempFolder blob_root_;
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  MemoryDirectory directory_;
+  std::unique_ptr<GradingService> service_;
+};
+
+TEST_P(GradingServiceTest, GradesNewSubmissionWithVisibleView) {
+  StartService();
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  Result<nlohmann::json> attached =
+      service_->AttachGrader(kLab, UploadArchive(grader), "double.tar.gz", User(kAuthor));
+  ASSERT_TRUE(attached.has_value()) << attached.error().message;
+  EXPECT_EQ((*attached)["version"], 1);
+  EXPECT_EQ((*attached)["test_count"], 2);
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+
+  ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
+  const nlohmann::json learner_view = WaitForResult(1, User(kLearner));
+  Result<nlohmann::json> author_view = service_->GetSubmissionGrading(1, User(kAuthor));
+
+  EXPECT_EQ(learner_view["status"], "done");
+  EXPECT_EQ(learner_view["view"], "visible_tests");
+  ASSERT_EQ(learner_view["results"]["tests"].size(), 1u);
+  EXPECT_EQ(learner_view["results"]["tests"][0]["name"], "one");
+  EXPECT_EQ(learner_view["hidden_tests"], 1);
+  ASSERT_TRUE(author_view.has_value());
+  EXPECT_EQ((*author_view)["view"], "all_tests");
+  EXPECT_EQ((*author_view)["results"]["tests"].size(), 2u);
+  EXPECT_EQ((*author_view)["score"], 2.0);
+}
+
+TEST_P(GradingServiceTest, StrangerCannotReadResults) {
+  StartService();
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+  ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
+
+  Result<nlohmann::json> stranger = service_->GetSubmissionGrading(1, User(kOtherLearner));
+
+  ASSERT_FALSE(stranger.has_value());
+  EXPECT_EQ(stranger.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(GradingServiceTest, OnlyManagersAttachGraders) {
+  StartService();
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+
+  Result<nlohmann::json> learner =
+      service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kLearner));
+  Result<nlohmann::json> moderator = service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz",
+                                                            User(kOtherLearner, "moderator"));
+  Result<nlohmann::json> missing_lab =
+      service_->AttachGrader(99, UploadArchive(grader), "g.tgz", User(kAuthor));
+
+  ASSERT_FALSE(learner.has_value());
+  EXPECT_EQ(learner.error().code, ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(moderator.has_value());
+  ASSERT_FALSE(missing_lab.has_value());
+  EXPECT_EQ(missing_lab.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(GradingServiceTest, InvalidGraderIsRejectedWithDetails) {
+  StartService();
+  TempFolder grader;
+  grader.Write("grader.toml", "run = \"cat\"\ncompare = \"roughly\"\n");
+  grader.Write("tests/a.in", "x");
+  const std::string garbage_key = "uploads/" + NewUuid();
+  ASSERT_TRUE(blobs_->Put(garbage_key, "not an archive at all").has_value());
+
+  Result<nlohmann::json> invalid =
+      service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor));
+  Result<nlohmann::json> garbage = service_->AttachGrader(kLab, garbage_key, "x", User(kAuthor));
+
+  ASSERT_FALSE(invalid.has_value());
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+  std::vector<std::string> fields;
+  for (const FieldViolation& violation : invalid.error().details) {
+    fields.push_back(violation.field);
+  }
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "grader/compare"), fields.end());
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "grader/tests/a.out"), fields.end());
+  ASSERT_FALSE(garbage.has_value());
+  EXPECT_EQ(garbage.error().code, ErrorCode::kValidationFailed);
+  EXPECT_FALSE(blobs_->Stat(garbage_key).has_value()) << "the upload must be deleted";
+}
+
+TEST_P(GradingServiceTest, RegradeReportsChangedScores) {
+  StartService();
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+  AddSubmission(2, kOtherLearner, "n = int(input())\nprint(2 if n == 1 else 0)\n");
+  ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
+  ASSERT_TRUE(service_->SubmissionCreated(2, kLab).has_value());
+  EXPECT_EQ(WaitForResult(1, User(kAuthor))["score"], 2.0);
+  EXPECT_EQ(WaitForResult(2, User(kAuthor))["score"], 1.0);
+
+  // The new grader expects 201 for 100: the first program now fails that test, and the second
+  // failed it already.
+  TempFolder changed;
+  WriteDoubleGrader(changed, "201\n");
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(changed), "g2.tgz", User(kAuthor)));
+  Result<nlohmann::json> batch = service_->Regrade(kLab, User(kAuthor));
+  ASSERT_TRUE(batch.has_value()) << batch.error().message;
+  EXPECT_EQ((*batch)["queued"], 2);
+  EXPECT_EQ((*batch)["grader_version"], 2);
+  const std::string batch_id = (*batch)["batch"];
+  nlohmann::json jobs;
+  for (int i = 0; i < 600; ++i) {
+    Result<nlohmann::json> listed = service_->ListJobs(kLab, batch_id, User(kAuthor));
+    ASSERT_TRUE(listed.has_value());
+    jobs = *listed;
+    if (jobs["done"] == 2) {
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+
+  ASSERT_EQ(jobs["done"], 2);
+  EXPECT_EQ(jobs["changed"], 1);
+  for (const nlohmann::json& item : jobs["items"]) {
+    if (item["submission_id"] == 1) {
+      EXPECT_EQ(item["previous_score"], 2.0);
+      EXPECT_EQ(item["score"], 1.0);
+      EXPECT_TRUE(item["score_changed"]);
+    } else {
+      EXPECT_EQ(item["previous_score"], 1.0);
+      EXPECT_EQ(item["score"], 1.0);
+      EXPECT_FALSE(item["score_changed"]);
+    }
+  }
+  Result<nlohmann::json> learner_list = service_->ListJobs(kLab, batch_id, User(kLearner));
+  ASSERT_FALSE(learner_list.has_value());
+  EXPECT_EQ(learner_list.error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST_P(GradingServiceTest, MachineryFailureIsRetriedThenFailed) {
+  GradingOptions options;
+  options.max_attempts = 2;
+  options.runner.bwrap_path = "/nonexistent/bwrap";
+  StartService(options);
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+
+  ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
+  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+
+  EXPECT_EQ(result["status"], "failed");
+  EXPECT_EQ(result["attempts"], 2);
+  EXPECT_NE(result["error"].get<std::string>().find("bwrap"), std::string::npos);
+}
+
+TEST_P(GradingServiceTest, SimilarityFindsRenamedCopy) {
+  StartService();
+  const std::string original =
+      "def solve(numbers):\n    total = 0\n    for value in numbers:\n"
+      "        if value % 2 == 0:\n            total += value * value\n"
+      "        else:\n            total -= value\n    return total\n\n"
+      "print(solve([int(x) for x in input().split()]))\n";
+  const std::string renamed =
+      "def f(xs):\n    s = 0\n    for v in xs:\n        if v % 2 == 0:\n"
+      "            s += v * v\n        else:\n            s -= v\n    return s\n"
+      "print(f([int(t) for t in input().split()]))\n";
+  const std::string different =
+      "import sys\ndata = sys.stdin.read().split()\n"
+      "print(max(map(int, data)) if data else 0)\n";
+  AddSubmission(1, kLearner, original);
+  AddSubmission(2, kOtherLearner, renamed);
+  AddSubmission(3, 202, different);
+
+  Result<nlohmann::json> report = service_->FindSimilar(kLab, 0.5, User(kAuthor));
+  Result<nlohmann::json> denied = service_->FindSimilar(kLab, 0.5, User(kLearner));
+
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  EXPECT_EQ((*report)["submissions_compared"], 3);
+  ASSERT_EQ((*report)["pairs"].size(), 1u);
+  const nlohmann::json& pair = (*report)["pairs"][0];
+  EXPECT_EQ(pair["submission_a"].get<int64_t>() + pair["submission_b"].get<int64_t>(), 3);
+  EXPECT_FALSE(pair["regions"].empty());
+  EXPECT_NE(pair["regions"][0]["a"]["text"].get<std::string>().find("for"), std::string::npos);
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, GradingServiceTest, ::testing::ValuesIn(storage::TestDialects()),
+                         [](const ::testing::TestParamInfo<Dialect>& info) {
+                           return storage::DialectName(info.param);
+                         });
+
+}  // namespace
+}  // namespace openlabs::grading
