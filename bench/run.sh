@@ -454,3 +454,15 @@ node --experimental-websocket "$bench_dir/notebook_sessions.mjs" --binary "$bina
 source "$bench_dir/results_page.sh"
 write_results_page "$output"
 echo "Wrote $output" >&2
+
+# The autograder on the IntroClass corpus: agreement with the recorded results, throughput with
+# two graders in parallel, and the similarity distributions, on their own page.
+echo "Grading the IntroClass corpus (bench/introclass.md)" >&2
+introclass_status=0
+/usr/bin/python3 "$bench_dir/introclass/compare.py" --binary "$binary" --jobs 2 \
+  --output "$bench_dir/introclass.md" || introclass_status=$?
+if ((introclass_status == 77)); then
+  echo "Skipped the IntroClass benchmark: the corpus is missing" >&2
+elif ((introclass_status != 0)); then
+  fail "the IntroClass comparison failed with status $introclass_status"
+fi

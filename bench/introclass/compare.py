@@ -6,8 +6,9 @@ Usage: compare.py --binary build/src/app/openlabs [--corpus DIR] [--per-assignme
 The corpus folder is $OPENLABS_CORPUS_DIR (default /work/shared/corpus); the revisions are in its
 introclass/ subfolder. Every revision is graded, and each test of each revision that is not
 marked nondeterministic is compared with the recorded pass/fail. --per-assignment N grades only
-the first N revisions of each assignment (the quick run of `make test`). Exits 77 (ctest's skip
-code) when the corpus is missing, 1 when the agreement is below --min-agreement.
+the first N revisions of each assignment (the quick run of `make test`). With --output, the
+similarity of every pair of revisions is measured too, and the page is written there. Exits 77
+(ctest's skip code) when the corpus is missing, 1 when the agreement is below --min-agreement.
 """
 
 import argparse
@@ -66,9 +67,10 @@ def recorded_output(metadata, suite, number):
 
 def checker_verdict(pattern, expected, actual):
     """The answer checker's verdict, computed here on a recorded output."""
-    wanted = re.findall(pattern, expected)
+    expected_answers = re.findall(pattern, expected)
     found = re.findall(pattern, actual)
-    return len(wanted) == 1 and len(found) == 1 and wanted[0] == found[0]
+    return (len(expected_answers) == 1 and bool(found)
+            and all(answer == expected_answers[0] for answer in found))
 
 
 def explain(assignment, metadata, suite, number, corpus, ours, test_output):
@@ -76,11 +78,17 @@ def explain(assignment, metadata, suite, number, corpus, ours, test_output):
     pattern = make_graders.ANSWER_PATTERNS[assignment]
     expected = (corpus / assignment / "tests" / suite / f"{number}.out").read_text("latin-1")
     recorded = recorded_output(metadata, suite, number)
+    tail = recorded.strip()[-60:]
     if checker_verdict(pattern, expected, recorded) == ours:
-        return ("the record is inconsistent: its own recorded output gets this run's verdict "
-                f"(recorded output {recorded.strip()[-60:]!r})")
-    return ("the program's output here differs from the recorded output "
-            f"{recorded.strip()[-60:]!r}; checker: {test_output.strip()[:120]!r}")
+        verdict = "pass" if ours else "fail"
+        return (f"the record contradicts itself: its kept output ({tail!r}) is a {verdict} by "
+                "the same rule, so the recorded verdict came from a run whose output differed")
+    if not recorded:
+        return ("the recorded run printed nothing (a crash or undefined behaviour, such as an "
+                f"uninitialized variable); here the program printed an answer: "
+                f"{test_output.strip()[:100]!r}")
+    return (f"the program printed something else here than in the recorded run ({tail!r}); "
+            f"checker here: {test_output.strip()[:100]!r}")
 
 
 def compare(corpus, revision, assignment, student, report):
@@ -105,7 +113,69 @@ def compare(corpus, revision, assignment, student, report):
     return rows
 
 
-def write_page(path, args, summary, disagreements, throughput, loads):
+def quantile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def similarity_rows(binary, corpus):
+    """Score every pair of revisions with `openlabs similarity`, by assignment and pair kind."""
+    rows = []
+    for assignment in make_graders.ANSWER_PATTERNS:
+        with tempfile.TemporaryDirectory(prefix="introclass-similarity-") as folder:
+            # Only the C files, so that metadata is not compared.
+            for student in (corpus / assignment).iterdir():
+                if not student.is_dir() or student.name == "tests":
+                    continue
+                for revision in student.iterdir():
+                    source = revision / f"{assignment}.c"
+                    if source.is_file():
+                        target = pathlib.Path(folder, student.name[:16], revision.name)
+                        target.mkdir(parents=True)
+                        (target / source.name).write_bytes(source.read_bytes())
+            for common_fraction in (0.5, 1.0):
+                completed = subprocess.run(
+                    [binary, "similarity", folder, "--include-same-learner", "--threshold", "0",
+                     "--common-fraction", str(common_fraction), "--format", "json"],
+                    capture_output=True, text=True, timeout=600, check=True)
+                pairs = json.loads(completed.stdout)["pairs"]
+                for same in (True, False):
+                    scores = [pair["score"] for pair in pairs if pair["same_learner"] == same]
+                    rows.append({"assignment": assignment, "common_fraction": common_fraction,
+                                 "kind": "same student" if same else "different students",
+                                 "pairs": len(scores),
+                                 "p10": quantile(scores, 0.1), "median": quantile(scores, 0.5),
+                                 "p90": quantile(scores, 0.9),
+                                 "at_least_half": sum(score >= 0.5 for score in scores) /
+                                                  len(scores) if scores else float("nan")})
+    return rows
+
+
+def similarity_lines(rows):
+    lines = [
+        "",
+        "## Similarity of revisions",
+        "",
+        "`openlabs similarity` scores every pair of revisions of an assignment: the Jaccard "
+        "similarity of their winnowed fingerprints (6-token k-grams, windows of 5, over tokens "
+        "with names and literals normalized). With the default `--common-fraction 0.5`, code "
+        "found in more than half of the students' programs (and in at least three) is ignored as "
+        "shared boilerplate; 1.0 keeps all code. The server's report flags pairs scoring 0.5 or "
+        "more by default.",
+        "",
+        "| assignment | common fraction | pairs of | pairs | p10 | median | p90 | share ≥ 0.5 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['assignment']} | {row['common_fraction']} | {row['kind']} | "
+                     f"{row['pairs']} | {row['p10']:.2f} | {row['median']:.2f} | "
+                     f"{row['p90']:.2f} | {row['at_least_half']:.1%} |")
+    return lines
+
+
+def write_page(path, args, summary, disagreements, throughput, loads, similarity):
     lines = [
         "# IntroClass: autograder agreement and throughput",
         "",
@@ -152,6 +222,7 @@ def write_page(path, args, summary, disagreements, throughput, loads):
             lines.append(f"| {row['assignment']} | {row['student'][:12]} | {row['revision']} | "
                          f"{row['test']} | {'pass' if row['recorded'] else 'fail'} | "
                          f"{'pass' if row['ours'] else 'fail'} | {reason} |")
+    lines += similarity_lines(similarity)
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
 
 
@@ -218,7 +289,12 @@ def main():
               f"recorded {'pass' if row['recorded'] else 'fail'}, this run "
               f"{'pass' if row['ours'] else 'fail'}: {row['reason']}")
     if args.output:
-        write_page(args.output, args, summary, disagreements, throughput, loads)
+        similarity = similarity_rows(args.binary, corpus)
+        for row in similarity:
+            print(f"similarity {row['assignment']} (common fraction {row['common_fraction']}), "
+                  f"{row['kind']}: {row['pairs']} pairs, median {row['median']:.2f}, "
+                  f"{row['at_least_half']:.1%} at 0.5 or more")
+        write_page(args.output, args, summary, disagreements, throughput, loads, similarity)
     if compared == 0:
         print("error: no test was compared")
         return 1

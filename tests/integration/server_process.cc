@@ -247,6 +247,25 @@ ProcessResult ServerProcess::Stop() {
   return WaitForExit();
 }
 
+ProcessResult ServerProcess::Kill() {
+  ProcessResult result;
+  if (!Running(&result)) {
+    return result;
+  }
+  ::kill(pid_, SIGKILL);
+  result.wait_status = WaitUntil(pid_, Clock::now() + kStopTimeout).value_or(-1);
+  result.output = ReadOutput();
+  exited_ = result;
+  return result;
+}
+
+std::expected<void, std::string> ServerProcess::Restart() {
+  if (Running()) {
+    return std::unexpected("the server is still running; stop or kill it first");
+  }
+  return Launch();
+}
+
 ProcessResult ServerProcess::WaitForExit() {
   ProcessResult result;
   if (!Running(&result)) {

@@ -48,6 +48,13 @@ class ServerProcess {
   // Sends SIGTERM and waits up to 30 seconds for the exit, then kills the process.
   ProcessResult Stop();
 
+  // Sends SIGKILL and collects the exit, as a crash or a power cut would end the server.
+  ProcessResult Kill();
+
+  // Starts the server again, after it has exited, on the same configuration, data folder and
+  // database, and waits until it is healthy. The port may change.
+  std::expected<void, std::string> Restart();
+
   // Sends SIGTERM without waiting. WaitForExit collects the exit.
   void SendTerminate() const;
 

@@ -1,0 +1,371 @@
+// Autograding over HTTP: attaching a grader archive, grading jobs for new submissions, the
+// learner's and the author's views, regrading, similarity reports, permission checks, and a
+// job that survives the server being killed in the middle of it.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api_test.h"
+#include "common/random.h"
+
+namespace openlabs::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kBoundary = "openlabs-grading-boundary";
+
+struct Part {
+  std::string name;
+  std::string value;
+  std::string filename;
+};
+
+std::string MultipartBody(const std::vector<Part>& parts) {
+  std::string body;
+  for (const Part& part : parts) {
+    body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" +
+            part.name + "\"";
+    if (!part.filename.empty()) {
+      body += "; filename=\"" + part.filename + "\"\r\nContent-Type: application/octet-stream";
+    }
+    body += "\r\n\r\n" + part.value + "\r\n";
+  }
+  return body + "--" + std::string(kBoundary) + "--\r\n";
+}
+
+HttpResponse SendForm(HttpClient& http, const std::string& method, const std::string& path,
+                      const std::vector<Part>& parts, const std::string& token) {
+  return http.Send({.method = method,
+                    .path = path,
+                    .body = MultipartBody(parts),
+                    .content_type = "multipart/form-data; boundary=" + std::string(kBoundary),
+                    .bearer_token = token});
+}
+
+// A folder of files packed as .tar.gz bytes with the tar command.
+class GraderArchive {
+ public:
+  GraderArchive() {
+    root_ = std::filesystem::temp_directory_path() / ("grading-api-" + NewUuid());
+    std::filesystem::create_directories(root_ / "grader");
+  }
+  ~GraderArchive() {
+    std::error_code ignored;
+    std::filesystem::remove_all(root_, ignored);
+  }
+
+  void Write(const std::string& relative, const std::string& content) {
+    const std::filesystem::path target = root_ / "grader" / relative;
+    std::filesystem::create_directories(target.parent_path());
+    std::ofstream(target, std::ios::binary) << content;
+  }
+
+  std::string Pack() {
+    const std::filesystem::path archive = root_ / "grader.tar.gz";
+    const std::string command =
+        "tar -czf " + archive.string() + " -C " + root_.string() + " grader";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    std::ifstream file(archive, std::ios::binary);
+    std::stringstream bytes;
+    bytes << file.rdbuf();
+    return bytes.str();
+  }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// A Python grader that doubles a number: test "one" is visible, "hidden/big" hidden. `run`
+// replaces the command, for a slow grader.
+std::string DoubleGraderArchive(const std::string& run = "python3 double.py") {
+  GraderArchive archive;
+  archive.Write("grader.toml", "language = \"python3\"\nrun = \"" + run +
+                                   "\"\ntime_limit_s = 5\nhidden = [\"hidden/*\"]\n");
+  archive.Write("tests/one.in", "1\n");
+  archive.Write("tests/one.out", "2\n");
+  archive.Write("tests/hidden/big.in", "100\n");
+  archive.Write("tests/hidden/big.out", "200\n");
+  return archive.Pack();
+}
+
+constexpr const char* kDoubleProgram = "print(int(input()) * 2)\n";
+
+// Calls over HTTP shared by the tests on the shared server and on their own servers.
+struct GradingClient {
+  HttpClient& http;
+
+  int64_t CreateLab(const std::string& token) {
+    const HttpResponse created =
+        http.Post("/api/v1/labs",
+                  {{"title", "Doubling"}, {"description", "d"}, {"body", "# Double it"}}, token);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.Json().value("id", int64_t{0});
+  }
+
+  HttpResponse AttachGrader(int64_t lab_id, const std::string& archive, const std::string& token) {
+    return SendForm(http, "PUT", "/api/v1/labs/" + std::to_string(lab_id) + "/grader",
+                    {{"archive", archive, "grader.tar.gz"}}, token);
+  }
+
+  int64_t Submit(int64_t lab_id, const std::string& code, const std::string& token) {
+    const HttpResponse created = SendForm(
+        http, "POST", "/api/v1/submissions",
+        {{"lab_id", std::to_string(lab_id)}, {"text", "# Mine"}, {"files[]", code, "double.py"}},
+        token);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.Json().value("id", int64_t{0});
+  }
+
+  // Polls the submission's grading until `done` returns true, for up to a minute.
+  nlohmann::json WaitForGrading(int64_t submission_id, const std::string& token,
+                                const std::function<bool(const nlohmann::json&)>& done) {
+    nlohmann::json last;
+    for (int i = 0; i < 600; ++i) {
+      const HttpResponse response =
+          http.Get("/api/v1/submissions/" + std::to_string(submission_id) + "/grading", token);
+      last = response.Json();
+      if (response.status == 200 && done(last)) {
+        return last;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "grading of submission " << submission_id << " did not finish: " << last;
+    return last;
+  }
+};
+
+bool Finished(const nlohmann::json& grading) {
+  const std::string status = grading.value("status", "");
+  return status == "done" || status == "failed";
+}
+
+class GradingApiTest : public ApiTest {
+ protected:
+  GradingClient grading() { return GradingClient{client()}; }
+};
+
+TEST_P(GradingApiTest, GradesSubmissionForEachRole) {
+  const TestUser author = Register("grader-author");
+  const TestUser learner = Register("grader-learner");
+  const TestUser stranger = Register("grader-stranger");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+
+  const HttpResponse denied = api.AttachGrader(lab_id, DoubleGraderArchive(), learner.access_token);
+  ExpectErrorResponse(denied, 403, "permission_denied");
+  const HttpResponse attached =
+      api.AttachGrader(lab_id, DoubleGraderArchive(), author.access_token);
+  ASSERT_EQ(attached.status, 201) << attached.body;
+  EXPECT_EQ(attached.Json()["version"], 1);
+  EXPECT_EQ(attached.Json()["tests"].size(), 2u);
+
+  const std::string grader_path = "/api/v1/labs/" + std::to_string(lab_id) + "/grader";
+  const nlohmann::json public_view = client().Get(grader_path, learner.access_token).Json();
+  EXPECT_EQ(public_view["test_count"], 2);
+  EXPECT_FALSE(public_view.contains("tests"));
+
+  const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);
+  const nlohmann::json learner_view =
+      api.WaitForGrading(submission_id, learner.access_token, Finished);
+  EXPECT_EQ(learner_view["status"], "done");
+  EXPECT_EQ(learner_view["view"], "visible_tests");
+  ASSERT_EQ(learner_view["results"]["tests"].size(), 1u);
+  EXPECT_EQ(learner_view["results"]["tests"][0]["status"], "passed");
+  EXPECT_EQ(learner_view["hidden_tests"], 1);
+
+  const std::string result_path =
+      "/api/v1/submissions/" + std::to_string(submission_id) + "/grading";
+  const HttpResponse author_view = client().Get(result_path, author.access_token);
+  ASSERT_EQ(author_view.status, 200);
+  EXPECT_EQ(author_view.Json()["results"]["tests"].size(), 2u);
+  EXPECT_EQ(author_view.Json()["score"], 2.0);
+  ExpectErrorResponse(client().Get(result_path, stranger.access_token), 404, "not_found");
+  ExpectErrorResponse(client().Get(result_path), 401, "unauthenticated");
+}
+
+TEST_P(GradingApiTest, RejectsInvalidGraderUploads) {
+  const TestUser author = Register("grader-invalid");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  GraderArchive broken;
+  broken.Write("grader.toml", "run = \"cat\"\ntime_limit_s = -1\n");
+  broken.Write("tests/a.in", "x");
+
+  const HttpResponse invalid = api.AttachGrader(lab_id, broken.Pack(), author.access_token);
+  const HttpResponse garbage = api.AttachGrader(lab_id, "not an archive", author.access_token);
+  const HttpResponse wrong_field =
+      SendForm(client(), "PUT", "/api/v1/labs/" + std::to_string(lab_id) + "/grader",
+               {{"files[]", DoubleGraderArchive(), "g.tgz"}}, author.access_token);
+  const HttpResponse missing_lab =
+      api.AttachGrader(999999999, DoubleGraderArchive(), author.access_token);
+
+  ExpectErrorResponse(invalid, 422, "validation_failed");
+  const std::string details = invalid.Json()["error"]["details"].dump();
+  EXPECT_NE(details.find("grader/time_limit_s"), std::string::npos) << details;
+  EXPECT_NE(details.find("grader/tests/a.out"), std::string::npos) << details;
+  ExpectErrorResponse(garbage, 422, "validation_failed");
+  ExpectErrorResponse(wrong_field, 422, "validation_failed");
+  ExpectErrorResponse(missing_lab, 404, "not_found");
+  ExpectErrorResponse(client().Get("/api/v1/labs/" + std::to_string(lab_id) + "/grader"), 404,
+                      "not_found");
+}
+
+TEST_P(GradingApiTest, RegradeShowsChangedScoresAndSimilarity) {
+  const TestUser author = Register("regrade-author");
+  const TestUser first = Register("regrade-first");
+  const TestUser second = Register("regrade-second");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive(), author.access_token).status, 201);
+  const int64_t right = api.Submit(lab_id,
+                                   "def double(number):\n    result = 0\n    for _ in range(2):\n"
+                                   "        result = result + number\n    return result\n\n"
+                                   "text = input().strip()\nvalue = int(text)\n"
+                                   "print(double(value))\n",
+                                   first.access_token);
+  // The same program with other names and layout: the similarity report must pair the two.
+  const int64_t copied = api.Submit(lab_id,
+                                    "def twice(n):\n  acc = 0\n  for _ in range(2):\n"
+                                    "    acc = acc + n  # add\n  return acc\n"
+                                    "line = input().strip()\nx = int(line)\nprint(twice(x))\n",
+                                    second.access_token);
+  api.WaitForGrading(right, author.access_token, Finished);
+  api.WaitForGrading(copied, author.access_token, Finished);
+
+  // Version 2 expects 201 for 100, which both programs now fail.
+  GraderArchive changed;
+  changed.Write("grader.toml", "run = \"python3 double.py\"\nhidden = [\"hidden/*\"]\n");
+  changed.Write("tests/one.in", "1\n");
+  changed.Write("tests/one.out", "2\n");
+  changed.Write("tests/hidden/big.in", "100\n");
+  changed.Write("tests/hidden/big.out", "201\n");
+  ASSERT_EQ(api.AttachGrader(lab_id, changed.Pack(), author.access_token).status, 201);
+  const std::string lab_path = "/api/v1/labs/" + std::to_string(lab_id);
+  ExpectErrorResponse(client().PostEmpty(lab_path + "/grader/regrade", first.access_token), 403,
+                      "permission_denied");
+  const HttpResponse regrade =
+      client().PostEmpty(lab_path + "/grader/regrade", author.access_token);
+  ASSERT_EQ(regrade.status, 202) << regrade.body;
+  EXPECT_EQ(regrade.Json()["queued"], 2);
+  const std::string batch = regrade.Json()["batch"];
+  nlohmann::json jobs;
+  for (int i = 0; i < 600; ++i) {
+    jobs = client().Get(lab_path + "/grading-jobs?batch=" + batch, author.access_token).Json();
+    if (jobs.value("done", 0) + jobs.value("failed", 0) == 2) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(jobs["done"], 2) << jobs;
+  EXPECT_EQ(jobs["changed"], 2) << jobs;
+  for (const nlohmann::json& item : jobs["items"]) {
+    EXPECT_EQ(item["previous_score"], 2.0);
+    EXPECT_EQ(item["score"], 1.0);
+  }
+
+  const HttpResponse similar =
+      client().Get(lab_path + "/similarity?threshold=0.5", author.access_token);
+  ASSERT_EQ(similar.status, 200) << similar.body;
+  ASSERT_EQ(similar.Json()["pairs"].size(), 1u) << similar.body;
+  EXPECT_GE(similar.Json()["pairs"][0]["score"].get<double>(), 0.5);
+  ExpectErrorResponse(client().Get(lab_path + "/similarity", first.access_token), 403,
+                      "permission_denied");
+  ExpectErrorResponse(client().Get(lab_path + "/similarity?threshold=2", author.access_token), 422,
+                      "validation_failed");
+
+  ASSERT_EQ(client()
+                .Send({.method = "DELETE",
+                       .path = lab_path + "/grader",
+                       .bearer_token = author.access_token})
+                .status,
+            204);
+  ExpectErrorResponse(client().PostEmpty(lab_path + "/grader/regrade", author.access_token), 409,
+                      "failed_precondition");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, GradingApiTest, ::testing::ValuesIn(storage::TestDialects()),
+                         DialectTestName);
+
+// A server killed with SIGKILL in the middle of a grading job: after a restart the job's lease
+// expires, another attempt runs it, and exactly one result is stored.
+class GradingRestartTest : public ::testing::TestWithParam<storage::Dialect> {};
+
+TestUser RegisterOn(HttpClient& http, std::string_view prefix) {
+  TestUser user;
+  user.username = UniqueUsername(prefix);
+  const HttpResponse response =
+      http.Post("/api/v1/auth/register", {{"username", user.username},
+                                          {"email", user.username + "@example.org"},
+                                          {"password", std::string(kPassword)},
+                                          {"name", "Test"},
+                                          {"surname", "User"}});
+  EXPECT_EQ(response.status, 201) << response.body;
+  user.id = response.Json()["user"].value("id", int64_t{0});
+  user.access_token = response.Json().value("access_token", "");
+  return user;
+}
+
+TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
+  if (PostgresMissing(GetParam())) {
+    GTEST_SKIP() << kNoPostgresMessage;
+  }
+  auto started = ServerProcess::Start(
+      {.dialect = GetParam(),
+       .config_toml = "[log]\nlevel = \"info\"\n[grading]\nworkers = 1\nlease_seconds = 2\n"});
+  ASSERT_TRUE(started.has_value()) << started.error();
+  ServerProcess& server = **started;
+  auto http = std::make_unique<HttpClient>(server.base_url());
+  GradingClient api{*http};
+  const TestUser author = RegisterOn(*http, "restart-author");
+  const TestUser learner = RegisterOn(*http, "restart-learner");
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive("sleep 3; python3 double.py"),
+                             author.access_token)
+                .status,
+            201);
+  const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);
+  api.WaitForGrading(submission_id, author.access_token, [](const nlohmann::json& grading) {
+    return grading.value("status", "") == "running";
+  });
+
+  const ProcessResult killed = server.Kill();
+  EXPECT_TRUE(WIFSIGNALED(killed.wait_status)) << killed.Describe();
+  const auto restarted = server.Restart();
+  ASSERT_TRUE(restarted.has_value()) << restarted.error();
+  http = std::make_unique<HttpClient>(server.base_url());
+  GradingClient after{*http};
+  const nlohmann::json result = after.WaitForGrading(submission_id, author.access_token, Finished);
+
+  EXPECT_EQ(result["status"], "done") << result;
+  EXPECT_EQ(result["attempts"], 2) << result;
+  EXPECT_EQ(result["score"], 2.0) << result;
+  Result<std::unique_ptr<storage::Database>> database =
+      storage::Database::Open(server.database_url(), 1);
+  ASSERT_TRUE(database.has_value()) << database.error().internal;
+  long long jobs = 0;
+  long long done = 0;
+  (*database)->WithSession<void>([&](soci::session& session) -> Status {
+    const long long id = submission_id;
+    session << "SELECT COUNT(*) FROM grading_jobs WHERE submission_id = :id", soci::use(id),
+        soci::into(jobs);
+    session << "SELECT COUNT(*) FROM grading_jobs WHERE submission_id = :id AND status = 'done' "
+               "AND finished_at IS NOT NULL AND lease_token IS NULL",
+        soci::use(id), soci::into(done);
+    return {};
+  });
+  EXPECT_EQ(jobs, 1);
+  EXPECT_EQ(done, 1);
+  EXPECT_NE(server.ReadOutput().find("lease expired, taking it over"), std::string::npos);
+  EXPECT_TRUE(server.Stop().ExitedWithZero());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, GradingRestartTest, ::testing::ValuesIn(storage::TestDialects()),
+                         DialectTestName);
+
+}  // namespace
+}  // namespace openlabs::integration
