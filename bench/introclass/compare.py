@@ -82,7 +82,8 @@ def explain(assignment, metadata, suite, number, corpus, ours, test_output):
     if checker_verdict(pattern, expected, recorded) == ours:
         verdict = "pass" if ours else "fail"
         return (f"the record contradicts itself: its kept output ({tail!r}) is a {verdict} by "
-                "the same rule, so the recorded verdict came from a run whose output differed")
+                "the same rule, so the recorded verdict probably came from a run whose output "
+                "differed")
     if not recorded:
         return ("the recorded run printed nothing (a crash or undefined behaviour, such as an "
                 f"uninitialized variable); here the program printed an answer: "
