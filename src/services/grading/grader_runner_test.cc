@@ -102,8 +102,12 @@ TEST(RunGrader, BuildFailureFailsEveryTest) {
 }
 
 TEST(RunGrader, EndlessLoopHitsTimeLimit) {
+  // One test with a short limit, because each run of the loop lasts until the limit.
   TempFolder grader;
-  WriteAddGrader(grader);
+  grader.Write("grader.toml",
+               "build = \"gcc -o add add.c\"\nrun = \"./add\"\ntime_limit_s = 0.5\n");
+  grader.Write("tests/small.in", "1 2\n");
+  grader.Write("tests/small.out", "3\n");
   TempFolder submission;
   submission.Write("add.c", "int main(void) { for (;;) {} }\n");
 
