@@ -957,8 +957,6 @@ asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
       kAwaitable);
 }
 
-// Sends the response of a dispatch and records the request. Returns whether the connection
-// stays open for another request.
 // Hands the connection to a WebSocket route, or answers its error response. Returns false, so
 // the HTTP connection ends either way.
 asio::awaitable<bool> HttpServer::Impl::Upgrade(Connection& connection, Dispatch& dispatch,
@@ -980,6 +978,8 @@ asio::awaitable<bool> HttpServer::Impl::Upgrade(Connection& connection, Dispatch
   co_return false;
 }
 
+// Sends the response of a dispatch and records the request. Returns whether the connection
+// stays open for another request.
 asio::awaitable<bool> HttpServer::Impl::Reply(Connection& connection, const Dispatch& dispatch,
                                               bool client_keep_alive, Clock::time_point started) {
   connection.deadline = Clock::now() + RequestTimeout();

@@ -1,12 +1,14 @@
 #include "sandbox/sandbox.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +92,21 @@ ExecPlan MakePlan(const std::vector<std::string>& command, const Options& option
   _exit(127);
 }
 
+// Marks every descriptor above the standard streams close-on-exec. The error pipe already is.
+void CloseInheritedDescriptors() {
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+    return;
+  }
+  // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC.
+  rlimit open_files{};
+  const rlim_t last = getrlimit(RLIMIT_NOFILE, &open_files) == 0 && open_files.rlim_cur < 65536
+                          ? open_files.rlim_cur
+                          : 65536;
+  for (rlim_t fd = 3; fd < last; ++fd) {
+    fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  }
+}
+
 // Runs in the forked child: new process group, standard streams, limits, unprivileged uid, then
 // bwrap. Only async-signal-safe calls from here on.
 [[noreturn]] void ExecChild(const ExecPlan& plan, const int (&fds)[3], int error_fd, pid_t parent) {
@@ -101,6 +118,9 @@ ExecPlan MakePlan(const std::vector<std::string>& command, const Options& option
       ChildFail(error_fd, 2);
     }
   }
+  // The server's descriptors (client connections, database files, listening sockets) must not
+  // reach sandboxed code, and Asio opens most of them without O_CLOEXEC.
+  CloseInheritedDescriptors();
   for (size_t i = 0; i < plan.limit_kinds.size(); ++i) {
     if (setrlimit(plan.limit_kinds[i], &plan.limit_values[i]) != 0) {
       ChildFail(error_fd, 3);

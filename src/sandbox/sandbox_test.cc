@@ -116,6 +116,24 @@ TEST(SandboxRun, RefusesConnectionToHostListener) {
   close(listener);
 }
 
+// A server's client connections and database files are open without O_CLOEXEC. Sandboxed code
+// must not inherit them, or it could read or answer another user's requests.
+TEST(SandboxRun, InheritsOnlyStandardStreams) {
+  const int server_socket = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(server_socket, 0);
+  const int high = fcntl(server_socket, F_DUPFD, 200);
+  ASSERT_GE(high, 200);
+
+  WorkDir work = MakeWorkDir();
+  RunResult result =
+      RunPython("import os\nprint(sorted(int(fd) for fd in os.listdir('/proc/self/fd')))",
+                DefaultOptions(work));
+  // The fourth descriptor is the one listdir opens to read the folder.
+  EXPECT_EQ(result.stdout_text, "[0, 1, 2, 3]\n") << result.stderr_text;
+  close(high);
+  close(server_socket);
+}
+
 TEST(SandboxRun, HidesSecretsAndServerFiles) {
   const std::string data_dir = ::testing::TempDir() + "openlabs-data-secret";
   std::filesystem::create_directories(data_dir);
