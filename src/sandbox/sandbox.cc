@@ -10,7 +10,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/close_range.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,8 +20,6 @@ namespace openlabs::sandbox {
 namespace {
 
 constexpr const char* kSandboxAccount = "openlabs-sandbox";
-// Where the descriptor loop stops on kernels without close_range (before Linux 5.11).
-constexpr int kMaxInheritedFd = 65536;
 
 // Files under /etc that Python and matplotlib read. Missing ones are skipped (--ro-bind-try).
 constexpr const char* kEtcFiles[] = {"/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts",
@@ -127,14 +124,6 @@ void CloseInheritedDescriptors() {
   for (size_t i = 0; i < plan.limit_kinds.size(); ++i) {
     if (setrlimit(plan.limit_kinds[i], &plan.limit_values[i]) != 0) {
       ChildFail(error_fd, 3);
-    }
-  }
-  // Every other descriptor of the server (client connections, the listening socket, database
-  // connections) closes at execve, so the sandbox cannot use them and does not keep a closed
-  // connection open. error_fd is already close-on-exec.
-  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-    for (int fd = 3; fd < kMaxInheritedFd; ++fd) {
-      fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
   }
   // The server ignores SIGPIPE, and an ignored signal would stay ignored across execve.

@@ -155,19 +155,6 @@ TEST(SandboxRun, HidesSecretsAndServerFiles) {
   std::filesystem::remove_all(data_dir);
 }
 
-TEST(SandboxRun, InheritsNoServerDescriptors) {
-  int ends[2];
-  ASSERT_EQ(pipe(ends), 0);  // not close-on-exec, like a socket that Asio accepted
-  WorkDir work = MakeWorkDir();
-  RunResult result = RunPython(
-      "import os\nprint(sorted(int(fd) for fd in os.listdir('/proc/self/fd') if int(fd) > 2))",
-      DefaultOptions(work));
-  close(ends[0]);
-  close(ends[1]);
-  // One descriptor remains: the one listdir opened on /proc/self/fd.
-  EXPECT_EQ(result.stdout_text, "[3]\n") << result.stderr_text;
-}
-
 TEST(SandboxRun, AllowsWritesOnlyToWorkAndTmp) {
   WorkDir work = MakeWorkDir();
   RunResult result = RunPython(
