@@ -145,6 +145,8 @@ std::string_view ReasonPhrase(int status) {
       return "Range Not Satisfiable";
     case 422:
       return "Unprocessable Content";
+    case 426:
+      return "Upgrade Required";
     case 428:
       return "Precondition Required";
     case 429:
