@@ -98,10 +98,16 @@ void AddAssistantRoutes(Router& router, assistant::ChatService& chat, auth::Auth
       return Response::FromError(caller.error());
     }
     Result<assistant::Scope> scope = ScopeFromQuery(request);
+    if (!scope) {
+      return Response::FromError(scope.error());
+    }
     Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, 1'000'000);
+    if (!page) {
+      return Response::FromError(page.error());
+    }
     Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, 100);
-    if (!scope || !page || !limit) {
-      return Response::FromError(!scope ? scope.error() : !page ? page.error() : limit.error());
+    if (!limit) {
+      return Response::FromError(limit.error());
     }
     return JsonResult(
         chat.ListConversations(*caller, *scope, page->value_or(1), limit->value_or(20)));

@@ -16,8 +16,8 @@ struct CorpusDocument {
   SourceDocument source;
 };
 
-// The corpus root: $OPENLABS_CORPUS_DIR, or /work/shared/corpus; nullopt when neither holds a
-// "labs" folder.
+// Returns the corpus root: $OPENLABS_CORPUS_DIR if set, else /work/shared/corpus, or nullopt
+// when that folder has no "labs" folder.
 std::optional<std::string> CorpusRoot();
 
 // Every lab Markdown file under <root>/labs and every PDF under <root>/articles, sorted by path,

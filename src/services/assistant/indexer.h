@@ -60,8 +60,8 @@ struct IndexerOptions {
 };
 
 // Keeps the passages in step with the sources through jobs in the assistant_index_jobs table.
-// Enqueue records a job; a background thread (Start) takes due jobs, splits the document again
-// when its version changed, and embeds new passages when an embedding endpoint is set. Jobs
+// Enqueue records a job. A background thread (Start) takes due jobs and splits a document again
+// when its version changed. It also embeds new passages when an embedding endpoint is set. Jobs
 // survive restarts, and a job whose worker died is taken again after its lease. Thread-safe.
 class Indexer {
  public:

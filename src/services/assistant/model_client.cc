@@ -38,7 +38,7 @@ struct HeaderListDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
-// What the write callback receives: the body, or the lines of an event stream.
+// The state of one transfer: the collected body, or the unfinished line of an event stream.
 struct Transfer {
   CURL* curl = nullptr;
   bool streaming = false;

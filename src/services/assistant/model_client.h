@@ -11,8 +11,8 @@
 // /v1/embeddings), which llama.cpp's server, vLLM, Ollama and hosted services speak.
 namespace openlabs::assistant {
 
-// Where a model is served. `base_url` ends before "/chat/completions" or "/embeddings", for
-// example "http://127.0.0.1:8000/v1".
+// The address, model and key of an OpenAI-compatible server. `base_url` ends before
+// "/chat/completions" or "/embeddings", for example "http://127.0.0.1:8000/v1".
 struct ModelEndpoint {
   std::string base_url;
   std::string model;
@@ -28,8 +28,8 @@ struct ChatMessage {
 };
 
 // Streams a chat completion. `on_delta` receives each piece of generated text as it arrives and
-// returns false to stop the request. kUnavailable when the server cannot be reached or answers
-// with an error status (the message includes the status and the server's error message),
+// returns false to stop the request. kUnavailable when the server cannot be reached or returns
+// an error status (the message includes the status and the server's error message),
 // kDeadlineExceeded on a timeout.
 Status StreamChatCompletion(const ModelEndpoint& endpoint, const std::vector<ChatMessage>& messages,
                             const std::function<bool(std::string_view)>& on_delta);

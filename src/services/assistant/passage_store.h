@@ -32,7 +32,8 @@ struct StoredPassage {
   Passage passage;
 };
 
-// Which passages a search considers.
+// The passages a search considers: one document, every other document, or all, with or
+// without solution passages.
 struct PassageFilter {
   std::string doc_type;  // with doc_id: only this document, or every other one when `exclude`
   int64_t doc_id = 0;

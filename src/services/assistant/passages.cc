@@ -200,8 +200,8 @@ class PassageBuilder {
     current_.text += text;
   }
 
-  // Where to cut a block longer than max_bytes: the last line break before target_bytes, or a
-  // UTF-8 boundary at max_bytes.
+  // Returns where to cut a block longer than max_bytes: the last line break before
+  // target_bytes, else the last space before max_bytes, else a UTF-8 boundary at max_bytes.
   size_t CutPoint(std::string_view text) const {
     const size_t newline = text.rfind('\n', options_.target_bytes);
     if (newline != std::string_view::npos && newline > options_.target_bytes / 4) {

@@ -30,10 +30,10 @@ struct RetrievedPassage {
   double score = 0;  // fused score; higher is better
 };
 
-// Ranks passages for a question: BM25 through the database's full-text search always, and,
-// when an embedding endpoint is set, cosine similarity in the vector index, the two rankings
-// fused by reciprocal rank fusion (each list adds 1 / (60 + rank)). The scope's own passages
-// come first, then related passages from other documents. Thread-safe.
+// Ranks passages for a question. BM25 through the database's full-text search always ranks
+// them. When an embedding endpoint is set, cosine similarity in the vector index ranks them too,
+// and reciprocal rank fusion merges the two lists (each list adds 1 / (60 + rank)). The scope's
+// own passages come first, then related passages from other documents. Thread-safe.
 class Retriever {
  public:
   // `vectors` and `embeddings` may be null or unset; then retrieval is lexical only.
