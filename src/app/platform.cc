@@ -14,6 +14,7 @@
 #include "gateway/api/labs_routes.h"
 #include "gateway/api/notebook_sessions_routes.h"
 #include "gateway/api/notebooks_routes.h"
+#include "gateway/api/recommendations_routes.h"
 #include "gateway/api/reviews_routes.h"
 #include "gateway/api/search_routes.h"
 #include "gateway/api/submissions_routes.h"
@@ -162,6 +163,8 @@ Result<Platform> StartPlatform(const Config& config) {
       MakeAssistant(config, *platform.database, *platform.labs, *platform.articles,
                     *platform.notebooks);
   platform.indexed_content->AttachIndexer(*platform.assistant.indexer);
+  platform.recommendations = recommendations::MakeRecommendationsService(
+      recommendations::MakeSqlActivitySource(*platform.database));
   return platform;
 }
 
@@ -269,6 +272,7 @@ gateway::Router BuildRouter(Platform& platform) {
   }
   gateway::AddGradingRoutes(router, *platform.grading, *platform.auth, *platform.blobs,
                             {.max_archive_bytes = platform.config.grading_max_archive_bytes});
+  gateway::AddRecommendationsRoutes(router, *platform.recommendations, *platform.auth);
   return router;
 }
 

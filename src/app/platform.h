@@ -18,6 +18,7 @@
 #include "services/labs/labs_service.h"
 #include "services/notebooks/notebooks_service.h"
 #include "services/notebooks/session_manager.h"
+#include "services/recommendations/recommendations_service.h"
 #include "services/search/search_index.h"
 #include "services/submissions/submissions_service.h"
 #include "services/users/users_service.h"
@@ -55,6 +56,7 @@ struct Platform {
   AssistantParts assistant;
   // Live notebook sessions; only `serve` starts them (StartNotebookSessions).
   std::unique_ptr<notebooks::SessionManager> notebook_sessions;
+  std::unique_ptr<recommendations::RecommendationsService> recommendations;
 };
 
 // Opens the database and applies every service's migrations.

@@ -155,6 +155,7 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await expectBalance(page, 10);
   await page.getByText("You have not submitted anything yet.").waitFor();
   await page.getByText("Nothing to review right now.").waitFor();
+  await page.getByText("Nothing to recommend yet.").waitFor();
   await shoot("home-empty");
 
   step("profile edit persists");
@@ -253,6 +254,23 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   });
   assert.match(await image.getAttribute("src"), /\/api\/v1\/labs\/\d+\/assets\//);
 
+  step("author publishes a second lab through the API");
+  const secondLab = await page.evaluate(async () => {
+    const { accessToken } = JSON.parse(window.localStorage.getItem("openlabs.session"));
+    const response = await fetch("/api/v1/labs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({
+        title: "Logistic regression",
+        description: "Fit a logistic regression model to classify points.",
+        body: "## Task\n\nFit a logistic regression with least squares as a start.",
+        tags: ["statistics", "python"],
+      }),
+    });
+    return { status: response.status, body: await response.json() };
+  });
+  assert.equal(secondLab.status, 201, JSON.stringify(secondLab.body));
+
   step("lab page largest contentful paint");
   const lcp = await measureLcp(page, labUrl);
   metrics.labPageLcpMs = lcp;
@@ -296,6 +314,12 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await notebook.getByRole("button", { name: "Start notebook" }).waitFor();
   await shoot("notebook");
 
+  step("the lab page shows related labs");
+  await page
+    .getByRole("region", { name: "Related labs" })
+    .getByRole("link", { name: "Logistic regression" })
+    .waitFor();
+
   step("learner replies to the comment");
   await page.getByRole("button", { name: "Reply" }).click();
   await page.getByLabel("Your reply").fill("Can x be negative?");
@@ -326,6 +350,12 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
 
   step("a second learner submits, and the author accepts it");
   await signUp(page, baseUrl, "carol");
+  // A new account has no history, so the most popular lab comes first.
+  await page
+    .getByTestId("recommendation")
+    .first()
+    .getByRole("link", { name: "Linear regression by hand" })
+    .waitFor();
   await page.goto(`${labUrl}/submit`);
   await typeInEditor(page, "The slope is the covariance over the variance.");
   await page.getByRole("button", { name: /Submit for review/ }).click();
@@ -379,6 +409,19 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.getByTestId("review").getByRole("button", { name: "Download notes.txt" }).waitFor();
   await page.getByTestId("review").getByRole("link", { name: /carol/ }).waitFor();
   await expectBalance(page, 9);
+  await page.goto(baseUrl);
+  // The learner solved linear regression, so it is no longer recommended, and the other lab is.
+  await page
+    .getByTestId("recommendation")
+    .getByRole("link", { name: "Logistic regression" })
+    .waitFor();
+  assert.equal(
+    await page
+      .getByTestId("recommendation")
+      .getByRole("link", { name: "Linear regression by hand" })
+      .count(),
+    0,
+  );
   await page.goto(`${baseUrl}/submissions`);
   await shoot("my-submissions");
   await page.goto(`${baseUrl}/settings`);

@@ -8,6 +8,7 @@ import { ArticleView, DeleteArticleButton, useArticle } from "@/features/article
 import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
 import { ParentNotebooks } from "@/features/notebooks";
+import { RelatedItems } from "@/features/recommendations";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -48,6 +49,7 @@ export function ArticlePage() {
         </Suspense>
       )}
       <AssistantPanel scope={{ article_id: id }} />
+      <RelatedItems source="article" id={id} title="Related labs and articles" />
       <CommentThread
         targetType="article"
         targetId={id}

@@ -1,7 +1,9 @@
 import { Link } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
+import { RecentArticles } from "@/features/articles";
 import { LabList } from "@/features/labs";
+import { Recommended } from "@/features/recommendations";
 import { MySubmissions, ReviewQueue } from "@/features/submissions";
 import { useMe } from "@/features/users";
 import { displayName } from "@/lib/format";
@@ -9,7 +11,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { Section } from "./Section";
 
-/** Shows the signed-in home page: popular and recent labs, and the user's open work. */
+/** Shows the signed-in home page: recommendations, recent labs and articles, and open work. */
 export function DashboardPage() {
   useDocumentTitle("Home");
   const { data: me } = useMe();
@@ -28,17 +30,17 @@ export function DashboardPage() {
           </Link>
         </span>
       </div>
-      <Section id="popular-labs" title="Popular labs">
-        <LabList
-          params={{ page: 1, limit: 3, sort: "popular" }}
-          emptyHint="Write the first lab from the Labs page."
-        />
+      <Section id="recommended" title="Recommended for you">
+        <Recommended />
       </Section>
       <Section id="recent-labs" title="Recent labs">
         <LabList
           params={{ page: 1, limit: 6 }}
           emptyHint="Write the first lab from the Labs page."
         />
+      </Section>
+      <Section id="recent-articles" title="Recent articles">
+        <RecentArticles limit={5} />
       </Section>
       <Section id="my-work" title="My submissions">
         <MySubmissions />

@@ -8,6 +8,7 @@ import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
 import { DeleteLabButton, LabView, useLab } from "@/features/labs";
 import { LabNotebooks, ParentNotebooks } from "@/features/notebooks";
+import { RelatedItems } from "@/features/recommendations";
 import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -77,6 +78,7 @@ export function LabPage() {
         </Suspense>
       )}
       <AssistantPanel scope={{ lab_id: id }} />
+      <RelatedItems source="lab" id={id} type="lab" title="Related labs" />
       <CommentThread
         targetType="lab"
         targetId={id}

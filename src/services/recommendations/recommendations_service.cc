@@ -1,0 +1,135 @@
+#include "services/recommendations/recommendations_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace openlabs::recommendations {
+namespace {
+
+constexpr int32_t kMaxLimit = 50;
+constexpr size_t kMaxSummaryChars = 300;
+
+Status CheckLimitAndType(int32_t limit, const std::string& type, const char* type_field) {
+  std::vector<FieldViolation> problems;
+  if (limit < 1 || limit > kMaxLimit) {
+    problems.push_back({"limit", "must be from 1 to 50"});
+  }
+  if (!type.empty() && type != "lab" && type != "article") {
+    problems.push_back({type_field, "must be \"lab\", \"article\" or empty"});
+  }
+  if (!problems.empty()) {
+    return Fail(Error::Validation(std::move(problems)));
+  }
+  return {};
+}
+
+// Cuts UTF-8 text to at most `max_bytes` without splitting a character.
+std::string Shorten(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return text.substr(0, end) + "…";
+}
+
+v1::RecommendationsResponse ToResponse(const std::vector<Ranked>& ranked) {
+  v1::RecommendationsResponse response;
+  for (const Ranked& entry : ranked) {
+    v1::RecommendedItem* item = response.add_items();
+    item->set_type(entry.item->type);
+    item->set_id(entry.item->id);
+    item->set_title(entry.item->title);
+    item->set_summary(Shorten(entry.item->summary, kMaxSummaryChars));
+    for (const std::string& tag : entry.item->tags) {
+      item->add_tags(tag);
+    }
+    item->set_score(entry.score);
+    for (const std::string& reason : entry.reasons) {
+      item->add_reasons(reason);
+    }
+  }
+  return response;
+}
+
+class CachedRecommendationsService final : public RecommendationsService {
+ public:
+  CachedRecommendationsService(std::unique_ptr<ActivitySource> source,
+                               RecommendationsOptions options)
+      : source_(std::move(source)), options_(std::move(options)) {}
+
+  Result<v1::RecommendationsResponse> Recommend(const v1::RecommendRequest& request) override {
+    if (Status valid = CheckLimitAndType(request.limit(), request.type(), "type"); !valid) {
+      return Fail(valid.error());
+    }
+    Result<std::shared_ptr<const RankingModel>> model = CurrentModel();
+    if (!model) {
+      return Fail(model.error());
+    }
+    return ToResponse((*model)->Recommend(request.user_id(), static_cast<size_t>(request.limit()),
+                                          request.type()));
+  }
+
+  Result<v1::RecommendationsResponse> Related(const v1::RelatedRequest& request) override {
+    if (Status valid = CheckLimitAndType(request.limit(), request.result_type(), "type"); !valid) {
+      return Fail(valid.error());
+    }
+    if (request.type() != "lab" && request.type() != "article") {
+      return Fail(Error::InvalidArgument("The item type must be \"lab\" or \"article\"."));
+    }
+    Result<std::shared_ptr<const RankingModel>> model = CurrentModel();
+    if (!model) {
+      return Fail(model.error());
+    }
+    std::optional<std::vector<Ranked>> related = (*model)->Related(
+        request.type(), request.id(), static_cast<size_t>(request.limit()), request.result_type());
+    if (!related) {
+      return Fail(Error::NotFound("The " + request.type() + " does not exist."));
+    }
+    return ToResponse(*related);
+  }
+
+ private:
+  // The cached model, rebuilt from a fresh load when the activity's version has changed.
+  // Callers that arrive during a rebuild wait for it, so each version is loaded once.
+  // NOTE: the rebuild reads the whole catalog and history while holding the lock, so on a large
+  // site the first request after a change waits for it.
+  Result<std::shared_ptr<const RankingModel>> CurrentModel() {
+    std::lock_guard lock(mutex_);
+    Result<std::string> version = source_->Version();
+    if (!version) {
+      spdlog::error("recommendations: reading the activity version failed: {}",
+                    version.error().internal);
+      return Fail(version.error());
+    }
+    if (model_ && *version == version_) {
+      return model_;
+    }
+    Result<Activity> activity = source_->Load();
+    if (!activity) {
+      spdlog::error("recommendations: loading the activity failed: {}", activity.error().internal);
+      return Fail(activity.error());
+    }
+    model_ = std::make_shared<const RankingModel>(std::move(*activity), options_.weights);
+    version_ = *version;
+    return model_;
+  }
+
+  std::unique_ptr<ActivitySource> source_;
+  RecommendationsOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<const RankingModel> model_;
+  std::string version_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecommendationsService> MakeRecommendationsService(
+    std::unique_ptr<ActivitySource> source, RecommendationsOptions options) {
+  return std::make_unique<CachedRecommendationsService>(std::move(source), std::move(options));
+}
+
+}  // namespace openlabs::recommendations

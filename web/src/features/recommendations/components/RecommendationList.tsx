@@ -1,0 +1,43 @@
+import { Link } from "react-router";
+
+import type { RecommendationReason, RecommendedItem } from "../api/recommendations-api";
+
+const reasonLabels: Record<RecommendationReason, string> = {
+  co_occurrence: "Done by learners with a similar history",
+  content: "Similar topics",
+  popular: "Popular",
+};
+
+/** Cards of recommended labs and articles, each with the main reason it was chosen. */
+export function RecommendationList({ items }: { items: RecommendedItem[] }) {
+  return (
+    <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+      {items.map((item) => (
+        <li
+          key={`${item.type}-${item.id}`}
+          className="flex flex-col rounded-lg border border-slate-200 p-4 dark:border-slate-700"
+          data-testid="recommendation"
+        >
+          <p className="text-xs font-medium text-slate-600 uppercase dark:text-slate-400">
+            {item.type === "lab" ? "Lab" : "Article"}
+          </p>
+          <h3 className="font-semibold">
+            <Link to={`/${item.type}s/${item.id}`} className="hover:underline">
+              {item.title}
+            </Link>
+          </h3>
+          {item.summary !== "" && (
+            <p className="mt-1 line-clamp-2 text-sm text-slate-700 dark:text-slate-300">
+              {item.summary}
+            </p>
+          )}
+          {item.reasons[0] !== undefined && (
+            <p className="mt-auto pt-2 text-xs text-slate-600 dark:text-slate-400">
+              {reasonLabels[item.reasons[0]]}
+            </p>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,34 @@
+import { Link } from "react-router";
+
+import { EmptyState } from "@/components/ui/EmptyState";
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+
+import { useRecommendations } from "../hooks/queries";
+import { RecommendationList } from "./RecommendationList";
+
+/** The signed-in user's next labs and articles. */
+export function Recommended() {
+  const recommendations = useRecommendations(6);
+  if (recommendations.isPending) return <Loading label="Loading recommendations…" />;
+  if (recommendations.isError)
+    return (
+      <ErrorMessage
+        error={recommendations.error}
+        title="The recommendations could not be loaded."
+      />
+    );
+  if (recommendations.data.length === 0) {
+    return (
+      <EmptyState title="Nothing to recommend yet.">
+        Labs and articles that you have not done yet, chosen from what you did and wrote, appear
+        here.{" "}
+        <Link to="/labs/new" className="underline">
+          Write a lab
+        </Link>{" "}
+        to get things going.
+      </EmptyState>
+    );
+  }
+  return <RecommendationList items={recommendations.data} />;
+}

@@ -1,0 +1,2 @@
+export { Recommended } from "./components/Recommended";
+export { RelatedItems } from "./components/RelatedItems";
