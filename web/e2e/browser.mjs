@@ -143,3 +143,22 @@ export async function checkKeyboard(page) {
     [[...reached.keys()], [...reached].filter(([, shown]) => !shown).map(([id]) => id)],
   );
 }
+
+/**
+ * Saves screenshots in both themes like screenshotBothThemes, but switches the theme with the
+ * header's toggle instead of a reload, so that live page state (a running notebook) survives.
+ */
+export async function screenshotBothThemesInPlace(page, outputDir, name, axeReport) {
+  mkdirSync(outputDir, { recursive: true });
+  for (const theme of ["light", "dark"]) {
+    const dark = await page.evaluate(() => document.documentElement.classList.contains("dark"));
+    if (dark !== (theme === "dark")) {
+      await page.getByTestId("theme-toggle").click();
+    }
+    await page.screenshot({ path: join(outputDir, `${name}-${theme}.png`), fullPage: true });
+    if (axeReport !== undefined) {
+      axeReport.push({ page: `${name} (${theme})`, violations: await runAxe(page) });
+    }
+  }
+  await page.evaluate(() => window.localStorage.removeItem("openlabs.theme"));
+}

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
-import { checkKeyboard, runAxe, screenshotBothThemes } from "./browser.mjs";
+import {
+  checkKeyboard,
+  runAxe,
+  screenshotBothThemes,
+  screenshotBothThemesInPlace,
+} from "./browser.mjs";
 import { onePagePdf, solidPng } from "./fixtures.mjs";
 import { totpCode } from "./totp.mjs";
 
@@ -308,11 +313,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await slider.focus();
   await page.keyboard.press("ArrowRight");
   await notebook.locator("[data-stream=stdout]").filter({ hasText: "slope 40" }).waitFor();
-  // The theme screenshots reload the page, which ends the session, so this one is taken live.
-  await page.screenshot({ path: join(outputDir, "notebook-running.png"), fullPage: true });
+  // A reload would end the session, so the theme is switched in place.
+  await screenshotBothThemesInPlace(page, shots, "notebook", axeReport);
   await notebook.getByRole("button", { name: "End session" }).click();
   await notebook.getByRole("button", { name: "Start notebook" }).waitFor();
-  await shoot("notebook");
 
   step("the lab page shows related labs");
   await page

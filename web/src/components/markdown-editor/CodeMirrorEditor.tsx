@@ -1,9 +1,11 @@
 import { markdown } from "@codemirror/lang-markdown";
 import { EditorState } from "@codemirror/state";
-import { oneDark } from "@codemirror/theme-one-dark";
+import { oneDarkTheme } from "@codemirror/theme-one-dark";
 import { EditorView, placeholder as placeholderExtension } from "@codemirror/view";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "react";
+
+import { accessibleHighlighting } from "../code-highlight/accessible-highlight";
 
 export interface CodeMirrorEditorProps {
   id: string;
@@ -51,7 +53,8 @@ export default function CodeMirrorEditor({
           EditorView.lineWrapping,
           EditorView.contentAttributes.of(attributes),
           placeholderExtension(placeholder),
-          ...(dark ? [oneDark] : []),
+          ...(dark ? [oneDarkTheme] : []),
+          accessibleHighlighting(dark),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) {
               latestOnChange.current(update.state.doc.toString());

@@ -1,9 +1,11 @@
 import { python } from "@codemirror/lang-python";
 import { EditorState } from "@codemirror/state";
-import { oneDark } from "@codemirror/theme-one-dark";
+import { oneDarkTheme } from "@codemirror/theme-one-dark";
 import { EditorView, keymap } from "@codemirror/view";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "react";
+
+import { accessibleHighlighting } from "@/components/code-highlight/accessible-highlight";
 
 export interface PythonEditorProps {
   value: string;
@@ -54,7 +56,8 @@ export default function PythonEditor({
           python(),
           EditorState.readOnly.of(readOnly),
           EditorView.contentAttributes.of({ "aria-label": label }),
-          ...(dark ? [oneDark] : []),
+          ...(dark ? [oneDarkTheme] : []),
+          accessibleHighlighting(dark),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) {
               callbacks.current.onChange(update.state.doc.toString());

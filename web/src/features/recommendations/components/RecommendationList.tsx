@@ -2,14 +2,28 @@ import { Link } from "react-router";
 
 import type { RecommendationReason, RecommendedItem } from "../api/recommendations-api";
 
-const reasonLabels: Record<RecommendationReason, string> = {
-  co_occurrence: "Done by learners with a similar history",
-  content: "Similar topics",
-  popular: "Popular",
+// The first reason's label, for a user's recommendations and for items related to one item.
+const reasonLabels: Record<"user" | "item", Record<RecommendationReason, string>> = {
+  user: {
+    co_occurrence: "Done by learners with a similar history",
+    content: "Similar topics to your work",
+    popular: "Popular",
+  },
+  item: {
+    co_occurrence: "Often done by the same people",
+    content: "Similar topics",
+    popular: "Popular",
+  },
 };
 
+interface RecommendationListProps {
+  items: RecommendedItem[];
+  /** Whether the items were chosen for the user or for their likeness to one item. */
+  context: "user" | "item";
+}
+
 /** Cards of recommended labs and articles, each with the main reason it was chosen. */
-export function RecommendationList({ items }: { items: RecommendedItem[] }) {
+export function RecommendationList({ items, context }: RecommendationListProps) {
   return (
     <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
       {items.map((item) => (
@@ -33,7 +47,7 @@ export function RecommendationList({ items }: { items: RecommendedItem[] }) {
           )}
           {item.reasons[0] !== undefined && (
             <p className="mt-auto pt-2 text-xs text-slate-600 dark:text-slate-400">
-              {reasonLabels[item.reasons[0]]}
+              {reasonLabels[context][item.reasons[0]]}
             </p>
           )}
         </li>

@@ -7,7 +7,7 @@ import { Loading } from "@/components/ui/Loading";
 import { useRecommendations } from "../hooks/queries";
 import { RecommendationList } from "./RecommendationList";
 
-/** The signed-in user's next labs and articles. */
+/** Shows the labs and articles recommended to the signed-in user. */
 export function Recommended() {
   const recommendations = useRecommendations(6);
   if (recommendations.isPending) return <Loading label="Loading recommendations…" />;
@@ -30,5 +30,5 @@ export function Recommended() {
       </EmptyState>
     );
   }
-  return <RecommendationList items={recommendations.data} />;
+  return <RecommendationList items={recommendations.data} context="user" />;
 }

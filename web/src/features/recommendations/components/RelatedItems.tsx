@@ -13,7 +13,7 @@ interface RelatedItemsProps {
   title: string;
 }
 
-/** A section of the labs or articles related to one item; hidden when there are none. */
+/** Shows the labs or articles related to one item, or nothing when there are none. */
 export function RelatedItems({ source, id, type, title }: RelatedItemsProps) {
   const related = useRelated(source, id, 3, type);
   if (related.isPending) return <Loading label="Loading related material…" />;
@@ -25,7 +25,7 @@ export function RelatedItems({ source, id, type, title }: RelatedItemsProps) {
       <h2 id={`related-${source}-${id}`} className="text-xl font-semibold">
         {title}
       </h2>
-      <RecommendationList items={related.data} />
+      <RecommendationList items={related.data} context="item" />
     </section>
   );
 }
