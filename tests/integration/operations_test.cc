@@ -1,5 +1,7 @@
 // The operational surface: readiness, metrics, security and CORS headers on the shared server,
 // and a graceful stop on SIGTERM on servers of their own.
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "api_test.h"
@@ -99,6 +101,16 @@ class DedicatedServerTest : public ::testing::TestWithParam<storage::Dialect> {
 
 class ShutdownTest : public DedicatedServerTest {};
 
+// The value of the in-flight gauge in a /metrics body, or -1 when it is missing.
+int InFlightRequests(const std::string& metrics) {
+  const std::string name = "\nopenlabs_http_requests_in_flight ";
+  const size_t at = metrics.find(name);
+  if (at == std::string::npos) {
+    return -1;
+  }
+  return std::atoi(metrics.c_str() + at + name.size());
+}
+
 TEST_P(ShutdownTest, SigtermExitsWithZero) {
   std::unique_ptr<ServerProcess> server = StartServer("[log]\nlevel = \"info\"\n");
   ASSERT_NE(server, nullptr);
@@ -127,8 +139,14 @@ TEST_P(ShutdownTest, InFlightRequestsFinishAfterSigterm) {
           {{"username", username}, {"email", username + "@example.org"}, {"password", kPassword}});
     });
   }
-  // Long enough for the requests to be read, short against the hashing that follows.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // SIGTERM goes out once the server counts the registrations in flight (plus the /metrics
+  // request itself), so a slow machine cannot send it before the clients have connected.
+  HttpClient observer(server->base_url());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < give_up &&
+         InFlightRequests(observer.Get("/metrics").body) <= kRequests) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   server->SendTerminate();
   for (std::thread& client : clients) {
     client.join();
