@@ -1,11 +1,18 @@
 // The openlabs command: runs the platform and its administrative tasks.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/import_articles.h"
 #include "app/import_labs.h"
@@ -13,6 +20,7 @@
 #include "app/platform.h"
 #include "common/config.h"
 #include "common/logging.h"
+#include "gateway/dispatcher.h"
 #include "gateway/server.h"
 #include "services/grading/grade_cli.h"
 #include "services/grading/similarity_cli.h"
@@ -148,6 +156,60 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   platform->grading->Stop();
   spdlog::info("openlabs stopped");
   return 0;
+}
+
+// Prints every route the server serves, one "METHOD PATTERN" line each, sorted by pattern.
+// Routes are registered on the services, so the platform is started as for serve, but on a
+// new SQLite database in a temporary folder and without pooled kernels: the command never
+// touches the storage or the notebook sessions of a running server.
+int ListRoutes(const std::optional<std::string>& config_file) {
+  StorageFlags storage;
+  storage.config_file = config_file;
+  std::optional<Config> config = LoadOrReport(storage, nullptr);
+  if (!config) {
+    return 2;
+  }
+  std::string scratch =
+      (std::filesystem::temp_directory_path() / "openlabs-routes-XXXXXX").string();
+  if (mkdtemp(scratch.data()) == nullptr) {
+    std::cerr << "error: cannot create a temporary folder in "
+              << std::filesystem::temp_directory_path() << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  config->data_dir = scratch;
+  config->database_url.clear();
+  config->notebooks.pool_size = 0;
+
+  int status = 0;
+  {
+    Result<Platform> platform = StartPlatform(*config);
+    if (!platform) {
+      ReportError("start-up failed", platform.error());
+      status = 1;
+    } else if (Status started = StartNotebookSessions(*platform); !started) {
+      ReportError("starting notebook sessions failed", started.error());
+      status = 1;
+    } else {
+      const gateway::Router router = BuildRouter(*platform);
+      const gateway::ServerOptions options;
+      gateway::HttpMetrics metrics(1);
+      const gateway::Dispatcher dispatcher(options, router, nullptr, metrics,
+                                           gateway::StaticFiles());
+      std::vector<std::pair<std::string, std::string>> routes;
+      for (const gateway::Router* source : {&dispatcher.builtin_routes(), &router}) {
+        for (const gateway::Route* route : source->Routes()) {
+          routes.emplace_back(route->pattern, route->method);
+        }
+      }
+      std::sort(routes.begin(), routes.end());
+      for (const auto& [pattern, method] : routes) {
+        std::cout << method << ' ' << pattern << '\n';
+      }
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  return status;
 }
 
 int Migrate(const StorageFlags& storage) {
@@ -290,7 +352,8 @@ int main(int argc, char** argv) {
                              "--password-stdin)");
   create_command->add_option("--name", user.name, "Given name");
   create_command->add_option("--surname", user.surname, "Family name");
-  CLI::Option* admin_flag = create_command->add_flag("--admin", user.admin, "Make the user an admin");
+  CLI::Option* admin_flag =
+      create_command->add_flag("--admin", user.admin, "Make the user an admin");
   create_command->add_flag("--moderator", user.moderator, "Make the user a moderator")
       ->excludes(admin_flag);
 
@@ -342,6 +405,12 @@ int main(int argc, char** argv) {
       "Username recorded as the notebooks' owner (default: importer, created when missing); "
       "with --lab or --article it must be that lab's or article's author or a moderator");
 
+  std::optional<std::string> routes_config;
+  CLI::App* routes_command =
+      app.add_subcommand("routes", "Print every HTTP route as METHOD PATTERN and exit");
+  routes_command->add_option("--config", routes_config, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
   CLI11_PARSE(app, argc, argv);
@@ -372,6 +441,9 @@ int main(int argc, char** argv) {
   }
   if (*import_notebooks_command) {
     return ImportNotebooks(storage, notebook_import);
+  }
+  if (*routes_command) {
+    return ListRoutes(routes_config);
   }
   if (*version_command) {
     std::cout << "openlabs " << OPENLABS_VERSION << "\n";

@@ -14,6 +14,7 @@
 #include "gateway/api/labs_routes.h"
 #include "gateway/api/notebook_sessions_routes.h"
 #include "gateway/api/notebooks_routes.h"
+#include "gateway/api/openapi_routes.h"
 #include "gateway/api/recommendations_routes.h"
 #include "gateway/api/reviews_routes.h"
 #include "gateway/api/search_routes.h"
@@ -273,6 +274,7 @@ gateway::Router BuildRouter(Platform& platform) {
   gateway::AddGradingRoutes(router, *platform.grading, *platform.auth, *platform.blobs,
                             {.max_archive_bytes = platform.config.grading_max_archive_bytes});
   gateway::AddRecommendationsRoutes(router, *platform.recommendations, *platform.auth);
+  gateway::AddApiDocsRoutes(router, {.web_root = platform.config.web_root});
   return router;
 }
 

@@ -69,6 +69,9 @@ class Dispatcher {
   void RecordAccess(size_t shard, const Request& request, std::string_view label, int status,
                     double seconds, uint64_t body_bytes) const;
 
+  // The routes the dispatcher serves itself, before the application's router.
+  const Router& builtin_routes() const { return builtins_; }
+
  private:
   void AddBuiltinRoutes();
   std::string_view AllowedOrigin(const Request& request) const;

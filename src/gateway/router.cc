@@ -234,6 +234,15 @@ Error MethodNotAllowed(std::string_view method, std::vector<std::string> allowed
 
 }  // namespace
 
+std::vector<const Route*> Router::Routes() const {
+  std::vector<const Route*> routes;
+  routes.reserve(routes_.size());
+  for (const std::unique_ptr<Route>& route : routes_) {
+    routes.push_back(route.get());
+  }
+  return routes;
+}
+
 Result<Router::Match> Router::Find(std::string_view method, std::string_view path) const {
   Search search;
   search.method = method;

@@ -68,6 +68,9 @@ class Router {
   // segment ("//" or a trailing "/") matches neither a literal nor a parameter.
   Result<Match> Find(std::string_view method, std::string_view path) const;
 
+  // Every registered route, in the order of registration.
+  std::vector<const Route*> Routes() const;
+
  private:
   struct Node;
 

@@ -27,6 +27,22 @@ TEST(RouterTest, MatchesLiteralPath) {
   EXPECT_TRUE(match->params.empty());
 }
 
+TEST(RouterTest, ListsRoutesInRegistrationOrder) {
+  Router router;
+  router.Add("POST", "/api/v1/labs", Named("create"));
+  router.Add("GET", "/api/v1/labs/{id}", Named("get"));
+  router.Add("GET", "/api/v1/labs", Named("list"));
+
+  const std::vector<const Route*> routes = router.Routes();
+
+  ASSERT_EQ(routes.size(), 3u);
+  EXPECT_EQ(routes[0]->method, "POST");
+  EXPECT_EQ(routes[0]->pattern, "/api/v1/labs");
+  EXPECT_EQ(routes[1]->pattern, "/api/v1/labs/{id}");
+  EXPECT_EQ(routes[2]->method, "GET");
+  EXPECT_EQ(routes[2]->pattern, "/api/v1/labs");
+}
+
 TEST(RouterTest, ExtractsParameters) {
   Router router;
   router.Add("GET", "/api/v1/users/{user_id}/labs/{lab_id}", Named("lab"));

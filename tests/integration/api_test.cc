@@ -1,9 +1,11 @@
 #include "api_test.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 namespace openlabs::integration {
 namespace {
@@ -151,6 +153,64 @@ TestUser ApiTest::Register(std::string_view prefix) {
 
 HttpResponse ApiTest::Login(const std::string& login, const std::string& password) {
   return client().Post("/api/v1/auth/login", {{"login", login}, {"password", password}});
+}
+
+TestUser ApiTest::CreateUserWithCli(std::string_view prefix, std::string_view role_flag) {
+  TestUser user;
+  user.username = UniqueUsername(prefix);
+  user.email = user.username + "@example.org";
+  user.password = std::string(kPassword);
+  std::vector<std::string> args = {"user",    "create",   "--username",      user.username,
+                                   "--email", user.email, "--password-stdin"};
+  if (!role_flag.empty()) {
+    args.emplace_back(role_flag);
+  }
+  const std::vector<std::string> storage_flags = server().StorageFlags();
+  args.insert(args.end(), storage_flags.begin(), storage_flags.end());
+  const ProcessResult created = RunOpenlabs(args, user.password + "\n");
+  EXPECT_TRUE(created.ExitedWithZero()) << created.Describe() << "\n" << created.output;
+  const std::string role = role_flag.empty() ? "user" : std::string(role_flag.substr(2));
+  EXPECT_NE(created.output.find("role " + role + ")"), std::string::npos) << created.output;
+
+  const HttpResponse login = Login(user.username, user.password);
+  EXPECT_EQ(login.status, 200) << login.body;
+  const nlohmann::json body = login.Json();
+  if (body.is_object() && body.contains("user") && body["user"].is_object()) {
+    user.id = body["user"].value("id", int64_t{0});
+    user.access_token = body.value("access_token", "");
+    user.refresh_token = body.value("refresh_token", "");
+  }
+  return user;
+}
+
+std::set<std::string> ApiTest::RegisteredRoutes() {
+  // The command builds the routes on a temporary database, so it takes only the configuration.
+  std::vector<std::string> args = {"routes"};
+  const std::vector<std::string> storage_flags = server().StorageFlags();
+  const auto config = std::find(storage_flags.begin(), storage_flags.end(), "--config");
+  if (config != storage_flags.end() && config + 1 != storage_flags.end()) {
+    args.insert(args.end(), config, config + 2);
+  }
+  const ProcessResult listed = RunOpenlabs(args, "");
+  EXPECT_TRUE(listed.ExitedWithZero()) << listed.Describe() << "\n" << listed.output;
+
+  // Log lines may share the output, so only "METHOD /pattern" lines count.
+  static const std::set<std::string> kMethods = {"GET", "PUT", "POST", "DELETE", "PATCH"};
+  std::set<std::string> routes;
+  std::istringstream lines(listed.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string method;
+    std::string pattern;
+    std::string rest;
+    if (words >> method >> pattern && !(words >> rest) && kMethods.contains(method) &&
+        pattern.starts_with('/')) {
+      routes.insert(method + " " + pattern);
+    }
+  }
+  EXPECT_FALSE(routes.empty()) << "openlabs routes printed no route:\n" << listed.output;
+  return routes;
 }
 
 std::unique_ptr<storage::Database> ApiTest::OpenDatabase(int pool_size) const {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,14 @@ class ApiTest : public ::testing::TestWithParam<storage::Dialect> {
 
   // Logs in with a password and returns the response.
   HttpResponse Login(const std::string& login, const std::string& password);
+
+  // Creates a user with `openlabs user create` on the server's database, with `role_flag`
+  // ("--admin", "--moderator" or empty), and logs in. Fails the test when either step fails.
+  TestUser CreateUserWithCli(std::string_view prefix, std::string_view role_flag);
+
+  // The routes the server registers, as "METHOD PATTERN" from `openlabs routes`, such as
+  // "GET /api/v1/labs/{id}". Fails the test when the command fails.
+  std::set<std::string> RegisteredRoutes();
 
   // Opens the server's database in this process, with `pool_size` connections.
   std::unique_ptr<storage::Database> OpenDatabase(int pool_size = 2) const;

@@ -11,30 +11,7 @@ namespace {
 class UsersApiTest : public ApiTest {
  protected:
   // Creates an admin with the command line on the shared server's database and logs in.
-  TestUser CreateAdmin() {
-    TestUser admin;
-    admin.username = UniqueUsername("admin");
-    admin.email = admin.username + "@example.org";
-    admin.password = std::string(kPassword);
-    std::vector<std::string> args = {"user",    "create",    "--username",       admin.username,
-                                     "--email", admin.email, "--password-stdin", "--admin"};
-    const std::vector<std::string> storage_flags = server().StorageFlags();
-    args.insert(args.end(), storage_flags.begin(), storage_flags.end());
-
-    const ProcessResult created = RunOpenlabs(args, admin.password + "\n");
-    EXPECT_TRUE(created.ExitedWithZero()) << created.Describe() << "\n" << created.output;
-    EXPECT_NE(created.output.find("role admin"), std::string::npos) << created.output;
-
-    const HttpResponse login = Login(admin.username, admin.password);
-    EXPECT_EQ(login.status, 200) << login.body;
-    nlohmann::json body = login.Json();
-    if (body.is_object() && body["user"].is_object()) {
-      admin.id = body["user"].value("id", int64_t{0});
-      admin.access_token = body.value("access_token", "");
-      admin.refresh_token = body.value("refresh_token", "");
-    }
-    return admin;
-  }
+  TestUser CreateAdmin() { return CreateUserWithCli("admin", "--admin"); }
 
   // An admin made once per server by CreateAdmin, for the tests that only need one.
   const TestUser& SharedAdmin() {

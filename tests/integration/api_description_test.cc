@@ -1,0 +1,198 @@
+// The OpenAPI document at /api/openapi.json against the routes the server registers, as
+// `openlabs routes` prints them: every route is described, every described route exists, and
+// each operation declares its path parameters and responses.
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api_test.h"
+
+namespace openlabs::integration {
+namespace {
+
+constexpr std::string_view kDescriptionFolder = "src/gateway/api/openapi/";
+
+// "GET /api/v1/labs/{id}": a method in upper case and a route pattern.
+using RouteKey = std::string;
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+bool IsMethodName(const std::string& word) {
+  static const std::set<std::string> kMethods = {"GET",   "PUT",     "POST", "DELETE",
+                                                 "PATCH", "OPTIONS", "HEAD", "TRACE"};
+  return kMethods.contains(word);
+}
+
+std::set<RouteKey> DescribedRoutes(const nlohmann::json& document) {
+  std::set<RouteKey> routes;
+  const nlohmann::json paths = document.value("paths", nlohmann::json::object());
+  for (const auto& [path, item] : paths.items()) {
+    for (const auto& [key, operation] : item.items()) {
+      if (IsMethodName(Upper(key))) {
+        routes.insert(Upper(key) + " " + path);
+      }
+    }
+  }
+  return routes;
+}
+
+// The names of the "{name}" segments of a route pattern.
+std::vector<std::string> PathParameterNames(std::string_view pattern) {
+  std::vector<std::string> names;
+  size_t open = pattern.find('{');
+  while (open != std::string_view::npos) {
+    const size_t close = pattern.find('}', open);
+    names.emplace_back(pattern.substr(open + 1, close - open - 1));
+    open = pattern.find('{', close);
+  }
+  return names;
+}
+
+// Follows a local "$ref" such as "#/components/parameters/Id" to the object it names.
+nlohmann::json Resolve(const nlohmann::json& document, const nlohmann::json& value) {
+  if (!value.is_object() || !value.contains("$ref")) {
+    return value;
+  }
+  const std::string pointer = value["$ref"].get<std::string>().substr(1);
+  const nlohmann::json::json_pointer target(pointer);
+  return document.contains(target) ? document[target] : nlohmann::json();
+}
+
+// The YAML a developer adds for an undescribed route, as a starting point.
+std::string DescriptionTemplate(const RouteKey& route) {
+  const size_t space = route.find(' ');
+  const std::string method = Lower(route.substr(0, space));
+  const std::string path = route.substr(space + 1);
+  std::string yaml = "  " + path + ":\n    " + method + ":\n      tags: [...]\n" +
+                     "      summary: ...\n      operationId: ...\n";
+  const std::vector<std::string> names = PathParameterNames(path);
+  if (!names.empty()) {
+    yaml += "      parameters:\n";
+    for (const std::string& name : names) {
+      yaml += "        - {name: " + name + ", in: path, required: true, schema: {type: ...}}\n";
+    }
+  }
+  yaml += "      responses:\n        \"200\":\n          description: ...\n";
+  return yaml;
+}
+
+class ApiDescriptionTest : public ApiTest {
+ protected:
+  nlohmann::json FetchDocument() {
+    const HttpResponse response = client().Get("/api/openapi.json");
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.Header("content-type"), "application/json");
+    return response.Json();
+  }
+};
+
+TEST_P(ApiDescriptionTest, DescribesExactlyTheRegisteredRoutes) {
+  const nlohmann::json document = FetchDocument();
+  ASSERT_TRUE(document.is_object());
+
+  const std::set<RouteKey> registered = RegisteredRoutes();
+  ASSERT_TRUE(registered.contains("GET /api/v1/labs/{id}"));
+  ASSERT_TRUE(registered.contains("GET /healthz"));
+
+  const std::set<RouteKey> described = DescribedRoutes(document);
+  for (const RouteKey& route : registered) {
+    EXPECT_TRUE(described.contains(route))
+        << route << " is registered but missing from the OpenAPI document. Describe it in the "
+        << "YAML file of its route group under " << kDescriptionFolder
+        << " (a new group gets a new file there), under \"paths:\", for example:\n"
+        << DescriptionTemplate(route)
+        << "Reference a protobuf message openlabs.v1.NAME as "
+           "{$ref: \"#/components/schemas/NAME\"}; its schema is generated.";
+  }
+  for (const RouteKey& route : described) {
+    EXPECT_TRUE(registered.contains(route))
+        << route << " is described in the OpenAPI document but no such route is registered. "
+        << "Remove it from " << kDescriptionFolder
+        << ", or fix its path or method to match the route's pattern.";
+  }
+}
+
+TEST_P(ApiDescriptionTest, OperationsDeclareParametersAndResponses) {
+  const nlohmann::json document = FetchDocument();
+  ASSERT_TRUE(document.is_object());
+  EXPECT_EQ(document.value("openapi", ""), "3.0.3");
+  ASSERT_TRUE(document.contains("/components/schemas/Error"_json_pointer));
+
+  std::set<std::string> operation_ids;
+  for (const auto& [path, item] : document["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (!IsMethodName(Upper(method))) {
+        continue;
+      }
+      const std::string route = Upper(method) + " " + path;
+      EXPECT_FALSE(operation.value("summary", "").empty()) << route << " has no summary";
+      EXPECT_FALSE(operation.value("tags", nlohmann::json::array()).empty())
+          << route << " has no tags";
+      const std::string id = operation.value("operationId", "");
+      EXPECT_FALSE(id.empty()) << route << " has no operationId";
+      EXPECT_TRUE(operation_ids.insert(id).second) << route << " repeats the operationId " << id;
+      EXPECT_FALSE(operation.value("responses", nlohmann::json::object()).empty())
+          << route << " lists no responses";
+
+      std::set<std::string> declared;
+      for (const nlohmann::json* list : {&item, &operation}) {
+        for (const nlohmann::json& entry : list->value("parameters", nlohmann::json::array())) {
+          const nlohmann::json parameter = Resolve(document, entry);
+          if (parameter.value("in", "") == "path") {
+            declared.insert(parameter.value("name", ""));
+          }
+        }
+      }
+      const std::vector<std::string> names = PathParameterNames(path);
+      for (const std::string& name : names) {
+        EXPECT_TRUE(declared.contains(name))
+            << route << " does not declare its path parameter " << name;
+      }
+      EXPECT_EQ(declared.size(), names.size())
+          << route << " declares path parameters that its path does not have";
+    }
+  }
+}
+
+TEST_P(ApiDescriptionTest, SchemasFollowProtobufMessages) {
+  const nlohmann::json document = FetchDocument();
+  ASSERT_TRUE(document.is_object());
+  const nlohmann::json lab = document["components"]["schemas"].value("Lab", nlohmann::json());
+  ASSERT_TRUE(lab.is_object()) << "The Lab schema is not generated from openlabs.v1.Lab";
+  EXPECT_EQ(lab["properties"]["id"]["type"], "integer");
+  EXPECT_EQ(lab["properties"]["id"]["format"], "int64");
+  EXPECT_EQ(lab["properties"]["tags"]["type"], "array");
+  EXPECT_EQ(lab["properties"]["created_at"]["description"], "Unix milliseconds");
+
+  // `balance` is an optional field, so ProtoToJson leaves it out when unset.
+  const nlohmann::json user = document["components"]["schemas"]["User"];
+  const nlohmann::json required = user.value("required", nlohmann::json::array());
+  EXPECT_NE(std::find(required.begin(), required.end(), "username"), required.end());
+  EXPECT_EQ(std::find(required.begin(), required.end(), "balance"), required.end());
+}
+
+TEST_P(ApiDescriptionTest, DocsPageNeedsTheWebApp) {
+  // The shared server serves no web app, so the page is missing. The error names the document.
+  const HttpResponse page = client().Get("/api/docs");
+  ExpectErrorResponse(page, 404, "not_found");
+  EXPECT_NE(page.Json()["error"].value("message", "").find("/api/openapi.json"), std::string::npos)
+      << page.body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, ApiDescriptionTest, ::testing::ValuesIn(storage::TestDialects()),
+                         DialectTestName);
+
+}  // namespace
+}  // namespace openlabs::integration
