@@ -576,6 +576,20 @@ class SqlNotebooksService final : public NotebooksService {
       }
       cells = std::move(parsed->notebook.cells);
       row.app_arguments = parsed->notebook.app_arguments;
+    } else if (request.cells().empty()) {
+      // With neither source nor cells, the copy starts as the original stands.
+      Result<std::vector<MarimoCell>> current = database_.WithSession<std::vector<MarimoCell>>(
+          [&](soci::session& session) -> Result<std::vector<MarimoCell>> {
+            std::vector<MarimoCell> loaded;
+            for (CellRow& cell : LoadCellRows(session, original->id)) {
+              loaded.push_back(std::move(cell.cell));
+            }
+            return loaded;
+          });
+      if (!current) {
+        return Fail(current.error());
+      }
+      cells = std::move(*current);
     } else {
       std::vector<FieldViolation> problems;
       Result<std::vector<MarimoCell>> requested = CellsFromRequest(request.cells(), problems);

@@ -479,6 +479,18 @@ TEST_P(NotebooksServiceTest, LearnerCopiesArePrivate) {
   EXPECT_EQ(service_->ListNotebooks(originals, CallContext())->items_size(), 1);
 }
 
+TEST_P(NotebooksServiceTest, EmptyCopyRequestCopiesOriginal) {
+  const v1::Notebook notebook = Create();
+  v1::SaveCopyRequest save;
+  save.set_notebook_id(notebook.id());
+  Result<v1::Notebook> copy = service_->SaveCopy(save, User(kLearner));
+  ASSERT_TRUE(copy) << copy.error().message;
+  ASSERT_EQ(copy->cells_size(), notebook.cells_size());
+  for (int i = 0; i < notebook.cells_size(); ++i) {
+    EXPECT_EQ(copy->cells(i).code(), notebook.cells(i).code()) << "cell " << i;
+  }
+}
+
 TEST_P(NotebooksServiceTest, DeleteNotebookRemovesAssets) {
   const v1::Notebook notebook = Create();
   v1::AddNotebookAssetsRequest add;

@@ -203,9 +203,10 @@ Result<std::shared_ptr<Session>> SessionManager::Create(int64_t owner_id,
                             "another."});
     }
     if (static_cast<int>(sessions_.size()) >= options_.max_sessions) {
-      return Fail(Error{ErrorCode::kRateLimited,
-                        "The server runs its maximum number of notebook sessions; try again "
-                        "later.",
+      // The server is full rather than this user too fast, so the answer is 503, not 429.
+      return Fail(Error{ErrorCode::kUnavailable,
+                        "The server runs its maximum number of notebook sessions. Try again "
+                        "in a minute.",
                         {},
                         "",
                         30});
@@ -303,6 +304,9 @@ void SessionManager::Shutdown() {
   for (Kernel& kernel : pooled) {
     ReleaseKernel(kernel, "");
   }
+  // Removes the root only when it is empty, so that servers stopped cleanly leave nothing in /tmp.
+  std::error_code ignored;
+  std::filesystem::remove(options_.session_root, ignored);
 }
 
 SessionStats SessionManager::Stats() const {

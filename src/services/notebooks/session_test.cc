@@ -237,6 +237,19 @@ TEST(NotebookSession, EnforcesSessionsPerUser) {
   EXPECT_TRUE(manager->Create(8, {Notebook({"x = 1"}), {}}).has_value());
 }
 
+TEST(NotebookSession, FullServerIsUnavailable) {
+  SessionManagerOptions options = TestOptions();
+  options.max_sessions = 1;
+  options.pool_size = 0;
+  auto manager = MakeManager(options);
+  auto first = Open(*manager, {"x = 1"}, 7);
+  ASSERT_TRUE(first);
+  Result<std::shared_ptr<Session>> second = manager->Create(8, {Notebook({"x = 1"}), {}});
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(second.error().retry_after_seconds.has_value());
+}
+
 TEST(NotebookSession, HidesSessionsOfOtherUsers) {
   auto manager = MakeManager();
   auto session = Open(*manager, {"x = 1"}, 1);

@@ -63,7 +63,7 @@ void CheckUsername(std::string_view username, std::vector<FieldViolation>& probl
     return;
   }
   if (!IsAsciiAlphanumeric(username.front())) {
-    problems.push_back({"username", "must start with a letter or digit"});
+    problems.push_back({"username", "must start with an ASCII letter or digit"});
     return;
   }
   for (const char c : username) {
