@@ -6,74 +6,13 @@
 #include <thread>
 #include <vector>
 
-#include "api_test.h"
+#include "learning_api_test.h"
 
 namespace openlabs::integration {
 namespace {
 
-constexpr std::string_view kBoundary = "openlabs-test-boundary";
-
-// One part of a multipart/form-data body: a text field, or a file when `filename` is set.
-struct Part {
-  std::string name;
-  std::string value;
-  std::string filename;
-};
-
-std::string MultipartBody(const std::vector<Part>& parts) {
-  std::string body;
-  for (const Part& part : parts) {
-    body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" +
-            part.name + "\"";
-    if (!part.filename.empty()) {
-      body += "; filename=\"" + part.filename + "\"\r\nContent-Type: text/plain";
-    }
-    body += "\r\n\r\n" + part.value + "\r\n";
-  }
-  return body + "--" + std::string(kBoundary) + "--\r\n";
-}
-
-class SubmissionsApiTest : public ApiTest {
+class SubmissionsApiTest : public LearningApiTest {
  protected:
-  HttpResponse PostForm(HttpClient& http, const std::string& path, const std::vector<Part>& parts,
-                        const std::string& token) {
-    return http.Send({.method = "POST",
-                      .path = path,
-                      .body = MultipartBody(parts),
-                      .content_type = "multipart/form-data; boundary=" + std::string(kBoundary),
-                      .bearer_token = token});
-  }
-
-  int64_t CreateLab(const TestUser& author) {
-    const HttpResponse created =
-        client().Post("/api/v1/labs", {{"title", "Lab"}, {"description", "d"}, {"body", "# Do it"}},
-                      author.access_token);
-    EXPECT_EQ(created.status, 201) << created.body;
-    return created.Json().value("id", int64_t{0});
-  }
-
-  HttpResponse Submit(const TestUser& learner, int64_t lab_id, const std::string& file = "") {
-    std::vector<Part> parts = {{"lab_id", std::to_string(lab_id)}, {"text", "# Answer"}};
-    if (!file.empty()) {
-      parts.push_back({"files[]", file, "answer.txt"});
-    }
-    return PostForm(client(), "/api/v1/submissions", parts, learner.access_token);
-  }
-
-  HttpResponse Review(HttpClient& http, const TestUser& reviewer, int64_t submission_id,
-                      const std::string& attachment = "") {
-    std::vector<Part> parts = {{"content", "Well argued."}, {"verdict", "accept"}, {"score", "80"}};
-    if (!attachment.empty()) {
-      parts.push_back({"files[]", attachment, "review.txt"});
-    }
-    return PostForm(http, "/api/v1/submissions/" + std::to_string(submission_id) + "/reviews",
-                    parts, reviewer.access_token);
-  }
-
-  int64_t Balance(const TestUser& user) {
-    return client().Get("/api/v1/users/me", user.access_token).Json().value("balance", int64_t{-1});
-  }
-
   size_t UploadBlobCount() {
     const std::vector<std::string> flags = server().StorageFlags();
     const auto data_dir = std::find(flags.begin(), flags.end(), "--data-dir");
