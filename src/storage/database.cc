@@ -98,11 +98,28 @@ Result<std::unique_ptr<Database>> Database::Open(std::string_view url, int pool_
   } catch (const soci::soci_error& error) {
     return Fail({ErrorCode::kUnavailable, "cannot connect to the database", {}, error.what()});
   }
-  return std::unique_ptr<Database>(
-      new Database(postgres ? Dialect::kPostgres : Dialect::kSqlite, std::move(pool)));
+  return std::unique_ptr<Database>(new Database(postgres ? Dialect::kPostgres : Dialect::kSqlite,
+                                                std::move(pool), static_cast<size_t>(pool_size)));
+}
+
+Database::Database(Dialect dialect, std::unique_ptr<soci::connection_pool> pool, size_t pool_size)
+    : dialect_(dialect), pool_(std::move(pool)), prepared_(pool_size) {
+  for (size_t i = 0; i < pool_size; ++i) {
+    sessions_.push_back(&pool_->at(i));
+  }
 }
 
 Database::~Database() = default;
+
+Database::PreparedMap& Database::PreparedFor(const soci::session& session) {
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    if (sessions_[i] == &session) {
+      return prepared_[i];
+    }
+  }
+  throw soci::soci_error(
+      "prepared statements need the session of a WithSession or InTransaction call");
+}
 
 void Database::Begin(soci::session& session) const {
   session << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");

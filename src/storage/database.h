@@ -6,6 +6,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
 
 #include "common/error.h"
 
@@ -52,14 +55,57 @@ class Database {
   // Executes a script of several statements separated by semicolons (migrations).
   static void ExecuteScript(soci::session& session, Dialect dialect, const std::string& script);
 
+  // Runs `use` on this connection's instance of `Query`, built from `session` on first use and
+  // kept until the Database closes, so its statements are parsed once per connection. `Query`
+  // prepares them in its constructor, bound to its own members. `session` must be the one given
+  // to a WithSession or InTransaction body. If `use` throws, the instance is destroyed, so a
+  // half-run statement is never reused. `use` must run each statement to its end (fetch until
+  // it returns false), because on SQLite an unfinished SELECT keeps its read transaction and
+  // later reads on that connection would see an old snapshot.
+  template <typename Query, typename Use>
+  decltype(auto) WithPrepared(soci::session& session, Use&& use);
+
  private:
-  Database(Dialect dialect, std::unique_ptr<soci::connection_pool> pool)
-      : dialect_(dialect), pool_(std::move(pool)) {}
+  // Type-erased owner of one prepared Query.
+  struct PreparedBase {
+    virtual ~PreparedBase() = default;
+  };
+  template <typename Query>
+  struct PreparedHolder final : PreparedBase {
+    explicit PreparedHolder(soci::session& session) : query(session) {}
+    Query query;
+  };
+  using PreparedMap = std::unordered_map<std::type_index, std::unique_ptr<PreparedBase>>;
+
+  // Leases a pooled session for one call and gives it back on destruction. Bodies get the pooled
+  // session itself (not a proxy), so statements prepared on it stay valid after the call.
+  class Lease {
+   public:
+    explicit Lease(soci::connection_pool& pool) : pool_(pool), position_(pool.lease()) {}
+    ~Lease() { pool_.give_back(position_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    soci::session& session() { return pool_.at(position_); }
+
+   private:
+    soci::connection_pool& pool_;
+    size_t position_;
+  };
+
+  Database(Dialect dialect, std::unique_ptr<soci::connection_pool> pool, size_t pool_size);
 
   void Begin(soci::session& session) const;
+  // The prepared queries of the pooled connection `session`; throws soci::soci_error for a
+  // session that is not one of the pool's.
+  PreparedMap& PreparedFor(const soci::session& session);
 
   Dialect dialect_;
   std::unique_ptr<soci::connection_pool> pool_;
+  // The pool's sessions, by position; their addresses do not change while the pool exists.
+  std::vector<const soci::session*> sessions_;
+  // Declared after pool_ so that the statements are finalized before the connections close.
+  // Entry i belongs to the thread that holds lease i, so it needs no lock.
+  std::vector<PreparedMap> prepared_;
 };
 
 // True when `error` reports a UNIQUE or PRIMARY KEY constraint violation, on either engine.
@@ -72,7 +118,8 @@ inline const char* ByDialect(Dialect dialect, const char* sqlite, const char* po
 
 template <typename T>
 Result<T> Database::InTransaction(const std::function<Result<T>(soci::session&)>& body) {
-  soci::session session(*pool_);
+  Lease lease(*pool_);
+  soci::session& session = lease.session();
   try {
     Begin(session);
     Result<T> result = body(session);
@@ -100,11 +147,28 @@ Result<T> Database::InTransaction(const std::function<Result<T>(soci::session&)>
 
 template <typename T>
 Result<T> Database::WithSession(const std::function<Result<T>(soci::session&)>& body) {
-  soci::session session(*pool_);
+  Lease lease(*pool_);
   try {
-    return body(session);
+    return body(lease.session());
   } catch (const soci::soci_error& error) {
     return Fail(Error::Internal(std::string("database: ") + error.what()));
+  }
+}
+
+template <typename Query, typename Use>
+decltype(auto) Database::WithPrepared(soci::session& session, Use&& use) {
+  PreparedMap& prepared = PreparedFor(session);
+  const std::type_index key(typeid(Query));
+  auto found = prepared.find(key);
+  if (found == prepared.end()) {
+    found = prepared.emplace(key, std::make_unique<PreparedHolder<Query>>(session)).first;
+  }
+  Query& query = static_cast<PreparedHolder<Query>&>(*found->second).query;
+  try {
+    return std::forward<Use>(use)(query);
+  } catch (...) {
+    prepared.erase(key);
+    throw;
   }
 }
 

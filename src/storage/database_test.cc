@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -132,6 +134,92 @@ TEST_P(DatabaseTest, ConcurrentIncrementsAreNotLost) {
   });
   ASSERT_TRUE(read);
   EXPECT_EQ(*read, kThreads * kIncrements);
+}
+
+// A prepared SELECT of one item's count, as services use with WithPrepared.
+class ItemCountQuery {
+ public:
+  explicit ItemCountQuery(soci::session& session)
+      : statement_((session.prepare << "SELECT count FROM items WHERE name = :name",
+                    soci::use(name_, "name"), soci::into(count_))) {
+    ++constructed;
+  }
+
+  std::optional<int> Run(const std::string& name) {
+    name_ = name;
+    std::optional<int> found;
+    if (statement_.execute(true)) {
+      found = count_;
+      while (statement_.fetch()) {
+      }
+    }
+    return found;
+  }
+
+  static inline int constructed = 0;
+
+ private:
+  std::string name_;
+  int count_ = 0;
+  soci::statement statement_;
+};
+
+TEST_P(DatabaseTest, PreparedQueryIsReusedAndSeesNewWrites) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  ItemCountQuery::constructed = 0;
+  Result<int> read = database_->WithSession<int>([&](soci::session& session) -> Result<int> {
+    const auto run = [&](ItemCountQuery& query) { return query.Run("seed"); };
+    EXPECT_EQ(database_->WithPrepared<ItemCountQuery>(session, run), 0);
+    EXPECT_EQ(database_->WithPrepared<ItemCountQuery>(session, run), 0);
+    EXPECT_EQ(database_->WithPrepared<ItemCountQuery>(session, [](ItemCountQuery& query) {
+      return query.Run("missing");
+    }), std::nullopt);
+
+    // Another connection writes while this one stays leased. A statement left unfinished on
+    // this connection would keep SQLite's old snapshot, and the read below would return 0.
+    Result<int> written = database_->InTransaction<int>([](soci::session& other) -> Result<int> {
+      other << "UPDATE items SET count = 5 WHERE name = 'seed'";
+      return 0;
+    });
+    EXPECT_TRUE(written) << written.error().internal;
+    int count = -1;
+    session << "SELECT count FROM items WHERE name = 'seed'", soci::into(count);
+    EXPECT_EQ(database_->WithPrepared<ItemCountQuery>(session, run), 5);
+    return count;
+  });
+  ASSERT_TRUE(read) << read.error().internal;
+  EXPECT_EQ(*read, 5);
+  EXPECT_EQ(ItemCountQuery::constructed, 1);
+}
+
+TEST_P(DatabaseTest, PreparedQueryIsDiscardedAfterAnError) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  ItemCountQuery::constructed = 0;
+  Result<int> failed = database_->WithSession<int>([&](soci::session& session) -> Result<int> {
+    database_->WithPrepared<ItemCountQuery>(session, [](ItemCountQuery&) -> std::optional<int> {
+      throw soci::soci_error("simulated failure");
+    });
+    return 0;
+  });
+  EXPECT_FALSE(failed);
+
+  Result<int> read = database_->WithSession<int>([&](soci::session& session) -> Result<int> {
+    return database_->WithPrepared<ItemCountQuery>(
+               session, [](ItemCountQuery& query) { return query.Run("seed"); })
+        .value_or(-1);
+  });
+  ASSERT_TRUE(read) << read.error().internal;
+  EXPECT_EQ(*read, 0);
+  // The pool lends its first free connection, the same one both times. The failed instance was
+  // destroyed, so the second call built a new one.
+  EXPECT_EQ(ItemCountQuery::constructed, 2);
+}
+
+TEST_P(DatabaseTest, PreparedQueryNeedsAPooledSession) {
+  soci::session session(database_->pool());
+  EXPECT_THROW(database_->WithPrepared<ItemCountQuery>(
+                   session, [](ItemCountQuery& query) { return query.Run("seed"); }),
+               soci::soci_error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest, ::testing::ValuesIn(TestDialects()),

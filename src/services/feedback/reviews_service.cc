@@ -118,6 +118,37 @@ v1::Review WithFiles(soci::session& session, const ReviewRow& row) {
 
 Error ReviewNotFound() { return Error::NotFound("The review does not exist."); }
 
+// The number and the sum of the helpfulness ratings of one reviewer's reviews, prepared once
+// per pooled connection (see Database::WithPrepared).
+class HelpfulnessQuery {
+ public:
+  explicit HelpfulnessQuery(soci::session& session)
+      : statement_((session.prepare << "SELECT COUNT(helpfulness), COALESCE(SUM(helpfulness), 0) "
+                                       "FROM reviews WHERE reviewer_id = :id",
+                    soci::use(reviewer_id_, "id"), soci::into(count_), soci::into(sum_))) {}
+  HelpfulnessQuery(const HelpfulnessQuery&) = delete;
+  HelpfulnessQuery& operator=(const HelpfulnessQuery&) = delete;
+
+  // Returns {count, sum}.
+  std::pair<long long, long long> Run(long long reviewer_id) {
+    reviewer_id_ = reviewer_id;
+    std::pair<long long, long long> result{0, 0};
+    if (statement_.execute(true)) {
+      result = {count_, sum_};
+      // An aggregate returns one row; this runs the statement to its end.
+      while (statement_.fetch()) {
+      }
+    }
+    return result;
+  }
+
+ private:
+  long long reviewer_id_ = 0;
+  long long count_ = 0;
+  long long sum_ = 0;
+  soci::statement statement_;
+};
+
 class SqlReviewsService final : public ReviewsService {
  public:
   SqlReviewsService(Database& database, submissions::SubmissionsService& submissions,
@@ -235,11 +266,8 @@ class SqlReviewsService final : public ReviewsService {
     return database_.WithSession<v1::Reputation>(
         [&](soci::session& session) -> Result<v1::Reputation> {
           const long long user_id = request.user_id();
-          long long count = 0;
-          long long sum = 0;
-          session << "SELECT COUNT(helpfulness), COALESCE(SUM(helpfulness), 0) FROM reviews "
-                     "WHERE reviewer_id = :id",
-              soci::use(user_id), soci::into(count), soci::into(sum);
+          const auto [count, sum] = database_.WithPrepared<HelpfulnessQuery>(
+              session, [&](HelpfulnessQuery& query) { return query.Run(user_id); });
           v1::Reputation reputation;
           reputation.set_user_id(user_id);
           reputation.set_ratings_count(count);

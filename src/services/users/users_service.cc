@@ -105,6 +105,38 @@ std::optional<UserRow> LoadUserById(soci::session& session, long long id) {
   return row;
 }
 
+// SELECT of one user by id, prepared once per pooled connection (see Database::WithPrepared).
+class UserByIdQuery {
+ public:
+  explicit UserByIdQuery(soci::session& session)
+      : statement_((session.prepare << std::string("SELECT ") + kUserColumns +
+                                           " FROM users WHERE id = :id",
+                    soci::use(id_, "id"), soci::into(row_.id), soci::into(row_.username),
+                    soci::into(row_.email), soci::into(row_.name), soci::into(row_.surname),
+                    soci::into(row_.bio), soci::into(row_.role), soci::into(row_.balance),
+                    soci::into(row_.labs_solved), soci::into(row_.labs_reviewed),
+                    soci::into(row_.mfa_enabled), soci::into(row_.created_at))) {}
+  UserByIdQuery(const UserByIdQuery&) = delete;
+  UserByIdQuery& operator=(const UserByIdQuery&) = delete;
+
+  std::optional<UserRow> Run(long long id) {
+    id_ = id;
+    std::optional<UserRow> found;
+    if (statement_.execute(true)) {
+      found = row_;
+      // Runs the statement to its end; ids are unique, so this fetches no second row.
+      while (statement_.fetch()) {
+      }
+    }
+    return found;
+  }
+
+ private:
+  long long id_ = 0;
+  UserRow row_;
+  soci::statement statement_;
+};
+
 std::optional<UserRow> LoadUserByKey(soci::session& session, const std::string& key) {
   UserRow row;
   IntoUser(
@@ -230,7 +262,8 @@ class SqlUsersService final : public UsersService {
 
   Result<v1::User> GetUser(const v1::GetUserRequest& request, const CallContext& context) override {
     return database_.WithSession<v1::User>([&](soci::session& session) -> Result<v1::User> {
-      std::optional<UserRow> row = LoadUserById(session, request.id());
+      std::optional<UserRow> row = database_.WithPrepared<UserByIdQuery>(
+          session, [&](UserByIdQuery& query) { return query.Run(request.id()); });
       if (!row) {
         return Fail(UserNotFound());
       }
