@@ -190,6 +190,65 @@ std::optional<AssetRow> LoadAsset(soci::session& session, long long lab_id,
   return row;
 }
 
+LabByIdQueries::LabByIdQueries(soci::session& session)
+    : count_view_((session.prepare << "UPDATE labs SET views = views + 1 WHERE id = :id",
+                   soci::use(id_, "id"))),
+      lab_by_id_(session),
+      tags_((session.prepare << "SELECT tag FROM lab_tags WHERE lab_id = :id ORDER BY position",
+             soci::use(id_, "id"), soci::into(tag_))),
+      assets_(session) {
+  soci::details::prepare_temp_type lab =
+      (session.prepare << "SELECT id, title, description, body, author_id, status, views, "
+                          "submission_count, source_key, source_sha256, created_at, updated_at "
+                          "FROM labs WHERE id = :id",
+       soci::use(id_, "id"));
+  IntoLab(lab, lab_);
+  lab_by_id_ = soci::statement(lab);
+  soci::details::prepare_temp_type assets =
+      (session.prepare << std::string("SELECT ") + kAssetColumns +
+                              " FROM lab_assets WHERE lab_id = :id ORDER BY path",
+       soci::use(id_, "id"));
+  IntoAsset(assets, asset_);
+  assets_ = soci::statement(assets);
+}
+
+void LabByIdQueries::CountView(long long id) {
+  id_ = id;
+  count_view_.execute(true);
+}
+
+std::optional<LabRow> LabByIdQueries::LoadLab(long long id) {
+  id_ = id;
+  std::optional<LabRow> found;
+  if (lab_by_id_.execute(true)) {
+    found = lab_;
+    // Ids are unique, so this only runs the statement to its end.
+    while (lab_by_id_.fetch()) {
+    }
+  }
+  return found;
+}
+
+std::vector<std::string> LabByIdQueries::LoadTags(long long id) {
+  id_ = id;
+  std::vector<std::string> tags;
+  tags_.execute();
+  while (tags_.fetch()) {
+    tags.push_back(tag_);
+  }
+  return tags;
+}
+
+std::vector<AssetRow> LabByIdQueries::LoadAssets(long long id) {
+  id_ = id;
+  std::vector<AssetRow> assets;
+  assets_.execute();
+  while (assets_.fetch()) {
+    assets.push_back(asset_);
+  }
+  return assets;
+}
+
 void InsertAsset(soci::session& session, const AssetRow& row) {
   session << "INSERT INTO lab_assets (id, lab_id, path, filename, content_type, size, sha256, "
              "blob_key, created_at) VALUES (:id, :lab_id, :path, :filename, :content_type, "

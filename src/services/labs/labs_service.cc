@@ -140,11 +140,7 @@ class SqlLabsService final : public LabsService {
 
   Result<v1::Lab> GetLab(const v1::GetLabRequest& request) override {
     return database_.WithSession<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
-      const long long id = request.id();
-      if (request.count_view()) {
-        session << "UPDATE labs SET views = views + 1 WHERE id = :id", soci::use(id);
-      }
-      return LoadFullLab(session, id);
+      return LoadFullLab(session, request.id(), request.count_view());
     });
   }
 
@@ -362,8 +358,8 @@ class SqlLabsService final : public LabsService {
     return get;
   }
 
-  static Result<v1::Lab> InsertLab(soci::session& session, const v1::CreateLabRequest& request,
-                                   const std::vector<std::string>& tags, long long author_id) {
+  Result<v1::Lab> InsertLab(soci::session& session, const v1::CreateLabRequest& request,
+                            const std::vector<std::string>& tags, long long author_id) {
     const long long now = NowMillis();
     long long id = 0;
     soci::indicator source_indicator = request.source_key().empty() ? soci::i_null : soci::i_ok;
@@ -387,20 +383,26 @@ class SqlLabsService final : public LabsService {
     return LoadFullLab(session, id);
   }
 
-  static Result<v1::Lab> LoadFullLab(soci::session& session, long long id) {
-    std::optional<LabRow> row = LoadLab(session, id);
-    if (!row) {
-      return Fail(LabNotFound());
-    }
-    v1::Lab lab = row->ToProto();
-    std::map<long long, std::vector<std::string>> tags = LoadTags(session, {id});
-    for (std::string& tag : tags[id]) {
-      lab.add_tags(std::move(tag));
-    }
-    for (const AssetRow& asset : LoadAssets(session, id)) {
-      *lab.add_assets() = asset.ToProto();
-    }
-    return lab;
+  // Reads a lab with its tags and assets, after counting a view of it when `count_view` is set.
+  Result<v1::Lab> LoadFullLab(soci::session& session, long long id, bool count_view = false) {
+    return database_.WithPrepared<LabByIdQueries>(
+        session, [&](LabByIdQueries& queries) -> Result<v1::Lab> {
+          if (count_view) {
+            queries.CountView(id);
+          }
+          std::optional<LabRow> row = queries.LoadLab(id);
+          if (!row) {
+            return Fail(LabNotFound());
+          }
+          v1::Lab lab = row->ToProto();
+          for (std::string& tag : queries.LoadTags(id)) {
+            lab.add_tags(std::move(tag));
+          }
+          for (const AssetRow& asset : queries.LoadAssets(id)) {
+            *lab.add_assets() = asset.ToProto();
+          }
+          return lab;
+        });
   }
 
   Result<v1::AddAssetsResponse> InsertAssets(soci::session& session, long long lab_id,
