@@ -245,27 +245,41 @@ class SqlSearchIndex final : public SearchIndex {
   static void SearchSqlite(soci::session& session, const SearchQuery& query,
                            const std::string& match, SearchPage& page) {
     Bindings count_bindings;
-    const std::string from =
-        " FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
-        "WHERE search_fts MATCH :match" +
-        FilterSql(query, count_bindings);
+    const std::string filters = FilterSql(query, count_bindings);
     count_bindings.Add("match", match);
-    page.total = Count(session, "SELECT COUNT(*)" + from, count_bindings);
+    // Every search_fts row has its search_documents row, so without filters the count needs no
+    // join, which would cost one lookup per matching document.
+    page.total = Count(session,
+                       filters.empty()
+                           ? "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match"
+                           : "SELECT COUNT(*) FROM search_fts JOIN search_documents d ON d.id = "
+                             "search_fts.rowid WHERE search_fts MATCH :match" + filters,
+                       count_bindings);
     if (page.total == 0) {
       return;
     }
 
+    // The inner query ranks every match and keeps one page. snippet() tokenizes the document
+    // text, so the outer query computes it for the page rows only: it matches again, restricted
+    // to each row's rowid. CROSS JOIN keeps the page as the outer loop.
     Bindings page_bindings;
     FilterSql(query, page_bindings);
     page_bindings.Add("match", match);
+    page_bindings.Add("snippet_match", match);
     page_bindings.Add("limit", static_cast<long long>(page.limit));
     page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
     const std::string sql =
-        std::string(
-            "SELECT d.doc_type, d.doc_id, search_fts.title, snippet(search_fts, -1, "
-            "char(2), char(3), '…', ") +
-        std::to_string(kSnippetTokens) + "), -" + kBm25 + from + " ORDER BY " + kBm25 +
-        ", d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset";
+        std::string("SELECT docs.doc_type, docs.doc_id, search_fts.title, snippet(search_fts, -1, "
+                    "char(2), char(3), '…', ") +
+        std::to_string(kSnippetTokens) +
+        "), -ranked.score FROM (SELECT search_fts.rowid AS id, " + kBm25 +
+        " AS score, d.created_at AS created_at FROM search_fts JOIN search_documents d ON d.id = "
+        "search_fts.rowid WHERE search_fts MATCH :match" +
+        filters +
+        " ORDER BY score, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset) ranked "
+        "CROSS JOIN search_fts CROSS JOIN search_documents docs WHERE search_fts.rowid = "
+        "ranked.id AND search_fts MATCH :snippet_match AND docs.id = ranked.id "
+        "ORDER BY ranked.score, ranked.created_at DESC, ranked.id DESC";
     FetchHits(session, sql, page_bindings, page);
   }
 
