@@ -53,6 +53,10 @@ class FileDescriptor {
   int fd_;
 };
 
+// Writes are flushed to disk in windows of this many bytes while a blob is received (see
+// LocalBlobWriter::StartWriteback).
+constexpr int64_t kWritebackWindowBytes = 8 << 20;
+
 class LocalBlobWriter final : public BlobWriter {
  public:
   LocalBlobWriter(std::string key, fs::path final_path, fs::path temp_path, int fd)
@@ -79,6 +83,9 @@ class LocalBlobWriter final : public BlobWriter {
       }
       chunk.remove_prefix(static_cast<size_t>(written));
       bytes_written_ += written;
+    }
+    while (bytes_written_ - writeback_started_ >= kWritebackWindowBytes) {
+      StartWriteback();
     }
     return {};
   }
@@ -110,6 +117,24 @@ class LocalBlobWriter final : public BlobWriter {
   int64_t bytes_written() const override { return bytes_written_; }
 
  private:
+  // Starts writing the next full window to disk without waiting, then waits for the window
+  // before it and drops that one from the page cache. Without this, a large upload leaves all of
+  // its pages dirty until the fsync in Commit, which then writes them all at once while the
+  // client waits, and the dirty pages crowd other data out of the page cache. Failures are
+  // ignored here because the fsync in Commit reports any write error.
+  void StartWriteback() {
+    const int64_t window = writeback_started_;
+    ::sync_file_range(fd_.get(), window, kWritebackWindowBytes, SYNC_FILE_RANGE_WRITE);
+    writeback_started_ += kWritebackWindowBytes;
+    if (window >= kWritebackWindowBytes) {
+      const int64_t previous = window - kWritebackWindowBytes;
+      ::sync_file_range(fd_.get(), previous, kWritebackWindowBytes,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                            SYNC_FILE_RANGE_WAIT_AFTER);
+      ::posix_fadvise(fd_.get(), previous, kWritebackWindowBytes, POSIX_FADV_DONTNEED);
+    }
+  }
+
   // Makes the rename durable; a failure here is not fatal because the data is already synced.
   static void SyncDirectory(const fs::path& directory) {
     FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -123,6 +148,8 @@ class LocalBlobWriter final : public BlobWriter {
   fs::path temp_path_;
   FileDescriptor fd_;
   int64_t bytes_written_ = 0;
+  // Bytes from the start of the file for which writeback has been started.
+  int64_t writeback_started_ = 0;
   bool committed_ = false;
 };
 
