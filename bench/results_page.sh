@@ -116,6 +116,7 @@ their ratios within this run are meaningful.
 | idle RSS after the load | $rss_load_mib MiB | under 30 MiB | $(verdict "$rss_load_mib" "<" 30) |
 | start-up to first /healthz 200, fresh data folder, median of $starts | $fresh_median ms | under 200 ms | $(verdict "$fresh_median" "<" 200) |
 | start-up to first /healthz 200, existing data folder, median of $starts | $existing_median ms | under 200 ms | $(verdict "$existing_median" "<" 200) |
+$(content_summary_rows)
 
 ## GET /api/v1/users/{id} against nginx
 
@@ -196,6 +197,8 @@ start before.
 
 Shutdown, from SIGTERM to exit with status 0: median $shutdown_median ms over all
 $((2 * starts)) runs.
+
+$(content_sections)
 
 ## Notebook sessions
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks `openlabs serve` on this machine and rewrites bench/RESULTS.md. Measures, in one run:
 # GET /api/v1/users/{id} against nginx serving the same bytes, login throughput, idle memory,
-# start-up time, and notebook sessions (bench/notebook_sessions.mjs). Every server listens on 127.0.0.1 only and is stopped when the script exits.
+# start-up time, and notebook sessions (bench/notebook_sessions.mjs). Then bench/content.sh builds
+# a database of imported and generated labs and articles, and measures search, the lab list and a
+# lab by id against nginx, and a large asset upload and download against cp. Every server listens
+# on 127.0.0.1 only and is stopped when the script exits.
 set -euo pipefail
 export LC_ALL=C
 
@@ -17,6 +20,10 @@ connections=64
 login_connections=8
 starts=10
 port_base=24080
+content_documents=100000
+search_connections=4
+upload_mib=1024
+corpus_dir=${OPENLABS_CORPUS_DIR:-$repo_dir/../shared/corpus}
 output=$bench_dir/RESULTS.md
 log_dir=$bench_dir/out
 
@@ -35,7 +42,13 @@ Needs wrk, nginx and curl (scripts/install-deps.sh --bench installs them).
   --connections N       wrk connections for GET requests (default: $connections)
   --login-connections N wrk connections for logins (default: $login_connections)
   --starts N            start-ups measured per data-folder case (default: $starts, minimum 10)
-  --port-base PORT      first of the three 127.0.0.1 ports used (default: $port_base)
+  --port-base PORT      first of the five 127.0.0.1 ports used (default: $port_base)
+  --content-documents N labs plus articles in the content database, corpus included; half are
+                        labs (default: $content_documents; 0 skips the content benchmarks)
+  --search-connections N wrk connections for search (default: $search_connections)
+  --upload-mib N        size of the uploaded asset in MiB (default: $upload_mib)
+  --corpus DIR          corpus with labs/ and articles/ to import (default:
+                        \$OPENLABS_CORPUS_DIR, else ../shared/corpus beside the repository)
   --output FILE         results page to write (default: bench/RESULTS.md)
   -h, --help            show this help
 
@@ -62,6 +75,10 @@ while [[ $# -gt 0 ]]; do
     --login-connections) require_value "$@"; login_connections=$2; shift ;;
     --starts) require_value "$@"; starts=$2; shift ;;
     --port-base) require_value "$@"; port_base=$2; shift ;;
+    --content-documents) require_value "$@"; content_documents=$2; shift ;;
+    --search-connections) require_value "$@"; search_connections=$2; shift ;;
+    --upload-mib) require_value "$@"; upload_mib=$2; shift ;;
+    --corpus) require_value "$@"; corpus_dir=$2; shift ;;
     --output) require_value "$@"; output=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) fail "unknown option '$1'; see 'bench/run.sh -h'" ;;
@@ -69,12 +86,21 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for number in "$rounds" "$threads" "$connections" "$login_connections" "$starts" "$port_base"; do
+for number in "$rounds" "$threads" "$connections" "$login_connections" "$starts" "$port_base" \
+  "$content_documents" "$search_connections" "$upload_mib"; do
   [[ "$number" =~ ^[0-9]+$ ]] || fail "'$number' is not a whole number"
 done
 ((rounds >= 3)) || fail "--rounds must be at least 3, got $rounds"
 ((starts >= 10)) || fail "--starts must be at least 10, got $starts"
-((port_base >= 1024 && port_base <= 65533)) || fail "--port-base must be 1024 to 65533"
+((port_base >= 1024 && port_base <= 65531)) || fail "--port-base must be 1024 to 65531"
+((upload_mib >= 1)) || fail "--upload-mib must be at least 1, got $upload_mib"
+upload_bytes=$((upload_mib * 1048576))
+if ((content_documents > 0)); then
+  [[ -d "$corpus_dir/labs" && -d "$corpus_dir/articles" ]] ||
+    fail "corpus folder '$corpus_dir' has no labs/ and articles/; set --corpus or" \
+      "OPENLABS_CORPUS_DIR, or skip the content benchmarks with --content-documents 0"
+  corpus_dir=$(cd "$corpus_dir" && pwd)
+fi
 
 [[ -x "$binary" ]] || fail "openlabs binary '$binary' not found or not executable; run 'make build'"
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
@@ -89,13 +115,15 @@ python=/usr/bin/python3
 openlabs_port=$port_base
 nginx_port=$((port_base + 1))
 startup_port=$((port_base + 2))
+content_port=$((port_base + 3))
+content_nginx_port=$((port_base + 4))
 
 # Succeeds when something accepts TCP connections on 127.0.0.1:$1.
 port_is_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-for port in "$openlabs_port" "$nginx_port" "$startup_port"; do
+for port in "$openlabs_port" "$nginx_port" "$startup_port" "$content_port" "$content_nginx_port"; do
   if port_is_open "$port"; then
     fail "port 127.0.0.1:$port is already in use; pick free ports with --port-base"
   fi
@@ -111,6 +139,8 @@ mkdir -p "$log_dir"
 openlabs_pid=""
 nginx_pid=""
 startup_pid=""
+content_pid=""
+content_nginx_pid=""
 
 # Stops process $1 with SIGTERM, then SIGKILL after 10 s, and returns its exit status.
 stop_process() {
@@ -131,6 +161,8 @@ cleanup() {
   stop_process "$startup_pid" || true
   stop_process "$openlabs_pid" || true
   stop_process "$nginx_pid" || true
+  stop_process "$content_pid" || true
+  stop_process "$content_nginx_pid" || true
   rm -rf "$work_dir"
 }
 trap cleanup EXIT
@@ -450,6 +482,11 @@ echo "Measuring notebook sessions beside python3 and a Jupyter kernel" >&2
 node --experimental-websocket "$bench_dir/notebook_sessions.mjs" --binary "$binary" \
   --output "$(dirname "$output")/notebook-sessions.md" 2>>"$log_dir/notebook-sessions.log" ||
   fail "the notebook session benchmark failed; see $log_dir/notebook-sessions.log"
+
+source "$bench_dir/content.sh"
+if ((content_documents > 0)); then
+  run_content_benchmarks
+fi
 
 source "$bench_dir/results_page.sh"
 write_results_page "$output"
