@@ -101,6 +101,7 @@ the median of the rounds.
 - Machine: $(describe_machine)
 - Tools: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $(nginx -v 2>&1 | sed 's/^nginx version: //')
 - Load average (1, 5, 15 min) before the wrk runs: $load_average_before; after: $load_average_after
+- Run time of bench/run.sh, start to this page: $(divide $((${EPOCHREALTIME/./} - script_started_us)) 60000000 1) min
 
 wrk, openlabs and nginx share the same $(nproc) cores, and other processes on the machine add to
 the load average above. So the throughput figures are bounded by the load generator, and only

@@ -11,6 +11,7 @@ export LC_ALL=C
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$bench_dir")
 original_args=("$@")
+script_started_us=${EPOCHREALTIME/./}
 
 binary=$repo_dir/build/src/app/openlabs
 rounds=3
