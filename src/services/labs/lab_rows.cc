@@ -191,9 +191,7 @@ std::optional<AssetRow> LoadAsset(soci::session& session, long long lab_id,
 }
 
 LabByIdQueries::LabByIdQueries(soci::session& session)
-    : count_view_((session.prepare << "UPDATE labs SET views = views + 1 WHERE id = :id",
-                   soci::use(id_, "id"))),
-      lab_by_id_(session),
+    : lab_by_id_(session),
       tags_((session.prepare << "SELECT tag FROM lab_tags WHERE lab_id = :id ORDER BY position",
              soci::use(id_, "id"), soci::into(tag_))),
       assets_(session) {
@@ -210,11 +208,6 @@ LabByIdQueries::LabByIdQueries(soci::session& session)
        soci::use(id_, "id"));
   IntoAsset(assets, asset_);
   assets_ = soci::statement(assets);
-}
-
-void LabByIdQueries::CountView(long long id) {
-  id_ = id;
-  count_view_.execute(true);
 }
 
 std::optional<LabRow> LabByIdQueries::LoadLab(long long id) {

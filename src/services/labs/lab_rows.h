@@ -84,16 +84,14 @@ std::optional<AssetRow> LoadAsset(soci::session& session, long long lab_id,
 
 void InsertAsset(soci::session& session, const AssetRow& row);
 
-// The statements that read one lab with its tags and assets and count a view of it, prepared
-// once per pooled connection (see storage::Database::WithPrepared). Each method runs its
-// statement to the end.
+// The statements that read one lab with its tags and assets, prepared once per pooled
+// connection (see storage::Database::WithPrepared). Each method runs its statement to the end.
 class LabByIdQueries {
  public:
   explicit LabByIdQueries(soci::session& session);
   LabByIdQueries(const LabByIdQueries&) = delete;
   LabByIdQueries& operator=(const LabByIdQueries&) = delete;
 
-  void CountView(long long id);
   std::optional<LabRow> LoadLab(long long id);
   std::vector<std::string> LoadTags(long long id);
   std::vector<AssetRow> LoadAssets(long long id);
@@ -103,7 +101,6 @@ class LabByIdQueries {
   LabRow lab_;
   std::string tag_;
   AssetRow asset_;
-  soci::statement count_view_;
   soci::statement lab_by_id_;
   soci::statement tags_;
   soci::statement assets_;

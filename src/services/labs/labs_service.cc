@@ -12,6 +12,7 @@
 #include "services/labs/lab_list.h"
 #include "services/labs/lab_rows.h"
 #include "services/labs/validation.h"
+#include "services/labs/view_counts.h"
 #include "services/search/search_index.h"
 
 namespace openlabs::labs {
@@ -108,6 +109,8 @@ class SqlLabsService final : public LabsService {
                  SubmissionCounter& submissions)
       : database_(database), blobs_(blobs), search_(search), submissions_(submissions) {}
 
+  ~SqlLabsService() override { WriteViews(); }
+
   Result<v1::Lab> CreateLab(const v1::CreateLabRequest& request,
                             const CallContext& context) override {
     if (!context.authenticated()) {
@@ -139,9 +142,18 @@ class SqlLabsService final : public LabsService {
   }
 
   Result<v1::Lab> GetLab(const v1::GetLabRequest& request) override {
-    return database_.WithSession<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
-      return LoadFullLab(session, request.id(), request.count_view());
-    });
+    Result<v1::Lab> lab =
+        database_.WithSession<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
+          return LoadFullLab(session, request.id());
+        });
+    if (lab && request.count_view()) {
+      const bool due = pending_views_.Add(lab->id());
+      lab->set_views(lab->views() + 1);
+      if (due) {
+        WriteViews();
+      }
+    }
+    return lab;
   }
 
   Result<v1::Lab> UpdateLab(const v1::UpdateLabRequest& request,
@@ -213,6 +225,8 @@ class SqlLabsService final : public LabsService {
   }
 
   Result<v1::ListLabsResponse> ListLabs(const v1::ListLabsRequest& request) override {
+    // Lists show and sort by the stored views, so the counted ones are written first.
+    WriteViews();
     return labs::ListLabs(database_, search_, request);
   }
 
@@ -383,18 +397,16 @@ class SqlLabsService final : public LabsService {
     return LoadFullLab(session, id);
   }
 
-  // Reads a lab with its tags and assets, after counting a view of it when `count_view` is set.
-  Result<v1::Lab> LoadFullLab(soci::session& session, long long id, bool count_view = false) {
+  // Reads a lab with its tags and assets. Its views include those not yet written.
+  Result<v1::Lab> LoadFullLab(soci::session& session, long long id) {
     return database_.WithPrepared<LabByIdQueries>(
         session, [&](LabByIdQueries& queries) -> Result<v1::Lab> {
-          if (count_view) {
-            queries.CountView(id);
-          }
           std::optional<LabRow> row = queries.LoadLab(id);
           if (!row) {
             return Fail(LabNotFound());
           }
           v1::Lab lab = row->ToProto();
+          lab.set_views(lab.views() + pending_views_.Count(id));
           for (std::string& tag : queries.LoadTags(id)) {
             lab.add_tags(std::move(tag));
           }
@@ -508,6 +520,34 @@ class SqlLabsService final : public LabsService {
     }
   }
 
+  // Adds the counted views to the labs table in one transaction.
+  // NOTE: counted views are lost if the process dies before they are written, and they are
+  // written only by a GET of a lab or a list once due, or at shutdown. While this transaction
+  // runs, a GET of a lab may show its views without the ones being written.
+  void WriteViews() {
+    const std::unordered_map<long long, long long> views = pending_views_.Take();
+    if (views.empty()) {
+      return;
+    }
+    Status written = database_.InTransaction<void>([&](soci::session& session) -> Status {
+      long long id = 0;
+      long long count = 0;
+      soci::statement update =
+          (session.prepare << "UPDATE labs SET views = views + :count WHERE id = :id",
+           soci::use(count, "count"), soci::use(id, "id"));
+      for (const auto& [lab_id, lab_views] : views) {
+        id = lab_id;
+        count = lab_views;
+        update.execute(true);
+      }
+      return {};
+    });
+    if (!written) {
+      spdlog::error("writing the views of {} labs failed, so they are lost: {}", views.size(),
+                    written.error().internal);
+    }
+  }
+
   void RemoveFromIndex(long long id) {
     if (search_ == nullptr) {
       return;
@@ -522,6 +562,7 @@ class SqlLabsService final : public LabsService {
   storage::BlobStore& blobs_;
   search::SearchIndex* search_;
   SubmissionCounter& submissions_;
+  PendingViews pending_views_;
 };
 
 }  // namespace

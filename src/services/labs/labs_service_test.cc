@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/random.h"
+#include "services/labs/view_counts.h"
 #include "services/search/search_index.h"
 #include "storage/test_database.h"
 
@@ -279,6 +280,57 @@ TEST_P(LabsServiceTest, ListSortsByPopularity) {
 
   request.set_sort("oldest");
   EXPECT_EQ(service_->ListLabs(request).error().code, ErrorCode::kValidationFailed);
+}
+
+TEST_P(LabsServiceTest, ViewsCountBeforeTheyAreWritten) {
+  const v1::Lab lab = Create("Viewed");
+  v1::GetLabRequest view;
+  view.set_id(lab.id());
+  view.set_count_view(true);
+  for (int expected = 1; expected <= 3; ++expected) {
+    Result<v1::Lab> seen = service_->GetLab(view);
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->views(), expected);
+  }
+  v1::GetLabRequest read;
+  read.set_id(lab.id());
+  Result<v1::Lab> unviewed = service_->GetLab(read);
+  ASSERT_TRUE(unviewed);
+  EXPECT_EQ(unviewed->views(), 3);
+
+  const v1::ListLabsResponse page = List(v1::ListLabsRequest());
+  ASSERT_EQ(page.items_size(), 1);
+  EXPECT_EQ(page.items(0).views(), 3);
+  Result<v1::Lab> after_list = service_->GetLab(read);
+  ASSERT_TRUE(after_list);
+  EXPECT_EQ(after_list->views(), 3);
+}
+
+TEST_P(LabsServiceTest, MissingLabCountsNoView) {
+  v1::GetLabRequest view;
+  view.set_id(999999);
+  view.set_count_view(true);
+  EXPECT_EQ(service_->GetLab(view).error().code, ErrorCode::kNotFound);
+}
+
+TEST(PendingViewsTest, DueAfterMaxAgeOrCount) {
+  PendingViews views;
+  const PendingViews::Clock::time_point start = PendingViews::Clock::now();
+  EXPECT_FALSE(views.Add(7, start));
+  EXPECT_FALSE(views.Add(7, start + PendingViews::kMaxAge / 2));
+  EXPECT_EQ(views.Count(7), 2);
+  EXPECT_EQ(views.Count(8), 0);
+  EXPECT_TRUE(views.Add(8, start + PendingViews::kMaxAge));
+
+  const std::unordered_map<long long, long long> taken = views.Take();
+  EXPECT_EQ(taken.at(7), 2);
+  EXPECT_EQ(taken.at(8), 1);
+  EXPECT_EQ(views.Count(7), 0);
+
+  for (long long i = 1; i < PendingViews::kMaxCount; ++i) {
+    EXPECT_FALSE(views.Add(i, start));
+  }
+  EXPECT_TRUE(views.Add(0, start));
 }
 
 TEST_P(LabsServiceTest, ListQueryUsesSearchIndexAndFilters) {
