@@ -957,7 +957,7 @@ asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
       kAwaitable);
 }
 
-// Hands the connection to a WebSocket route, or answers its error response. Returns false, so
+// Hands the connection to a WebSocket route, or sends its error response. Returns false, so
 // the HTTP connection ends either way.
 asio::awaitable<bool> HttpServer::Impl::Upgrade(Connection& connection, Dispatch& dispatch,
                                                 Clock::time_point started) {

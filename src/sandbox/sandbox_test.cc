@@ -117,7 +117,7 @@ TEST(SandboxRun, RefusesConnectionToHostListener) {
 }
 
 // A server's client connections and database files are open without O_CLOEXEC. Sandboxed code
-// must not inherit them, or it could read or answer another user's requests.
+// must not inherit them, or it could read and write another user's connection.
 TEST(SandboxRun, InheritsOnlyStandardStreams) {
   const int server_socket = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(server_socket, 0);

@@ -577,7 +577,7 @@ class SqlNotebooksService final : public NotebooksService {
       cells = std::move(parsed->notebook.cells);
       row.app_arguments = parsed->notebook.app_arguments;
     } else if (request.cells().empty()) {
-      // With neither source nor cells, the copy starts as the original stands.
+      // With neither source nor cells, the copy starts with the original's current cells.
       Result<std::vector<MarimoCell>> current = database_.WithSession<std::vector<MarimoCell>>(
           [&](soci::session& session) -> Result<std::vector<MarimoCell>> {
             std::vector<MarimoCell> loaded;

@@ -20,7 +20,7 @@ using nlohmann::json;
 constexpr size_t kMaxStreamBytesPerRun = 1 << 20;
 // Requests waiting for a kernel that does not read them beyond this size are rejected.
 constexpr size_t kMaxWaitingRequestBytes = 4 << 20;
-// What the kernel writes to stderr (only a crash report) is kept up to this size for the log.
+// Maximum bytes of the kernel's stderr (only crash reports) kept for the log.
 constexpr size_t kMaxKernelStderrBytes = 16 << 10;
 
 sandbox::Options SandboxOptions(const KernelSpec& spec) {

@@ -203,7 +203,7 @@ Result<std::shared_ptr<Session>> SessionManager::Create(int64_t owner_id,
                             "another."});
     }
     if (static_cast<int>(sessions_.size()) >= options_.max_sessions) {
-      // The server is full rather than this user too fast, so the answer is 503, not 429.
+      // The server is full, not this user over a limit, so the status is 503 rather than 429.
       return Fail(Error{ErrorCode::kUnavailable,
                         "The server runs its maximum number of notebook sessions. Try again "
                         "in a minute.",
