@@ -185,7 +185,10 @@ class range_slider(UIElement):
         return cls(start=start, stop=stop, **options)
 
     def _from_json(self, value: Any) -> Any:
-        return [_number(item) for item in value]
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ValueError("a range_slider value must be a [low, high] pair")
+        low, high = sorted(_number(item) for item in value)
+        return [low, high]
 
 
 class number(UIElement):
@@ -465,6 +468,30 @@ class matrix(UIElement):
             "column_labels": column_labels, "debounce": debounce, "disabled": disabled,
             "scientific": scientific})
 
+    def _from_json(self, value: Any) -> Any:
+        """Check that `value` has the matrix's shape and convert its entries to numbers."""
+        current = self._value
+        if not isinstance(value, list) or len(value) != len(current):
+            raise ValueError(f"a matrix value must be a list of {len(current)} rows")
+        rows = []
+        for row, old_row in zip(value, current):
+            if isinstance(old_row, list):
+                if not isinstance(row, list) or len(row) != len(old_row):
+                    raise ValueError(f"each matrix row must be a list of {len(old_row)} numbers")
+                rows.append([self._entry(item) for item in row])
+            else:
+                rows.append(self._entry(row))
+        return rows
+
+    def _entry(self, item: Any) -> Any:
+        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise ValueError(f"a matrix entry must be a number, not {item!r}")
+        number = _number(item)
+        low, high = self._props["min_value"], self._props["max_value"]
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ValueError(f"the matrix entry {number} is outside [{low}, {high}]")
+        return number
+
 
 @dataclasses.dataclass
 class FileUploadResults:
@@ -489,8 +516,28 @@ class file(UIElement):
         return [item.name for item in self._value]
 
     def _from_json(self, value: Any) -> Any:
-        return [FileUploadResults(item["name"], base64.b64decode(item.get("contents", "")))
-                for item in value or []]
+        """Read the files of a `[{"name", "contents" | "path"}, ...]` value.
+
+        `contents` is base64. `path` names a file the server staged for the kernel, which is
+        read here, because the server deletes it once this request is done.
+        """
+        if not isinstance(value, list):
+            raise ValueError('a file value must be a list of {"name", "contents"} objects')
+        if len(value) > 1 and not self._props["multiple"]:
+            raise ValueError("this file widget takes one file; create it with multiple=True")
+        files = []
+        for item in value:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise ValueError('each uploaded file must be an object with a "name"')
+            if isinstance(item.get("path"), str):
+                with open(item["path"], "rb") as staged:
+                    contents = staged.read()
+            elif isinstance(item.get("contents"), str):
+                contents = base64.b64decode(item["contents"], validate=True)
+            else:
+                raise ValueError('each uploaded file needs "contents" (base64) or a "path"')
+            files.append(FileUploadResults(item["name"], contents))
+        return files
 
     def name(self, index: int = 0) -> str | None:
         """Return the name of the uploaded file at `index`, or None."""
@@ -502,17 +549,33 @@ class file(UIElement):
 
 
 class table(UIElement):
-    """A table of rows; `.value` is the selected rows (none until the learner selects)."""
+    """A table of rows; `.value` is the selected rows (none until the learner selects).
+
+    The value has the data's type: the selected rows of a DataFrame as a DataFrame, of a list
+    as a list, and of a dict of columns as a list of row dicts.
+    """
 
     _kind = "table"
+
+    # Rows rendered into the page. Larger tables show their first rows only, and only those
+    # can be selected.
+    MAX_RENDERED_ROWS = 1000
 
     def __init__(self, data: Any, pagination: bool | None = None, selection: str | None = "multi",
                  initial_selection: list[int] | None = None, page_size: int = 10, *,
                  label: str = "", on_change: Callable | None = None, **options: Any) -> None:
         self._data = data
         self._selected = list(initial_selection or [])
+        row_count = self._row_count()
         super().__init__(self._rows(self._selected), label=label, on_change=on_change, props={
-            "selection": selection, "page_size": page_size, "pagination": pagination})
+            "selection": selection, "page_size": page_size, "pagination": pagination,
+            "row_count": row_count,
+            "rendered_rows": min(row_count, self.MAX_RENDERED_ROWS)})
+
+    def _row_count(self) -> int:
+        if isinstance(self._data, dict):
+            return len(next(iter(self._data.values()), []))
+        return len(self._data)
 
     def _rows(self, indices: list[int]) -> Any:
         if hasattr(self._data, "iloc"):
@@ -526,23 +589,54 @@ class table(UIElement):
         return self._selected
 
     def _from_json(self, value: Any) -> Any:
-        self._selected = [int(index) for index in value]
+        if not isinstance(value, list):
+            raise ValueError("a table value must be the list of selected row indices")
+        selection = self._props["selection"]
+        if selection is None:
+            raise ValueError("this table does not allow selection (selection=None)")
+        if selection == "single" and len(value) > 1:
+            raise ValueError("this table allows one selected row (selection='single')")
+        count = self._row_count()
+        indices = []
+        for index in value:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+                raise ValueError(f"{index!r} is not a row index of this table of {count} rows")
+            if index not in indices:
+                indices.append(index)
+        self._selected = sorted(indices)
         return self._rows(self._selected)
 
-    def _inner_html(self) -> str:
+    def _columns_and_cells(self, limit: int) -> tuple[list[str], list[list[Any]]]:
+        """Return the column names and the first `limit` rows as lists of cell values."""
         data = self._data
+        if hasattr(data, "iloc"):
+            frame = data.to_frame() if hasattr(data, "to_frame") and data.ndim == 1 else data
+            head = frame.iloc[:limit]
+            columns = [str(column) for column in frame.columns]
+            cells = [list(row) for row in head.itertuples(index=False, name=None)]
+            if type(frame.index).__name__ != "RangeIndex" or frame.index.name is not None:
+                columns.insert(0, str(frame.index.name or ""))
+                cells = [[index, *row] for index, row in zip(head.index, cells)]
+            return columns, cells
         if isinstance(data, dict):
-            data = [dict(zip(data, row)) for row in zip(*data.values())]
-        if hasattr(data, "iloc") or not isinstance(data, list):
-            return as_html(data).text
-        if data and isinstance(data[0], dict):
-            columns = list(data[0])
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-            body = "".join("<tr>" + "".join(f"<td>{html.escape(str(row.get(c, '')))}</td>"
-                                            for c in columns) + "</tr>" for row in data)
-        else:
-            head = "<th>value</th>"
-            body = "".join(f"<tr><td>{html.escape(str(row))}</td></tr>" for row in data)
+            columns = [str(key) for key in data]
+            return columns, [list(row) for row in zip(*data.values())][:limit]
+        rows = list(data)[:limit]
+        if rows and all(isinstance(row, dict) for row in rows):
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            return [str(c) for c in columns], [[row.get(c, "") for c in columns] for row in rows]
+        return ["value"], [[row] for row in rows]
+
+    def _inner_html(self) -> str:
+        # Each body row carries its index in `data-row`, which the page sends back as the
+        # selection.
+        columns, cells = self._columns_and_cells(self.MAX_RENDERED_ROWS)
+        head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
+        body = "".join(
+            f'<tr data-row="{index}">'
+            + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+            for index, row in enumerate(cells)
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

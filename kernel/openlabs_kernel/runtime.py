@@ -168,15 +168,24 @@ class Session:
         widget = _context.RUNTIME.widgets.get(widget_id)
         if widget is None:
             raise KeyError(f"no widget with id {widget_id!r}; run the cell that creates it")
-        root = widget._receive(value)
+        try:
+            root = widget._receive(value)
+        except Exception as error:  # a bad value, or learner code in on_click or on_change
+            raise ValueError(f"widget {widget_id} ({widget._kind}) rejected the value: "
+                             f"{type(error).__name__}: {error}") from error
         if root is not None:
-            self._run_readers_of(root)
+            # Cells may read the changed element itself or any composite that contains it.
+            chain = [widget]
+            while chain[-1] is not root and chain[-1]._parent is not None:
+                chain.append(chain[-1]._parent)
+            self._run_readers_of(*chain)
             if hasattr(root, "_after_run"):
                 root._after_run()
         self._propagate_state_changes()
 
-    def _run_readers_of(self, value: Any) -> None:
-        names = {name for name, bound in self.namespace.items() if bound is value}
+    def _run_readers_of(self, *values: Any) -> None:
+        names = {name for name, bound in self.namespace.items()
+                 if any(bound is value for value in values)}
         definers = {c for c, s in self.cells.items() if s.analysis.defs & names}
         readers = {c for c, s in self.cells.items() if s.analysis.refs & names} - definers
         if readers:

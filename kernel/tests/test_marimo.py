@@ -69,6 +69,99 @@ class WidgetTest(unittest.TestCase):
         button._receive(None)
         self.assertEqual(button.value, 2)
 
+    def test_range_slider_value_is_ordered_pair(self) -> None:
+        widget = mo.ui.range_slider(0, 100, value=[10, 20])
+        widget._receive([70, 30.0])
+        self.assertEqual(widget.value, [30, 70])
+        with self.assertRaises(ValueError):
+            widget._receive([1, 2, 3])
+
+    def test_table_selection_of_list(self) -> None:
+        table = mo.ui.table([{"a": 1}, {"a": 2}, {"a": 3}])
+        self.assertEqual(table.value, [])
+        table._receive([2, 0])
+        self.assertEqual(table.value, [{"a": 1}, {"a": 3}])
+        self.assertIn('data-value="[0, 2]"', table.text)
+
+    def test_table_selection_of_column_dict(self) -> None:
+        table = mo.ui.table({"name": ["x", "y"], "n": [1, 2]}, selection="single")
+        table._receive([1])
+        self.assertEqual(table.value, [{"name": "y", "n": 2}])
+        with self.assertRaises(ValueError):
+            table._receive([0, 1])
+
+    def test_table_selection_of_dataframe(self) -> None:
+        import pandas as pd
+
+        frame = pd.DataFrame({"x": [5, 6, 7]})
+        table = mo.ui.table(frame)
+        table._receive([1, 2])
+        self.assertIsInstance(table.value, pd.DataFrame)
+        self.assertEqual(table.value["x"].tolist(), [6, 7])
+
+    def test_table_rows_carry_indices(self) -> None:
+        text = mo.ui.table([10, 20]).text
+        self.assertIn('<tr data-row="0"><td>10</td></tr>', text)
+        self.assertIn('<tr data-row="1"><td>20</td></tr>', text)
+
+    def test_table_rejects_bad_indices(self) -> None:
+        table = mo.ui.table([1, 2])
+        for bad in ([2], [-1], ["0"], [True], 0):
+            with self.subTest(value=bad), self.assertRaises(ValueError):
+                table._receive(bad)
+        with self.assertRaises(ValueError):
+            mo.ui.table([1], selection=None)._receive([0])
+
+    def test_file_value_from_base64(self) -> None:
+        widget = mo.ui.file()
+        widget._receive([{"name": "a.txt", "contents": "aGVsbG8="}])
+        self.assertEqual(widget.name(), "a.txt")
+        self.assertEqual(widget.contents(), b"hello")
+        self.assertEqual(widget.value[0].contents, b"hello")
+        self.assertIn('data-value="[&quot;a.txt&quot;]"', widget.text)
+
+    def test_file_value_from_staged_path(self) -> None:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile() as staged:
+            staged.write(b"\x00\x01binary")
+            staged.flush()
+            widget = mo.ui.file(multiple=True)
+            widget._receive([{"name": "b.bin", "path": staged.name},
+                             {"name": "c.txt", "contents": ""}])
+        self.assertEqual([item.name for item in widget.value], ["b.bin", "c.txt"])
+        self.assertEqual(widget.contents(0), b"\x00\x01binary")
+        self.assertEqual(widget.contents(1), b"")
+
+    def test_file_rejects_invalid_values(self) -> None:
+        for bad in ("x", [{"contents": ""}], [{"name": "a"}],
+                    [{"name": "a", "contents": "%%%"}],
+                    [{"name": "a", "contents": ""}, {"name": "b", "contents": ""}]):
+            with self.subTest(value=bad), self.assertRaises(ValueError):
+                mo.ui.file()._receive(bad)
+
+    def test_matrix_value_keeps_shape(self) -> None:
+        matrix = mo.ui.matrix([[1, 0], [0, 1]], min_value=-5, max_value=5)
+        matrix._receive([[2, "0.5"], [0, -1]])
+        self.assertEqual(matrix.value, [[2, 0.5], [0, -1]])
+        for bad in ([[1, 0]], [[1, 0, 0], [0, 1, 0]], [[9, 0], [0, 1]], [[True, 0], [0, 1]]):
+            with self.subTest(value=bad), self.assertRaises(ValueError):
+                matrix._receive(bad)
+
+    def test_dictionary_child_change_returns_parent(self) -> None:
+        child = mo.ui.checkbox()
+        dictionary = mo.ui.dictionary({"on": child, "n": mo.ui.number(value=2)})
+        self.assertIs(child._receive(True), dictionary)
+        self.assertEqual(dictionary.value, {"on": True, "n": 2})
+
+    def test_form_of_batch_submits_dict(self) -> None:
+        x = mo.ui.slider(1, 10)
+        form = mo.md("{x} {name}").batch(x=x, name=mo.ui.text()).form()
+        self.assertIsNone(x._receive(5))
+        self.assertIsNone(form.value)
+        self.assertIs(form._receive({"x": 7, "name": "Ada"}), form)
+        self.assertEqual(form.value, {"x": 7, "name": "Ada"})
+
     def test_unknown_attribute_not_supported(self) -> None:
         with self.assertRaises(NotImplementedError) as raised:
             mo.sql("select 1")

@@ -170,6 +170,44 @@ class SessionTest(unittest.TestCase):
         session.set_widget_value(f"{button}-1", 1)
         self.assertEqual(events.last_output(reader), "1")
 
+    def test_table_selection_reruns_readers(self) -> None:
+        session, events = make_session()
+        table = session.add_cell("people = mo.ui.table([{'n': 'Ada'}, {'n': 'Bo'}])")
+        reader = session.add_cell("[row['n'] for row in people.value]")
+        session.run_cells(["c1", table])
+        self.assertEqual(events.last_output(reader), "[]")
+        session.set_widget_value(f"{table}-1", [1])
+        self.assertEqual(events.last_output(reader), "['Bo']")
+
+    def test_form_child_waits_for_submit(self) -> None:
+        session, events = make_session()
+        form = session.add_cell("entry = mo.ui.text().form()")
+        reader = session.add_cell("entry.value")
+        session.run_cells(["c1", form])
+        self.assertEqual(events.of("output", reader)[-1]["data"], None)
+        events.events.clear()
+        session.set_widget_value(f"{form}-1", "draft")  # the text field, inside the form
+        self.assertEqual(events.of("status", reader), [])
+        session.set_widget_value(f"{form}-2", "sent")  # the form: a submit
+        self.assertEqual(events.last_output(reader), "'sent'")
+
+    def test_array_child_reruns_parent_readers(self) -> None:
+        session, events = make_session()
+        array = session.add_cell("pair = mo.ui.array([mo.ui.number(value=1), mo.ui.number()])")
+        reader = session.add_cell("sum(pair.value)")
+        session.run_cells(["c1", array])
+        self.assertEqual(events.last_output(reader), "1")
+        session.set_widget_value(f"{array}-2", 41)
+        self.assertEqual(events.last_output(reader), "42")
+
+    def test_invalid_widget_value_raises_value_error(self) -> None:
+        session, events = make_session()
+        table = session.add_cell("rows = mo.ui.table([1, 2])")
+        session.run_cells(["c1", table])
+        with self.assertRaises(ValueError) as raised:
+            session.set_widget_value(f"{table}-1", [5])
+        self.assertIn("not a row index", str(raised.exception))
+
     def test_cpu_limit_stops_cell(self) -> None:
         session, events = make_session(cell_cpu_seconds=1)
         cell = session.add_cell("while True:\n    pass")
