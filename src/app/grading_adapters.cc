@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 namespace openlabs::app {
 namespace {
 
@@ -37,6 +39,7 @@ Result<grading::SubmissionSnapshot> GradingDirectoryAdapter::GetSubmission(int64
   snapshot.id = submission->id();
   snapshot.lab_id = submission->lab_id();
   snapshot.learner_id = submission->learner_id();
+  snapshot.created_at = submission->created_at();
   for (const v1::SubmissionFile& file : submission->files()) {
     v1::GetSubmissionFileRequest get_file;
     get_file.set_submission_id(submission_id);
@@ -52,6 +55,11 @@ Result<grading::SubmissionSnapshot> GradingDirectoryAdapter::GetSubmission(int64
 
 Result<std::vector<int64_t>> GradingDirectoryAdapter::ListLabSubmissions(int64_t lab_id,
                                                                          int limit) {
+  return ListLabSubmissionsSince(lab_id, std::numeric_limits<int64_t>::min(), limit);
+}
+
+Result<std::vector<int64_t>> GradingDirectoryAdapter::ListLabSubmissionsSince(
+    int64_t lab_id, int64_t since_millis, int limit) {
   const CallContext machinery = GradingMachinery();
   std::vector<int64_t> ids;
   for (int page = 1; static_cast<int>(ids.size()) < limit; ++page) {
@@ -63,10 +71,12 @@ Result<std::vector<int64_t>> GradingDirectoryAdapter::ListLabSubmissions(int64_t
     if (!listed) {
       return Fail(listed.error());
     }
+    // The list is newest first, so the first older submission ends the walk.
     for (const v1::Submission& submission : listed->items()) {
-      if (static_cast<int>(ids.size()) < limit) {
-        ids.push_back(submission.id());
+      if (submission.created_at() < since_millis || static_cast<int>(ids.size()) >= limit) {
+        return ids;
       }
+      ids.push_back(submission.id());
     }
     if (listed->items_size() < 100) {
       break;

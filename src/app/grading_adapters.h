@@ -17,6 +17,8 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
   Result<int64_t> GetLabAuthor(int64_t lab_id) override;
   Result<grading::SubmissionSnapshot> GetSubmission(int64_t submission_id) override;
   Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) override;
+  Result<std::vector<int64_t>> ListLabSubmissionsSince(int64_t lab_id, int64_t since_millis,
+                                                       int limit) override;
   Result<grading::SubmissionAccess> GetAccess(int64_t submission_id,
                                               const CallContext& caller) override;
 
@@ -28,8 +30,9 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
 // The submissions service with one addition: each new submission is handed to the grading
 // service, which queues a grading job when the lab has a grader. Every other call is forwarded.
 //
-// NOTE: the job is queued in a second step, after the submission has committed. A process that
-// dies between the two leaves that submission ungraded until the author regrades the lab.
+// The job is queued in a second step, after the submission has committed. A submission left
+// without a job, because the process died between the two steps or the insert failed, is found
+// by GradingService::QueueMissingJobs when the workers start and at each reconcile interval.
 class GradedSubmissionsService final : public submissions::SubmissionsService {
  public:
   GradedSubmissionsService(submissions::SubmissionsService& inner, grading::GradingService& grading)

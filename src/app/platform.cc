@@ -69,6 +69,7 @@ void StartGrading(const Config& config, Platform& platform) {
   options.lease_millis = int64_t{config.grading_lease_seconds} * 1000;
   options.max_attempts = config.grading_max_attempts;
   options.retry_base_millis = int64_t{config.grading_retry_base_seconds} * 1000;
+  options.reconcile_interval_millis = int64_t{config.grading_reconcile_interval_seconds} * 1000;
   options.max_archive_bytes = config.grading_max_archive_bytes;
   platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,
                                                  *platform.grading_directory, options);

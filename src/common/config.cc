@@ -99,6 +99,7 @@ class ConfigReader {
     ReadInt(root, "grading.lease_seconds", config.grading_lease_seconds);
     ReadInt(root, "grading.max_attempts", config.grading_max_attempts);
     ReadInt(root, "grading.retry_base_seconds", config.grading_retry_base_seconds);
+    ReadInt(root, "grading.reconcile_interval_seconds", config.grading_reconcile_interval_seconds);
     ReadInt(root, "grading.max_archive_bytes", config.grading_max_archive_bytes);
     ReadInt(root, "labs.max_asset_bytes", config.labs_max_asset_bytes);
     ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
@@ -338,6 +339,8 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "grading.lease_seconds", config.grading_lease_seconds, 2, 3600);
   CheckRange(problems, "grading.max_attempts", config.grading_max_attempts, 1, 20);
   CheckRange(problems, "grading.retry_base_seconds", config.grading_retry_base_seconds, 1, 3600);
+  CheckRange(problems, "grading.reconcile_interval_seconds",
+             config.grading_reconcile_interval_seconds, 1, 86400);
   CheckRange(problems, "grading.max_archive_bytes", config.grading_max_archive_bytes, 1024,
              int64_t{1} << 30);
   return problems;

@@ -102,6 +102,7 @@ struct Config {
   int grading_lease_seconds = 60;        // a running job unrenewed this long is taken over
   int grading_max_attempts = 3;          // tries of a job whose machinery fails
   int grading_retry_base_seconds = 5;    // first retry delay, doubled on each further retry
+  int grading_reconcile_interval_seconds = 300;  // how often submissions without a job are sought
   int64_t grading_max_archive_bytes = int64_t{64} << 20;  // largest grader archive upload
 
   // The database URL in effect: database_url, or the SQLite file under data_dir.

@@ -364,6 +364,47 @@ TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   EXPECT_TRUE(server.Stop().ExitedWithZero());
 }
 
+// The state a crash between a submission's commit and its job's insert leaves: the submission
+// exists and its job does not. The restarted server queues the job and grades the submission.
+TEST_P(GradingRestartTest, SubmissionWithoutJobGradedAfterRestart) {
+  if (PostgresMissing(GetParam())) {
+    GTEST_SKIP() << kNoPostgresMessage;
+  }
+  auto started = ServerProcess::Start(
+      {.dialect = GetParam(), .config_toml = "[log]\nlevel = \"info\"\n[grading]\nworkers = 1\n"});
+  ASSERT_TRUE(started.has_value()) << started.error();
+  ServerProcess& server = **started;
+  auto http = std::make_unique<HttpClient>(server.base_url());
+  GradingClient api{*http};
+  const TestUser author = RegisterOn(*http, "lost-author");
+  const TestUser learner = RegisterOn(*http, "lost-learner");
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive(), author.access_token).status, 201);
+  const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);
+  api.WaitForGrading(submission_id, author.access_token, Finished);
+  ASSERT_TRUE(server.Stop().ExitedWithZero());
+
+  Result<std::unique_ptr<storage::Database>> database =
+      storage::Database::Open(server.database_url(), 1);
+  ASSERT_TRUE(database.has_value()) << database.error().internal;
+  (*database)->WithSession<void>([&](soci::session& session) -> Status {
+    session << "DELETE FROM grading_jobs WHERE submission_id = :id",
+        soci::use(static_cast<long long>(submission_id));
+    return {};
+  });
+  const auto restarted = server.Restart();
+  ASSERT_TRUE(restarted.has_value()) << restarted.error();
+  http = std::make_unique<HttpClient>(server.base_url());
+  GradingClient after{*http};
+  const nlohmann::json result = after.WaitForGrading(submission_id, author.access_token, Finished);
+
+  EXPECT_EQ(result["status"], "done") << result;
+  EXPECT_EQ(result["attempts"], 1) << result;
+  EXPECT_EQ(result["score"], 2.0) << result;
+  EXPECT_NE(server.ReadOutput().find("had no grading job; queued it now"), std::string::npos);
+  EXPECT_TRUE(server.Stop().ExitedWithZero());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, GradingRestartTest, ::testing::ValuesIn(storage::TestDialects()),
                          DialectTestName);
 

@@ -144,6 +144,68 @@ class SqlGradingService final : public GradingService {
     return {};
   }
 
+  Result<int> QueueMissingJobs() override {
+    struct ActivePeriod {
+      int64_t grader_id = 0;
+      int64_t lab_id = 0;
+      int64_t since = 0;
+    };
+    Result<std::vector<ActivePeriod>> periods = database_.WithSession<std::vector<ActivePeriod>>(
+        [&](soci::session& session) -> Result<std::vector<ActivePeriod>> {
+          std::vector<ActivePeriod> found;
+          long long id = 0, lab = 0, since = 0;
+          soci::statement select =
+              (session.prepare << "SELECT id, lab_id, active_since FROM lab_graders WHERE "
+                                  "active = 1 ORDER BY id",
+               soci::into(id), soci::into(lab), soci::into(since));
+          select.execute();
+          while (select.fetch()) {
+            found.push_back({id, lab, since});
+          }
+          return found;
+        });
+    if (!periods) {
+      return Fail(periods.error());
+    }
+    int queued = 0;
+    for (const ActivePeriod& period : *periods) {
+      Result<std::vector<int64_t>> ids = directory_.ListLabSubmissionsSince(
+          period.lab_id, period.since, options_.max_regrade_submissions);
+      if (!ids) {
+        if (ids.error().code == ErrorCode::kNotFound) {
+          continue;  // the lab was deleted
+        }
+        return Fail(ids.error());
+      }
+      constexpr size_t kChunk = 500;
+      for (size_t start = 0; start < ids->size(); start += kChunk) {
+        const std::vector<int64_t> chunk(
+            ids->begin() + static_cast<std::ptrdiff_t>(start),
+            ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kChunk)));
+        Result<std::vector<int64_t>> missing = queue_.WithoutInitialJob(chunk);
+        if (!missing) {
+          return Fail(missing.error());
+        }
+        for (int64_t submission_id : *missing) {
+          Result<bool> added =
+              queue_.Enqueue(submission_id, period.lab_id, period.grader_id, "", std::nullopt);
+          if (!added) {
+            return Fail(added.error());
+          }
+          if (*added) {
+            ++queued;
+            spdlog::warn("grading: submission {} of lab {} had no grading job; queued it now",
+                         submission_id, period.lab_id);
+          }
+        }
+      }
+    }
+    if (queued > 0) {
+      wake_.notify_all();
+    }
+    return queued;
+  }
+
   Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
                                               const CallContext& caller) override {
     Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
@@ -255,6 +317,7 @@ class SqlGradingService final : public GradingService {
       workers_.emplace_back([this, i] { WorkerLoop(i); });
     }
     lease_keeper_ = std::thread([this] { KeepLeases(); });
+    reconciler_ = std::thread([this] { ReconcileLoop(); });
     spdlog::info("grading: {} workers started", options_.workers);
   }
 
@@ -273,6 +336,7 @@ class SqlGradingService final : public GradingService {
     }
     workers_.clear();
     lease_keeper_.join();
+    reconciler_.join();
     spdlog::info("grading: workers stopped");
   }
 
@@ -358,6 +422,12 @@ class SqlGradingService final : public GradingService {
           soci::into(version, none);
       row.version = (none == soci::i_ok ? version : 0) + 1;
       row.created_at = options_.now_millis();
+      // A new version of an active grader continues its active period.
+      long long since = 0;
+      soci::indicator since_null = soci::i_null;
+      session << "SELECT MIN(active_since) FROM lab_graders WHERE lab_id = :lab AND active = 1",
+          soci::use(lab), soci::into(since, since_null);
+      const long long active_since = since_null == soci::i_ok ? since : row.created_at;
       session << "UPDATE lab_graders SET active = 0 WHERE lab_id = :lab", soci::use(lab);
       const long long new_version = row.version;
       const long long size = row.size;
@@ -365,13 +435,13 @@ class SqlGradingService final : public GradingService {
       const long long created_at = row.created_at;
       long long id = 0;
       session << "INSERT INTO lab_graders (lab_id, version, blob_key, archive_name, size, sha256, "
-                 "kind, test_count, summary_json, uploaded_by, active, created_at) VALUES (:lab, "
-                 ":version, :key, :name, :size, :sha, :kind, :tests, :summary, :by, 1, :created) "
-                 "RETURNING id",
+                 "kind, test_count, summary_json, uploaded_by, active, created_at, active_since) "
+                 "VALUES (:lab, :version, :key, :name, :size, :sha, :kind, :tests, :summary, :by, "
+                 "1, :created, :since) RETURNING id",
           soci::use(lab), soci::use(new_version), soci::use(row.blob_key),
           soci::use(row.archive_name), soci::use(size), soci::use(row.sha256), soci::use(kind),
           soci::use(test_count), soci::use(row.summary_json), soci::use(uploaded_by),
-          soci::use(created_at), soci::into(id);
+          soci::use(created_at), soci::use(active_since), soci::into(id);
       row.id = id;
       return row;
     });
@@ -548,6 +618,25 @@ class SqlGradingService final : public GradingService {
     }
   }
 
+  // Runs QueueMissingJobs at start and then every reconcile_interval_millis.
+  void ReconcileLoop() {
+    const auto period = std::chrono::milliseconds(std::max<int64_t>(
+        options_.reconcile_interval_millis, 50));
+    std::unique_lock lock(state_mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      Result<int> queued = QueueMissingJobs();
+      if (!queued) {
+        spdlog::error("grading: failed to look for submissions without a grading job: {}",
+                      queued.error().internal);
+      } else if (*queued > 0) {
+        spdlog::warn("grading: queued {} submissions that had no grading job", *queued);
+      }
+      lock.lock();
+      wake_.wait_for(lock, period, [this] { return stopping_; });
+    }
+  }
+
   void RunJob(const ClaimedJob& job) {
     spdlog::info("grading job {} of submission {} started (attempt {})", job.id, job.submission_id,
                  job.attempts);
@@ -635,6 +724,7 @@ class SqlGradingService final : public GradingService {
   std::mutex threads_mutex_;
   std::vector<std::thread> workers_;
   std::thread lease_keeper_;
+  std::thread reconciler_;
 
   std::mutex state_mutex_;
   std::condition_variable wake_;

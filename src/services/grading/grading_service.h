@@ -33,6 +33,7 @@ struct SubmissionSnapshot {
   int64_t lab_id = 0;
   int64_t learner_id = 0;
   std::vector<SubmissionFileRef> files;
+  int64_t created_at = 0;  // Unix milliseconds
 };
 
 // The caller's relation to a submission.
@@ -54,6 +55,11 @@ class SubmissionDirectory {
   virtual Result<SubmissionSnapshot> GetSubmission(int64_t submission_id) = 0;
   // The ids of the lab's submissions, newest first, at most `limit`.
   virtual Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) = 0;
+  // The ids of the lab's submissions created at or after `since_millis` (Unix milliseconds),
+  // newest first, at most `limit`.
+  virtual Result<std::vector<int64_t>> ListLabSubmissionsSince(int64_t lab_id,
+                                                               int64_t since_millis,
+                                                               int limit) = 0;
   // kNotFound when the submission does not exist.
   virtual Result<SubmissionAccess> GetAccess(int64_t submission_id, const CallContext& caller) = 0;
 };
@@ -64,6 +70,8 @@ struct GradingOptions {
   int max_attempts = 3;
   int64_t retry_base_millis = 5'000;
   int64_t poll_millis = 1'000;  // how often idle workers look for due jobs
+  // How often QueueMissingJobs runs after the one at Start.
+  int64_t reconcile_interval_millis = 300'000;
   int64_t max_archive_bytes = int64_t{64} << 20;
   int max_regrade_submissions = 10'000;
   int max_similarity_submissions = 300;
@@ -94,6 +102,12 @@ class GradingService {
   // Queues the grading of a new submission when its lab has a grader. Idempotent.
   virtual Status SubmissionCreated(int64_t submission_id, int64_t lab_id) = 0;
 
+  // Queues the job that SubmissionCreated would have queued for every submission made since its
+  // lab's grader became active that has none, for example because the process died between
+  // the submission's commit and SubmissionCreated. Returns the number of jobs queued. Start
+  // runs it once and then every reconcile_interval_millis.
+  virtual Result<int> QueueMissingJobs() = 0;
+
   // The submission's newest grading job: status and, once done, the results.
   virtual Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
                                                       const CallContext& caller) = 0;
@@ -108,7 +122,8 @@ class GradingService {
   virtual Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
                                              const CallContext& caller) = 0;
 
-  // Starts the worker threads; Stop lets running jobs finish, then joins them.
+  // Starts the worker threads and the reconciliation; Stop lets running jobs finish, then
+  // joins them.
   virtual void Start() = 0;
   virtual void Stop() = 0;
 };

@@ -60,6 +60,20 @@ class MemoryDirectory final : public SubmissionDirectory {
     return ids;
   }
 
+  Result<std::vector<int64_t>> ListLabSubmissionsSince(int64_t lab_id, int64_t since_millis,
+                                                       int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<int64_t> ids;
+    for (auto it = submissions_.rbegin(); it != submissions_.rend(); ++it) {
+      const SubmissionSnapshot& submission = it->second;
+      if (submission.lab_id == lab_id && submission.created_at >= since_millis &&
+          static_cast<int>(ids.size()) < limit) {
+        ids.push_back(submission.id);
+      }
+    }
+    return ids;
+  }
+
   Result<SubmissionAccess> GetAccess(int64_t submission_id, const CallContext& caller) override {
     Result<SubmissionSnapshot> submission = GetSubmission(submission_id);
     if (!submission) {
@@ -134,10 +148,12 @@ class GradingServiceTest : public ::testing::TestWithParam<Dialect> {
     return key;
   }
 
-  void AddSubmission(int64_t id, int64_t learner, const std::string& code) {
+  void AddSubmission(int64_t id, int64_t learner, const std::string& code,
+                     int64_t created_at = NowMillis()) {
     const std::string key = "submissions/" + std::to_string(id) + "/double.py";
     ASSERT_TRUE(blobs_->Put(key, code).has_value());
-    directory_.Add({id, kLab, learner, {{"double.py", key, static_cast<int64_t>(code.size())}}});
+    directory_.Add({id, kLab, learner, {{"double.py", key, static_cast<int64_t>(code.size())}},
+                    created_at});
   }
 
   // Polls the submission's grading until its status is done or failed.
@@ -184,6 +200,56 @@ TEST_P(GradingServiceTest, GradesNewSubmissionWithVisibleView) {
   EXPECT_EQ((*author_view)["view"], "all_tests");
   EXPECT_EQ((*author_view)["results"]["tests"].size(), 2u);
   EXPECT_EQ((*author_view)["score"], 2.0);
+}
+
+// A submission committed without its job, as when the process dies between the two steps,
+// is queued when the workers start. One made before the grader was attached is not.
+TEST_P(GradingServiceTest, StartQueuesSubmissionWithoutJob) {
+  const int64_t before_grader = NowMillis() - 1000;
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  service_ = MakeGradingService(*database_, *blobs_, directory_, {});
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+  AddSubmission(2, kOtherLearner, "print(int(input()) * 2)\n", before_grader);
+
+  StartService();
+  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+
+  EXPECT_EQ(result["status"], "done");
+  EXPECT_EQ(result["score"], 2.0);
+  Result<nlohmann::json> old = service_->GetSubmissionGrading(2, User(kAuthor));
+  ASSERT_FALSE(old.has_value());
+  EXPECT_EQ(old.error().code, ErrorCode::kNotFound);
+  Result<int> again = service_->QueueMissingJobs();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, 0);
+}
+
+// A new grader version continues the active period; a detach ends it.
+TEST_P(GradingServiceTest, MissingJobsFollowActivePeriod) {
+  service_ = MakeGradingService(*database_, *blobs_, directory_, {.workers = 0});
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v1.tgz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v2.tgz", User(kAuthor)));
+
+  Result<int> first = service_->QueueMissingJobs();
+  ASSERT_TRUE(first.has_value()) << first.error().internal;
+  EXPECT_EQ(*first, 1);
+
+  ASSERT_TRUE(service_->DetachGrader(kLab, User(kAuthor)));
+  AddSubmission(2, kOtherLearner, "print(int(input()) * 2)\n");
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v3.tgz", User(kAuthor)));
+  Result<int> second = service_->QueueMissingJobs();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*second, 0);
+  Result<nlohmann::json> queued = service_->GetSubmissionGrading(1, User(kAuthor));
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_EQ((*queued)["status"], "queued");
 }
 
 TEST_P(GradingServiceTest, StrangerCannotReadResults) {

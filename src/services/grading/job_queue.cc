@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "common/random.h"
 
 namespace openlabs::grading {
@@ -251,6 +253,34 @@ Result<std::optional<JobRow>> JobQueue::Latest(int64_t submission_id) {
           return std::optional<JobRow>();
         }
         return std::optional<JobRow>(std::move(rows.front()));
+      });
+}
+
+Result<std::vector<int64_t>> JobQueue::WithoutInitialJob(
+    const std::vector<int64_t>& submission_ids) {
+  if (submission_ids.empty()) {
+    return std::vector<int64_t>();
+  }
+  return database_.WithSession<std::vector<int64_t>>(
+      [&](soci::session& session) -> Result<std::vector<int64_t>> {
+        // The ids are integers, so they are written into the IN list directly.
+        std::string list;
+        for (int64_t id : submission_ids) {
+          list += (list.empty() ? "" : ",") + std::to_string(id);
+        }
+        std::vector<long long> found(submission_ids.size());
+        session << "SELECT submission_id FROM grading_jobs WHERE batch IS NULL AND "
+                   "submission_id IN (" +
+                       list + ")",
+            soci::into(found);
+        const std::set<int64_t> queued(found.begin(), found.end());
+        std::vector<int64_t> missing;
+        for (int64_t id : submission_ids) {
+          if (!queued.contains(id)) {
+            missing.push_back(id);
+          }
+        }
+        return missing;
       });
 }
 

@@ -75,6 +75,10 @@ class JobQueue {
   // else failed. `retryable` false fails the job at once.
   Result<bool> Fail(const ClaimedJob& job, const std::string& error, bool retryable);
 
+  // The ids among `submission_ids` that have no job queued with the submission (empty batch),
+  // in the given order.
+  Result<std::vector<int64_t>> WithoutInitialJob(const std::vector<int64_t>& submission_ids);
+
   Result<std::optional<JobRow>> Latest(int64_t submission_id);
   // The score of the submission's newest finished job.
   Result<std::optional<double>> LatestScore(int64_t submission_id);
