@@ -253,6 +253,7 @@ gateway::Router BuildRouter(Platform& platform) {
     sessions_options.websocket_limits.messages_per_second =
         static_cast<int>(platform.config.notebooks.websocket_messages_per_second);
     sessions_options.scratch_dir = platform.notebook_sessions->options().session_root;
+    sessions_options.max_widget_upload_bytes = platform.config.notebooks.max_widget_upload_bytes;
     notebooks::NotebooksService& stored = *platform.notebooks;
     storage::BlobStore& blobs = *platform.blobs;
     sessions_options.resolve_notebook = [&stored, &blobs](const CallContext& caller, int64_t id,

@@ -39,6 +39,7 @@ std::vector<NotebookSetting> NotebookSettings(Config& config) {
       {"notebooks.sandbox_uid_count", &n.sandbox_uid_count, 1, 100000},
       {"notebooks.websocket_max_message_bytes", &n.websocket_max_message_bytes, 1024, 64 << 20},
       {"notebooks.websocket_messages_per_second", &n.websocket_messages_per_second, 1, 10000},
+      {"notebooks.max_widget_upload_bytes", &n.max_widget_upload_bytes, 1024, 64 << 20},
   };
 }
 

@@ -95,6 +95,8 @@ struct Config {
     int64_t sandbox_uid_count = 64;
     int64_t websocket_max_message_bytes = 64 << 10;  // one message from the browser
     int64_t websocket_messages_per_second = 30;      // from one browser connection
+    // Files sent to one file widget (`mo.ui.file`) in one upload, in total.
+    int64_t max_widget_upload_bytes = int64_t{4} << 20;
   } notebooks;
 
   // [grading]

@@ -44,6 +44,34 @@ def _():
     return
 `;
 
+// A file widget and a cell that reads the uploaded file.
+const uploadNotebook = `import marimo
+app = marimo.App()
+
+@app.cell
+def _():
+    import marimo as mo
+    upload = mo.ui.file()
+    level = mo.ui.slider(1, 3)
+    mo.hstack([upload, level])
+    return
+
+@app.cell
+def _():
+    print(upload.name(), len(upload.contents() or b""), (upload.contents() or b"")[:4])
+    return
+`;
+
+async function uploadFiles(server, sessionId, widget, token, files) {
+  const form = new FormData();
+  for (const [name, bytes] of files) form.append("file", new Blob([bytes]), name);
+  const response = await fetch(
+    `${server.base}/api/v1/notebook-sessions/${sessionId}/widgets/${widget}/files`,
+    { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form },
+  );
+  return { status: response.status, body: await response.json() };
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -70,6 +98,7 @@ async function startServer() {
       "max_sessions_per_user = 2",
       "websocket_messages_per_second = 20",
       "websocket_max_message_bytes = 4096",
+      "max_widget_upload_bytes = 8192",
       "cell_cpu_seconds = 5",
       `sandbox_first_uid = ${firstUid}`,
       "sandbox_uid_count = 16",
@@ -271,6 +300,68 @@ try {
   check("end session is 204", ended.status === 204);
   const gone = await api(server, "GET", `/notebook-sessions/${second.body.id}`, ada);
   check("ended session is 404", gone.status === 404);
+
+  // A file widget gets its files through the upload route, past the WebSocket's size limit.
+  const withUpload = await api(server, "POST", "/notebook-sessions", ada, {
+    source: uploadNotebook,
+  });
+  check("session with a file widget is 201", withUpload.status === 201);
+  const uploadSocket = openSocket(
+    server,
+    withUpload.body.events,
+    JSON.stringify({ type: "auth", token: ada }),
+  );
+  await uploadSocket.next((event) => event.type === "snapshot");
+  uploadSocket.ws.send(JSON.stringify({ type: "run_all" }));
+  const fileWidgets = await uploadSocket.next((event) => event.type === "widgets");
+  await uploadSocket.next((event) => event.type === "stream" && event.text === "None 0 b''\n");
+  const [fileWidget, sliderWidget] = fileWidgets.widgets.map((widget) => widget.id);
+  const payload = Buffer.alloc(6000, 0x41);
+  payload.write("PK\x03\x04", 0, "latin1");
+  const uploaded = await uploadFiles(server, withUpload.body.id, fileWidget, ada, [
+    ["data.bin", payload],
+  ]);
+  check("file upload is 202", uploaded.status === 202, JSON.stringify(uploaded.body));
+  const readBack = await uploadSocket.next(
+    (event) => event.type === "stream" && event.text.startsWith("data.bin"),
+  );
+  check(
+    "upload re-runs the reader with name and contents",
+    readBack.text === "data.bin 6000 b'PK\\x03\\x04'\n",
+    JSON.stringify(readBack.text),
+  );
+  const tooLarge = await uploadFiles(server, withUpload.body.id, fileWidget, ada, [
+    ["a.bin", Buffer.alloc(5000)],
+    ["b.bin", Buffer.alloc(5000)],
+  ]);
+  check(
+    "upload over the total limit is 413 and names the setting",
+    tooLarge.status === 413 &&
+      tooLarge.body.error.message.includes("notebooks.max_widget_upload_bytes"),
+    JSON.stringify(tooLarge),
+  );
+  const wrongKind = await uploadFiles(server, withUpload.body.id, sliderWidget, ada, [
+    ["c.txt", "x"],
+  ]);
+  const wrongReply = await uploadSocket.next(
+    (event) => event.type === "failed" && event.request === wrongKind.body.request,
+  );
+  check(
+    "upload to a slider fails in the kernel with the reason",
+    wrongReply.message.includes("slider"),
+    JSON.stringify(wrongReply),
+  );
+  const strangerUpload = await uploadFiles(server, withUpload.body.id, fileWidget, bob, [
+    ["d.txt", "x"],
+  ]);
+  check("upload to another user's session is 404", strangerUpload.status === 404);
+  const noFiles = await fetch(
+    `${server.base}/api/v1/notebook-sessions/${withUpload.body.id}/widgets/${fileWidget}/files`,
+    { method: "POST", headers: { authorization: `Bearer ${ada}` }, body: new FormData() },
+  );
+  check("upload without files is rejected", noFiles.status >= 400 && noFiles.status < 500);
+  uploadSocket.ws.close();
+  await api(server, "DELETE", `/notebook-sessions/${withUpload.body.id}`, ada);
 
   // A stored notebook with an asset: the session reads the asset from its work directory, and
   // the owner saves the session's edits over the notebook.

@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "gateway/api/api_support.h"
+#include "storage/blob_store.h"
 
 namespace openlabs::gateway {
 namespace {
@@ -21,6 +22,8 @@ constexpr auto kReplyTimeout = std::chrono::seconds(45);
 constexpr size_t kMaxCodeBytes = 256 << 10;
 constexpr size_t kMaxCellsPerRun = 1000;
 constexpr size_t kMaxIdBytes = 64;
+// Files in one upload to a file widget.
+constexpr int kMaxWidgetUploadFiles = 16;
 
 Result<json> ParseObject(const Request& request) {
   json body = json::parse(request.body, nullptr, false);
@@ -200,6 +203,60 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
   }
   return Submitted((*session)->Submit(
       {{"type", "set_widget"}, {"widget", widget}, {"value", (*body)["value"]}}));
+}
+
+// Hands the uploaded files to a file widget. The server has streamed them into `blobs`; they
+// are read into memory (at most max_total_bytes) and deleted from there in every case.
+Response UploadWidgetFiles(const Request& request, SessionManager& sessions,
+                           auth::AuthService& auth, storage::BlobStore& blobs,
+                           int64_t max_total_bytes) {
+  struct DeleteBlobs {
+    const Request& request;
+    storage::BlobStore& blobs;
+    ~DeleteBlobs() {
+      for (const UploadedFile& file : request.files) {
+        if (Status deleted = blobs.Delete(file.blob_key); !deleted) {
+          logging::ScopedRequestId scoped_id(request.request_id);
+          spdlog::error("Deleting the widget upload {} failed: {}", file.blob_key,
+                        deleted.error().internal);
+        }
+      }
+    }
+  } delete_blobs{request, blobs};
+
+  Result<std::shared_ptr<Session>> session = CallerSession(request, sessions, auth);
+  if (!session) {
+    return Response::FromError(session.error());
+  }
+  const std::string widget(request.PathParam("widget"));
+  if (Status valid = CheckId(widget, "widget"); !valid) {
+    return Response::FromError(valid.error());
+  }
+  if (request.files.empty()) {
+    return Response::FromError(
+        Error::Validation({{"file", "the form must contain at least one file part"}}));
+  }
+  int64_t total_bytes = 0;
+  for (const UploadedFile& file : request.files) {
+    total_bytes += file.size;
+  }
+  if (total_bytes > max_total_bytes) {
+    return Response::FromError(
+        Error{ErrorCode::kPayloadTooLarge, "The files have " + std::to_string(total_bytes) +
+                                               " bytes in total, more than " +
+                                               std::to_string(max_total_bytes) +
+                                               " bytes, the maximum for one file widget upload "
+                                               "(notebooks.max_widget_upload_bytes)."});
+  }
+  std::vector<notebooks::WidgetFile> files;
+  for (const UploadedFile& file : request.files) {
+    Result<std::string> contents = blobs.Get(file.blob_key);
+    if (!contents) {
+      return Response::FromError(contents.error());
+    }
+    files.push_back({file.filename, std::move(*contents)});
+  }
+  return Submitted((*session)->SubmitWidgetFiles(widget, files));
 }
 
 Response AddCell(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
@@ -411,6 +468,22 @@ void AddNotebookSessionRoutes(Router& router, SessionManager& sessions, auth::Au
   router.Add("POST", base + "/{id}/widgets/{widget}", [&sessions, &auth](const Request& request) {
     return SetWidget(request, sessions, auth);
   });
+  // Uploads land in a blob store of their own under the session root. The handler keeps it
+  // alive, and the route refers to it, as long as the router exists.
+  std::shared_ptr<storage::BlobStore> upload_blobs =
+      storage::MakeLocalBlobStore((options.scratch_dir / "widget-uploads").string());
+  Route upload;
+  upload.method = "POST";
+  upload.pattern = base + "/{id}/widgets/{widget}/files";
+  upload.execution = Execution::kWorker;
+  upload.upload_store = upload_blobs.get();
+  upload.upload_limits.max_file_bytes = options.max_widget_upload_bytes;
+  upload.upload_limits.max_files = kMaxWidgetUploadFiles;
+  upload.handler = [&sessions, &auth, upload_blobs,
+                    max_bytes = options.max_widget_upload_bytes](const Request& request) {
+    return UploadWidgetFiles(request, sessions, auth, *upload_blobs, max_bytes);
+  };
+  router.Add(std::move(upload));
   router.Add(
       "POST", base + "/{id}/cells",
       [&sessions, &auth](const Request& request) { return AddCell(request, sessions, auth); },

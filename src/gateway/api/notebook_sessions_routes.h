@@ -25,6 +25,9 @@ struct NotebookSessionRoutesOptions {
   // Parent of the temporary asset directories of NotebookResolver.
   std::filesystem::path scratch_dir = std::filesystem::temp_directory_path();
   size_t max_source_bytes = 1 << 20;
+  // Files sent to one file widget in one upload, in total. The upload goes through a REST
+  // route, because a WebSocket message is limited to websocket_limits.max_message_bytes.
+  int64_t max_widget_upload_bytes = int64_t{4} << 20;
 };
 
 // /api/v1/notebook-sessions: start, inspect, drive and end live notebook sessions, and the

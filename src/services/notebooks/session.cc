@@ -44,6 +44,18 @@ sandbox::Options SandboxOptions(const KernelSpec& spec) {
   return options;
 }
 
+// Makes one file or directory readable by the kernel's group, and nothing more.
+std::error_code ShareEntryWithKernel(const std::filesystem::path& path, bool is_dir,
+                                     const std::optional<sandbox::SandboxUser>& user) {
+  std::error_code error;
+  std::filesystem::permissions(
+      path, is_dir ? std::filesystem::perms(0750) : std::filesystem::perms(0640), error);
+  if (!error && user && lchown(path.c_str(), 0, user->gid) != 0) {
+    error = std::error_code(errno, std::generic_category());
+  }
+  return error;
+}
+
 // Makes the copied assets readable by the kernel's group, whatever modes they had.
 std::error_code ShareWithKernel(const std::filesystem::path& dir,
                                 const std::optional<sandbox::SandboxUser>& user) {
@@ -52,12 +64,7 @@ std::error_code ShareWithKernel(const std::filesystem::path& dir,
     if (entry.is_symlink(error)) {
       continue;
     }
-    const bool is_dir = entry.is_directory(error);
-    std::filesystem::permissions(
-        entry.path(), is_dir ? std::filesystem::perms(0750) : std::filesystem::perms(0640), error);
-    if (!error && user && lchown(entry.path().c_str(), 0, user->gid) != 0) {
-      error = std::error_code(errno, std::generic_category());
-    }
+    error = ShareEntryWithKernel(entry.path(), entry.is_directory(error), user);
     if (error) {
       return error;
     }
@@ -180,7 +187,9 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
 
 pid_t Session::kernel_pid() const { return process_ ? process_->pid() : -1; }
 
-Result<int64_t> Session::Submit(json request) {
+Result<int64_t> Session::Submit(json request) { return Submit(std::move(request), {}); }
+
+Result<int64_t> Session::Submit(json request, const std::filesystem::path& remove_when_done) {
   int64_t request_id;
   {
     std::lock_guard lock(mutex_);
@@ -190,21 +199,82 @@ Result<int64_t> Session::Submit(json request) {
     }
     request_id = next_request_++;
     last_active_ = Clock::now();
+    // Recorded before the kernel can see the request, so its reply always finds the entry.
+    if (!remove_when_done.empty()) {
+      staged_uploads_[request_id] = remove_when_done;
+    }
   }
   request["id"] = request_id;
   std::string line = request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  bool queued = false;
   {
     std::lock_guard lock(outbox_mutex_);
-    if (outbox_bytes_ + line.size() > kMaxWaitingRequestBytes) {
-      return Fail(Error{ErrorCode::kUnavailable,
-                        "The notebook kernel is busy and has too many requests waiting; try "
-                        "again when the running cell has finished."});
+    if (outbox_bytes_ + line.size() <= kMaxWaitingRequestBytes) {
+      outbox_bytes_ += line.size();
+      outbox_.push_back(std::move(line));
+      queued = true;
     }
-    outbox_bytes_ += line.size();
-    outbox_.push_back(std::move(line));
+  }
+  if (!queued) {
+    if (!remove_when_done.empty()) {
+      std::lock_guard lock(mutex_);
+      staged_uploads_.erase(request_id);
+    }
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "The notebook kernel is busy and has too many requests waiting; try "
+                      "again when the running cell has finished."});
   }
   outbox_changed_.notify_one();
   return request_id;
+}
+
+Result<int64_t> Session::SubmitWidgetFiles(const std::string& widget_id,
+                                           const std::vector<WidgetFile>& files) {
+  int64_t upload_number;
+  {
+    std::lock_guard lock(mutex_);
+    upload_number = next_upload_++;
+  }
+  const std::filesystem::path uploads = spec_.staging_dir / "uploads";
+  const std::filesystem::path dir = uploads / std::to_string(upload_number);
+  const std::string dir_in_sandbox =
+      std::string(kStagingMountPoint) + "/uploads/" + std::to_string(upload_number);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (!error) {
+    error = ShareEntryWithKernel(uploads, true, spec_.user);
+  }
+  if (!error) {
+    error = ShareEntryWithKernel(dir, true, spec_.user);
+  }
+  json value = json::array();
+  for (size_t index = 0; index < files.size() && !error; ++index) {
+    const std::filesystem::path path = dir / std::to_string(index);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(files[index].contents.data(),
+              static_cast<std::streamsize>(files[index].contents.size()));
+    out.close();
+    if (!out) {
+      error = std::make_error_code(std::errc::io_error);
+      break;
+    }
+    error = ShareEntryWithKernel(path, false, spec_.user);
+    value.push_back(
+        {{"name", files[index].name}, {"path", dir_in_sandbox + "/" + std::to_string(index)}});
+  }
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return Fail(Error::Internal("staging the uploaded files of session " + id() + " in " +
+                                dir.string() + " failed: " + error.message()));
+  }
+  Result<int64_t> submitted =
+      Submit({{"type", "set_widget"}, {"widget", widget_id}, {"value", std::move(value)}}, dir);
+  if (!submitted) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  return submitted;
 }
 
 void Session::WriteRequests() {
@@ -448,6 +518,12 @@ void Session::ApplyEvent(const json& event, const std::string& line) {
     const json& request = event.contains("request") ? event["request"] : json();
     if (request.is_number_integer()) {
       replies_[request.get<int64_t>()] = event;
+      auto staged = staged_uploads_.find(request.get<int64_t>());
+      if (staged != staged_uploads_.end()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(staged->second, ignored);
+        staged_uploads_.erase(staged);
+      }
     }
     Broadcast(line);
     return;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "sandbox/sandbox.h"
@@ -59,6 +60,12 @@ struct KernelSpec {
 // assets from there into /work when the session opens its notebook.
 inline constexpr const char* kStagingMountPoint = "/opt/openlabs/staging";
 
+// One uploaded file for a file widget (`mo.ui.file`).
+struct WidgetFile {
+  std::string name;  // the file name the browser sent
+  std::string contents;
+};
+
 // Receives each kernel event of a session as one JSON text (an object with "type"), plus the
 // session's own `session_ended` event. Called on the session's reader thread: it must not
 // block, and must not call back into the session's Subscribe or Unsubscribe.
@@ -88,6 +95,11 @@ class Session {
   Result<int64_t> Submit(nlohmann::json request);
   // Waits for the `done` or `failed` event of a request and returns it.
   Result<nlohmann::json> Wait(int64_t request_id, std::chrono::milliseconds timeout);
+  // Sets a file widget's value: writes `files` into the staging directory, which the kernel
+  // sees read-only, and submits `set_widget` with their paths inside the sandbox. The files are
+  // deleted when the kernel has handled the request, or with the session.
+  Result<int64_t> SubmitWidgetFiles(const std::string& widget_id,
+                                    const std::vector<WidgetFile>& files);
   // Submit and Wait together.
   Result<nlohmann::json> Call(nlohmann::json request, std::chrono::milliseconds timeout);
 
@@ -116,6 +128,7 @@ class Session {
   struct CellState;
   explicit Session(KernelSpec spec);
 
+  Result<int64_t> Submit(nlohmann::json request, const std::filesystem::path& remove_when_done);
   void ReadEvents();
   void WriteRequests();
   void StopWriter();
@@ -140,6 +153,9 @@ class Session {
   std::string end_reason_;
   int64_t next_request_ = 1;
   std::map<int64_t, nlohmann::json> replies_;  // done/failed events not yet waited for
+  // Staged upload directories by the request that reads them; deleted on its done or failed.
+  std::map<int64_t, std::filesystem::path> staged_uploads_;
+  int64_t next_upload_ = 1;
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
   std::string running_cell_;
   std::chrono::steady_clock::time_point running_since_;

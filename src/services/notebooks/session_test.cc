@@ -201,6 +201,38 @@ TEST(NotebookSession, WidgetChangeRerunsReaders) {
   EXPECT_EQ(session->Snapshot()["cells"][1]["stdout"], "700\n");
 }
 
+// Counts the staged upload files under the manager's session root.
+int StagedUploadFiles(const SessionManager& manager) {
+  int count = 0;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(manager.options().session_root, error)) {
+    if (entry.is_regular_file() && entry.path().parent_path().parent_path().filename() ==
+                                       "uploads") {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST(NotebookSession, WidgetFilesReachKernelAndAreDeleted) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"import marimo as mo\nupload = mo.ui.file(multiple=True)",
+                                 "print([(f.name, f.contents) for f in upload.value])"});
+  ASSERT_TRUE(session);
+  json snapshot = RunAll(*session);
+  const std::string widget = snapshot["cells"][0]["widgets"][0]["id"];
+  Result<int64_t> submitted =
+      session->SubmitWidgetFiles(widget, {{"a.txt", "hello"}, {"b.bin", std::string("\0x", 2)}});
+  ASSERT_TRUE(submitted) << submitted.error().message << " " << submitted.error().internal;
+  Result<json> reply = session->Wait(*submitted, 30s);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["type"], "done") << reply->dump();
+  EXPECT_EQ(session->Snapshot()["cells"][1]["stdout"],
+            "[('a.txt', b'hello'), ('b.bin', b'\\x00x')]\n");
+  EXPECT_EQ(StagedUploadFiles(*manager), 0);
+}
+
 TEST(NotebookSession, CopiesAssetsIntoWorkDirectory) {
   const std::filesystem::path assets = ::testing::TempDir() + "openlabs-session-assets";
   std::filesystem::create_directories(assets / "data");
