@@ -122,8 +122,16 @@ class UIElement(Html):
 
 
 def _number(value: Any) -> Any:
+    """Convert a number from the page (a JSON number or a numeric string).
+
+    Raises ValueError for anything else, booleans included.
+    """
     if isinstance(value, str):
         value = float(value)
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, not {value!r}")
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -484,8 +492,6 @@ class matrix(UIElement):
         return rows
 
     def _entry(self, item: Any) -> Any:
-        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
-            raise ValueError(f"a matrix entry must be a number, not {item!r}")
         number = _number(item)
         low, high = self._props["min_value"], self._props["max_value"]
         if (low is not None and number < low) or (high is not None and number > high):
@@ -664,7 +670,8 @@ class array(_Composite):
                  on_change: Callable | None = None) -> None:
         self._elements = list(elements)
         self._adopt(self._elements)
-        super().__init__(self._collect(), label=label, on_change=on_change)
+        super().__init__(self._collect(), label=label, on_change=on_change,
+                         props={"children": [element._id for element in self._elements]})
 
     def _collect(self) -> Any:
         return [element.value for element in self._elements]
@@ -699,7 +706,10 @@ class dictionary(_Composite):
                  on_change: Callable | None = None) -> None:
         self._elements = dict(elements)
         self._adopt(list(self._elements.values()))
-        super().__init__(self._collect(), label=label, on_change=on_change)
+        # The page maps child ids to keys, because a batch's layout may place them in any order.
+        super().__init__(self._collect(), label=label, on_change=on_change, props={
+            "children": [element._id for element in self._elements.values()],
+            "keys": list(self._elements)})
 
     def _collect(self) -> Any:
         return {key: element.value for key, element in self._elements.items()}
@@ -761,7 +771,8 @@ class form(UIElement):
         super().__init__(None, label=label, on_change=on_change, props={
             "bordered": bordered, "submit_button_label": submit_button_label,
             "clear_on_submit": clear_on_submit, "show_clear_button": show_clear_button,
-            "clear_button_label": clear_button_label, "loading": loading})
+            "clear_button_label": clear_button_label, "loading": loading,
+            "children": [element._id]})
 
     def _children(self) -> list[UIElement]:
         return [self._element]

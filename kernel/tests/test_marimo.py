@@ -76,6 +76,14 @@ class WidgetTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             widget._receive([1, 2, 3])
 
+    def test_slider_rejects_non_numbers(self) -> None:
+        slider = mo.ui.slider(0, 10)
+        slider._receive("7")
+        self.assertEqual(slider.value, 7)
+        for bad in ([1], None, True, "seven"):
+            with self.subTest(value=bad), self.assertRaises(ValueError):
+                slider._receive(bad)
+
     def test_table_selection_of_list(self) -> None:
         table = mo.ui.table([{"a": 1}, {"a": 2}, {"a": 3}])
         self.assertEqual(table.value, [])

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import { launchBrowser, watchErrors } from "./browser.mjs";
 import { journey } from "./journey.mjs";
+import { notebookWidgets } from "./notebook-widgets.mjs";
 import { startServer } from "./server.mjs";
 
 const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,6 +33,7 @@ let failed = false;
 
 try {
   await journey({ page, context, baseUrl: server.baseUrl, server, outputDir, axeReport, metrics });
+  await notebookWidgets({ browser, baseUrl: server.baseUrl, outputDir, axeReport });
   writeFileSync(join(outputDir, "metrics.json"), JSON.stringify(metrics, null, 2));
 
   writeFileSync(join(outputDir, "axe-report.json"), JSON.stringify(axeReport, null, 2));

@@ -1,4 +1,5 @@
 import { apiRequest } from "@/lib/api-client";
+import { uploadForm } from "@/lib/upload";
 
 /** A cell's output: the value of its last expression with its MIME type. */
 export interface CellOutput {
@@ -76,4 +77,19 @@ export function deleteCell(sessionId: string, cellId: string): Promise<unknown> 
 /** The session's notebook in marimo's file format, edits included. */
 export function exportSession(sessionId: string): Promise<{ source: string }> {
   return apiRequest(`/notebook-sessions/${encodeURIComponent(sessionId)}/export`);
+}
+
+/**
+ * Uploads files as a file widget's value. They go through this REST route, not the WebSocket,
+ * whose messages are limited to 64 KiB; the server limits one upload to 4 MiB by default.
+ */
+export function uploadWidgetFiles(sessionId: string, widgetId: string, files: File[]) {
+  const form = new FormData();
+  for (const file of files) {
+    form.append("file", file, file.name);
+  }
+  return uploadForm<{ request: number }>(
+    `/notebook-sessions/${encodeURIComponent(sessionId)}/widgets/${encodeURIComponent(widgetId)}/files`,
+    form,
+  );
 }

@@ -4,7 +4,7 @@ import { useEffect, useRef } from "react";
 import { Markdown } from "@/components/markdown/Markdown";
 
 import type { CellOutput } from "../api/sessions-api";
-import { hydrateWidgets, type WidgetChange } from "./widgets";
+import { hydrateWidgets, type WidgetHost } from "./widgets";
 
 /**
  * Sanitizes HTML that a notebook produced: no scripts, event handlers or frames, because an
@@ -17,35 +17,32 @@ function sanitize(html: string): string {
   });
 }
 
-function HtmlOutput({ html, onWidgetChange }: { html: string; onWidgetChange: WidgetChange }) {
-  const host = useRef<HTMLDivElement>(null);
-  const latestChange = useRef(onWidgetChange);
+function HtmlOutput({ html, widgets }: { html: string; widgets: WidgetHost }) {
+  const container = useRef<HTMLDivElement>(null);
+  const latestWidgets = useRef(widgets);
   useEffect(() => {
-    latestChange.current = onWidgetChange;
-  }, [onWidgetChange]);
+    latestWidgets.current = widgets;
+  }, [widgets]);
   useEffect(() => {
-    if (host.current === null) {
+    if (container.current === null) {
       return;
     }
-    host.current.innerHTML = sanitize(html);
-    hydrateWidgets(host.current, (id, value) => {
-      latestChange.current(id, value);
+    container.current.innerHTML = sanitize(html);
+    hydrateWidgets(container.current, {
+      setValue: (id, value) => {
+        latestWidgets.current.setValue(id, value);
+      },
+      uploadFiles: (id, files) => latestWidgets.current.uploadFiles(id, files),
     });
   }, [html]);
-  return <div ref={host} className="notebook-html overflow-x-auto text-sm" />;
+  return <div ref={container} className="notebook-html overflow-x-auto text-sm" />;
 }
 
 /** Shows a cell's output by its MIME type: text, HTML with live widgets, Markdown or an image. */
-export function CellOutputView({
-  output,
-  onWidgetChange,
-}: {
-  output: CellOutput;
-  onWidgetChange: WidgetChange;
-}) {
+export function CellOutputView({ output, widgets }: { output: CellOutput; widgets: WidgetHost }) {
   switch (output.mime) {
     case "text/html":
-      return <HtmlOutput html={output.data} onWidgetChange={onWidgetChange} />;
+      return <HtmlOutput html={output.data} widgets={widgets} />;
     case "text/markdown":
       return <Markdown source={output.data} />;
     case "image/png":

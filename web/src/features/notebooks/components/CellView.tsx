@@ -4,7 +4,7 @@ import { Button } from "@/components/ui/Button";
 
 import type { SessionCell } from "../api/sessions-api";
 import { CellOutputView } from "./CellOutputView";
-import type { WidgetChange } from "./widgets";
+import type { WidgetHost } from "./widgets";
 
 const PythonEditor = lazy(() => import("./PythonEditor"));
 
@@ -22,11 +22,11 @@ interface CellViewProps {
   dark: boolean;
   live: boolean;
   onRun: (cellId: string, code: string) => void;
-  onWidgetChange: WidgetChange;
+  widgets: WidgetHost;
 }
 
 /** Shows one cell: its code in an editor, a run button, its status and run time, and its output. */
-export function CellView({ cell, index, dark, live, onRun, onWidgetChange }: CellViewProps) {
+export function CellView({ cell, index, dark, live, onRun, widgets }: CellViewProps) {
   const [draft, setDraft] = useState<string | null>(null);
   const code = draft ?? cell.code;
   const hidden = cell.code.trimStart().startsWith("mo.md(") && draft === null;
@@ -96,9 +96,7 @@ export function CellView({ cell, index, dark, live, onRun, onWidgetChange }: Cel
           {cell.error}
         </p>
       )}
-      {cell.output !== null && (
-        <CellOutputView output={cell.output} onWidgetChange={onWidgetChange} />
-      )}
+      {cell.output !== null && <CellOutputView output={cell.output} widgets={widgets} />}
       {cell.stdout !== "" && (
         <pre
           className="overflow-x-auto whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm dark:bg-slate-950"

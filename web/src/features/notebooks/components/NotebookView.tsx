@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { saveBlob } from "@/lib/download";
@@ -8,6 +8,7 @@ import { replaceSource, saveCopy } from "../api/notebooks-api";
 import { exportSession, type NotebookOrigin } from "../api/sessions-api";
 import { useNotebookSession } from "../hooks/useNotebookSession";
 import { CellView } from "./CellView";
+import type { WidgetHost } from "./widgets";
 
 export interface NotebookViewProps {
   title: string;
@@ -32,6 +33,12 @@ export default function NotebookView({ title, origin, saveAs }: NotebookViewProp
   const [exporting, setExporting] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
+
+  const { setWidget, uploadWidgetFiles } = session;
+  const widgets = useMemo<WidgetHost>(
+    () => ({ setValue: setWidget, uploadFiles: uploadWidgetFiles }),
+    [setWidget, uploadWidgetFiles],
+  );
 
   const runCell = useCallback(
     (cellId: string, code: string) => {
@@ -150,7 +157,7 @@ export default function NotebookView({ title, origin, saveAs }: NotebookViewProp
           dark={dark}
           live={live}
           onRun={runCell}
-          onWidgetChange={session.setWidget}
+          widgets={widgets}
         />
       ))}
       {state.console.length > 0 && (

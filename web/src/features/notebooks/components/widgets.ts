@@ -1,11 +1,44 @@
 /**
  * Turns the `<openlabs-widget>` elements of a kernel's HTML output into live form controls. The
  * kernel renders each widget as `<openlabs-widget data-id data-kind data-label data-props
- * data-value>`; a control sends its new value through `onChange(widgetId, value)`.
+ * data-value>`, with the widgets that a composite (array, dictionary, batch, form) contains
+ * inside it. A control sends its new value through the WidgetHost.
  */
+import { compositeValue } from "./widget-values";
+import {
+  controlClass,
+  type FileUpload,
+  fileInput,
+  matrixInput,
+  numberProp,
+  type Props,
+  rangeSlider,
+  selectableTable,
+  type WidgetChange,
+} from "./widget-inputs";
 
-type Props = Record<string, unknown>;
-export type WidgetChange = (widgetId: string, value: unknown) => void;
+export type { WidgetChange } from "./widget-inputs";
+
+/** Callbacks that carry the reader's changes from the controls to the session. */
+export interface WidgetHost {
+  /** Sends a widget's new JSON value to the kernel. */
+  setValue: WidgetChange;
+  /** Uploads files as a file widget's value; rejects with a message for the reader. */
+  uploadFiles: FileUpload;
+}
+
+/** A hydrated widget, with its current value in the page. */
+interface WidgetHandle {
+  value: () => unknown;
+}
+
+interface WidgetSpec {
+  id: string;
+  kind: string;
+  label: string;
+  props: Props;
+  value: unknown;
+}
 
 function parseJson(text: string | null): unknown {
   if (text === null || text === "") {
@@ -18,11 +51,6 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-function numberProp(props: Props, name: string, fallback: number): number {
-  const value = props[name];
-  return typeof value === "number" ? value : fallback;
-}
-
 function optionNames(props: Props): string[] {
   const options = props.options;
   if (Array.isArray(options)) {
@@ -33,9 +61,6 @@ function optionNames(props: Props): string[] {
   }
   return [];
 }
-
-const controlClass =
-  "rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800";
 
 function labelled(label: string, control: HTMLElement, extra?: HTMLElement): HTMLElement {
   const wrapper = document.createElement("label");
@@ -141,15 +166,24 @@ function radio(id: string, label: string, props: Props, value: unknown, onChange
   return group;
 }
 
-function build(element: Element, onChange: WidgetChange): HTMLElement | null {
-  const id = element.getAttribute("data-id") ?? "";
-  const kind = element.getAttribute("data-kind") ?? "";
-  const label = element.getAttribute("data-label") ?? "";
-  const props = (parseJson(element.getAttribute("data-props")) ?? {}) as Props;
-  const value = parseJson(element.getAttribute("data-value"));
+function buildLeaf(
+  element: Element,
+  spec: WidgetSpec,
+  onChange: WidgetChange,
+  upload: FileUpload,
+): HTMLElement | null {
+  const { id, kind, label, props, value } = spec;
   switch (kind) {
     case "slider":
       return slider(id, label, props, value, onChange);
+    case "range_slider":
+      return rangeSlider(id, label, props, value, onChange);
+    case "matrix":
+      return matrixInput(id, label, props, value, onChange);
+    case "table":
+      return selectableTable(element, id, label, props, value, onChange);
+    case "file":
+      return fileInput(id, label, props, value, upload);
     case "number": {
       const input = document.createElement("input");
       input.type = "number";
@@ -210,13 +244,145 @@ function build(element: Element, onChange: WidgetChange): HTMLElement | null {
   }
 }
 
-/** Replaces each widget element under `root` with its control. Unknown kinds keep the kernel's HTML. */
-export function hydrateWidgets(root: HTMLElement, onChange: WidgetChange) {
-  for (const element of Array.from(root.querySelectorAll("openlabs-widget"))) {
-    const control = build(element, onChange);
-    if (control !== null) {
-      control.dataset.widgetKind = element.getAttribute("data-kind") ?? "";
-      element.replaceChildren(control);
+function readSpec(element: Element): WidgetSpec {
+  return {
+    id: element.getAttribute("data-id") ?? "",
+    kind: element.getAttribute("data-kind") ?? "",
+    label: element.getAttribute("data-label") ?? "",
+    props: (parseJson(element.getAttribute("data-props")) ?? {}) as Props,
+    value: parseJson(element.getAttribute("data-value")),
+  };
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Returns the widget elements directly inside `element`, not those inside a nested widget. */
+function childWidgets(element: Element): Element[] {
+  return Array.from(element.querySelectorAll("openlabs-widget")).filter(
+    (child) => child.parentElement?.closest("openlabs-widget") === element,
+  );
+}
+
+function hydrateChildren(element: Element, host: WidgetHost): Map<string, WidgetHandle> {
+  const handles = new Map<string, WidgetHandle>();
+  for (const child of childWidgets(element)) {
+    const handle = hydrate(child, host);
+    if (handle !== null) {
+      handles.set(child.getAttribute("data-id") ?? "", handle);
     }
+  }
+  return handles;
+}
+
+/**
+ * An array, dictionary or batch keeps the kernel's layout. Its children send their own changes,
+ * and the kernel updates the parent, so the parent only reports its value to an enclosing form.
+ */
+function composite(element: Element, spec: WidgetSpec, host: WidgetHost): WidgetHandle {
+  const handles = hydrateChildren(element, host);
+  const childIds = stringList(spec.props.children);
+  const keys = stringList(spec.props.keys);
+  return {
+    value: () =>
+      compositeValue(spec.kind, childIds, keys, (id) => handles.get(id)?.value() ?? null),
+  };
+}
+
+/**
+ * A form keeps its element's changes in the page and sends the element's value only when the
+ * reader submits, as marimo does. "Clear" restores the values the form was rendered with.
+ */
+function form(element: Element, spec: WidgetSpec, host: WidgetHost): WidgetHandle {
+  const { id, label, props } = spec;
+  const template = element.innerHTML;
+  const local: WidgetHost = {
+    setValue: () => undefined,
+    uploadFiles: () =>
+      Promise.reject(
+        new Error("A file upload inside a form is not supported; use mo.ui.file outside it."),
+      ),
+  };
+  const shell = document.createElement("form");
+  shell.className =
+    props.bordered === false
+      ? "my-1 space-y-2"
+      : "my-1 space-y-2 rounded border border-slate-300 p-3 dark:border-slate-600";
+  shell.setAttribute("aria-label", label === "" ? "Form" : label);
+  shell.dataset.widgetKind = "form";
+  const body = document.createElement("div");
+  const buttons = document.createElement("div");
+  buttons.className = "flex gap-2";
+  shell.append(body, buttons);
+  element.replaceChildren(shell);
+
+  let inner: WidgetHandle | undefined;
+  const fill = () => {
+    body.innerHTML = template;
+    inner = hydrateChildren(element, local).values().next().value;
+  };
+  fill();
+
+  const submit = document.createElement("button");
+  submit.type = "submit";
+  submit.className = `${controlClass} font-medium`;
+  submit.textContent =
+    typeof props.submit_button_label === "string" ? props.submit_button_label : "Submit";
+  buttons.append(submit);
+  if (props.show_clear_button === true) {
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = controlClass;
+    clear.textContent =
+      typeof props.clear_button_label === "string" ? props.clear_button_label : "Clear";
+    clear.addEventListener("click", fill);
+    buttons.append(clear);
+  }
+  let submitted: unknown = spec.value;
+  shell.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitted = inner?.value() ?? null;
+    host.setValue(id, submitted);
+    if (props.clear_on_submit === true) {
+      fill();
+    }
+  });
+  return { value: () => submitted };
+}
+
+function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
+  const spec = readSpec(element);
+  switch (spec.kind) {
+    case "array":
+    case "dictionary":
+    case "batch":
+      return composite(element, spec, host);
+    case "form":
+      return form(element, spec, host);
+  }
+  let current = spec.value;
+  const onChange: WidgetChange = (widgetId, value) => {
+    current = value;
+    host.setValue(widgetId, value);
+  };
+  const control = buildLeaf(element, spec, onChange, host.uploadFiles);
+  if (control === null) {
+    // A kind without a control (tabs, plots) keeps the kernel's HTML; widgets inside it work.
+    hydrateChildren(element, host);
+    return null;
+  }
+  control.dataset.widgetKind = spec.kind;
+  element.replaceChildren(control);
+  return { value: () => current };
+}
+
+/** Replaces each widget element under `root` with its control. Unknown kinds keep the kernel's HTML. */
+export function hydrateWidgets(root: HTMLElement, host: WidgetHost) {
+  const outermost = Array.from(root.querySelectorAll("openlabs-widget")).filter(
+    (element) => element.parentElement?.closest("openlabs-widget") === null,
+  );
+  for (const element of outermost) {
+    hydrate(element, host);
   }
 }

@@ -8,6 +8,7 @@ import {
   endSession,
   type NotebookOrigin,
   updateCell as updateCellRequest,
+  uploadWidgetFiles as uploadWidgetFilesRequest,
 } from "../api/sessions-api";
 import {
   applySessionEvent,
@@ -35,6 +36,8 @@ export interface NotebookSession {
   runAll: () => void;
   interrupt: () => void;
   setWidget: (widgetId: string, value: unknown) => void;
+  /** Uploads files as a file widget's value; rejects with the server's message. */
+  uploadWidgetFiles: (widgetId: string, files: File[]) => Promise<void>;
   updateCode: (cellId: string, code: string) => Promise<void>;
 }
 
@@ -150,6 +153,20 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     socket.current?.send(JSON.stringify(message));
   }, []);
 
+  const setWidget = useCallback(
+    (widgetId: string, value: unknown) => {
+      send({ type: "set_widget", widget: widgetId, value });
+    },
+    [send],
+  );
+
+  const uploadWidgetFiles = useCallback(async (widgetId: string, files: File[]) => {
+    if (session.current === null) {
+      throw new Error("The notebook session is not running; start it again.");
+    }
+    await uploadWidgetFilesRequest(session.current, widgetId, files);
+  }, []);
+
   const updateCode = useCallback(async (cellId: string, code: string) => {
     if (session.current === null) {
       return;
@@ -177,9 +194,8 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     interrupt: () => {
       send({ type: "interrupt" });
     },
-    setWidget: (widgetId, value) => {
-      send({ type: "set_widget", widget: widgetId, value });
-    },
+    setWidget,
+    uploadWidgetFiles,
     updateCode,
   };
 }

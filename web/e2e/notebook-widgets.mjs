@@ -1,0 +1,219 @@
+// Browser test of the notebook widgets whose values are more than a scalar: a range slider, a
+// table selection, a file upload larger than a WebSocket message, a form around a batch, a
+// matrix and a dictionary. Each change must re-run the cell that reads the widget.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+import { screenshotBothThemesInPlace } from "./browser.mjs";
+
+const widgetsNotebook = `import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    span = mo.ui.range_slider(0, 10, value=[2, 5], label="span")
+    span
+    return (span,)
+
+
+@app.cell
+def _(span):
+    print(f"span {span.value[0]}-{span.value[1]}")
+    return
+
+
+@app.cell
+def _(mo):
+    people = mo.ui.table([{"name": "Ada"}, {"name": "Bo"}, {"name": "Cy"}], label="people")
+    people
+    return (people,)
+
+
+@app.cell
+def _(people):
+    print("picked", [row["name"] for row in people.value])
+    return
+
+
+@app.cell
+def _(mo):
+    upload = mo.ui.file(label="data file")
+    upload
+    return (upload,)
+
+
+@app.cell
+def _(upload):
+    print("file", upload.name(), len(upload.contents() or b""))
+    return
+
+
+@app.cell
+def _(mo):
+    entry = mo.md("{who} {count}").batch(
+        who=mo.ui.text(label="who"), count=mo.ui.number(value=1, label="count")
+    ).form()
+    entry
+    return (entry,)
+
+
+@app.cell
+def _(entry):
+    print("form", entry.value)
+    return
+
+
+@app.cell
+def _(mo):
+    grid = mo.ui.matrix([[1, 2], [3, 4]], label="grid")
+    flags = mo.ui.dictionary({"loud": mo.ui.checkbox(label="loud")})
+    mo.hstack([grid, flags])
+    return (flags, grid)
+
+
+@app.cell
+def _(flags, grid):
+    print("trace", grid.value[0][0] + grid.value[1][1], "loud", flags.value["loud"])
+    return
+`;
+
+async function apiCall(baseUrl, method, path, token, body) {
+  const headers = { accept: "application/json" };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(`${baseUrl}/api/v1${path}`, { method, headers, body: payload });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text === "" ? null : JSON.parse(text);
+}
+
+/** Registers a user and publishes a lab whose only file is the widgets notebook. */
+async function publishLab(baseUrl) {
+  const password = "a long test passphrase";
+  await apiCall(baseUrl, "POST", "/auth/register", undefined, {
+    username: "wendy",
+    email: "wendy@example.org",
+    password,
+    name: "Wendy",
+    surname: "Widgets",
+  });
+  const tokens = await apiCall(baseUrl, "POST", "/auth/login", undefined, {
+    login: "wendy",
+    password,
+  });
+  const lab = await apiCall(baseUrl, "POST", "/labs", tokens.access_token, {
+    title: "Widgets tour",
+    description: "Every kind of notebook widget.",
+    body: "Try the widgets below.",
+    tags: [],
+  });
+  const form = new FormData();
+  form.append("files[]", new Blob([widgetsNotebook]), "widgets.py");
+  await apiCall(baseUrl, "POST", `/labs/${lab.id}/assets`, tokens.access_token, form);
+  return { lab, tokens };
+}
+
+/** Waits for a line that the cell reading a widget printed. */
+function printed(notebook, text) {
+  return notebook.locator("[data-stream=stdout]").filter({ hasText: text }).waitFor();
+}
+
+export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }) {
+  const { lab, tokens } = await publishLab(baseUrl);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  await context.addInitScript(
+    (pair) => {
+      window.localStorage.setItem("openlabs.session", JSON.stringify(pair));
+    },
+    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token },
+  );
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  try {
+    console.log("e2e: notebook widgets: range slider, table, file, form, matrix, dictionary");
+    await page.goto(`${baseUrl}/labs/${lab.id}`);
+    const notebook = page.locator("[data-notebook='widgets.py']");
+    await notebook.getByRole("button", { name: "Start notebook" }).click();
+    await notebook.locator("[data-connection=connected]").waitFor();
+    await notebook.getByRole("button", { name: "Run all" }).click();
+    await printed(notebook, "span 2-5");
+    await printed(notebook, "trace 5 loud False");
+
+    const high = notebook.getByRole("slider", { name: "span high" });
+    await high.focus();
+    await page.keyboard.press("ArrowRight");
+    await printed(notebook, "span 2-6");
+
+    await notebook.getByRole("checkbox", { name: "Select row 3" }).check();
+    await printed(notebook, "picked ['Cy']");
+    await notebook.getByRole("checkbox", { name: "Select row 1" }).check();
+    await printed(notebook, "picked ['Ada', 'Cy']");
+
+    // Larger than the WebSocket's 64 KiB message limit, so it must go through the upload route.
+    const upload = notebook.locator("input[type=file]");
+    await upload.setInputFiles({
+      name: "points.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.alloc(200_000, "1,2\n"),
+    });
+    await printed(notebook, "file points.csv 200000");
+    await upload.setInputFiles({
+      name: "huge.bin",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.alloc(5 << 20),
+    });
+    await notebook.getByRole("alert").filter({ hasText: "bytes" }).waitFor();
+
+    const form = notebook.getByRole("form");
+    await form.getByLabel("who").fill("Ada");
+    await form.getByLabel("who").press("Tab");
+    await form.getByLabel("count").fill("3");
+    await form.getByLabel("count").press("Tab");
+    // Edits inside a form wait for the submit.
+    await page.waitForTimeout(300);
+    assert.equal(
+      await notebook.locator("[data-stream=stdout]").filter({ hasText: "form {" }).count(),
+      0,
+      "a form sent its value before the submit",
+    );
+    await form.getByRole("button", { name: "Submit" }).click();
+    await printed(notebook, "form {'who': 'Ada', 'count': 3}");
+
+    await notebook.getByLabel("grid row 2 column 2").fill("10");
+    await notebook.getByLabel("grid row 2 column 2").press("Tab");
+    await printed(notebook, "trace 11 loud False");
+    await notebook.getByRole("checkbox", { name: "loud" }).check();
+    await printed(notebook, "trace 11 loud True");
+
+    await screenshotBothThemesInPlace(
+      page,
+      join(outputDir, "screenshots"),
+      "notebook-widgets",
+      axeReport,
+    );
+    await notebook.getByRole("button", { name: "End session" }).click();
+    assert.deepEqual(errors, [], "the notebook page threw uncaught errors");
+  } catch (error) {
+    await page.screenshot({
+      path: join(outputDir, "notebook-widgets-failure.png"),
+      fullPage: true,
+    });
+    throw error;
+  } finally {
+    await context.close();
+  }
+}

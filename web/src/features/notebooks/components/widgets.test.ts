@@ -1,0 +1,170 @@
+import { describe, expect, it, vi } from "vitest";
+
+import { hydrateWidgets, type WidgetHost } from "./widgets";
+
+/** A widget element in the kernel's format (see kernel/marimo/ui.py). */
+function widget(
+  id: string,
+  kind: string,
+  props: Record<string, unknown>,
+  value: unknown,
+  inner = "",
+): string {
+  const attribute = (text: string) => text.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  return (
+    `<openlabs-widget data-id="${id}" data-kind="${kind}" data-label="" ` +
+    `data-props="${attribute(JSON.stringify(props))}" ` +
+    `data-value="${attribute(JSON.stringify(value))}">${inner}</openlabs-widget>`
+  );
+}
+
+function render(html: string) {
+  const root = document.createElement("div");
+  root.innerHTML = html;
+  document.body.replaceChildren(root);
+  const host = {
+    setValue: vi.fn<WidgetHost["setValue"]>(),
+    uploadFiles: vi.fn<WidgetHost["uploadFiles"]>(() => Promise.resolve()),
+  };
+  hydrateWidgets(root, host);
+  return { root, host };
+}
+
+function change(element: Element | null, value: string) {
+  if (!(element instanceof HTMLInputElement)) {
+    throw new Error("expected an input");
+  }
+  element.value = value;
+  element.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function click(element: Element | null) {
+  if (!(element instanceof HTMLInputElement)) {
+    throw new Error("expected an input");
+  }
+  element.click();
+}
+
+describe("hydrateWidgets", () => {
+  it("sends a range slider's sorted pair", () => {
+    const { root, host } = render(widget("c1-1", "range_slider", { start: 0, stop: 10 }, [2, 5]));
+    change(root.querySelector("input[data-end=low]"), "8");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", [5, 8]);
+  });
+
+  it("sends a table's selected row indices", () => {
+    const table =
+      "<table><thead><tr><th>n</th></tr></thead><tbody>" +
+      '<tr data-row="0"><td>a</td></tr><tr data-row="1"><td>b</td></tr>' +
+      '<tr data-row="2"><td>c</td></tr></tbody></table>';
+    const { root, host } = render(
+      widget("c1-1", "table", { selection: "multi", page_size: 10, row_count: 3 }, [], table),
+    );
+    click(root.querySelector("input[aria-label='Select row 3']"));
+    click(root.querySelector("input[aria-label='Select row 1']"));
+    expect(host.setValue).toHaveBeenLastCalledWith("c1-1", [0, 2]);
+  });
+
+  it("pages a long table", () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `<tr data-row="${i}"><td>${i}</td></tr>`);
+    const { root } = render(
+      widget(
+        "c1-1",
+        "table",
+        { selection: "single", page_size: 5, row_count: 12 },
+        [],
+        `<table><tbody>${rows.join("")}</tbody></table>`,
+      ),
+    );
+    const visible = () => root.querySelectorAll("tbody tr:not([hidden])").length;
+    expect(visible()).toBe(5);
+    const next = Array.from(root.querySelectorAll("button")).find(
+      (button) => button.textContent === "Next page",
+    );
+    next?.click();
+    next?.click();
+    expect(visible()).toBe(2);
+  });
+
+  it("sends a matrix with the changed entry", () => {
+    const { root, host } = render(
+      widget("c1-1", "matrix", { step: 1 }, [
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    change(root.querySelector("input[aria-label='matrix row 2 column 1']"), "9");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", [
+      [1, 2],
+      [9, 4],
+    ]);
+  });
+
+  it("sends an array child's change under the child's id", () => {
+    const children = widget("c1-1", "number", {}, 1) + widget("c1-2", "number", {}, 2);
+    const { root, host } = render(
+      widget("c1-3", "array", { children: ["c1-1", "c1-2"] }, [1, 2], children),
+    );
+    change(root.querySelectorAll("input[type=number]")[1] ?? null, "5");
+    expect(host.setValue).toHaveBeenCalledWith("c1-2", 5);
+  });
+
+  it("sends a form's value on submit only", () => {
+    const batch = widget(
+      "c1-3",
+      "batch",
+      { children: ["c1-1", "c1-2"], keys: ["x", "name"] },
+      { x: 1, name: "" },
+      `<p>${widget("c1-1", "slider", { start: 1, stop: 10 }, 1)}</p>` +
+        `<p>${widget("c1-2", "text", {}, "")}</p>`,
+    );
+    const { root, host } = render(
+      widget("c1-4", "form", { children: ["c1-3"], show_clear_button: true }, null, batch),
+    );
+    change(root.querySelector("input[type=range]"), "7");
+    const text = root.querySelector("input:not([type=range])");
+    change(text, "Ada");
+    expect(host.setValue).not.toHaveBeenCalled();
+    root.querySelector("form")?.requestSubmit();
+    expect(host.setValue).toHaveBeenCalledWith("c1-4", { x: 7, name: "Ada" });
+  });
+
+  it("restores a form's values on clear", () => {
+    const { root, host } = render(
+      widget(
+        "c1-2",
+        "form",
+        { children: ["c1-1"], show_clear_button: true },
+        null,
+        widget("c1-1", "number", {}, 3),
+      ),
+    );
+    change(root.querySelector("input[type=number]"), "8");
+    const clear = Array.from(root.querySelectorAll("button")).find(
+      (button) => button.textContent === "Clear",
+    );
+    clear?.click();
+    root.querySelector("form")?.requestSubmit();
+    expect(host.setValue).toHaveBeenCalledWith("c1-2", 3);
+  });
+
+  it("uploads chosen files and rejects those over max_size", async () => {
+    const { root, host } = render(widget("c1-1", "file", { max_size: 4, multiple: true }, []));
+    const input = root.querySelector("input[type=file]");
+    if (!(input instanceof HTMLInputElement)) {
+      throw new Error("expected a file input");
+    }
+    const chosen = (files: File[]) => {
+      Object.defineProperty(input, "files", { value: files, configurable: true });
+      input.dispatchEvent(new Event("change"));
+    };
+    chosen([new File(["too long"], "big.txt")]);
+    expect(host.uploadFiles).not.toHaveBeenCalled();
+    expect(root.querySelector("[role=alert]")?.textContent).toContain("big.txt");
+    const small = new File(["ok"], "small.txt");
+    chosen([small]);
+    expect(host.uploadFiles).toHaveBeenCalledWith("c1-1", [small]);
+    await Promise.resolve();
+    expect(root.querySelector("[role=status]")?.textContent).toBe("Uploaded: small.txt");
+  });
+});
