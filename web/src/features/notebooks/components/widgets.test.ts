@@ -9,10 +9,12 @@ function widget(
   props: Record<string, unknown>,
   value: unknown,
   inner = "",
+  label = "",
 ): string {
-  const attribute = (text: string) => text.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  const attribute = (text: string) =>
+    text.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
   return (
-    `<openlabs-widget data-id="${id}" data-kind="${kind}" data-label="" ` +
+    `<openlabs-widget data-id="${id}" data-kind="${kind}" data-label="${attribute(label)}" ` +
     `data-props="${attribute(JSON.stringify(props))}" ` +
     `data-value="${attribute(JSON.stringify(value))}">${inner}</openlabs-widget>`
   );
@@ -50,6 +52,21 @@ describe("hydrateWidgets", () => {
     const { root, host } = render(widget("c1-1", "range_slider", { start: 0, stop: 10 }, [2, 5]));
     change(root.querySelector("input[data-end=low]"), "8");
     expect(host.setValue).toHaveBeenCalledWith("c1-1", [5, 8]);
+  });
+
+  it("shows a Markdown label as text", () => {
+    const { root } = render(
+      widget(
+        "c1-1",
+        "slider",
+        { start: 1, stop: 3 },
+        1,
+        "",
+        '<em>x</em> <img src="y" onerror="z">',
+      ),
+    );
+    expect(root.querySelector("label")?.textContent).toBe("x1");
+    expect(root.querySelector("em, img")).toBeNull();
   });
 
   it("sends a table's selected row indices", () => {

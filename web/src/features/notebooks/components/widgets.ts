@@ -244,11 +244,21 @@ function buildLeaf(
   }
 }
 
+/**
+ * Returns the text of the HTML that the kernel renders from a Markdown label. A template's
+ * content is inert, so parsing it runs no script and loads nothing.
+ */
+function plainText(html: string): string {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content.textContent;
+}
+
 function readSpec(element: Element): WidgetSpec {
   return {
     id: element.getAttribute("data-id") ?? "",
     kind: element.getAttribute("data-kind") ?? "",
-    label: element.getAttribute("data-label") ?? "",
+    label: plainText(element.getAttribute("data-label") ?? "").trim(),
     props: (parseJson(element.getAttribute("data-props")) ?? {}) as Props,
     value: parseJson(element.getAttribute("data-value")),
   };
