@@ -61,6 +61,8 @@ export async function runAxe(page) {
       impact: violation.impact,
       help: violation.help,
       targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+      // For color-contrast this names the two colours and the ratio found.
+      failure: violation.nodes[0]?.failureSummary,
     }));
 }
 

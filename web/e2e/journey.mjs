@@ -39,13 +39,13 @@ function step(name) {
   console.log(`e2e: ${name}`);
 }
 
-async function typeInEditor(page, text) {
+export async function typeInEditor(page, text) {
   const editor = page.locator("[data-testid=markdown-editor] .cm-content").first();
   await editor.click();
   await page.keyboard.insertText(text);
 }
 
-async function signUp(page, baseUrl, username) {
+export async function signUp(page, baseUrl, username) {
   await page.goto(`${baseUrl}/sign-up`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Email").fill(`${username}@example.org`);

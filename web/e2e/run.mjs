@@ -1,12 +1,14 @@
 // End-to-end test of the web app: a real `openlabs serve` on a temporary data directory, driven
 // through headless Chromium. Writes screenshots, the axe report and the server log to
-// web/e2e-output/. Run with `npm run test:e2e` after `npm run build`.
+// web/e2e-output/. Run with `npm run test:e2e` after `npm run build`. Names of journeys as
+// arguments (`node e2e/run.mjs grading`) run only those; all run by default.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { launchBrowser, watchErrors } from "./browser.mjs";
+import { gradingJourney } from "./grading-journey.mjs";
 import { journey } from "./journey.mjs";
 import { notebookWidgets } from "./notebook-widgets.mjs";
 import { startServer } from "./server.mjs";
@@ -20,6 +22,18 @@ if (!existsSync(join(webRoot, "dist/index.html"))) {
   process.exit(1);
 }
 
+const journeys = { main: journey, widgets: notebookWidgets, grading: gradingJourney };
+const chosen = process.argv.slice(2);
+for (const name of chosen) {
+  if (!(name in journeys)) {
+    console.error(
+      `e2e: unknown journey "${name}"; choose from ${Object.keys(journeys).join(", ")}`,
+    );
+    process.exit(2);
+  }
+}
+const selected = chosen.length > 0 ? chosen : Object.keys(journeys);
+
 const server = await startServer(join(outputDir, "server.log"));
 const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -32,8 +46,18 @@ const metrics = {};
 let failed = false;
 
 try {
-  await journey({ page, context, baseUrl: server.baseUrl, server, outputDir, axeReport, metrics });
-  await notebookWidgets({ browser, baseUrl: server.baseUrl, outputDir, axeReport });
+  for (const name of selected) {
+    await journeys[name]({
+      page,
+      context,
+      browser,
+      baseUrl: server.baseUrl,
+      server,
+      outputDir,
+      axeReport,
+      metrics,
+    });
+  }
   writeFileSync(join(outputDir, "metrics.json"), JSON.stringify(metrics, null, 2));
 
   writeFileSync(join(outputDir, "axe-report.json"), JSON.stringify(axeReport, null, 2));

@@ -60,7 +60,8 @@ async function waitForHealth(baseUrl, child, timeoutMs) {
 export async function startServer(logPath) {
   const binary = findBinary();
   const dataDir = mkdtempSync(join(tmpdir(), "openlabs-e2e-"));
-  const port = await freePort();
+  // OPENLABS_E2E_PORT pins the port, for machines where only some ports may be used.
+  const port = Number(process.env.OPENLABS_E2E_PORT ?? 0) || (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const log = openSync(logPath, "w");
   const child = spawn(

@@ -2,10 +2,13 @@ import { useNavigate, useParams } from "react-router";
 
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
+import { AssistantModeControl } from "@/features/assistant";
+import { GraderManager } from "@/features/grading";
 import { LabForm, useLab } from "@/features/labs";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
+import { Section } from "./Section";
 
 export function NewLabPage() {
   useDocumentTitle("Write a lab");
@@ -30,14 +33,22 @@ export function EditLabPage() {
   if (lab.isPending) return <Loading label="Loading the lab…" />;
   if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
   return (
-    <div className="space-y-4">
-      <h1 className="text-2xl font-bold">Edit “{lab.data.title}”</h1>
-      <LabForm
-        lab={lab.data}
-        onSaved={(saved) => {
-          void navigate(`/labs/${saved.id}`);
-        }}
-      />
+    <div className="space-y-8">
+      <div className="space-y-4">
+        <h1 className="text-2xl font-bold">Edit “{lab.data.title}”</h1>
+        <LabForm
+          lab={lab.data}
+          onSaved={(saved) => {
+            void navigate(`/labs/${saved.id}`);
+          }}
+        />
+      </div>
+      <Section id="autograder" title="Autograder">
+        <GraderManager labId={id} />
+      </Section>
+      <Section id="assistant-mode" title="Assistant">
+        <AssistantModeControl labId={id} />
+      </Section>
     </div>
   );
 }

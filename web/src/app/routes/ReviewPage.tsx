@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
+import { GradingResults } from "@/features/grading";
 import {
   ClaimControls,
   ClaimToRead,
@@ -56,6 +57,9 @@ export function ReviewPage() {
       </header>
       <Section id="answer" title="Answer">
         <SubmissionBody submission={data} />
+      </Section>
+      <Section id="tests" title="Automatic tests">
+        <GradingResults submissionId={data.id} />
       </Section>
       {earned !== null ? (
         <Notice>Your review was sent. You earned {earned} points.</Notice>

@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
+import { GradingResults } from "@/features/grading";
 import {
   ReviewList,
   StatusBadge,
@@ -64,6 +65,9 @@ export function SubmissionPage() {
       </header>
       <Section id="answer" title="Answer">
         <SubmissionBody submission={data} />
+      </Section>
+      <Section id="tests" title="Automatic tests">
+        <GradingResults submissionId={data.id} />
       </Section>
       <Section
         id="reviews"

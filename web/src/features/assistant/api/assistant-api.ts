@@ -1,4 +1,4 @@
-import { apiUrl, withSessionRetry } from "@/lib/api-client";
+import { api, apiUrl, withSessionRetry } from "@/lib/api-client";
 import { errorFromBody, networkError } from "@/lib/api-error";
 
 import { EventStreamParser } from "./sse";
@@ -99,3 +99,53 @@ export async function streamChat(
     }
   }
 }
+
+/** A stored conversation as GET /assistant/conversations lists it. */
+export interface ConversationSummary {
+  id: number;
+  scope: AssistantScope;
+  title: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One stored message: a question (`user`) or an answer (`assistant`). */
+export interface ConversationMessage {
+  id: number;
+  role: "user" | "assistant";
+  content: string;
+  citations: Citation[];
+  generated_by: string;
+  created_at: number;
+}
+
+export interface Conversation extends ConversationSummary {
+  /** Oldest first. */
+  messages: ConversationMessage[];
+}
+
+export interface ConversationPage {
+  items: ConversationSummary[];
+  page: number;
+  limit: number;
+}
+
+/** A lab's assistant mode: `on` answers, `guide` leaves out solution sections, `off` is off. */
+export type AssistantMode = "on" | "guide" | "off";
+
+export interface LabAssistantSettings {
+  lab_id: number;
+  mode: AssistantMode;
+  /** True when a language model writes the answers; returned by GET only. */
+  model_configured?: boolean;
+}
+
+export const assistantApi = {
+  conversations: (scope: AssistantScope, page = 1, limit = 20) =>
+    api.get<ConversationPage>("/assistant/conversations", { ...scope, page, limit }),
+  conversation: (id: number) => api.get<Conversation>(`/assistant/conversations/${id}`),
+  deleteConversation: (id: number) => api.delete<undefined>(`/assistant/conversations/${id}`),
+  labSettings: (labId: number) => api.get<LabAssistantSettings>(`/labs/${labId}/assistant`),
+  setLabMode: (labId: number, mode: AssistantMode) =>
+    api.put<LabAssistantSettings>(`/labs/${labId}/assistant`, { mode }),
+};

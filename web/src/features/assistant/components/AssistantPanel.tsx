@@ -1,50 +1,44 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 
+import { Button } from "@/components/ui/Button";
 import { buttonClass } from "@/components/ui/button-class";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { useSignedIn } from "@/lib/session";
 
-import { type AssistantScope, type Citation, streamChat } from "../api/assistant-api";
-
-interface Turn {
-  role: "user" | "assistant";
-  text: string;
-  citations: Citation[];
-  generatedBy?: string;
-  streaming?: boolean;
-  error?: string;
-}
+import { assistantApi, type AssistantScope, type Citation, streamChat } from "../api/assistant-api";
+import {
+  citationLabel,
+  modeNotice,
+  sourceLabel,
+  type Turn,
+  turnsFromConversation,
+} from "../chat-turns";
+import { assistantKeys, useLabAssistant } from "../hooks/queries";
+import { ConversationHistory } from "./ConversationHistory";
 
 interface AssistantPanelProps {
   scope: AssistantScope;
 }
 
-function citationLabel(citation: Citation): string {
-  if (citation.page > 0) return `${citation.title}, page ${citation.page}`;
-  if (citation.cell > 0) return `${citation.title}, cell ${citation.cell}`;
-  return `${citation.title} › ${citation.heading}`;
-}
-
-/** Labels an answer by what wrote it, so a list of passages never passes for a model's text. */
-function sourceLabel(generatedBy: string | undefined): string | null {
-  if (generatedBy === undefined) return null;
-  if (generatedBy === "retrieval") {
-    return "No language model is configured: these are the best matching passages.";
-  }
-  return `Written by a language model (${generatedBy.replace(/^model:/, "")}) from the passages below. Check it against them.`;
-}
-
-/** A chat about the lab or article on the page, answered from its text with citations. */
+/**
+ * A chat about the lab or article on the page, answered from its text with citations, with the
+ * user's past conversations about it. A lab's author can set the assistant to guide or off.
+ */
 export function AssistantPanel({ scope }: AssistantPanelProps) {
   const signedIn = useSignedIn();
   const location = useLocation();
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const settings = useLabAssistant("lab_id" in scope ? scope.lab_id : undefined);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const conversationId = useRef<number | undefined>(undefined);
+  const [openId, setOpenId] = useState<number | undefined>(undefined);
+  const mode = settings.data?.mode;
 
   const updateLast = (change: (turn: Turn) => Turn) => {
     setTurns((current) => {
@@ -69,7 +63,10 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
       await streamChat(
         { scope, message: question, conversationId: conversationId.current },
         (chatEvent) => {
-          if (chatEvent.type === "conversation") conversationId.current = chatEvent.conversationId;
+          if (chatEvent.type === "conversation") {
+            conversationId.current = chatEvent.conversationId;
+            setOpenId(chatEvent.conversationId);
+          }
           if (chatEvent.type === "citations")
             updateLast((turn) => ({ ...turn, citations: chatEvent.citations }));
           if (chatEvent.type === "delta")
@@ -83,9 +80,32 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
     } catch (caught) {
       setError(caught);
       setTurns((current) => current.slice(0, -1));
+      // The author may have turned the assistant off since the page loaded.
+      void settings.refetch();
     } finally {
       updateLast((turn) => ({ ...turn, streaming: false }));
       setBusy(false);
+      void queryClient.invalidateQueries({ queryKey: assistantKeys.conversations(scope) });
+    }
+  };
+
+  const startNew = () => {
+    conversationId.current = undefined;
+    setOpenId(undefined);
+    setTurns([]);
+    setError(null);
+  };
+
+  const openConversation = async (id: number) => {
+    if (busy) return;
+    setError(null);
+    try {
+      const conversation = await assistantApi.conversation(id);
+      conversationId.current = id;
+      setOpenId(id);
+      setTurns(turnsFromConversation(conversation));
+    } catch (caught) {
+      setError(caught);
     }
   };
 
@@ -120,7 +140,22 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
         </p>
       ) : (
         <>
-          <ol className="space-y-3" aria-live="polite">
+          {settings.isError && (
+            <ErrorMessage
+              error={settings.error}
+              title="The assistant's settings could not be loaded."
+            />
+          )}
+          {modeNotice(mode) !== null && (
+            <p
+              role="status"
+              data-testid="assistant-mode"
+              className="text-sm text-slate-700 dark:text-slate-300"
+            >
+              {modeNotice(mode)}
+            </p>
+          )}
+          <ol className="space-y-3" aria-live="polite" aria-label="Conversation">
             {turns.map((turn, index) => (
               <li
                 key={index}
@@ -161,6 +196,11 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
                         {!citation.in_scope && (
                           <span className="text-slate-600 dark:text-slate-400"> (related)</span>
                         )}
+                        {citation.excerpt !== "" && (
+                          <blockquote className="mt-1 line-clamp-4 border-l-2 border-slate-300 pl-2 text-slate-700 dark:border-slate-600 dark:text-slate-300">
+                            {citation.excerpt}
+                          </blockquote>
+                        )}
                       </li>
                     ))}
                   </ol>
@@ -169,25 +209,44 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
             ))}
           </ol>
           <ErrorMessage error={error} title="The assistant could not answer." />
-          <form onSubmit={(event) => void ask(event)} className="flex flex-col gap-2 sm:flex-row">
-            <label htmlFor="assistant-message" className="sr-only">
-              Your question
-            </label>
-            <textarea
-              id="assistant-message"
-              value={message}
-              onChange={(event) => {
-                setMessage(event.target.value);
-              }}
-              maxLength={4000}
-              rows={2}
-              placeholder="Ask about this material…"
-              className="min-h-10 flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-800"
-            />
-            <button type="submit" disabled={busy} className={buttonClass("primary")}>
-              {busy ? "Answering…" : "Ask"}
-            </button>
-          </form>
+          {mode !== "off" && (
+            <form onSubmit={(event) => void ask(event)} className="flex flex-col gap-2 sm:flex-row">
+              <label htmlFor="assistant-message" className="sr-only">
+                Your question
+              </label>
+              <textarea
+                id="assistant-message"
+                value={message}
+                onChange={(event) => {
+                  setMessage(event.target.value);
+                }}
+                maxLength={4000}
+                rows={2}
+                placeholder="Ask about this material…"
+                className="min-h-10 flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-800"
+              />
+              <button
+                type="submit"
+                disabled={busy || settings.isPending}
+                className={buttonClass("primary")}
+              >
+                {busy ? "Answering…" : "Ask"}
+              </button>
+            </form>
+          )}
+          {turns.length > 0 && (
+            <Button variant="ghost" disabled={busy} onClick={startNew}>
+              New conversation
+            </Button>
+          )}
+          <ConversationHistory
+            scope={scope}
+            openId={openId}
+            onOpen={(id) => void openConversation(id)}
+            onDeleted={(id) => {
+              if (id === conversationId.current) startNew();
+            }}
+          />
         </>
       )}
     </section>

@@ -1,0 +1,89 @@
+import { ConfirmButton } from "@/components/ui/ConfirmButton";
+import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { Loading } from "@/components/ui/Loading";
+import { formatDateTime } from "@/lib/format";
+
+import type { AssistantScope } from "../api/assistant-api";
+import { useConversations, useDeleteConversation } from "../hooks/queries";
+
+interface ConversationHistoryProps {
+  scope: AssistantScope;
+  /** The conversation shown in the panel, if it is a stored one. */
+  openId: number | undefined;
+  onOpen: (id: number) => void;
+  onDeleted: (id: number) => void;
+}
+
+/** The user's past conversations about this lab or article, to reopen or delete. */
+export function ConversationHistory({
+  scope,
+  openId,
+  onOpen,
+  onDeleted,
+}: ConversationHistoryProps) {
+  const conversations = useConversations(scope, true);
+  const remove = useDeleteConversation();
+
+  let body: React.ReactNode;
+  if (conversations.isPending) body = <Loading label="Loading your conversations…" />;
+  else if (conversations.isError)
+    body = (
+      <ErrorMessage error={conversations.error} title="Your conversations could not be loaded." />
+    );
+  else if (conversations.data.items.length === 0)
+    body = (
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        You have no past conversations here.
+      </p>
+    );
+  else
+    body = (
+      <ul className="space-y-2" aria-label="Past conversations">
+        {conversations.data.items.map((conversation) => (
+          <li
+            key={conversation.id}
+            data-testid="past-conversation"
+            className="flex flex-wrap items-center gap-2 text-sm"
+          >
+            <button
+              type="button"
+              onClick={() => {
+                onOpen(conversation.id);
+              }}
+              aria-current={conversation.id === openId ? "true" : undefined}
+              className="min-w-0 flex-1 truncate text-left text-indigo-700 underline aria-[current=true]:font-semibold dark:text-indigo-300"
+            >
+              {conversation.title}
+            </button>
+            <span className="text-xs text-slate-600 dark:text-slate-400">
+              {formatDateTime(conversation.updated_at)}
+            </span>
+            <ConfirmButton
+              label="Delete"
+              question="Delete this conversation?"
+              confirmLabel="Delete conversation"
+              variant="ghost"
+              busy={remove.isPending && remove.variables === conversation.id}
+              onConfirm={() => {
+                remove.mutate(conversation.id, {
+                  onSuccess: () => {
+                    onDeleted(conversation.id);
+                  },
+                });
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+    );
+
+  return (
+    <section aria-labelledby="assistant-history-title" className="space-y-2">
+      <h3 id="assistant-history-title" className="text-sm font-semibold">
+        Your past conversations
+      </h3>
+      {body}
+      <ErrorMessage error={remove.error} title="The conversation was not deleted." />
+    </section>
+  );
+}

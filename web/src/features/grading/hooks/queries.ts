@@ -1,0 +1,72 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { ApiError } from "@/lib/api-error";
+import type { UploadProgress } from "@/lib/upload";
+
+import { gradingApi } from "../api/grading-api";
+import { batchPollInterval, jobPollInterval } from "../grading-state";
+
+export const gradingKeys = {
+  submission: (id: number) => ["grading", "submission", id] as const,
+  grader: (labId: number) => ["grading", "grader", labId] as const,
+  batch: (labId: number, batch: string) => ["grading", "batch", labId, batch] as const,
+};
+
+/** A 404 from the grading routes means "no grader" or "no job", which pages show as empty. */
+export const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
+
+/** Fetches the submission's newest grading job, and again every second while it is unfinished. */
+export function useSubmissionGrading(submissionId: number) {
+  return useQuery({
+    queryKey: gradingKeys.submission(submissionId),
+    queryFn: () => gradingApi.submissionGrading(submissionId),
+    refetchInterval: (query) => jobPollInterval(query.state.data?.status),
+    retry: (failures, error) => !isNotFound(error) && failures < 2,
+  });
+}
+
+export function useGrader(labId: number) {
+  return useQuery({
+    queryKey: gradingKeys.grader(labId),
+    queryFn: () => gradingApi.grader(labId),
+    retry: (failures, error) => !isNotFound(error) && failures < 2,
+  });
+}
+
+export function useAttachGrader(labId: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({
+      archive,
+      onProgress,
+    }: {
+      archive: File;
+      onProgress?: (progress: UploadProgress) => void;
+    }) => gradingApi.attachGrader(labId, archive, onProgress),
+    onSuccess: (grader) => {
+      queryClient.setQueryData(gradingKeys.grader(labId), grader);
+    },
+  });
+}
+
+export function useDetachGrader(labId: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => gradingApi.detachGrader(labId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: gradingKeys.grader(labId) }),
+  });
+}
+
+export function useRegrade(labId: number) {
+  return useMutation({ mutationFn: () => gradingApi.regrade(labId) });
+}
+
+/** Fetches the jobs of one regrade batch, and again every second until all have finished. */
+export function useGradingBatch(labId: number, batch: string | null) {
+  return useQuery({
+    queryKey: gradingKeys.batch(labId, batch ?? ""),
+    queryFn: () => gradingApi.jobs(labId, batch ?? ""),
+    enabled: batch !== null,
+    refetchInterval: (query) => batchPollInterval(query.state.data),
+  });
+}

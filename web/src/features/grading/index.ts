@@ -1,0 +1,2 @@
+export { GraderManager } from "./components/GraderManager";
+export { GradingResults } from "./components/GradingResults";
