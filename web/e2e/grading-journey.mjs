@@ -114,6 +114,7 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     step("grading: learner submits and sees the visible test results");
     await signUp(learner, baseUrl, "hank");
     await learner.goto(`${labUrl}/submit`);
+    await learner.getByTestId("grader-notice").filter({ hasText: "run against 3 tests" }).waitFor();
     await typeInEditor(learner, "My sum program.");
     await learner.locator("input[type=file]").setInputFiles({
       name: "sum.py",
@@ -133,6 +134,15 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await learnerResults.getByText("1 more test is hidden from you").waitFor();
     assert.equal(await learnerResults.getByText("hidden/negative").count(), 0);
     await screenshotBothThemes(learner, shots, "submission-tests", axeReport);
+    await learner.setViewportSize({ width: 390, height: 844 });
+    await learner.reload();
+    await learnerResults.getByTestId("test-result").first().waitFor();
+    await learner.screenshot({ path: join(shots, "submission-tests-phone.png"), fullPage: true });
+    const sideways = await learner.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    assert.ok(sideways <= 1, `the test results scroll sideways by ${sideways} px on a phone`);
+    await learner.setViewportSize({ width: 1280, height: 900 });
 
     step("grading: the author sees every test beside the submission on the review page");
     await author.goto(`${baseUrl}/reviews/${submissionId}`);

@@ -2,6 +2,7 @@ import { Link, useNavigate, useParams } from "react-router";
 
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
+import { GraderNotice } from "@/features/grading";
 import { useLab } from "@/features/labs";
 import { SubmitForm } from "@/features/submissions";
 import { useMe } from "@/features/users";
@@ -25,6 +26,7 @@ export function SubmitPage() {
           {lab.data.title}
         </Link>
       </h1>
+      <GraderNotice labId={id} />
       <SubmitForm
         labId={id}
         balance={me?.balance}

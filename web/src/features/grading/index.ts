@@ -1,2 +1,3 @@
 export { GraderManager } from "./components/GraderManager";
+export { GraderNotice } from "./components/GraderNotice";
 export { GradingResults } from "./components/GradingResults";
