@@ -165,7 +165,13 @@ class RequestParser final : public http::basic_parser<true> {
     return Consume(body, ec);
   }
 
-  void on_chunk_header_impl(uint64_t, beast::string_view, error_code&) override {}
+  // Rejects a chunk as soon as its size line announces more than the rest of the limit, so the
+  // client gets 413 at once instead of the server waiting for data it would reject.
+  void on_chunk_header_impl(uint64_t size, beast::string_view, error_code& ec) override {
+    if (size > limit_ - received_) {
+      ec = http::error::body_limit;
+    }
+  }
 
   size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code& ec) override {
     return Consume(body, ec);

@@ -255,6 +255,43 @@ TEST_F(HttpServerTest, ChunkedLargeBodyIs413) {
   EXPECT_EQ(reply->Json()["error"]["code"], "payload_too_large");
 }
 
+TEST_F(HttpServerTest, ChunkSizeOverLimitIs413BeforeData) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  // Far longer than the read below, so only a response to the chunk size line can pass.
+  options.request_timeout_seconds = 120;
+  StartServer(options);
+  Client client(port_);
+
+  // The first chunk announces 1 MiB (hex 100000) and no data follows.
+  ASSERT_TRUE(client.Send(
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n100000\r\n"));
+  const auto reply = client.Read(false, 10000ms);
+
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 413);
+  EXPECT_EQ(reply->Json()["error"]["code"], "payload_too_large");
+}
+
+TEST_F(HttpServerTest, LaterChunkOverRemainingLimitIs413) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  options.request_timeout_seconds = 120;
+  StartServer(options);
+  Client client(port_);
+
+  // 1000 bytes arrive; the next chunk announces 100 more, past the 1024-byte limit.
+  ASSERT_TRUE(client.Send(
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n3e8\r\n" +
+      std::string(1000, 'x') + "\r\n64\r\n"));
+  const auto reply = client.Read(false, 10000ms);
+
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 413);
+}
+
 TEST_F(HttpServerTest, BodyAtLimitIsAccepted) {
   ServerOptions options;
   options.max_body_bytes = 1024;
