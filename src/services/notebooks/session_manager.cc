@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/random.h"
+#include "services/notebooks/session_roots.h"
 
 namespace openlabs::notebooks {
 namespace {
@@ -83,6 +84,11 @@ Result<std::unique_ptr<SessionManager>> SessionManager::Create(SessionManagerOpt
   if (error) {
     return Fail(Error::Internal("cannot create the notebook session directory " +
                                 settings.session_root.string() + ": " + error.message()));
+  }
+  ClaimSessionRoot(settings.session_root);
+  if (const int stale = RemoveStaleSessionRoots(settings.session_root); stale > 0) {
+    spdlog::info("Removed {} notebook session folders left by stopped servers next to {}", stale,
+                 settings.session_root.string());
   }
   manager->switch_uid_ = geteuid() == 0;
   if (manager->switch_uid_) {
@@ -304,9 +310,7 @@ void SessionManager::Shutdown() {
   for (Kernel& kernel : pooled) {
     ReleaseKernel(kernel, "");
   }
-  // Removes the root only when it is empty, so that servers stopped cleanly leave nothing in /tmp.
-  std::error_code ignored;
-  std::filesystem::remove(options_.session_root, ignored);
+  ReleaseSessionRoot(options_.session_root);
 }
 
 SessionStats SessionManager::Stats() const {
