@@ -102,11 +102,13 @@ TEST_P(UsersApiTest, PrivateFieldsHiddenFromOthers) {
   EXPECT_EQ(anonymous.value("username", ""), owner.username);
   EXPECT_FALSE(anonymous.contains("email")) << anonymous.dump();
   EXPECT_FALSE(anonymous.contains("balance")) << anonymous.dump();
+  EXPECT_FALSE(anonymous.contains("mfa_enabled")) << anonymous.dump();
 
   nlohmann::json by_other = GetUser(owner.id, other.access_token).Json();
   EXPECT_EQ(by_other.value("username", ""), owner.username);
   EXPECT_FALSE(by_other.contains("email")) << by_other.dump();
   EXPECT_FALSE(by_other.contains("balance")) << by_other.dump();
+  EXPECT_FALSE(by_other.contains("mfa_enabled")) << by_other.dump();
 }
 
 TEST_P(UsersApiTest, PrivateFieldsShownToSelfAndAdmin) {
@@ -116,10 +118,12 @@ TEST_P(UsersApiTest, PrivateFieldsShownToSelfAndAdmin) {
   nlohmann::json by_self = GetUser(owner.id, owner.access_token).Json();
   EXPECT_EQ(by_self.value("email", ""), owner.email) << by_self.dump();
   EXPECT_EQ(by_self.value("balance", int64_t{-1}), 10) << by_self.dump();
+  EXPECT_EQ(by_self.value("mfa_enabled", true), false) << by_self.dump();
 
   nlohmann::json by_admin = GetUser(owner.id, admin.access_token).Json();
   EXPECT_EQ(by_admin.value("email", ""), owner.email) << by_admin.dump();
   EXPECT_EQ(by_admin.value("balance", int64_t{-1}), 10) << by_admin.dump();
+  EXPECT_EQ(by_admin.value("mfa_enabled", true), false) << by_admin.dump();
 }
 
 TEST_P(UsersApiTest, InvalidTokenOnPublicProfileGets401) {

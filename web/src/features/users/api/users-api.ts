@@ -14,7 +14,8 @@ export interface User {
   labs_solved: number;
   labs_reviewed: number;
   created_at: number;
-  mfa_enabled: boolean;
+  /** Present only on the caller's own profile. */
+  mfa_enabled?: boolean;
   /** The average helpfulness rating of the user's reviews, when the server reports it. */
   reputation?: { average_helpfulness: number; ratings_count: number };
 }
