@@ -63,7 +63,16 @@ TEST_P(SubmissionsApiTest, JourneyMovesPointsAndSharesFiles) {
       "/api/v1/submissions/" + std::to_string(submission_id) + "/files/" + std::to_string(file_id);
   EXPECT_EQ(client().Get(file_path, author.access_token).body, "print(42)");
   ExpectErrorResponse(client().Get(file_path, stranger.access_token), 404, "not_found");
-  ExpectErrorResponse(client().Get(file_path), 404, "not_found");
+
+  // Anonymous callers get 401 on every private resource of the submission, existing or not.
+  const std::string submission_path = "/api/v1/submissions/" + std::to_string(submission_id);
+  for (const std::string& path :
+       {file_path, attachment_path, submission_path, submission_path + "/reviews",
+        submission_path + "/grading", std::string("/api/v1/submissions/999999"),
+        std::string("/api/v1/submissions/999999/grading")}) {
+    SCOPED_TRACE(path);
+    ExpectErrorResponse(client().Get(path), 401, "unauthenticated");
+  }
 
   const HttpResponse profile = client().Get("/api/v1/users/" + std::to_string(author.id));
   EXPECT_EQ(profile.Json()["reputation"].value("ratings_count", -1), 0);

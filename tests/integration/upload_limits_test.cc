@@ -88,6 +88,17 @@ TEST_P(UploadLimitsTest, SubmissionFiles) {
   const HttpResponse empty = submit("");
   ASSERT_EQ(empty.status, 201) << empty.body;
   EXPECT_EQ(empty.Json()["files"][0].value("size", -1), 0);
+  // With no text, an empty file alone is not an answer: 422 and no points spent.
+  const HttpResponse lab =
+      client_->Post("/api/v1/labs", {{"title", "Empty"}, {"body", "# Task"}}, author);
+  const HttpResponse only_empty =
+      PostForm(*client_, "/api/v1/submissions",
+               {{"lab_id", std::to_string(lab.Json().value("id", 0))},
+                {"files[]", "", "empty.txt"}},
+               learner);
+  ExpectErrorResponse(only_empty, 422, "validation_failed");
+  EXPECT_NE(only_empty.body.find("empty (0 bytes)"), std::string::npos) << only_empty.body;
+  EXPECT_EQ(Balance(learner), 10 - 1);
   const HttpResponse exact = submit(std::string(kMaxFileBytes, 'a'));
   ASSERT_EQ(exact.status, 201) << exact.body;
   EXPECT_EQ(exact.Json()["files"][0].value("size", -1), kMaxFileBytes);

@@ -200,6 +200,9 @@ class SqlReviewsService final : public ReviewsService {
 
   Result<v1::ListReviewsResponse> ListReviews(const v1::ListReviewsRequest& request,
                                               const CallContext& context) override {
+    if (!context.authenticated()) {
+      return Fail(Error::Unauthenticated("Sign in to see a submission's reviews."));
+    }
     if (Status readable = CheckCanRead(request.submission_id(), context); !readable) {
       return Fail(readable.error());
     }
@@ -240,6 +243,9 @@ class SqlReviewsService final : public ReviewsService {
 
   Result<v1::StoredFile> GetReviewFile(const v1::GetReviewFileRequest& request,
                                        const CallContext& context) override {
+    if (!context.authenticated()) {
+      return Fail(Error::Unauthenticated("Sign in to download a review's files."));
+    }
     Result<ReviewRow> review = LoadReadable(request.review_id(), context);
     if (!review) {
       return Fail(review.error());

@@ -121,6 +121,9 @@ class SqlSubmissionsService final : public SubmissionsService {
 
   Result<v1::Submission> GetSubmission(const v1::GetSubmissionRequest& request,
                                        const CallContext& context) override {
+    if (!context.authenticated()) {
+      return Fail(Error::Unauthenticated("Sign in to see a submission."));
+    }
     return database_.WithSession<v1::Submission>(
         [&](soci::session& session) -> Result<v1::Submission> {
           std::optional<SubmissionRow> row = LoadVisible(session, request.id());
@@ -249,6 +252,9 @@ class SqlSubmissionsService final : public SubmissionsService {
 
   Result<v1::StoredFile> GetSubmissionFile(const v1::GetSubmissionFileRequest& request,
                                            const CallContext& context) override {
+    if (!context.authenticated()) {
+      return Fail(Error::Unauthenticated("Sign in to download a submission's files."));
+    }
     return database_.WithSession<v1::StoredFile>(
         [&](soci::session& session) -> Result<v1::StoredFile> {
           std::optional<SubmissionRow> row = LoadVisible(session, request.submission_id());
@@ -320,8 +326,20 @@ class SqlSubmissionsService final : public SubmissionsService {
       problems.push_back(
           {"text", "must be at most " + std::to_string(options_.max_text_chars) + " characters"});
     }
-    if (request.text().empty() && request.files().empty()) {
-      problems.push_back({"text", "must not be empty when no files are attached"});
+    // Empty files are kept with the rest (an empty __init__.py is legitimate), but a submission
+    // made only of them, or of blank text, has nothing to review.
+    const bool has_text =
+        request.text().find_first_not_of(" \t\r\n") != std::string::npos;
+    const bool has_content = std::any_of(request.files().begin(), request.files().end(),
+                                         [](const v1::UploadedFileRef& file) {
+                                           return file.size() > 0;
+                                         });
+    if (!has_text && !has_content) {
+      problems.push_back({"text",
+                          request.files().empty()
+                              ? "must not be empty: write an answer or attach a file"
+                              : "must not be empty when every attached file is empty (0 bytes): "
+                                "write an answer or attach a file with content"});
     }
     std::vector<FieldViolation> file_problems =
         CheckUploadedFiles(request.files(), options_.max_files, "files");

@@ -550,7 +550,7 @@ TEST_P(SubmissionsServiceTest, PrivateFilesOnlyForAllowedReaders) {
     EXPECT_EQ(attached->filename(), "r.txt");
     EXPECT_TRUE(Get(allowed, submission->id())) << allowed.username;
   }
-  for (const CallContext& denied : {stranger_, graduate, CallContext{}}) {
+  for (const CallContext& denied : {stranger_, graduate}) {
     Result<v1::StoredFile> stored = submissions_->GetSubmissionFile(file, denied);
     ASSERT_FALSE(stored) << denied.username;
     EXPECT_EQ(stored.error().code, ErrorCode::kNotFound);
@@ -561,6 +561,17 @@ TEST_P(SubmissionsServiceTest, PrivateFilesOnlyForAllowedReaders) {
     ASSERT_FALSE(read) << denied.username;
     EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
   }
+  // Anonymous callers are asked to sign in, as on every other private resource.
+  const CallContext anonymous;
+  Result<v1::StoredFile> anonymous_file = submissions_->GetSubmissionFile(file, anonymous);
+  ASSERT_FALSE(anonymous_file);
+  EXPECT_EQ(anonymous_file.error().code, ErrorCode::kUnauthenticated);
+  Result<v1::StoredFile> anonymous_attachment = reviews_->GetReviewFile(attachment, anonymous);
+  ASSERT_FALSE(anonymous_attachment);
+  EXPECT_EQ(anonymous_attachment.error().code, ErrorCode::kUnauthenticated);
+  Result<v1::Submission> anonymous_read = Get(anonymous, submission->id());
+  ASSERT_FALSE(anonymous_read);
+  EXPECT_EQ(anonymous_read.error().code, ErrorCode::kUnauthenticated);
   file.set_file_id(file_id + 1000);
   EXPECT_FALSE(submissions_->GetSubmissionFile(file, learner_));
 }
