@@ -67,13 +67,33 @@ TEST_P(ErrorStatusTest, BadPathIdIs400) {
   }
 }
 
-TEST_P(ErrorStatusTest, BadQueryParameterIs400) {
+TEST_P(ErrorStatusTest, BadQueryParameterIs422) {
   const TestUser user = Register("errquery");
-  for (const std::string query : {"limit=0", "limit=101", "page=x", "page=99999999999999999999"}) {
-    SCOPED_TRACE(query);
-    const HttpResponse response =
-        client().Get("/api/v1/users/me/points?" + query, user.access_token);
-    ExpectErrorResponse(response, 400, "invalid_argument");
+  // Each request names the parameter that the error details must name.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/api/v1/users/me/points?limit=0", "limit"},
+      {"/api/v1/users/me/points?limit=101", "limit"},
+      {"/api/v1/users/me/points?page=x", "page"},
+      {"/api/v1/users/me/points?page=99999999999999999999", "page"},
+      {"/api/v1/labs?author=-1", "author"},
+      {"/api/v1/labs?author_id=-1", "author_id"},
+      {"/api/v1/labs?author_id=1", "author_id"},
+      {"/api/v1/articles?author=x", "author"},
+      {"/api/v1/articles?tag=python", "tag"},
+      {"/api/v1/submissions/mine?page=0", "page"},
+      {"/api/v1/submissions/mine?status=accepted", "status"},
+      {"/api/v1/reviews/queue?limit=x", "limit"},
+      {"/api/v1/labs/1/comments?limit=-5", "limit"},
+      {"/api/v1/leaderboard?sort=new", "sort"},
+      {"/api/v1/search?q=a&type=video", "type"},
+      {"/api/v1/search?q=a&kind=lab", "kind"},
+      {"/api/v1/assistant/conversations?lab_id=-1", "lab_id"},
+  };
+  for (const auto& [path, parameter] : cases) {
+    SCOPED_TRACE(path);
+    const HttpResponse response = client().Get(path, user.access_token);
+    ExpectErrorResponse(response, 422, "validation_failed");
+    EXPECT_TRUE(HasDetailFor(response, parameter)) << response.body;
   }
 }
 

@@ -160,6 +160,33 @@ TEST_P(MalformedInputTest, NonObjectTopLevelGets400) {
   }
 }
 
+TEST_P(MalformedInputTest, DuplicateKeysGet400) {
+  const TestUser user = Register("duplicates");
+  for (const std::string body :
+       {R"({"bio": "first", "bio": "second"})", R"({"name": "a", "client": {"x": 1, "x": 2}})"}) {
+    SCOPED_TRACE(body);
+    const HttpResponse response = client().Send({.method = "PATCH",
+                                                 .path = "/api/v1/users/me",
+                                                 .body = body,
+                                                 .bearer_token = user.access_token});
+    ExpectErrorResponse(response, 400, "invalid_argument");
+    EXPECT_NE(response.body.find("twice"), std::string::npos) << response.body;
+  }
+  const HttpResponse chat = client().Send({.method = "POST",
+                                           .path = "/api/v1/assistant/chat",
+                                           .body = R"({"message": "a", "message": "b"})",
+                                           .bearer_token = user.access_token});
+  ExpectErrorResponse(chat, 400, "invalid_argument");
+
+  // The same key in two different objects is not a duplicate.
+  const HttpResponse nested = client().Send({.method = "PATCH",
+                                             .path = "/api/v1/users/me",
+                                             .body = R"({"bio": "ok", "a": {"k": 1}, "b": {"k": 1}})",
+                                             .bearer_token = user.access_token});
+  ASSERT_EQ(nested.status, 200) << nested.body;
+  EXPECT_EQ(nested.Json().value("bio", ""), "ok");
+}
+
 TEST_P(MalformedInputTest, NumbersOutOfRangeGet400) {
   const TestUser user = Register("numbers");
   // "id" is an int64 field of the profile update. The server ignores its value but must parse it.

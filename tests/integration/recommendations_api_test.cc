@@ -88,7 +88,8 @@ TEST_P(RecommendationsApiTest, RejectsBadRequests) {
   ExpectErrorResponse(client().Get("/api/v1/recommendations"), 401, "unauthenticated");
   ExpectErrorResponse(client().Get("/api/v1/labs/999999999/related"), 404, "not_found");
   ExpectErrorResponse(client().Get("/api/v1/articles/999999999/related"), 404, "not_found");
-  ExpectErrorResponse(client().Get("/api/v1/labs/1/related?limit=0"), 400, "invalid_argument");
+  ExpectErrorResponse(client().Get("/api/v1/labs/1/related?limit=0"), 422, "validation_failed");
+  ExpectErrorResponse(client().Get("/api/v1/labs/1/related?count=5"), 422, "validation_failed");
   ExpectErrorResponse(client().Get("/api/v1/labs/abc/related"), 400, "invalid_argument");
   const TestUser user = Register("recbad");
   ExpectErrorResponse(client().Get("/api/v1/recommendations?type=video", user.access_token), 422,

@@ -1,19 +1,53 @@
 #include "gateway/api/api_support.h"
 
+#include <algorithm>
 #include <charconv>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace openlabs::gateway {
 
-Status ParseJsonBody(const Request& request, google::protobuf::Message& message) {
+Result<nlohmann::json> ParseJsonRequestBody(const Request& request) {
   if (request.body.empty()) {
     return Fail(Error::InvalidArgument("The request needs a JSON body."));
   }
-  nlohmann::json json = nlohmann::json::parse(request.body, nullptr, false);
+  // nlohmann::json keeps the last of duplicate keys, so the parser callback records the keys of
+  // each open object to reject a body whose meaning depends on which copy a reader keeps.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate_key;
+  const auto check_keys = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+                              nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end && !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty() &&
+               !open_objects.back().insert(parsed.get<std::string>()).second &&
+               duplicate_key.empty()) {
+      duplicate_key = parsed.get<std::string>();
+    }
+    return true;
+  };
+  nlohmann::json json = nlohmann::json::parse(request.body, check_keys, false);
   if (json.is_discarded()) {
     return Fail(Error::InvalidArgument("The request body is not valid JSON."));
   }
-  return JsonToProto(json, message);
+  if (!duplicate_key.empty()) {
+    Error duplicate = Error::InvalidArgument("The request body has the key \"" + duplicate_key +
+                                             "\" twice in one object; send each key once.");
+    duplicate.details.push_back({duplicate_key, "is duplicated"});
+    return Fail(std::move(duplicate));
+  }
+  return json;
+}
+
+Status ParseJsonBody(const Request& request, google::protobuf::Message& message) {
+  Result<nlohmann::json> json = ParseJsonRequestBody(request);
+  if (!json) {
+    return Fail(json.error());
+  }
+  return JsonToProto(*json, message);
 }
 
 CallContext AnonymousCaller(const Request& request) {
@@ -70,6 +104,14 @@ Result<int64_t> PathId(const Request& request, std::string_view name) {
   return id;
 }
 
+namespace {
+
+Error InvalidQueryParam(std::string_view name, std::string message) {
+  return Error::Validation({{std::string(name), std::move(message)}});
+}
+
+}  // namespace
+
 Result<std::optional<int32_t>> QueryInt(const Request& request, std::string_view name, int32_t min,
                                         int32_t max) {
   const std::string_view text = request.QueryParam(name);
@@ -79,11 +121,8 @@ Result<std::optional<int32_t>> QueryInt(const Request& request, std::string_view
   int32_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    Error invalid = Error::InvalidArgument("The query parameter " + std::string(name) +
-                                           " must be an integer from " + std::to_string(min) +
-                                           " to " + std::to_string(max) + ".");
-    invalid.details.push_back({std::string(name), "must be an integer in range"});
-    return Fail(std::move(invalid));
+    return Fail(InvalidQueryParam(name, "must be an integer from " + std::to_string(min) +
+                                            " to " + std::to_string(max)));
   }
   return std::optional<int32_t>(value);
 }
@@ -96,10 +135,31 @@ Result<int64_t> QueryId(const Request& request, std::string_view name) {
   int64_t id = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (error != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return Fail(Error::InvalidArgument("The query parameter " + std::string(name) +
-                                       " must be a positive integer id."));
+    return Fail(InvalidQueryParam(name, "must be a positive integer id"));
   }
   return id;
+}
+
+Status RejectUnknownQueryParams(const Request& request,
+                                std::initializer_list<std::string_view> known) {
+  std::vector<FieldViolation> unknown;
+  for (const auto& [name, value] : request.query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string accepted;
+      for (std::string_view item : known) {
+        accepted += accepted.empty() ? "" : ", ";
+        accepted += item;
+      }
+      unknown.push_back({name, "is not a query parameter of this route; it accepts " + accepted});
+    }
+  }
+  if (unknown.empty()) {
+    return {};
+  }
+  // The query is an unordered map, so the details are sorted to keep the body stable.
+  std::sort(unknown.begin(), unknown.end(),
+            [](const FieldViolation& a, const FieldViolation& b) { return a.field < b.field; });
+  return Fail(Error::Validation(std::move(unknown)));
 }
 
 std::vector<std::string> SplitComma(std::string_view text) {
@@ -120,18 +180,28 @@ std::vector<std::string> SplitComma(std::string_view text) {
   return items;
 }
 
-Result<ListQuery> ParseListQuery(const Request& request) {
-  constexpr int32_t kMaxPage = 1'000'000;
-  constexpr int32_t kMaxLimit = 100;
-  constexpr size_t kMaxTagsParameterBytes = 1000;
-
+Result<Page> ParsePage(const Request& request) {
   Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
   if (!page) {
     return Fail(page.error());
   }
-  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
+  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxPageLimit);
   if (!limit) {
     return Fail(limit.error());
+  }
+  return Page{page->value_or(1), limit->value_or(kDefaultPageLimit)};
+}
+
+Result<ListQuery> ParseListQuery(const Request& request) {
+  constexpr size_t kMaxTagsParameterBytes = 1000;
+
+  if (Status known = RejectUnknownQueryParams(request, {"page", "limit", "author", "q", "sort", "tags"});
+      !known) {
+    return Fail(known.error());
+  }
+  Result<Page> page = ParsePage(request);
+  if (!page) {
+    return Fail(page.error());
   }
   Result<int64_t> author = QueryId(request, "author");
   if (!author) {
@@ -139,17 +209,61 @@ Result<ListQuery> ParseListQuery(const Request& request) {
   }
   const std::string_view tags = request.QueryParam("tags");
   if (tags.size() > kMaxTagsParameterBytes) {
-    return Fail(Error::InvalidArgument("The query parameter tags must be at most 1000 bytes."));
+    return Fail(InvalidQueryParam("tags", "must be at most 1000 bytes"));
   }
 
   ListQuery query;
-  query.page = page->value_or(1);
-  query.limit = limit->value_or(20);
+  query.page = *page;
   query.author_id = *author;
   query.q = std::string(request.QueryParam("q"));
   query.sort = std::string(request.QueryParam("sort"));
   query.tags = SplitComma(tags);
   return query;
+}
+
+Response JsonResponse(const Result<nlohmann::json>& result) {
+  if (!result) {
+    return Response::FromError(result.error());
+  }
+  return Response::Json(200, *result);
+}
+
+Handler MakeApiHandler(std::string_view pattern, auth::AuthService* auth, CallerPolicy policy,
+                       ApiHandler handler) {
+  const bool has_id = pattern.find("{id}") != std::string_view::npos;
+  return [auth, policy, has_id, handler = std::move(handler)](const Request& request) {
+    int64_t id = 0;
+    if (has_id) {
+      Result<int64_t> parsed = PathId(request, "id");
+      if (!parsed) {
+        return Response::FromError(parsed.error());
+      }
+      id = *parsed;
+    }
+    Result<CallContext> caller = policy == CallerPolicy::kRequired ? RequireCaller(request, *auth)
+                                 : policy == CallerPolicy::kOptional
+                                     ? OptionalCaller(request, *auth)
+                                     : Result<CallContext>(AnonymousCaller(request));
+    if (!caller) {
+      return Response::FromError(caller.error());
+    }
+    return handler(ApiCall{request, std::move(*caller), id});
+  };
+}
+
+void ApiRoutes::Add(std::string_view method, std::string_view pattern, CallerPolicy policy,
+                    ApiHandler handler, Execution execution) {
+  router_.Add(method, pattern, MakeApiHandler(pattern, auth_, policy, std::move(handler)),
+              execution);
+}
+
+Route ApiRoutes::MakeRoute(std::string_view method, std::string_view pattern, CallerPolicy policy,
+                           ApiHandler handler) const {
+  Route route;
+  route.method = std::string(method);
+  route.pattern = std::string(pattern);
+  route.handler = MakeApiHandler(pattern, auth_, policy, std::move(handler));
+  return route;
 }
 
 }  // namespace openlabs::gateway

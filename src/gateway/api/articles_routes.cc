@@ -84,18 +84,13 @@ Result<v1::CreateArticleRequest> ParseUploadForm(const Request& request) {
   return create;
 }
 
-Response CreateArticle(const Request& request, articles::ArticlesService& articles,
-                       auth::AuthService& auth) {
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  Result<v1::CreateArticleRequest> create = ParseUploadForm(request);
+Response CreateArticle(const ApiCall& call, articles::ArticlesService& articles) {
+  Result<v1::CreateArticleRequest> create = ParseUploadForm(call.request);
   if (!create) {
     return Response::FromError(create.error());
   }
   // On an error status the server deletes the uploaded blob; on success the article keeps it.
-  return ProtoResponse(articles.CreateArticle(*create, *caller), 201);
+  return ProtoResponse(articles.CreateArticle(*create, call.caller), 201);
 }
 
 Result<v1::ListArticlesRequest> ParseListArticles(const Request& request) {
@@ -104,8 +99,7 @@ Result<v1::ListArticlesRequest> ParseListArticles(const Request& request) {
     return Fail(query.error());
   }
   v1::ListArticlesRequest list;
-  list.set_page(query->page);
-  list.set_limit(query->limit);
+  SetPage(query->page, list);
   list.set_uploader_id(query->author_id);
   list.set_q(std::move(query->q));
   list.set_sort(std::move(query->sort));
@@ -115,74 +109,24 @@ Result<v1::ListArticlesRequest> ParseListArticles(const Request& request) {
   return list;
 }
 
-Response ListArticles(const Request& request, articles::ArticlesService& articles) {
-  Result<v1::ListArticlesRequest> list = ParseListArticles(request);
-  if (!list) {
-    return Response::FromError(list.error());
-  }
-  return ProtoResponse(articles.ListArticles(*list));
-}
-
-Response GetArticle(const Request& request, articles::ArticlesService& articles) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  v1::GetArticleRequest get;
-  get.set_id(*id);
-  get.set_count_view(request.method == "GET");
-  return ProtoResponse(articles.GetArticle(get));
-}
-
-Response UpdateArticle(const Request& request, articles::ArticlesService& articles,
-                       auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::UpdateArticleRequest update;
-  if (Status parsed = ParseJsonBody(request, update); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  // ParseJsonBody accepted the body, so it is JSON; a list that is present replaces the stored
+Response UpdateArticle(const ApiCall& call, articles::ArticlesService& articles,
+                       v1::UpdateArticleRequest& update) {
+  // The body parsed already, so it is a JSON object; a list that is present replaces the stored
   // one, even when it is empty.
-  const nlohmann::json json = nlohmann::json::parse(request.body, nullptr, false);
+  const nlohmann::json json = ParseJsonRequestBody(call.request).value_or(nlohmann::json());
   const auto present = [&](const char* key) {
     return json.is_object() && json.contains(key) && !json[key].is_null();
   };
   update.set_replace_authors(present("authors"));
   update.set_replace_tags(present("tags"));
-  update.set_id(*id);
-  return ProtoResponse(articles.UpdateArticle(update, *caller));
+  update.set_id(call.id);
+  return ProtoResponse(articles.UpdateArticle(update, call.caller));
 }
 
-Response DeleteArticle(const Request& request, articles::ArticlesService& articles,
-                       auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::DeleteArticleRequest remove;
-  remove.set_id(*id);
-  return StatusResponse(articles.DeleteArticle(remove, *caller));
-}
-
-Response DownloadPdf(const Request& request, articles::ArticlesService& articles,
+Response DownloadPdf(const ApiCall& call, articles::ArticlesService& articles,
                      storage::BlobStore& blobs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
   v1::GetArticleRequest get;
-  get.set_id(*id);
+  get.set_id(call.id);
   Result<v1::ArticlePdf> pdf = articles.GetArticlePdf(get);
   if (!pdf) {
     return Response::FromError(pdf.error());
@@ -195,17 +139,17 @@ Response DownloadPdf(const Request& request, articles::ArticlesService& articles
   options.sha256 = pdf->sha256();
   // An article's PDF never changes under its id, so caches may keep it; the ETag revalidates.
   options.cache_control = "public, max-age=3600";
-  return BlobDownload(request, blobs, pdf->blob_key(), options);
+  return BlobDownload(call.request, blobs, pdf->blob_key(), options);
 }
 
 }  // namespace
 
 void AddArticlesRoutes(Router& router, articles::ArticlesService& articles, auth::AuthService& auth,
                        storage::BlobStore& blobs, ArticlesRouteOptions options) {
-  Route upload;
-  upload.method = "POST";
-  upload.pattern = "/api/v1/articles";
-  upload.handler = [&](const Request& request) { return CreateArticle(request, articles, auth); };
+  ApiRoutes api(router, &auth);
+  Route upload = api.MakeRoute(
+      "POST", "/api/v1/articles", CallerPolicy::kRequired,
+      [&articles](const ApiCall& call) { return CreateArticle(call, articles); });
   // Text extraction of a large PDF takes seconds, so it must not run on an event loop.
   upload.execution = Execution::kWorker;
   upload.content_types = {"multipart/form-data"};
@@ -216,17 +160,34 @@ void AddArticlesRoutes(Router& router, articles::ArticlesService& articles, auth
   upload.upload_limits.max_fields = kMaxFormFields;
   router.Add(std::move(upload));
 
-  router.Add("GET", "/api/v1/articles",
-             [&](const Request& request) { return ListArticles(request, articles); });
-  router.Add("GET", "/api/v1/articles/{id}",
-             [&](const Request& request) { return GetArticle(request, articles); });
-  router.Add("PATCH", "/api/v1/articles/{id}",
-             [&](const Request& request) { return UpdateArticle(request, articles, auth); });
-  router.Add("DELETE", "/api/v1/articles/{id}",
-             [&](const Request& request) { return DeleteArticle(request, articles, auth); });
-  router.Add(
-      "GET", "/api/v1/articles/{id}/pdf",
-      [&](const Request& request) { return DownloadPdf(request, articles, blobs); },
+  api.Add("GET", "/api/v1/articles", CallerPolicy::kAnonymous, [&articles](const ApiCall& call) {
+    Result<v1::ListArticlesRequest> list = ParseListArticles(call.request);
+    if (!list) {
+      return Response::FromError(list.error());
+    }
+    return ProtoResponse(articles.ListArticles(*list));
+  });
+  api.Add("GET", "/api/v1/articles/{id}", CallerPolicy::kAnonymous,
+          [&articles](const ApiCall& call) {
+            v1::GetArticleRequest get;
+            get.set_id(call.id);
+            get.set_count_view(call.request.method == "GET");
+            return ProtoResponse(articles.GetArticle(get));
+          });
+  api.AddJson<v1::UpdateArticleRequest>(
+      "PATCH", "/api/v1/articles/{id}", CallerPolicy::kRequired,
+      [&articles](const ApiCall& call, v1::UpdateArticleRequest& update) {
+        return UpdateArticle(call, articles, update);
+      });
+  api.Add("DELETE", "/api/v1/articles/{id}", CallerPolicy::kRequired,
+          [&articles](const ApiCall& call) {
+            v1::DeleteArticleRequest remove;
+            remove.set_id(call.id);
+            return StatusResponse(articles.DeleteArticle(remove, call.caller));
+          });
+  api.Add(
+      "GET", "/api/v1/articles/{id}/pdf", CallerPolicy::kAnonymous,
+      [&articles, &blobs](const ApiCall& call) { return DownloadPdf(call, articles, blobs); },
       Execution::kWorker);
 }
 

@@ -13,16 +13,13 @@ namespace {
 
 using nlohmann::json;
 
-Response JsonResult(const Result<json>& result) {
-  if (!result) {
-    return Response::FromError(result.error());
-  }
-  return Response::Json(200, *result);
-}
-
+// The JSON body, which must be an object.
 Result<json> ParseBody(const Request& request) {
-  json body = json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  Result<json> body = ParseJsonRequestBody(request);
+  if (!body) {
+    return Fail(body.error());
+  }
+  if (!body->is_object()) {
     return Fail(Error::InvalidArgument("The request body must be a JSON object."));
   }
   return body;
@@ -69,108 +66,79 @@ Result<assistant::Scope> ScopeFromQuery(const Request& request) {
   return assistant::Scope{};
 }
 
+Response ListConversations(const ApiCall& call, assistant::ChatService& chat) {
+  if (Status known =
+          RejectUnknownQueryParams(call.request, {"lab_id", "article_id", "page", "limit"});
+      !known) {
+    return Response::FromError(known.error());
+  }
+  Result<assistant::Scope> scope = ScopeFromQuery(call.request);
+  if (!scope) {
+    return Response::FromError(scope.error());
+  }
+  Result<Page> page = ParsePage(call.request);
+  if (!page) {
+    return Response::FromError(page.error());
+  }
+  return JsonResponse(chat.ListConversations(call.caller, *scope, page->page, page->limit));
+}
+
+Response SetLabMode(const ApiCall& call, assistant::ChatService& chat) {
+  Result<json> body = ParseBody(call.request);
+  if (!body) {
+    return Response::FromError(body.error());
+  }
+  if (!body->contains("mode") || !(*body)["mode"].is_string()) {
+    return Response::FromError(Error::Validation({{"mode", "must be a string"}}));
+  }
+  const std::string mode = (*body)["mode"].get<std::string>();
+  if (Status set = chat.SetLabMode(call.id, mode, call.caller); !set) {
+    return Response::FromError(set.error());
+  }
+  return Response::Json(200, {{"lab_id", call.id}, {"mode", mode}});
+}
+
 }  // namespace
 
 void AddAssistantRoutes(Router& router, assistant::ChatService& chat, auth::AuthService& auth,
                         assistant::AnswerPool& answers) {
-  router.Add(
-      "POST", "/api/v1/assistant/chat",
-      [&chat, &auth, &answers](const Request& request) {
-        Result<CallContext> caller = RequireCaller(request, auth);
-        if (!caller) {
-          return Response::FromError(caller.error());
-        }
-        Result<json> body = ParseBody(request);
+  ApiRoutes api(router, &auth);
+  api.Add(
+      "POST", "/api/v1/assistant/chat", CallerPolicy::kRequired,
+      [&chat, &answers](const ApiCall& call) {
+        Result<json> body = ParseBody(call.request);
         if (!body) {
           return Response::FromError(body.error());
         }
-        Result<assistant::PreparedChat> prepared = chat.Prepare(*body, *caller);
+        Result<assistant::PreparedChat> prepared = chat.Prepare(*body, call.caller);
         if (!prepared) {
           return Response::FromError(prepared.error());
         }
-        return StartChat(chat, answers, std::move(*prepared), request.request_id);
+        return StartChat(chat, answers, std::move(*prepared), call.request.request_id);
       },
       Execution::kWorker);
-
-  router.Add("GET", "/api/v1/assistant/conversations", [&chat, &auth](const Request& request) {
-    Result<CallContext> caller = RequireCaller(request, auth);
-    if (!caller) {
-      return Response::FromError(caller.error());
-    }
-    Result<assistant::Scope> scope = ScopeFromQuery(request);
-    if (!scope) {
-      return Response::FromError(scope.error());
-    }
-    Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, 1'000'000);
-    if (!page) {
-      return Response::FromError(page.error());
-    }
-    Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, 100);
-    if (!limit) {
-      return Response::FromError(limit.error());
-    }
-    return JsonResult(
-        chat.ListConversations(*caller, *scope, page->value_or(1), limit->value_or(20)));
-  });
-
-  router.Add("GET", "/api/v1/assistant/conversations/{id}", [&chat, &auth](const Request& request) {
-    Result<CallContext> caller = RequireCaller(request, auth);
-    if (!caller) {
-      return Response::FromError(caller.error());
-    }
-    Result<int64_t> id = PathId(request, "id");
-    if (!id) {
-      return Response::FromError(id.error());
-    }
-    return JsonResult(chat.GetConversation(*id, *caller));
-  });
-
-  router.Add("DELETE", "/api/v1/assistant/conversations/{id}",
-             [&chat, &auth](const Request& request) {
-               Result<CallContext> caller = RequireCaller(request, auth);
-               if (!caller) {
-                 return Response::FromError(caller.error());
-               }
-               Result<int64_t> id = PathId(request, "id");
-               if (!id) {
-                 return Response::FromError(id.error());
-               }
-               return StatusResponse(chat.DeleteConversation(*id, *caller));
-             });
-
-  router.Add("GET", "/api/v1/labs/{id}/assistant", [&chat](const Request& request) {
-    Result<int64_t> id = PathId(request, "id");
-    if (!id) {
-      return Response::FromError(id.error());
-    }
-    Result<std::string> mode = chat.LabMode(*id);
-    if (!mode) {
-      return Response::FromError(mode.error());
-    }
-    return Response::Json(200, {{"lab_id", *id},
-                                {"mode", *mode},
-                                {"model_configured", chat.model_configured()}});
-  });
-
-  router.Add("PUT", "/api/v1/labs/{id}/assistant", [&chat, &auth](const Request& request) {
-    Result<CallContext> caller = RequireCaller(request, auth);
-    if (!caller) {
-      return Response::FromError(caller.error());
-    }
-    Result<int64_t> id = PathId(request, "id");
-    Result<json> body = ParseBody(request);
-    if (!id || !body) {
-      return Response::FromError(!id ? id.error() : body.error());
-    }
-    if (!body->contains("mode") || !(*body)["mode"].is_string()) {
-      return Response::FromError(Error::Validation({{"mode", "must be a string"}}));
-    }
-    const std::string mode = (*body)["mode"].get<std::string>();
-    if (Status set = chat.SetLabMode(*id, mode, *caller); !set) {
-      return Response::FromError(set.error());
-    }
-    return Response::Json(200, {{"lab_id", *id}, {"mode", mode}});
-  });
+  api.Add("GET", "/api/v1/assistant/conversations", CallerPolicy::kRequired,
+          [&chat](const ApiCall& call) { return ListConversations(call, chat); });
+  api.Add("GET", "/api/v1/assistant/conversations/{id}", CallerPolicy::kRequired,
+          [&chat](const ApiCall& call) {
+            return JsonResponse(chat.GetConversation(call.id, call.caller));
+          });
+  api.Add("DELETE", "/api/v1/assistant/conversations/{id}", CallerPolicy::kRequired,
+          [&chat](const ApiCall& call) {
+            return StatusResponse(chat.DeleteConversation(call.id, call.caller));
+          });
+  api.Add("GET", "/api/v1/labs/{id}/assistant", CallerPolicy::kAnonymous,
+          [&chat](const ApiCall& call) {
+            Result<std::string> mode = chat.LabMode(call.id);
+            if (!mode) {
+              return Response::FromError(mode.error());
+            }
+            return Response::Json(200, {{"lab_id", call.id},
+                                        {"mode", *mode},
+                                        {"model_configured", chat.model_configured()}});
+          });
+  api.Add("PUT", "/api/v1/labs/{id}/assistant", CallerPolicy::kRequired,
+          [&chat](const ApiCall& call) { return SetLabMode(call, chat); });
 }
 
 }  // namespace openlabs::gateway

@@ -10,26 +10,8 @@ void FillClient(const Request& request, v1::ClientInfo& client) {
   client.set_user_agent(std::string(request.Header("user-agent")));
 }
 
-// The token pair with the user, flattened as clients expect it.
-Response SessionResponse(const Result<v1::SessionTokens>& tokens, int status) {
-  return ProtoResponse(tokens, status);
-}
-
-Response Register(const Request& request, auth::AuthService& auth) {
-  v1::RegisterRequest body;
-  if (Status parsed = ParseJsonBody(request, body); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  FillClient(request, *body.mutable_client());
-  return SessionResponse(auth.Register(body), 201);
-}
-
-Response Login(const Request& request, auth::AuthService& auth) {
-  v1::LoginRequest body;
-  if (Status parsed = ParseJsonBody(request, body); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  FillClient(request, *body.mutable_client());
+Response Login(const ApiCall& call, auth::AuthService& auth, v1::LoginRequest& body) {
+  FillClient(call.request, *body.mutable_client());
   Result<v1::LoginResponse> login = auth.Login(body);
   if (!login) {
     return Response::FromError(login.error());
@@ -40,96 +22,59 @@ Response Login(const Request& request, auth::AuthService& auth) {
   return Response::Json(200, ProtoToJson(login->session()));
 }
 
-Response CompleteMfaLogin(const Request& request, auth::AuthService& auth) {
-  v1::MfaLoginRequest body;
-  if (Status parsed = ParseJsonBody(request, body); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  FillClient(request, *body.mutable_client());
-  return SessionResponse(auth.CompleteMfaLogin(body), 200);
-}
-
-Response Refresh(const Request& request, auth::AuthService& auth) {
-  v1::RefreshRequest body;
-  if (Status parsed = ParseJsonBody(request, body); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  FillClient(request, *body.mutable_client());
-  return SessionResponse(auth.Refresh(body), 200);
-}
-
-// Wraps a handler that needs the signed-in caller.
-template <typename Body>
-Handler WithCaller(auth::AuthService& auth, Body body) {
-  return [&auth, body](const Request& request) {
-    Result<CallContext> caller = RequireCaller(request, auth);
-    if (!caller) {
-      return Response::FromError(caller.error());
-    }
-    return body(request, *caller);
-  };
-}
-
 }  // namespace
 
 void AddAuthRoutes(Router& router, auth::AuthService& auth) {
-  router.Add(
-      "POST", "/api/v1/auth/register",
-      [&auth](const Request& request) { return Register(request, auth); }, Execution::kWorker);
-  router.Add(
-      "POST", "/api/v1/auth/login",
-      [&auth](const Request& request) { return Login(request, auth); }, Execution::kWorker);
-  router.Add("POST", "/api/v1/auth/login/mfa",
-             [&auth](const Request& request) { return CompleteMfaLogin(request, auth); });
-  router.Add("POST", "/api/v1/auth/refresh",
-             [&auth](const Request& request) { return Refresh(request, auth); });
+  ApiRoutes api(router, &auth);
+  api.AddJson<v1::RegisterRequest>(
+      "POST", "/api/v1/auth/register", CallerPolicy::kAnonymous,
+      [&auth](const ApiCall& call, v1::RegisterRequest& body) {
+        FillClient(call.request, *body.mutable_client());
+        return ProtoResponse(auth.Register(body), 201);
+      },
+      Execution::kWorker);
+  api.AddJson<v1::LoginRequest>(
+      "POST", "/api/v1/auth/login", CallerPolicy::kAnonymous,
+      [&auth](const ApiCall& call, v1::LoginRequest& body) { return Login(call, auth, body); },
+      Execution::kWorker);
+  api.AddJson<v1::MfaLoginRequest>("POST", "/api/v1/auth/login/mfa", CallerPolicy::kAnonymous,
+                                   [&auth](const ApiCall& call, v1::MfaLoginRequest& body) {
+                                     FillClient(call.request, *body.mutable_client());
+                                     return ProtoResponse(auth.CompleteMfaLogin(body));
+                                   });
+  api.AddJson<v1::RefreshRequest>("POST", "/api/v1/auth/refresh", CallerPolicy::kAnonymous,
+                                  [&auth](const ApiCall& call, v1::RefreshRequest& body) {
+                                    FillClient(call.request, *body.mutable_client());
+                                    return ProtoResponse(auth.Refresh(body));
+                                  });
 
-  router.Add("POST", "/api/v1/auth/logout",
-             WithCaller(auth, [&auth](const Request&, const CallContext& caller) {
-               return StatusResponse(auth.Logout(caller));
-             }));
-  router.Add("POST", "/api/v1/auth/logout-all",
-             WithCaller(auth, [&auth](const Request&, const CallContext& caller) {
-               return StatusResponse(auth.LogoutAll(caller));
-             }));
-  router.Add(
-      "POST", "/api/v1/auth/password",
-      WithCaller(auth,
-                 [&auth](const Request& request, const CallContext& caller) {
-                   v1::ChangePasswordRequest body;
-                   if (Status parsed = ParseJsonBody(request, body); !parsed) {
-                     return Response::FromError(parsed.error());
-                   }
-                   return StatusResponse(auth.ChangePassword(body, caller));
-                 }),
+  api.Add("POST", "/api/v1/auth/logout", CallerPolicy::kRequired,
+          [&auth](const ApiCall& call) { return StatusResponse(auth.Logout(call.caller)); });
+  api.Add("POST", "/api/v1/auth/logout-all", CallerPolicy::kRequired,
+          [&auth](const ApiCall& call) { return StatusResponse(auth.LogoutAll(call.caller)); });
+  api.AddJson<v1::ChangePasswordRequest>(
+      "POST", "/api/v1/auth/password", CallerPolicy::kRequired,
+      [&auth](const ApiCall& call, v1::ChangePasswordRequest& body) {
+        return StatusResponse(auth.ChangePassword(body, call.caller));
+      },
       Execution::kWorker);
 
-  router.Add("POST", "/api/v1/auth/mfa/setup",
-             WithCaller(auth, [&auth](const Request&, const CallContext& caller) {
-               return ProtoResponse(auth.SetupMfa(caller));
-             }));
-  router.Add("POST", "/api/v1/auth/mfa/confirm",
-             WithCaller(auth, [&auth](const Request& request, const CallContext& caller) {
-               v1::MfaConfirmRequest body;
-               if (Status parsed = ParseJsonBody(request, body); !parsed) {
-                 return Response::FromError(parsed.error());
-               }
-               return ProtoResponse(auth.ConfirmMfa(body, caller));
-             }));
-  router.Add(
-      "POST", "/api/v1/auth/mfa/disable",
-      WithCaller(auth,
-                 [&auth](const Request& request, const CallContext& caller) {
-                   v1::MfaDisableRequest body;
-                   if (Status parsed = ParseJsonBody(request, body); !parsed) {
-                     return Response::FromError(parsed.error());
-                   }
-                   return StatusResponse(auth.DisableMfa(body, caller));
-                 }),
+  api.Add("POST", "/api/v1/auth/mfa/setup", CallerPolicy::kRequired,
+          [&auth](const ApiCall& call) { return ProtoResponse(auth.SetupMfa(call.caller)); });
+  api.AddJson<v1::MfaConfirmRequest>(
+      "POST", "/api/v1/auth/mfa/confirm", CallerPolicy::kRequired,
+      [&auth](const ApiCall& call, v1::MfaConfirmRequest& body) {
+        return ProtoResponse(auth.ConfirmMfa(body, call.caller));
+      });
+  api.AddJson<v1::MfaDisableRequest>(
+      "POST", "/api/v1/auth/mfa/disable", CallerPolicy::kRequired,
+      [&auth](const ApiCall& call, v1::MfaDisableRequest& body) {
+        return StatusResponse(auth.DisableMfa(body, call.caller));
+      },
       Execution::kWorker);
 
-  router.Add("GET", "/api/v1/auth/jwks",
-             [&auth](const Request&) { return ProtoResponse(auth.GetJwks()); });
+  api.Add("GET", "/api/v1/auth/jwks", CallerPolicy::kAnonymous,
+          [&auth](const ApiCall&) { return ProtoResponse(auth.GetJwks()); });
 }
 
 }  // namespace openlabs::gateway

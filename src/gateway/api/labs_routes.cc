@@ -9,15 +9,13 @@
 namespace openlabs::gateway {
 namespace {
 
-
 Result<v1::ListLabsRequest> ParseListLabs(const Request& request) {
   Result<ListQuery> query = ParseListQuery(request);
   if (!query) {
     return Fail(query.error());
   }
   v1::ListLabsRequest list;
-  list.set_page(query->page);
-  list.set_limit(query->limit);
+  SetPage(query->page, list);
   list.set_author_id(query->author_id);
   list.set_q(std::move(query->q));
   list.set_sort(std::move(query->sort));
@@ -27,72 +25,12 @@ Result<v1::ListLabsRequest> ParseListLabs(const Request& request) {
   return list;
 }
 
-Response CreateLab(const Request& request, labs::LabsService& labs, auth::AuthService& auth) {
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::CreateLabRequest create;
-  if (Status parsed = ParseJsonBody(request, create); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  // Only the importer, which calls the service directly, records where a lab came from.
-  create.clear_source_key();
-  create.clear_source_sha256();
-  return ProtoResponse(labs.CreateLab(create, *caller), 201);
-}
-
-Response ListLabs(const Request& request, labs::LabsService& labs) {
-  Result<v1::ListLabsRequest> list = ParseListLabs(request);
-  if (!list) {
-    return Response::FromError(list.error());
-  }
-  return ProtoResponse(labs.ListLabs(*list));
-}
-
-Response GetLab(const Request& request, labs::LabsService& labs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  v1::GetLabRequest get;
-  get.set_id(*id);
-  get.set_count_view(request.method == "GET");
-  return ProtoResponse(labs.GetLab(get));
-}
-
-Response UpdateLab(const Request& request, labs::LabsService& labs, auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::UpdateLabRequest update;
-  if (Status parsed = ParseJsonBody(request, update); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  // ParseJsonBody accepted the body, so it is a JSON value; "tags" present means replace them.
-  const nlohmann::json json = nlohmann::json::parse(request.body, nullptr, false);
+Response UpdateLab(const ApiCall& call, labs::LabsService& labs, v1::UpdateLabRequest& update) {
+  // The body parsed already, so it is a JSON object; "tags" present means replace them.
+  const nlohmann::json json = ParseJsonRequestBody(call.request).value_or(nlohmann::json());
   update.set_replace_tags(json.is_object() && json.contains("tags") && !json["tags"].is_null());
-  update.set_id(*id);
-  return ProtoResponse(labs.UpdateLab(update, *caller));
-}
-
-Response DeleteLab(const Request& request, labs::LabsService& labs, auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::DeleteLabRequest remove;
-  remove.set_id(*id);
-  return ProtoResponse(labs.DeleteLab(remove, *caller));
+  update.set_id(call.id);
+  return ProtoResponse(labs.UpdateLab(update, call.caller));
 }
 
 Response ListTags(const Request& request, labs::LabsService& labs) {
@@ -107,15 +45,8 @@ Response ListTags(const Request& request, labs::LabsService& labs) {
 
 // Records the files the server streamed into the blob store. On an error response the server
 // deletes them again.
-Response UploadAssets(const Request& request, labs::LabsService& labs, auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
+Response UploadAssets(const ApiCall& call, labs::LabsService& labs) {
+  const Request& request = call.request;
   if (request.files.empty()) {
     return Response::FromError(Error::Validation(
         {{"files[]", "the form must contain at least one file in files[] or file"}}));
@@ -127,7 +58,7 @@ Response UploadAssets(const Request& request, labs::LabsService& labs, auth::Aut
   }
 
   v1::AddAssetsRequest add;
-  add.set_lab_id(*id);
+  add.set_lab_id(call.id);
   for (const UploadedFile& file : request.files) {
     v1::NewLabAsset* asset = add.add_assets();
     asset->set_path(path_field != request.form.end() ? path_field->second : file.filename);
@@ -137,17 +68,7 @@ Response UploadAssets(const Request& request, labs::LabsService& labs, auth::Aut
     asset->set_sha256(file.sha256);
     asset->set_head(file.head);
   }
-  return ProtoResponse(labs.AddAssets(add, *caller), 201);
-}
-
-Response ListAssets(const Request& request, labs::LabsService& labs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  v1::ListAssetsRequest list;
-  list.set_lab_id(*id);
-  return ProtoResponse(labs.ListAssets(list));
+  return ProtoResponse(labs.AddAssets(add, call.caller), 201);
 }
 
 // Sends an asset's bytes with the headers of a safe download (see BlobDownload).
@@ -171,91 +92,93 @@ Response SendAsset(const Request& request, labs::LabsService& labs, storage::Blo
   return BlobDownload(request, blobs, found->blob_key(), options);
 }
 
-Response DownloadAsset(const Request& request, labs::LabsService& labs, storage::BlobStore& blobs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  v1::GetAssetRequest get;
-  get.set_lab_id(*id);
-  get.set_asset_id(std::string(request.PathParam("asset_id")));
-  return SendAsset(request, labs, blobs, get);
-}
-
-Response DownloadFileByPath(const Request& request, labs::LabsService& labs,
+Response DownloadFileByPath(const ApiCall& call, labs::LabsService& labs,
                             storage::BlobStore& blobs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
+  const Request& request = call.request;
   if (request.QueryParam("path").empty()) {
     return Response::FromError(
         Error::InvalidArgument("The query parameter path is missing: give the file's relative "
                                "path, e.g. ?path=img/x.png"));
   }
   v1::GetAssetRequest get;
-  get.set_lab_id(*id);
+  get.set_lab_id(call.id);
   get.set_path(std::string(request.QueryParam("path")));
   return SendAsset(request, labs, blobs, get);
-}
-
-Response DeleteAsset(const Request& request, labs::LabsService& labs, auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::DeleteAssetRequest remove;
-  remove.set_lab_id(*id);
-  remove.set_asset_id(std::string(request.PathParam("asset_id")));
-  Result<v1::DeleteAssetResponse> deleted = labs.DeleteAsset(remove, *caller);
-  if (!deleted) {
-    return Response::FromError(deleted.error());
-  }
-  return Response::NoContent();
 }
 
 }  // namespace
 
 void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& auth,
                    storage::BlobStore& blobs, LabsRouteOptions options) {
-  router.Add("POST", "/api/v1/labs",
-             [&](const Request& request) { return CreateLab(request, labs, auth); });
-  router.Add("GET", "/api/v1/labs",
-             [&](const Request& request) { return ListLabs(request, labs); });
-  router.Add("GET", "/api/v1/labs/{id}",
-             [&](const Request& request) { return GetLab(request, labs); });
-  router.Add("PATCH", "/api/v1/labs/{id}",
-             [&](const Request& request) { return UpdateLab(request, labs, auth); });
-  router.Add("DELETE", "/api/v1/labs/{id}",
-             [&](const Request& request) { return DeleteLab(request, labs, auth); });
+  ApiRoutes api(router, &auth);
+  api.AddJson<v1::CreateLabRequest>(
+      "POST", "/api/v1/labs", CallerPolicy::kRequired,
+      [&labs](const ApiCall& call, v1::CreateLabRequest& create) {
+        // Only the importer, which calls the service directly, records where a lab came from.
+        create.clear_source_key();
+        create.clear_source_sha256();
+        return ProtoResponse(labs.CreateLab(create, call.caller), 201);
+      });
+  api.Add("GET", "/api/v1/labs", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {
+    Result<v1::ListLabsRequest> list = ParseListLabs(call.request);
+    if (!list) {
+      return Response::FromError(list.error());
+    }
+    return ProtoResponse(labs.ListLabs(*list));
+  });
+  api.Add("GET", "/api/v1/labs/{id}", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {
+    v1::GetLabRequest get;
+    get.set_id(call.id);
+    get.set_count_view(call.request.method == "GET");
+    return ProtoResponse(labs.GetLab(get));
+  });
+  api.AddJson<v1::UpdateLabRequest>(
+      "PATCH", "/api/v1/labs/{id}", CallerPolicy::kRequired,
+      [&labs](const ApiCall& call, v1::UpdateLabRequest& update) {
+        return UpdateLab(call, labs, update);
+      });
+  api.Add("DELETE", "/api/v1/labs/{id}", CallerPolicy::kRequired, [&labs](const ApiCall& call) {
+    v1::DeleteLabRequest remove;
+    remove.set_id(call.id);
+    return ProtoResponse(labs.DeleteLab(remove, call.caller));
+  });
   router.Add("GET", "/api/v1/tags",
              [&](const Request& request) { return ListTags(request, labs); });
 
-  Route upload;
-  upload.method = "POST";
-  upload.pattern = "/api/v1/labs/{id}/assets";
-  upload.handler = [&](const Request& request) { return UploadAssets(request, labs, auth); };
+  Route upload =
+      api.MakeRoute("POST", "/api/v1/labs/{id}/assets", CallerPolicy::kRequired,
+                    [&labs](const ApiCall& call) { return UploadAssets(call, labs); });
   upload.content_types = {"multipart/form-data"};
   upload.upload_store = &blobs;
   upload.upload_limits.max_file_bytes = options.max_asset_bytes;
   router.Add(std::move(upload));
 
-  router.Add("GET", "/api/v1/labs/{id}/assets",
-             [&](const Request& request) { return ListAssets(request, labs); });
-  router.Add(
-      "GET", "/api/v1/labs/{id}/assets/{asset_id}",
-      [&](const Request& request) { return DownloadAsset(request, labs, blobs); },
+  api.Add("GET", "/api/v1/labs/{id}/assets", CallerPolicy::kAnonymous,
+          [&labs](const ApiCall& call) {
+            v1::ListAssetsRequest list;
+            list.set_lab_id(call.id);
+            return ProtoResponse(labs.ListAssets(list));
+          });
+  api.Add(
+      "GET", "/api/v1/labs/{id}/assets/{asset_id}", CallerPolicy::kAnonymous,
+      [&labs, &blobs](const ApiCall& call) {
+        v1::GetAssetRequest get;
+        get.set_lab_id(call.id);
+        get.set_asset_id(std::string(call.request.PathParam("asset_id")));
+        return SendAsset(call.request, labs, blobs, get);
+      },
       Execution::kWorker);
-  router.Add(
-      "GET", "/api/v1/labs/{id}/file",
-      [&](const Request& request) { return DownloadFileByPath(request, labs, blobs); },
+  api.Add(
+      "GET", "/api/v1/labs/{id}/file", CallerPolicy::kAnonymous,
+      [&labs, &blobs](const ApiCall& call) { return DownloadFileByPath(call, labs, blobs); },
       Execution::kWorker);
-  router.Add("DELETE", "/api/v1/labs/{id}/assets/{asset_id}",
-             [&](const Request& request) { return DeleteAsset(request, labs, auth); });
+  api.Add("DELETE", "/api/v1/labs/{id}/assets/{asset_id}", CallerPolicy::kRequired,
+          [&labs](const ApiCall& call) {
+            v1::DeleteAssetRequest remove;
+            remove.set_lab_id(call.id);
+            remove.set_asset_id(std::string(call.request.PathParam("asset_id")));
+            return NoContentResponse(labs.DeleteAsset(remove, call.caller));
+          });
 }
 
 }  // namespace openlabs::gateway

@@ -7,8 +7,6 @@
 namespace openlabs::gateway {
 namespace {
 
-constexpr int32_t kMaxPage = 1'000'000;
-constexpr int32_t kMaxLimit = 100;
 constexpr size_t kMaxTags = 10;
 constexpr size_t kMaxTagsParameterBytes = 1000;
 
@@ -40,29 +38,32 @@ std::vector<std::string> SplitTags(std::string_view text) {
 }
 
 Result<search::SearchQuery> ParseSearchQuery(const Request& request) {
-  Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
-  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
-  if (!page || !limit) {
-    return Fail(!page ? page.error() : limit.error());
+  if (Status known = RejectUnknownQueryParams(request, {"q", "type", "tags", "page", "limit"});
+      !known) {
+    return Fail(known.error());
+  }
+  Result<Page> page = ParsePage(request);
+  if (!page) {
+    return Fail(page.error());
   }
   const std::string_view type = request.QueryParam("type");
   if (!type.empty() && type != "lab" && type != "article") {
-    return Fail(Error::InvalidArgument(
-        "The query parameter type must be \"lab\" or \"article\", or absent for both."));
+    return Fail(
+        Error::Validation({{"type", "must be \"lab\" or \"article\", or absent for both"}}));
   }
   const std::string_view tags = request.QueryParam("tags");
   if (tags.size() > kMaxTagsParameterBytes) {
-    return Fail(Error::InvalidArgument("The query parameter tags must be at most 1000 bytes."));
+    return Fail(Error::Validation({{"tags", "must be at most 1000 bytes"}}));
   }
   search::SearchQuery query;
   query.text = std::string(request.QueryParam("q"));
   query.type = std::string(type);
   query.tags = SplitTags(tags);
   if (query.tags.size() > kMaxTags) {
-    return Fail(Error::InvalidArgument("The query parameter tags must list at most 10 tags."));
+    return Fail(Error::Validation({{"tags", "must list at most 10 tags"}}));
   }
-  query.page = page->value_or(1);
-  query.limit = limit->value_or(20);
+  query.page = page->page;
+  query.limit = page->limit;
   return query;
 }
 

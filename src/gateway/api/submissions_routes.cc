@@ -7,9 +7,6 @@
 namespace openlabs::gateway {
 namespace {
 
-constexpr int32_t kMaxPage = 1'000'000;
-constexpr int32_t kMaxLimit = 100;
-
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
@@ -39,91 +36,62 @@ Result<int64_t> ParseFormId(const Request& request, const std::string& name) {
   return id;
 }
 
-Response CreateSubmission(const Request& request, submissions::SubmissionsService& submissions,
-                          auth::AuthService& auth) {
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  Result<int64_t> lab_id = ParseFormId(request, "lab_id");
+Response CreateSubmission(const ApiCall& call, submissions::SubmissionsService& submissions) {
+  Result<int64_t> lab_id = ParseFormId(call.request, "lab_id");
   if (!lab_id) {
     return Response::FromError(lab_id.error());
   }
   v1::CreateSubmissionRequest create;
   create.set_lab_id(*lab_id);
-  create.set_text(FormField(request, "text"));
-  if (Status collected = CollectUploadedFiles(request, *create.mutable_files()); !collected) {
+  create.set_text(FormField(call.request, "text"));
+  if (Status collected = CollectUploadedFiles(call.request, *create.mutable_files()); !collected) {
     return Response::FromError(collected.error());
   }
-  return ProtoResponse(submissions.CreateSubmission(create, *caller), 201);
+  return ProtoResponse(submissions.CreateSubmission(create, call.caller), 201);
 }
 
 Result<v1::ListSubmissionsRequest> ListRequest(const Request& request) {
-  Result<std::optional<int32_t>> page = QueryInt(request, "page", 1, kMaxPage);
+  if (Status known = RejectUnknownQueryParams(request, {"page", "limit"}); !known) {
+    return Fail(known.error());
+  }
+  Result<Page> page = ParsePage(request);
   if (!page) {
     return Fail(page.error());
   }
-  Result<std::optional<int32_t>> limit = QueryInt(request, "limit", 1, kMaxLimit);
-  if (!limit) {
-    return Fail(limit.error());
-  }
   v1::ListSubmissionsRequest list;
-  list.set_page(page->value_or(1));
-  list.set_limit(limit->value_or(20));
+  SetPage(*page, list);
   return list;
 }
 
-Response ListMine(const Request& request, submissions::SubmissionsService& submissions,
-                  auth::AuthService& auth) {
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  Result<v1::ListSubmissionsRequest> list = ListRequest(request);
+Response ListMine(const ApiCall& call, submissions::SubmissionsService& submissions) {
+  Result<v1::ListSubmissionsRequest> list = ListRequest(call.request);
   if (!list) {
     return Response::FromError(list.error());
   }
-  return ProtoResponse(submissions.ListMine(*list, *caller));
+  return ProtoResponse(submissions.ListMine(*list, call.caller));
 }
 
-Response ListForLab(const Request& request, submissions::SubmissionsService& submissions,
-                    auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  Result<v1::ListSubmissionsRequest> list = ListRequest(request);
+Response ListForLab(const ApiCall& call, submissions::SubmissionsService& submissions) {
+  Result<v1::ListSubmissionsRequest> list = ListRequest(call.request);
   if (!list) {
     return Response::FromError(list.error());
   }
-  list->set_lab_id(*id);
-  return ProtoResponse(submissions.ListForLab(*list, *caller));
+  list->set_lab_id(call.id);
+  return ProtoResponse(submissions.ListForLab(*list, call.caller));
 }
 
 // The submission with its files and its reviews.
-Response GetSubmission(const Request& request, submissions::SubmissionsService& submissions,
-                       feedback::ReviewsService& reviews, auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = OptionalCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
+Response GetSubmission(const ApiCall& call, submissions::SubmissionsService& submissions,
+                       feedback::ReviewsService& reviews) {
   v1::GetSubmissionRequest get;
-  get.set_id(*id);
-  Result<v1::Submission> submission = submissions.GetSubmission(get, *caller);
+  get.set_id(call.id);
+  Result<v1::Submission> submission = submissions.GetSubmission(get, call.caller);
   if (!submission) {
     return Response::FromError(submission.error());
   }
   v1::ListReviewsRequest list;
-  list.set_submission_id(*id);
-  Result<v1::ListReviewsResponse> listed = reviews.ListReviews(list, *caller);
+  list.set_submission_id(call.id);
+  Result<v1::ListReviewsResponse> listed = reviews.ListReviews(list, call.caller);
   if (!listed) {
     return Response::FromError(listed.error());
   }
@@ -132,69 +100,20 @@ Response GetSubmission(const Request& request, submissions::SubmissionsService& 
   return Response::Json(200, body);
 }
 
-Response DeleteSubmission(const Request& request, submissions::SubmissionsService& submissions,
-                          auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::DeleteSubmissionRequest remove;
-  remove.set_id(*id);
-  Result<v1::Submission> deleted = submissions.DeleteSubmission(remove, *caller);
-  if (!deleted) {
-    return Response::FromError(deleted.error());
-  }
-  return Response::NoContent();
-}
-
-Response Claim(const Request& request, submissions::SubmissionsService& submissions,
-               auth::AuthService& auth, bool release) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = RequireCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::ClaimRequest claim;
-  claim.set_submission_id(*id);
-  if (release) {
-    Result<v1::Claim> released = submissions.ReleaseClaim(claim, *caller);
-    if (!released) {
-      return Response::FromError(released.error());
-    }
-    return Response::NoContent();
-  }
-  return ProtoResponse(submissions.ClaimSubmission(claim, *caller));
-}
-
-Response DownloadFile(const Request& request, submissions::SubmissionsService& submissions,
-                      auth::AuthService& auth, storage::BlobStore& blobs) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<int64_t> file_id = PathId(request, "file_id");
+Response DownloadFile(const ApiCall& call, submissions::SubmissionsService& submissions,
+                      storage::BlobStore& blobs) {
+  Result<int64_t> file_id = PathId(call.request, "file_id");
   if (!file_id) {
     return Response::FromError(file_id.error());
   }
-  Result<CallContext> caller = OptionalCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
   v1::GetSubmissionFileRequest get;
-  get.set_submission_id(*id);
+  get.set_submission_id(call.id);
   get.set_file_id(*file_id);
-  Result<v1::StoredFile> file = submissions.GetSubmissionFile(get, *caller);
+  Result<v1::StoredFile> file = submissions.GetSubmissionFile(get, call.caller);
   if (!file) {
     return Response::FromError(file.error());
   }
-  return BlobDownload(request, blobs, file->blob_key(), PrivateFileDownload(*file));
+  return BlobDownload(call.request, blobs, file->blob_key(), PrivateFileDownload(*file));
 }
 
 }  // namespace
@@ -238,12 +157,10 @@ DownloadOptions PrivateFileDownload(const v1::StoredFile& file) {
 void AddSubmissionsRoutes(Router& router, submissions::SubmissionsService& submissions,
                           feedback::ReviewsService& reviews, auth::AuthService& auth,
                           storage::BlobStore& blobs, SubmissionsRouteOptions options) {
-  Route upload;
-  upload.method = "POST";
-  upload.pattern = "/api/v1/submissions";
-  upload.handler = [&](const Request& request) {
-    return CreateSubmission(request, submissions, auth);
-  };
+  ApiRoutes api(router, &auth);
+  Route upload = api.MakeRoute(
+      "POST", "/api/v1/submissions", CallerPolicy::kRequired,
+      [&submissions](const ApiCall& call) { return CreateSubmission(call, submissions); });
   upload.execution = Execution::kWorker;
   upload.content_types = {"multipart/form-data"};
   upload.upload_store = &blobs;
@@ -251,23 +168,38 @@ void AddSubmissionsRoutes(Router& router, submissions::SubmissionsService& submi
   upload.upload_limits.max_files = options.max_files;
   router.Add(std::move(upload));
 
-  router.Add("GET", "/api/v1/submissions/mine",
-             [&](const Request& request) { return ListMine(request, submissions, auth); });
-  router.Add("GET", "/api/v1/submissions/{id}", [&](const Request& request) {
-    return GetSubmission(request, submissions, reviews, auth);
-  });
-  router.Add("DELETE", "/api/v1/submissions/{id}",
-             [&](const Request& request) { return DeleteSubmission(request, submissions, auth); });
-  router.Add("POST", "/api/v1/submissions/{id}/claim",
-             [&](const Request& request) { return Claim(request, submissions, auth, false); });
-  router.Add("DELETE", "/api/v1/submissions/{id}/claim",
-             [&](const Request& request) { return Claim(request, submissions, auth, true); });
-  router.Add(
-      "GET", "/api/v1/submissions/{id}/files/{file_id}",
-      [&](const Request& request) { return DownloadFile(request, submissions, auth, blobs); },
+  api.Add("GET", "/api/v1/submissions/mine", CallerPolicy::kRequired,
+          [&submissions](const ApiCall& call) { return ListMine(call, submissions); });
+  api.Add("GET", "/api/v1/submissions/{id}", CallerPolicy::kRequired,
+          [&submissions, &reviews](const ApiCall& call) {
+            return GetSubmission(call, submissions, reviews);
+          });
+  api.Add("DELETE", "/api/v1/submissions/{id}", CallerPolicy::kRequired,
+          [&submissions](const ApiCall& call) {
+            v1::DeleteSubmissionRequest remove;
+            remove.set_id(call.id);
+            return NoContentResponse(submissions.DeleteSubmission(remove, call.caller));
+          });
+  api.Add("POST", "/api/v1/submissions/{id}/claim", CallerPolicy::kRequired,
+          [&submissions](const ApiCall& call) {
+            v1::ClaimRequest claim;
+            claim.set_submission_id(call.id);
+            return ProtoResponse(submissions.ClaimSubmission(claim, call.caller));
+          });
+  api.Add("DELETE", "/api/v1/submissions/{id}/claim", CallerPolicy::kRequired,
+          [&submissions](const ApiCall& call) {
+            v1::ClaimRequest claim;
+            claim.set_submission_id(call.id);
+            return NoContentResponse(submissions.ReleaseClaim(claim, call.caller));
+          });
+  api.Add(
+      "GET", "/api/v1/submissions/{id}/files/{file_id}", CallerPolicy::kRequired,
+      [&submissions, &blobs](const ApiCall& call) {
+        return DownloadFile(call, submissions, blobs);
+      },
       Execution::kWorker);
-  router.Add("GET", "/api/v1/labs/{id}/submissions",
-             [&](const Request& request) { return ListForLab(request, submissions, auth); });
+  api.Add("GET", "/api/v1/labs/{id}/submissions", CallerPolicy::kRequired,
+          [&submissions](const ApiCall& call) { return ListForLab(call, submissions); });
 }
 
 }  // namespace openlabs::gateway
