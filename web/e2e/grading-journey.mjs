@@ -162,6 +162,10 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await author.getByText("1 of 1 score changed.").waitFor();
     const changed = author.getByTestId("changed-score");
     assert.match(await changed.textContent(), new RegExp(`#${submissionId}: 2 → 3 of 3 points`));
+    // The batch id stays in the address, so the report survives a reload.
+    await author.waitForURL(/[?&]batch=/);
+    await author.reload();
+    await author.getByText("1 of 1 score changed.").waitFor();
 
     step("assistant: the chat answers from the lab with a source link");
     await learner.goto(labUrl);

@@ -1,10 +1,13 @@
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { formatDateTime } from "@/lib/format";
 
 import type { AssistantScope } from "../api/assistant-api";
-import { useConversations, useDeleteConversation } from "../hooks/queries";
+import { conversationsPerPage, useConversations, useDeleteConversation } from "../hooks/queries";
 
 interface ConversationHistoryProps {
   scope: AssistantScope;
@@ -21,8 +24,11 @@ export function ConversationHistory({
   onOpen,
   onDeleted,
 }: ConversationHistoryProps) {
-  const conversations = useConversations(scope, true);
+  const [page, setPage] = useState(1);
+  const conversations = useConversations(scope, page);
   const remove = useDeleteConversation();
+  // The list route returns no total, so a full page means that older ones may follow.
+  const mayHaveOlder = conversations.data?.items.length === conversationsPerPage;
 
   let body: React.ReactNode;
   if (conversations.isPending) body = <Loading label="Loading your conversations…" />;
@@ -30,12 +36,14 @@ export function ConversationHistory({
     body = (
       <ErrorMessage error={conversations.error} title="Your conversations could not be loaded." />
     );
-  else if (conversations.data.items.length === 0)
+  else if (conversations.data.items.length === 0 && page === 1)
     body = (
       <p className="text-sm text-slate-600 dark:text-slate-400">
         You have no past conversations here.
       </p>
     );
+  else if (conversations.data.items.length === 0)
+    body = <p className="text-sm text-slate-600 dark:text-slate-400">No older conversations.</p>;
   else
     body = (
       <ul className="space-y-2" aria-label="Past conversations">
@@ -83,6 +91,28 @@ export function ConversationHistory({
         Your past conversations
       </h3>
       {body}
+      {(page > 1 || mayHaveOlder) && (
+        <nav aria-label="Past conversation pages" className="flex gap-2">
+          <Button
+            variant="secondary"
+            disabled={page <= 1}
+            onClick={() => {
+              setPage(page - 1);
+            }}
+          >
+            Newer
+          </Button>
+          <Button
+            variant="secondary"
+            disabled={!mayHaveOlder}
+            onClick={() => {
+              setPage(page + 1);
+            }}
+          >
+            Older
+          </Button>
+        </nav>
+      )}
       <ErrorMessage error={remove.error} title="The conversation was not deleted." />
     </section>
   );

@@ -1,19 +1,23 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { assistantApi, type AssistantMode, type AssistantScope } from "../api/assistant-api";
 
+export const conversationsPerPage = 10;
+
 export const assistantKeys = {
   conversations: (scope: AssistantScope) => ["assistant", "conversations", scope] as const,
+  conversationPage: (scope: AssistantScope, page: number) =>
+    ["assistant", "conversations", scope, page] as const,
   allConversations: ["assistant", "conversations"] as const,
   lab: (labId: number) => ["assistant", "lab", labId] as const,
 };
 
-/** Fetches the signed-in user's newest conversations about the lab or article. */
-export function useConversations(scope: AssistantScope, enabled: boolean) {
+/** Fetches one page of the signed-in user's conversations about the lab or article, newest first. */
+export function useConversations(scope: AssistantScope, page: number) {
   return useQuery({
-    queryKey: assistantKeys.conversations(scope),
-    queryFn: () => assistantApi.conversations(scope),
-    enabled,
+    queryKey: assistantKeys.conversationPage(scope, page),
+    queryFn: () => assistantApi.conversations(scope, page, conversationsPerPage),
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -1,5 +1,4 @@
-import { useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
@@ -61,10 +60,14 @@ function BatchReport({ jobs }: { jobs: GradingJobs }) {
   );
 }
 
-/** Re-grades every submission of the lab with the current grader and lists the scores that changed. */
+/**
+ * Re-grades every submission of the lab with the current grader and lists the scores that
+ * changed. The batch id is kept in the page's address (`?batch=`), so a reload shows it again.
+ */
 export function RegradePanel({ labId }: { labId: number }) {
   const regrade = useRegrade(labId);
-  const [batch, setBatch] = useState<string | null>(null);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const batch = searchParams.get("batch");
   const jobs = useGradingBatch(labId, batch);
 
   return (
@@ -76,7 +79,7 @@ export function RegradePanel({ labId }: { labId: number }) {
           onClick={() => {
             regrade.mutate(undefined, {
               onSuccess: (queued) => {
-                setBatch(queued.batch);
+                setSearchParams({ batch: queued.batch }, { replace: true });
               },
             });
           }}
