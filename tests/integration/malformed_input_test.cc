@@ -177,6 +177,11 @@ TEST_P(MalformedInputTest, DuplicateKeysGet400) {
                                            .body = R"({"message": "a", "message": "b"})",
                                            .bearer_token = user.access_token});
   ExpectErrorResponse(chat, 400, "invalid_argument");
+  const HttpResponse session = client().Send({.method = "POST",
+                                              .path = "/api/v1/notebook-sessions",
+                                              .body = R"({"source": "a", "source": "b"})",
+                                              .bearer_token = user.access_token});
+  ExpectErrorResponse(session, 400, "invalid_argument");
 
   // The same key in two different objects is not a duplicate.
   const HttpResponse nested = client().Send({.method = "PATCH",

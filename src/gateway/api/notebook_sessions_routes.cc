@@ -26,8 +26,11 @@ constexpr size_t kMaxIdBytes = 64;
 constexpr int kMaxWidgetUploadFiles = 16;
 
 Result<json> ParseObject(const Request& request) {
-  json body = json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  Result<json> body = ParseJsonRequestBody(request);
+  if (!body) {
+    return Fail(body.error());
+  }
+  if (!body->is_object()) {
     return Fail(Error::InvalidArgument("The request body must be a JSON object."));
   }
   return body;
