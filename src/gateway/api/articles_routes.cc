@@ -111,7 +111,7 @@ Result<v1::ListArticlesRequest> ParseListArticles(const Request& request) {
 
 Response UpdateArticle(const ApiCall& call, articles::ArticlesService& articles,
                        v1::UpdateArticleRequest& update) {
-  // The body parsed already, so it is a JSON object; a list that is present replaces the stored
+  // The body parsed already, so it is a JSON object. A list that is present replaces the stored
   // one, even when it is empty.
   const nlohmann::json json = ParseJsonRequestBody(call.request).value_or(nlohmann::json());
   const auto present = [&](const char* key) {

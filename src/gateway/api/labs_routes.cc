@@ -26,7 +26,7 @@ Result<v1::ListLabsRequest> ParseListLabs(const Request& request) {
 }
 
 Response UpdateLab(const ApiCall& call, labs::LabsService& labs, v1::UpdateLabRequest& update) {
-  // The body parsed already, so it is a JSON object; "tags" present means replace them.
+  // The body parsed already, so it is a JSON object. A "tags" list that is present replaces them.
   const nlohmann::json json = ParseJsonRequestBody(call.request).value_or(nlohmann::json());
   update.set_replace_tags(json.is_object() && json.contains("tags") && !json["tags"].is_null());
   update.set_id(call.id);

@@ -8,7 +8,8 @@ namespace {
 constexpr int32_t kDefaultLimit = 10;
 constexpr int32_t kMaxLimit = 50;
 
-// Reads `limit`; `type` is the only other parameter, which the service validates.
+// Reads `limit` and rejects query parameters other than `limit` and `type` (which the service
+// validates).
 Result<int32_t> ReadLimit(const Request& request) {
   if (Status known = RejectUnknownQueryParams(request, {"limit", "type"}); !known) {
     return Fail(known.error());

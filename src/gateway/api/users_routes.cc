@@ -33,7 +33,7 @@ Response SetRole(const ApiCall& call, users::UsersService& users, auth::AuthServ
   return Response::Json(200, ProtoToJson(*changed));
 }
 
-// The page of a ranked or paged list; other query parameters are rejected.
+// Reads the page of a ranked or paged list and rejects other query parameters.
 Result<Page> ParseListPage(const Request& request) {
   if (Status known = RejectUnknownQueryParams(request, {"page", "limit"}); !known) {
     return Fail(known.error());
