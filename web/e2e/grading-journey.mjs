@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-import { screenshotBothThemes, screenshotBothThemesInPlace } from "./browser.mjs";
+import { checkKeyboard, screenshotBothThemes, screenshotBothThemesInPlace } from "./browser.mjs";
 import { signUp, typeInEditor } from "./journey.mjs";
 
 const labBody = [
@@ -31,6 +31,14 @@ const learnerProgram = "a, b = map(int, input().split())\nprint(a + b if a < 10 
 
 function step(name) {
   console.log(`e2e: ${name}`);
+}
+
+/** Tabs through the page and fails on a control the keyboard misses or shows no focus on. */
+async function tabThrough(page, name) {
+  const result = await checkKeyboard(page);
+  assert.deepEqual(result.unreached, [], `${name}: controls the keyboard cannot reach`);
+  assert.deepEqual(result.noIndicator, [], `${name}: controls with no visible focus`);
+  assert.ok(result.checked > 0, `${name}: no interactive element found`);
 }
 
 /**
@@ -110,6 +118,7 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await author.getByRole("cell", { name: "hidden/negative" }).waitFor();
     assert.equal(await author.getByRole("table").locator("tbody tr").count(), 3);
     await screenshotBothThemes(author, shots, "lab-grader", axeReport);
+    await tabThrough(author, "lab edit page with a grader");
 
     step("grading: learner submits and sees the visible test results");
     await signUp(learner, baseUrl, "hank");
@@ -184,7 +193,11 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
       .waitFor();
     await screenshotBothThemesInPlace(learner, shots, "assistant-answer", axeReport);
 
+    await tabThrough(learner, "lab page with a past conversation");
+
     step("assistant: the conversation is listed, reopens, and is deleted");
+    await panel.getByRole("button", { name: /How do I read two integers/ }).click();
+    await sources.getByRole("link", { name: /Reading the input/ }).waitFor();
     const past = panel.getByTestId("past-conversation");
     await past.filter({ hasText: "How do I read two integers" }).waitFor();
     assert.equal(await past.count(), 1);
