@@ -227,7 +227,7 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
               />
               <button
                 type="submit"
-                disabled={busy || settings.isPending}
+                disabled={busy || settings.isLoading}
                 className={buttonClass("primary")}
               >
                 {busy ? "Answering…" : "Ask"}

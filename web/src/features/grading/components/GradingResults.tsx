@@ -17,9 +17,11 @@ function GradingSummary({ grading }: { grading: SubmissionGrading }) {
       {grading.status === "done" && (
         <>
           <span data-testid="grading-score">{formatScore(grading.score, grading.max_score)}</span>
-          <span className="text-slate-600 dark:text-slate-400">
-            · {countPassed(tests)} of {tests.length} tests passed
-          </span>
+          {tests.length > 0 && (
+            <span className="text-slate-600 dark:text-slate-400">
+              · {countPassed(tests)} of {tests.length} tests passed
+            </span>
+          )}
         </>
       )}
       {grading.finished_at !== undefined && (
