@@ -15,6 +15,10 @@ from typing import Any, TextIO
 from openlabs_kernel import runtime
 
 PROTOCOL_VERSION = 1
+# Requests read from stdin and waiting for the running one. A request beyond it is answered
+# `failed` at once, so a client that sends faster than cells run cannot grow the kernel's
+# memory without bound. `interrupt` requests never wait in this queue.
+MAX_WAITING_REQUESTS = 1000
 
 
 class Channel:
@@ -195,7 +199,12 @@ def _read_requests(protocol_in: TextIO, requests: queue.Queue, kernel: Kernel,
                 _thread.interrupt_main()
             channel.send({"type": "done", "request": request.get("id")})
             continue
-        requests.put(request)
+        try:
+            requests.put_nowait(request)
+        except queue.Full:
+            channel.send({"type": "failed", "request": request.get("id"),
+                          "message": f"the kernel already has {requests.maxsize} requests "
+                                     "waiting; try again when the running cell has finished"})
     requests.put({"type": "shutdown"})
 
 
@@ -208,7 +217,7 @@ def serve(cell_cpu_seconds: float | None, cell_wall_seconds: float | None) -> No
                               cell_wall_seconds=cell_wall_seconds)
     session_ref.append(session)
     kernel = Kernel(channel, session)
-    requests: queue.Queue = queue.Queue()
+    requests: queue.Queue = queue.Queue(maxsize=MAX_WAITING_REQUESTS)
     threading.Thread(target=_read_requests, args=(protocol_in, requests, kernel, channel),
                      daemon=True).start()
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "pid": os.getpid()})

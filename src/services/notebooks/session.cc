@@ -158,8 +158,10 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
                                 spec_.staging_dir.string() + " failed: " + error.message()));
   }
   // Both requests go out at once; the kernel handles them in order.
-  Result<int64_t> copy_request = Submit({{"type", "copy_files"}, {"source", kStagingMountPoint}});
-  Result<int64_t> open_request = Submit({{"type", "open"}, {"source", source.marimo_source}});
+  Result<int64_t> copy_request =
+      Submit({{"type", "copy_files"}, {"source", kStagingMountPoint}}, ReplyMode::kKeep);
+  Result<int64_t> open_request =
+      Submit({{"type", "open"}, {"source", source.marimo_source}}, ReplyMode::kKeep);
   if (!copy_request || !open_request) {
     return Fail(!copy_request ? copy_request.error() : open_request.error());
   }
@@ -187,9 +189,12 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
 
 pid_t Session::kernel_pid() const { return process_ ? process_->pid() : -1; }
 
-Result<int64_t> Session::Submit(json request) { return Submit(std::move(request), {}); }
+Result<int64_t> Session::Submit(json request, ReplyMode reply) {
+  return Submit(std::move(request), reply, {});
+}
 
-Result<int64_t> Session::Submit(json request, const std::filesystem::path& remove_when_done) {
+Result<int64_t> Session::Submit(json request, ReplyMode reply,
+                                const std::filesystem::path& remove_when_done) {
   int64_t request_id;
   {
     std::lock_guard lock(mutex_);
@@ -199,9 +204,12 @@ Result<int64_t> Session::Submit(json request, const std::filesystem::path& remov
     }
     request_id = next_request_++;
     last_active_ = Clock::now();
-    // Recorded before the kernel can see the request, so its reply always finds the entry.
+    // Recorded before the kernel can see the request, so its reply always finds the entries.
     if (!remove_when_done.empty()) {
       staged_uploads_[request_id] = remove_when_done;
+    }
+    if (reply == ReplyMode::kKeep) {
+      awaited_.insert(request_id);
     }
   }
   request["id"] = request_id;
@@ -216,9 +224,10 @@ Result<int64_t> Session::Submit(json request, const std::filesystem::path& remov
     }
   }
   if (!queued) {
-    if (!remove_when_done.empty()) {
+    {
       std::lock_guard lock(mutex_);
       staged_uploads_.erase(request_id);
+      awaited_.erase(request_id);
     }
     return Fail(Error{ErrorCode::kUnavailable,
                       "The notebook kernel is busy and has too many requests waiting; try "
@@ -229,7 +238,7 @@ Result<int64_t> Session::Submit(json request, const std::filesystem::path& remov
 }
 
 Result<int64_t> Session::SubmitWidgetFiles(const std::string& widget_id,
-                                           const std::vector<WidgetFile>& files) {
+                                           const std::vector<WidgetFile>& files, ReplyMode reply) {
   int64_t upload_number;
   {
     std::lock_guard lock(mutex_);
@@ -268,8 +277,8 @@ Result<int64_t> Session::SubmitWidgetFiles(const std::string& widget_id,
     return Fail(Error::Internal("staging the uploaded files of session " + id() + " in " +
                                 dir.string() + " failed: " + error.message()));
   }
-  Result<int64_t> submitted =
-      Submit({{"type", "set_widget"}, {"widget", widget_id}, {"value", std::move(value)}}, dir);
+  Result<int64_t> submitted = Submit(
+      {{"type", "set_widget"}, {"widget", widget_id}, {"value", std::move(value)}}, reply, dir);
   if (!submitted) {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
@@ -299,6 +308,12 @@ void Session::WriteRequests() {
 
 Result<json> Session::Wait(int64_t request_id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
+  if (!awaited_.contains(request_id) && !replies_.contains(request_id)) {
+    return Fail(Error::Internal("notebook session " + id_ + " has no reply to wait for: request " +
+                                std::to_string(request_id) +
+                                " was not submitted with ReplyMode::kKeep, or was waited for "
+                                "already"));
+  }
   const bool answered =
       changed_.wait_for(lock, timeout, [&] { return replies_.contains(request_id) || ended_; });
   auto found = replies_.find(request_id);
@@ -307,6 +322,8 @@ Result<json> Session::Wait(int64_t request_id, std::chrono::milliseconds timeout
     replies_.erase(found);
     return reply;
   }
+  // The caller has stopped waiting, so the reply is dropped when it arrives.
+  awaited_.erase(request_id);
   if (!answered) {
     return Fail(Error{ErrorCode::kDeadlineExceeded, "The notebook kernel did not answer in time."});
   }
@@ -315,11 +332,16 @@ Result<json> Session::Wait(int64_t request_id, std::chrono::milliseconds timeout
 }
 
 Result<json> Session::Call(json request, std::chrono::milliseconds timeout) {
-  Result<int64_t> request_id = Submit(std::move(request));
+  Result<int64_t> request_id = Submit(std::move(request), ReplyMode::kKeep);
   if (!request_id) {
     return Fail(request_id.error());
   }
   return Wait(*request_id, timeout);
+}
+
+size_t Session::kept_reply_count() const {
+  std::lock_guard lock(mutex_);
+  return awaited_.size() + replies_.size();
 }
 
 int64_t Session::Subscribe(EventListener listener) {
@@ -517,7 +539,9 @@ void Session::ApplyEvent(const json& event, const std::string& line) {
   if (type == "done" || type == "failed") {
     const json& request = event.contains("request") ? event["request"] : json();
     if (request.is_number_integer()) {
-      replies_[request.get<int64_t>()] = event;
+      if (awaited_.erase(request.get<int64_t>()) > 0) {
+        replies_[request.get<int64_t>()] = event;
+      }
       auto staged = staged_uploads_.find(request.get<int64_t>());
       if (staged != staged_uploads_.end()) {
         std::error_code ignored;

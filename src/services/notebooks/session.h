@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +72,11 @@ struct WidgetFile {
 // block, and must not call back into the session's Subscribe or Unsubscribe.
 using EventListener = std::function<void(const std::string& event_json)>;
 
+// Whether the session keeps a request's `done` or `failed` reply for Wait. Subscribers get
+// every reply either way. A discarded reply is not stored, so requests that no caller waits for
+// (most runs and widget changes) cost no memory once the kernel has answered them.
+enum class ReplyMode { kDiscard, kKeep };
+
 class Session {
  public:
   // Starts the kernel and waits for its `ready` event, up to `startup_timeout`.
@@ -91,17 +97,23 @@ class Session {
   uid_t uid() const { return spec_.user ? spec_.user->uid : getuid(); }
 
   // Sends a protocol request (without "id", which is assigned here) and returns its id. Fails
-  // when the kernel has ended.
-  Result<int64_t> Submit(nlohmann::json request);
-  // Waits for the `done` or `failed` event of a request and returns it.
+  // when the kernel has ended. A request submitted with ReplyMode::kKeep must be passed to
+  // Wait, which releases its reply.
+  Result<int64_t> Submit(nlohmann::json request, ReplyMode reply = ReplyMode::kDiscard);
+  // Waits for the `done` or `failed` event of a request submitted with ReplyMode::kKeep and
+  // returns it. After a timeout the reply is no longer kept. Fails at once for a request whose
+  // reply is discarded.
   Result<nlohmann::json> Wait(int64_t request_id, std::chrono::milliseconds timeout);
   // Sets a file widget's value: writes `files` into the staging directory, which the kernel
   // sees read-only, and submits `set_widget` with their paths inside the sandbox. The files are
   // deleted when the kernel has handled the request, or with the session.
   Result<int64_t> SubmitWidgetFiles(const std::string& widget_id,
-                                    const std::vector<WidgetFile>& files);
+                                    const std::vector<WidgetFile>& files,
+                                    ReplyMode reply = ReplyMode::kDiscard);
   // Submit and Wait together.
   Result<nlohmann::json> Call(nlohmann::json request, std::chrono::milliseconds timeout);
+  // Replies kept for Wait, received or not yet received. Tests check that it stays bounded.
+  size_t kept_reply_count() const;
 
   // Adds a listener and returns its handle; the listener first receives a `snapshot` event with
   // the session's current cells, statuses and outputs.
@@ -128,7 +140,8 @@ class Session {
   struct CellState;
   explicit Session(KernelSpec spec);
 
-  Result<int64_t> Submit(nlohmann::json request, const std::filesystem::path& remove_when_done);
+  Result<int64_t> Submit(nlohmann::json request, ReplyMode reply,
+                         const std::filesystem::path& remove_when_done);
   void ReadEvents();
   void WriteRequests();
   void StopWriter();
@@ -152,7 +165,10 @@ class Session {
   bool reaped_ = false;
   std::string end_reason_;
   int64_t next_request_ = 1;
-  std::map<int64_t, nlohmann::json> replies_;  // done/failed events not yet waited for
+  // Requests submitted with ReplyMode::kKeep whose reply has not arrived yet.
+  std::set<int64_t> awaited_;
+  // Replies of awaited requests, until Wait takes them.
+  std::map<int64_t, nlohmann::json> replies_;
   // Staged upload directories by the request that reads them; deleted on its done or failed.
   std::map<int64_t, std::filesystem::path> staged_uploads_;
   int64_t next_upload_ = 1;

@@ -143,8 +143,7 @@ TEST(NotebookSession, DeletingCellRerunsReaders) {
   snapshot = session->Snapshot();
   ASSERT_EQ(snapshot["cells"].size(), 1u);
   EXPECT_EQ(snapshot["cells"][0]["status"], "error");
-  EXPECT_NE(RunErrorMessage(snapshot["cells"][0]).find("x"), std::string::npos)
-      << snapshot.dump();
+  EXPECT_NE(RunErrorMessage(snapshot["cells"][0]).find("x"), std::string::npos) << snapshot.dump();
 }
 
 TEST(NotebookSession, RunsTopLevelAwait) {
@@ -201,14 +200,58 @@ TEST(NotebookSession, WidgetChangeRerunsReaders) {
   EXPECT_EQ(session->Snapshot()["cells"][1]["stdout"], "700\n");
 }
 
+TEST(NotebookSession, DiscardedRepliesAreNotKept) {
+  auto manager = MakeManager();
+  auto session = Open(
+      *manager, {"import marimo as mo\nslider = mo.ui.slider(0, 1000)", "print(slider.value)"});
+  ASSERT_TRUE(session);
+  const json snapshot = RunAll(*session);
+  const std::string widget = snapshot["cells"][0]["widgets"][0]["id"];
+  const std::string reader = snapshot["cells"][1]["id"];
+  int64_t last_request = 0;
+  for (int value = 1; value <= 300; ++value) {
+    Result<int64_t> submitted =
+        session->Submit({{"type", "set_widget"}, {"widget", widget}, {"value", value}});
+    ASSERT_TRUE(submitted) << submitted.error().message;
+    if (value % 3 == 0) {
+      submitted = session->Submit({{"type", "run"}, {"cells", {reader}}});
+      ASSERT_TRUE(submitted) << submitted.error().message;
+    }
+    last_request = *submitted;
+  }
+  // The kernel handles requests in order, so every reply above has arrived with this one.
+  ASSERT_TRUE(session->Call({{"type", "ping"}}, 60s));
+  EXPECT_EQ(session->kept_reply_count(), 0u);
+  EXPECT_EQ(session->Snapshot()["cells"][1]["stdout"], "300\n");
+
+  Result<json> discarded = session->Wait(last_request, 10s);
+  ASSERT_FALSE(discarded);
+  EXPECT_EQ(discarded.error().code, ErrorCode::kInternal);
+}
+
+TEST(NotebookSession, ReplyAfterWaitTimeoutIsDropped) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"import time\ntime.sleep(0.5)"});
+  ASSERT_TRUE(session);
+  Result<int64_t> submitted = session->Submit({{"type", "run_all"}}, ReplyMode::kKeep);
+  ASSERT_TRUE(submitted);
+  EXPECT_EQ(session->kept_reply_count(), 1u);
+  Result<json> early = session->Wait(*submitted, 1ms);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(session->kept_reply_count(), 0u);
+  ASSERT_TRUE(session->Call({{"type", "ping"}}, 30s));
+  EXPECT_EQ(session->kept_reply_count(), 0u);
+}
+
 // Counts the staged upload files under the manager's session root.
 int StagedUploadFiles(const SessionManager& manager) {
   int count = 0;
   std::error_code error;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(manager.options().session_root, error)) {
-    if (entry.is_regular_file() && entry.path().parent_path().parent_path().filename() ==
-                                       "uploads") {
+    if (entry.is_regular_file() &&
+        entry.path().parent_path().parent_path().filename() == "uploads") {
       ++count;
     }
   }
@@ -222,8 +265,8 @@ TEST(NotebookSession, WidgetFilesReachKernelAndAreDeleted) {
   ASSERT_TRUE(session);
   json snapshot = RunAll(*session);
   const std::string widget = snapshot["cells"][0]["widgets"][0]["id"];
-  Result<int64_t> submitted =
-      session->SubmitWidgetFiles(widget, {{"a.txt", "hello"}, {"b.bin", std::string("\0x", 2)}});
+  Result<int64_t> submitted = session->SubmitWidgetFiles(
+      widget, {{"a.txt", "hello"}, {"b.bin", std::string("\0x", 2)}}, ReplyMode::kKeep);
   ASSERT_TRUE(submitted) << submitted.error().message << " " << submitted.error().internal;
   Result<json> reply = session->Wait(*submitted, 30s);
   ASSERT_TRUE(reply);
