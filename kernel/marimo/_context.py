@@ -15,6 +15,10 @@ class Runtime:
         self.widgets: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._counter = 0
         self._created: list[Any] = []
+        # Every widget that each cell's last run created. Holding them keeps a widget that is
+        # shown but not bound to a global (tabs as a cell's last expression, the children of a
+        # layout) in `widgets`, so it still accepts values from the page.
+        self._created_by_cell: dict[str, list[Any]] = {}
         self._changed_states: list[tuple[Any, str | None]] = []
 
     def begin_cell(self, cell_id: str) -> None:
@@ -25,9 +29,17 @@ class Runtime:
 
     def end_cell(self) -> list[Any]:
         """Return the top-level widgets created during the cell run that just ended."""
+        self._created_by_cell[self.cell_id] = self._created
         created = [widget for widget in self._created if widget._parent is None]
         self._created = []
         return created
+
+    def forget_cell(self, cell_id: str | None = None) -> None:
+        """Release the widgets of a deleted cell, or of every cell when `cell_id` is None."""
+        if cell_id is None:
+            self._created_by_cell.clear()
+        else:
+            self._created_by_cell.pop(cell_id, None)
 
     def register(self, widget: Any) -> str:
         """Give a new widget an id that stays the same when its cell runs again."""

@@ -27,6 +27,8 @@ from openlabs_kernel.notebook_file import Cell
 QUEUED, RUNNING, DONE, ERROR, STALE = "queued", "running", "done", "error", "stale"
 
 _OUTPUT_NAME = "__openlabs_output__"
+# Cells that add_cell lets a session grow to. Opening a file is bounded by the file's size.
+MAX_CELLS = 1000
 Emit = Callable[[dict[str, Any]], None]
 
 
@@ -48,6 +50,8 @@ class CellState:
     status: str = STALE
     # Names this cell put in the namespace on its last run.
     defined: set[str] = dataclasses.field(default_factory=set)
+    # The linecache entry holding the code of the cell's last run, for tracebacks.
+    source_name: str | None = None
 
 
 class Session:
@@ -79,9 +83,14 @@ class Session:
 
     def open(self, source: str) -> None:
         """Replace the session's cells with those of a notebook file's text."""
+        from marimo import _context
+
         notebook = notebook_file.parse_notebook(source)
         self.notebook = dataclasses.replace(notebook, cells=[])
+        for state in self.cells.values():
+            self._forget_source(state)
         self.cells.clear()
+        _context.RUNTIME.forget_cell()
         self._reset_namespace()
         for cell in notebook.cells:
             self._add(cell)
@@ -96,7 +105,12 @@ class Session:
         }
 
     def add_cell(self, code: str, after: str | None = None, name: str = "_") -> str:
-        """Insert a cell after `after` (at the end when None) and return its id."""
+        """Insert a cell after `after` (at the end when None) and return its id.
+
+        Raises ValueError when the session already has MAX_CELLS cells.
+        """
+        if len(self.cells) >= MAX_CELLS:
+            raise ValueError(f"a notebook has at most {MAX_CELLS} cells; delete a cell first")
         state = self._add(Cell(code=code, name=name))
         if after is not None:
             self._require(after)
@@ -134,9 +148,13 @@ class Session:
 
     def delete_cell(self, cell_id: str) -> None:
         """Delete a cell and its definitions, then re-run the cells that read them."""
+        from marimo import _context
+
         state = self._require(cell_id)
         dependents = analysis.descendants(self.graph, {cell_id})
         self._forget_definitions(state)
+        self._forget_source(state)
+        _context.RUNTIME.forget_cell(cell_id)
         del self.cells[cell_id]
         self._rebuild_graph()
         self.emit({"type": "deleted", "cell": cell_id})
@@ -239,6 +257,8 @@ class Session:
         self._forget_definitions(state)
         filename = f"<cell {self._label(state.id)}>"
         code = self._compile(state, filename)
+        self._forget_source(state)
+        state.source_name = filename
         linecache.cache[filename] = (len(state.cell.code), None,
                                      state.cell.code.splitlines(True), filename)
         before = set(self.namespace)
@@ -348,6 +368,13 @@ class Session:
             if name not in ("__name__", "__file__", "__builtins__"):
                 self.namespace.pop(name, None)
         state.defined = set()
+
+    @staticmethod
+    def _forget_source(state: CellState) -> None:
+        """Drop the cell's code from linecache, so deleted and renamed cells leave none behind."""
+        if state.source_name is not None:
+            linecache.cache.pop(state.source_name, None)
+            state.source_name = None
 
     def _current_notebook(self) -> notebook_file.Notebook:
         cells = [state.cell for state in self.cells.values()]

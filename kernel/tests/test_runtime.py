@@ -1,5 +1,6 @@
 """Tests of reactive execution in a Session, run in-process (no sandbox)."""
 
+import linecache
 import os
 import unittest
 
@@ -251,6 +252,46 @@ class SessionTest(unittest.TestCase):
         self.assertEqual([s.cell.code for s in session.cells.values()],
                          [s.cell.code for s in again.cells.values()])
 
+    def test_add_cell_beyond_limit_raises(self) -> None:
+        session, _ = make_session()
+        for _ in range(runtime.MAX_CELLS - len(session.cells)):
+            session.add_cell("pass")
+        with self.assertRaises(ValueError):
+            session.add_cell("pass")
+        self.assertEqual(len(session.cells), runtime.MAX_CELLS)
+
+    def test_deleted_cells_leave_no_source(self) -> None:
+        session, _ = make_session()
+        before = len(linecache.cache)
+        for _ in range(50):
+            cell = session.add_cell("x_unused = 1")
+            session.run_cells([cell])
+            session.delete_cell(cell)
+        self.assertLessEqual(len(linecache.cache), before + 1)
+
+
+    def test_unbound_tabs_accept_value(self) -> None:
+        session, events = make_session()
+        session.run_all()
+        cell = session.add_cell('mo.ui.tabs({"A": mo.ui.text(label="x"), "B": 2})')
+        session.run_cells([cell])
+        widgets = events.of("widgets", cell)[-1]["widgets"]
+        tabs = next(widget["id"] for widget in widgets if widget["kind"] == "tabs")
+        text = next(widget["id"] for widget in widgets if widget["kind"] == "text")
+        session.set_widget_value(tabs, "B")
+        session.set_widget_value(text, "typed")
+        session.delete_cell(cell)
+        with self.assertRaises(KeyError):
+            session.set_widget_value(tabs, "A")
+
+    def test_tabs_change_reruns_readers(self) -> None:
+        session, events = make_session()
+        tabs = session.add_cell('view = mo.ui.tabs({"Plot": 1, "Table": 2})\nview')
+        reader = session.add_cell("len(view.value)")
+        session.run_all()
+        self.assertEqual(events.last_output(reader), "4")
+        session.set_widget_value(f"{tabs}-1", "Table")
+        self.assertEqual(events.last_output(reader), "5")
 
 if __name__ == "__main__":
     unittest.main()
