@@ -176,6 +176,10 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await author.reload();
     await author.getByText("1 of 1 score changed.").waitFor();
 
+    step("grading: the similarity report runs on the lab's submissions");
+    await author.getByRole("button", { name: "Compare submissions" }).click();
+    await author.getByText("Compared 1 submission: no pair by different learners").waitFor();
+
     step("assistant: the chat answers from the lab with a source link");
     await learner.goto(labUrl);
     const panel = learner.getByRole("region", { name: "Ask the assistant" });

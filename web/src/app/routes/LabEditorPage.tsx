@@ -3,8 +3,9 @@ import { useNavigate, useParams } from "react-router";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { AssistantModeControl } from "@/features/assistant";
-import { GraderManager } from "@/features/grading";
+import { GraderManager, SimilarityReport } from "@/features/grading";
 import { LabForm, useLab } from "@/features/labs";
+import { UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
@@ -45,6 +46,9 @@ export function EditLabPage() {
       </div>
       <Section id="autograder" title="Autograder">
         <GraderManager labId={id} />
+      </Section>
+      <Section id="similarity" title="Similar submissions">
+        <SimilarityReport labId={id} renderLearner={(learnerId) => <UserLink id={learnerId} />} />
       </Section>
       <Section id="assistant-mode" title="Assistant">
         <AssistantModeControl labId={id} />

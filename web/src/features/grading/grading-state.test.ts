@@ -11,6 +11,7 @@ import {
   jobPollInterval,
   pollIntervalMs,
   archiveProblem,
+  parseThreshold,
 } from "./grading-state";
 
 function job(submissionId: number, change: Partial<GradingJob>): GradingJob {
@@ -129,5 +130,19 @@ describe("archiveProblem", () => {
   it("rejects a missing file and other file types", () => {
     expect(archiveProblem(undefined)).toBe("Choose the grader archive.");
     expect(archiveProblem(file("grader.toml"))).toMatch(/\.tar, \.tar\.gz, \.tgz or \.zip/);
+  });
+});
+
+describe("parseThreshold", () => {
+  it("accepts numbers from 0 to 1", () => {
+    expect(parseThreshold("0.5")).toBe(0.5);
+    expect(parseThreshold(" 1 ")).toBe(1);
+    expect(parseThreshold("0")).toBe(0);
+  });
+
+  it("rejects empty, out-of-range and non-numeric text", () => {
+    for (const text of ["", "  ", "1.5", "-0.1", "abc", "NaN", "Infinity"]) {
+      expect(parseThreshold(text)).toBeNull();
+    }
   });
 });

@@ -68,3 +68,11 @@ export function archiveProblem(file: File | undefined): string | null {
     return "Choose a .tar, .tar.gz, .tgz or .zip archive of the grader folder.";
   return null;
 }
+
+/** Parses a similarity threshold typed by the author; null unless it is a number from 0 to 1. */
+export function parseThreshold(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : null;
+}

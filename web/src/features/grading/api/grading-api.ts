@@ -116,3 +116,37 @@ export const gradingApi = {
   jobs: (labId: number, batch: string) =>
     api.get<GradingJobs>(`/labs/${labId}/grading-jobs`, { batch }),
 };
+
+/** Lines `first_line` to `last_line` (1-based, inclusive) of one side of a matching region. */
+export interface RegionSide {
+  first_line: number;
+  last_line: number;
+  text: string;
+}
+
+/** Two submissions by different learners whose code fingerprints overlap. */
+export interface SimilarPair {
+  submission_a: number;
+  learner_a: number;
+  submission_b: number;
+  learner_b: number;
+  /** Jaccard similarity of the two fingerprint sets, from 0 to 1. */
+  score: number;
+  shared_fingerprints: number;
+  regions: { a: RegionSide; b: RegionSide }[];
+}
+
+/** GET /labs/{id}/similarity: the pairs at or above the threshold, most similar first. */
+export interface SimilarityReport {
+  lab_id: number;
+  threshold: number;
+  submissions_compared: number;
+  pairs: SimilarPair[];
+  /** The scoring method, in words. */
+  method: string;
+}
+
+export const similarityApi = {
+  report: (labId: number, threshold: number) =>
+    api.get<SimilarityReport>(`/labs/${labId}/similarity`, { threshold }),
+};

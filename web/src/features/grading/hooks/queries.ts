@@ -3,13 +3,15 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "@/lib/api-error";
 import type { UploadProgress } from "@/lib/upload";
 
-import { gradingApi } from "../api/grading-api";
+import { gradingApi, similarityApi } from "../api/grading-api";
 import { batchPollInterval, jobPollInterval } from "../grading-state";
 
 export const gradingKeys = {
   submission: (id: number) => ["grading", "submission", id] as const,
   grader: (labId: number) => ["grading", "grader", labId] as const,
   batch: (labId: number, batch: string) => ["grading", "batch", labId, batch] as const,
+  similarity: (labId: number, threshold: number) =>
+    ["grading", "similarity", labId, threshold] as const,
 };
 
 /** A 404 from the grading routes means "no grader" or "no job", which pages show as empty. */
@@ -68,5 +70,14 @@ export function useGradingBatch(labId: number, batch: string | null) {
     queryFn: () => gradingApi.jobs(labId, batch ?? ""),
     enabled: batch !== null,
     refetchInterval: (query) => batchPollInterval(query.state.data),
+  });
+}
+
+/** Fetches the similarity report for `threshold`; null sends no request. */
+export function useSimilarity(labId: number, threshold: number | null) {
+  return useQuery({
+    queryKey: gradingKeys.similarity(labId, threshold ?? -1),
+    queryFn: () => similarityApi.report(labId, threshold ?? 0),
+    enabled: threshold !== null,
   });
 }
