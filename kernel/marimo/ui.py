@@ -148,19 +148,29 @@ class slider(UIElement):
                  include_input: bool = False, steps: list[float] | None = None, *,
                  label: str = "", on_change: Callable | None = None,
                  full_width: bool = False) -> None:
-        if steps is not None:
-            start, stop = min(steps), max(steps)
+        self._steps = [_number(item) for item in steps] if steps is not None else None
+        if self._steps is not None:
+            if not self._steps:
+                raise ValueError("mo.ui.slider steps must not be empty")
+            start, stop = min(self._steps), max(self._steps)
         if start is None or stop is None:
             raise ValueError("mo.ui.slider needs start and stop, or steps")
         if value is None:
-            value = steps[0] if steps else start
+            value = self._steps[0] if self._steps else start
+        elif self._steps:
+            value = self._snap(_number(value))
         super().__init__(value, label=label, on_change=on_change, props={
-            "start": start, "stop": stop, "step": step, "steps": steps, "disabled": disabled,
-            "orientation": orientation, "show_value": show_value, "debounce": debounce,
-            "include_input": include_input, "full_width": full_width})
+            "start": start, "stop": stop, "step": step, "steps": self._steps,
+            "disabled": disabled, "orientation": orientation, "show_value": show_value,
+            "debounce": debounce, "include_input": include_input, "full_width": full_width})
+
+    def _snap(self, number: Any) -> Any:
+        """Return the step nearest to `number`, the first of two equally near."""
+        return min(self._steps, key=lambda item: abs(item - number))
 
     def _from_json(self, value: Any) -> Any:
-        return _number(value)
+        number = _number(value)
+        return self._snap(number) if self._steps else number
 
 
 class range_slider(UIElement):
@@ -803,6 +813,11 @@ class tabs(UIElement):
         names = list(self._tabs)
         super().__init__(value or (names[0] if names else ""), label=label, on_change=on_change,
                          props={"tabs": names, "orientation": orientation})
+
+    def _from_json(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self._tabs:
+            raise ValueError(f"{value!r} is not one of the tabs {list(self._tabs)!r}")
+        return value
 
     def _inner_html(self) -> str:
         return "".join(

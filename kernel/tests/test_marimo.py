@@ -84,6 +84,35 @@ class WidgetTest(unittest.TestCase):
             with self.subTest(value=bad), self.assertRaises(ValueError):
                 slider._receive(bad)
 
+    def test_slider_steps_snap_values(self) -> None:
+        slider = mo.ui.slider(steps=[1, 2, 5, 10, 20])
+        self.assertEqual(slider.value, 1)
+        self.assertEqual(slider._props["start"], 1)
+        self.assertEqual(slider._props["stop"], 20)
+        self.assertEqual(slider._props["steps"], [1, 2, 5, 10, 20])
+        for sent, expected in ((5, 5), (7, 5), (8, 10), ("16", 20), (-3, 1), (99, 20)):
+            with self.subTest(sent=sent):
+                slider._receive(sent)
+                self.assertEqual(slider.value, expected)
+        with self.assertRaises(ValueError):
+            slider._receive("ten")
+
+    def test_slider_steps_snap_initial_value(self) -> None:
+        self.assertEqual(mo.ui.slider(steps=[0.5, 1.5, 4.0], value=1.4).value, 1.5)
+        self.assertEqual(mo.ui.slider(steps=[3, 1, 2]).value, 3)
+        with self.assertRaises(ValueError):
+            mo.ui.slider(steps=[])
+
+    def test_tabs_value_is_tab_name(self) -> None:
+        tabs = mo.ui.tabs({"Plot": mo.md("p"), "Data": mo.md("d")}, value="Data")
+        self.assertEqual(tabs.value, "Data")
+        tabs._receive("Plot")
+        self.assertEqual(tabs.value, "Plot")
+        for bad in ("Table", 1, None):
+            with self.subTest(value=bad), self.assertRaises(ValueError):
+                tabs._receive(bad)
+        self.assertEqual(tabs.value, "Plot")
+
     def test_table_selection_of_list(self) -> None:
         table = mo.ui.table([{"a": 1}, {"a": 2}, {"a": 3}])
         self.assertEqual(table.value, [])

@@ -1,6 +1,6 @@
-// Browser test of the notebook widgets whose values are more than a scalar: a range slider, a
-// table selection, a file upload larger than a WebSocket message, a form around a batch, a
-// matrix and a dictionary. Each change must re-run the cell that reads the widget.
+// Browser test of the notebook widgets beyond plain inputs: a range slider, a table selection,
+// a file upload larger than a WebSocket message, a form around a batch, a matrix, a dictionary,
+// a slider with steps and tabs. Each change must re-run the cell that reads the widget.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
@@ -83,6 +83,20 @@ def _(mo):
 def _(flags, grid):
     print("trace", grid.value[0][0] + grid.value[1][1], "loud", flags.value["loud"])
     return
+
+
+@app.cell
+def _(mo):
+    zoom = mo.ui.slider(steps=[1, 2, 5, 10], value=2, label="zoom")
+    view = mo.ui.tabs({"Plot": mo.md("the plot tab"), "Table": mo.md("the table tab")})
+    mo.vstack([zoom, view])
+    return (view, zoom)
+
+
+@app.cell
+def _(view, zoom):
+    print("zoom", zoom.value, "view", view.value)
+    return
 `;
 
 async function apiCall(baseUrl, method, path, token, body) {
@@ -144,7 +158,9 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
   try {
-    console.log("e2e: notebook widgets: range slider, table, file, form, matrix, dictionary");
+    console.log(
+      "e2e: notebook widgets: range slider, table, file, form, matrix, dictionary, steps, tabs",
+    );
     await page.goto(`${baseUrl}/labs/${lab.id}`);
     const notebook = page.locator("[data-notebook='widgets.py']");
     await notebook.getByRole("button", { name: "Start notebook" }).click();
@@ -198,6 +214,20 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
     await printed(notebook, "trace 11 loud False");
     await notebook.getByRole("checkbox", { name: "loud" }).check();
     await printed(notebook, "trace 11 loud True");
+
+    await printed(notebook, "zoom 2 view Plot");
+    const zoom = notebook.getByRole("slider", { name: "zoom" });
+    await zoom.focus();
+    await page.keyboard.press("ArrowRight");
+    await printed(notebook, "zoom 5 view Plot");
+
+    const tableTab = notebook.getByRole("tab", { name: "Table" });
+    await tableTab.click();
+    await printed(notebook, "zoom 5 view Table");
+    await notebook.getByRole("tabpanel").filter({ hasText: "the table tab" }).waitFor();
+    assert.equal(await notebook.getByText("the plot tab", { exact: true }).isVisible(), false);
+    await page.keyboard.press("ArrowLeft");
+    await printed(notebook, "zoom 5 view Plot");
 
     await screenshotBothThemesInPlace(
       page,

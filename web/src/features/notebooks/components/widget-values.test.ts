@@ -5,6 +5,7 @@ import {
   fileSizeProblem,
   formatBytes,
   matrixWithEntry,
+  nearestStepIndex,
   rangeValue,
   tableSelection,
   toggleRow,
@@ -16,6 +17,26 @@ describe("rangeValue", () => {
   });
   it("orders crossed thumbs", () => {
     expect(rangeValue(9, 3)).toEqual([3, 9]);
+  });
+});
+
+describe("nearestStepIndex", () => {
+  it("finds an exact step", () => {
+    expect(nearestStepIndex([1, 2, 5, 10], 5)).toBe(2);
+  });
+  it("snaps between steps to the nearer one", () => {
+    expect(nearestStepIndex([1, 2, 5, 10], 7)).toBe(2);
+    expect(nearestStepIndex([1, 2, 5, 10], 8)).toBe(3);
+  });
+  it("takes the first of two equally near steps", () => {
+    expect(nearestStepIndex([0, 10], 5)).toBe(0);
+  });
+  it("clamps beyond the ends", () => {
+    expect(nearestStepIndex([0.5, 1.5], -4)).toBe(0);
+    expect(nearestStepIndex([0.5, 1.5], 40)).toBe(1);
+  });
+  it("returns 0 for no steps", () => {
+    expect(nearestStepIndex([], 3)).toBe(0);
   });
 });
 

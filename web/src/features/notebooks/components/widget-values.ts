@@ -9,6 +9,20 @@ export function rangeValue(first: number, second: number): [number, number] {
   return first <= second ? [first, second] : [second, first];
 }
 
+/**
+ * Returns the index of the step nearest to `value`, the first of two equally near, as the
+ * kernel snaps a slider value to its `steps`. Returns 0 for an empty list.
+ */
+export function nearestStepIndex(steps: readonly number[], value: number): number {
+  let nearest = 0;
+  steps.forEach((step, index) => {
+    if (Math.abs(step - value) < Math.abs((steps[nearest] ?? step) - value)) {
+      nearest = index;
+    }
+  });
+  return nearest;
+}
+
 /** Returns a table's value: the selected row indices, sorted and without repeats. */
 export function tableSelection(selected: Iterable<number>): number[] {
   return [...new Set(selected)].sort((a, b) => a - b);

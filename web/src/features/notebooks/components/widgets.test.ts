@@ -54,6 +54,55 @@ describe("hydrateWidgets", () => {
     expect(host.setValue).toHaveBeenCalledWith("c1-1", [5, 8]);
   });
 
+  it("moves a slider with steps over the steps only", () => {
+    const { root, host } = render(
+      widget("c1-1", "slider", { start: 1, stop: 20, steps: [1, 2, 5, 10, 20] }, 5),
+    );
+    const input = root.querySelector("input[type=range]");
+    expect(input?.getAttribute("max")).toBe("4");
+    expect((input as HTMLInputElement).value).toBe("2");
+    expect(root.querySelector("output")?.textContent).toBe("5");
+    change(input, "3");
+    expect(root.querySelector("output")?.textContent).toBe("10");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", 10);
+  });
+
+  it("switches tabs and sends the selected name", () => {
+    const inner =
+      '<section data-tab="Plot">plot here</section>' +
+      `<section data-tab="Data">${widget("c1-1", "slider", { start: 0, stop: 5 }, 2)}</section>`;
+    const { root, host } = render(
+      widget("c1-2", "tabs", { tabs: ["Plot", "Data"] }, "Plot", inner),
+    );
+    const tabs = Array.from(root.querySelectorAll("[role=tab]"));
+    expect(tabs.map((tab) => tab.textContent)).toEqual(["Plot", "Data"]);
+    expect(tabs[0]?.getAttribute("aria-selected")).toBe("true");
+    const panels = Array.from(root.querySelectorAll<HTMLElement>("[role=tabpanel]"));
+    expect(panels.map((panel) => panel.hidden)).toEqual([false, true]);
+
+    (tabs[1] as HTMLButtonElement).click();
+    expect(panels.map((panel) => panel.hidden)).toEqual([true, false]);
+    expect(tabs[1]?.getAttribute("aria-selected")).toBe("true");
+    expect(host.setValue).toHaveBeenCalledWith("c1-2", "Data");
+
+    // The slider inside a tab is live.
+    change(panels[1]?.querySelector("input[type=range]") ?? null, "4");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", 4);
+
+    // Selecting the tab already shown sends nothing.
+    (tabs[1] as HTMLButtonElement).click();
+    expect(host.setValue).toHaveBeenCalledTimes(2);
+  });
+
+  it("moves between tabs with arrow keys", () => {
+    const inner = '<section data-tab="A">a</section><section data-tab="B">b</section>';
+    const { root, host } = render(widget("c1-1", "tabs", { tabs: ["A", "B"] }, "B", inner));
+    const tabs = Array.from(root.querySelectorAll<HTMLElement>("[role=tab]"));
+    tabs[1]?.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", "A");
+    expect(document.activeElement).toBe(tabs[0]);
+  });
+
   it("shows a Markdown label as text", () => {
     const { root } = render(
       widget(

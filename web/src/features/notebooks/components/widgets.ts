@@ -4,7 +4,7 @@
  * data-value>`, with the widgets that a composite (array, dictionary, batch, form) contains
  * inside it. A control sends its new value through the WidgetHost.
  */
-import { compositeValue } from "./widget-values";
+import { compositeValue, nearestStepIndex } from "./widget-values";
 import {
   controlClass,
   type FileUpload,
@@ -77,21 +77,45 @@ function labelled(label: string, control: HTMLElement, extra?: HTMLElement): HTM
   return wrapper;
 }
 
+function numberList(value: unknown): number[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is number => typeof item === "number")
+    : [];
+}
+
+/**
+ * A slider. With a `steps` prop the range input moves over the steps' indices, so the value
+ * can only be one of the steps.
+ */
 function slider(id: string, label: string, props: Props, value: unknown, onChange: WidgetChange) {
+  const steps = numberList(props.steps);
   const input = document.createElement("input");
   input.type = "range";
-  input.min = String(numberProp(props, "start", 0));
-  input.max = String(numberProp(props, "stop", 100));
-  input.step = String(numberProp(props, "step", 1));
-  input.value = String(typeof value === "number" ? value : input.min);
   input.dataset.widgetId = id;
+  let valueAt = () => Number(input.value);
+  const firstStep = steps[0];
+  if (firstStep !== undefined) {
+    input.min = "0";
+    input.max = String(steps.length - 1);
+    input.step = "1";
+    input.value = String(nearestStepIndex(steps, typeof value === "number" ? value : firstStep));
+    valueAt = () => steps[Number(input.value)] ?? firstStep;
+  } else {
+    input.min = String(numberProp(props, "start", 0));
+    input.max = String(numberProp(props, "stop", 100));
+    input.step = String(numberProp(props, "step", 1));
+    input.value = String(typeof value === "number" ? value : input.min);
+  }
   const shown = document.createElement("output");
-  shown.textContent = input.value;
-  input.addEventListener("input", () => {
-    shown.textContent = input.value;
-  });
+  const show = () => {
+    shown.textContent = String(valueAt());
+    input.setAttribute("aria-valuetext", shown.textContent);
+  };
+  show();
+  input.addEventListener("input", show);
   input.addEventListener("change", () => {
-    onChange(id, Number(input.value));
+    show();
+    onChange(id, valueAt());
   });
   return labelled(label, input, shown);
 }
@@ -361,6 +385,93 @@ function form(element: Element, spec: WidgetSpec, host: WidgetHost): WidgetHandl
   return { value: () => submitted };
 }
 
+/**
+ * Builds a tab list that shows the kernel's `<section data-tab>` of the selected tab and hides
+ * the others. The value is the selected tab's name, which goes to the kernel like any widget
+ * value, so the cells that read it re-run. Widgets inside the tabs stay live.
+ */
+function tabs(element: Element, spec: WidgetSpec, host: WidgetHost): WidgetHandle {
+  const { id, label, props } = spec;
+  const panels = Array.from(element.children).filter(
+    (child): child is HTMLElement =>
+      child instanceof HTMLElement && child.dataset.tab !== undefined,
+  );
+  const shell = document.createElement("div");
+  shell.dataset.widgetKind = "tabs";
+  shell.className = props.orientation === "vertical" ? "my-1 flex gap-3" : "my-1";
+  const list = document.createElement("div");
+  list.setAttribute("role", "tablist");
+  list.setAttribute("aria-label", label === "" ? "Tabs" : label);
+  list.setAttribute(
+    "aria-orientation",
+    props.orientation === "vertical" ? "vertical" : "horizontal",
+  );
+  list.className =
+    props.orientation === "vertical"
+      ? "flex flex-col gap-1"
+      : "mb-2 flex flex-wrap gap-1 border-b border-slate-300 dark:border-slate-600";
+  const buttons = panels.map((panel, index) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("role", "tab");
+    button.id = `widget-${id}-tab-${index}`;
+    button.textContent = panel.dataset.tab ?? "";
+    panel.id = `widget-${id}-panel-${index}`;
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", button.id);
+    button.setAttribute("aria-controls", panel.id);
+    return button;
+  });
+  let current = typeof spec.value === "string" ? spec.value : (panels[0]?.dataset.tab ?? "");
+  const show = (name: string) => {
+    panels.forEach((panel, index) => {
+      const selected = panel.dataset.tab === name;
+      panel.hidden = !selected;
+      const button = buttons[index];
+      if (button !== undefined) {
+        button.setAttribute("aria-selected", String(selected));
+        button.tabIndex = selected ? 0 : -1;
+        button.className = selected
+          ? "rounded-t border-b-2 border-blue-600 px-3 py-1 text-sm font-medium text-blue-700 dark:text-blue-300"
+          : "rounded-t px-3 py-1 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
+      }
+    });
+  };
+  const select = (index: number) => {
+    const name = panels[index]?.dataset.tab;
+    if (name === undefined) {
+      return;
+    }
+    show(name);
+    buttons[index]?.focus();
+    if (name !== current) {
+      current = name;
+      host.setValue(id, name);
+    }
+  };
+  buttons.forEach((button, index) => {
+    button.addEventListener("click", () => {
+      select(index);
+    });
+    // Arrow keys move between tabs, as in the WAI-ARIA tabs pattern.
+    button.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (step !== undefined) {
+        event.preventDefault();
+        select((index + step + buttons.length) % buttons.length);
+      }
+    });
+  });
+  list.append(...buttons);
+  const body = document.createElement("div");
+  body.append(...panels);
+  shell.append(list, body);
+  element.replaceChildren(shell);
+  show(current);
+  hydrateChildren(element, host);
+  return { value: () => current };
+}
+
 function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
   const spec = readSpec(element);
   switch (spec.kind) {
@@ -370,6 +481,8 @@ function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
       return composite(element, spec, host);
     case "form":
       return form(element, spec, host);
+    case "tabs":
+      return tabs(element, spec, host);
   }
   let current = spec.value;
   const onChange: WidgetChange = (widgetId, value) => {
@@ -378,7 +491,7 @@ function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
   };
   const control = buildLeaf(element, spec, onChange, host.uploadFiles);
   if (control === null) {
-    // A kind without a control (tabs, plots) keeps the kernel's HTML; widgets inside it work.
+    // A kind without a control (plots) keeps the kernel's HTML; widgets inside it work.
     hydrateChildren(element, host);
     return null;
   }
