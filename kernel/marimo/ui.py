@@ -137,6 +137,21 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _steps_list(steps: Any, widget: str) -> list[Any] | None:
+    """Convert a slider's `steps` argument to a list of numbers, or None when it is None."""
+    if steps is None:
+        return None
+    numbers = [_number(item) for item in steps]
+    if not numbers:
+        raise ValueError(f"mo.ui.{widget} steps must not be empty")
+    return numbers
+
+
+def _snap(steps: list[Any], number: Any) -> Any:
+    """Return the step nearest to `number`, the first of two equally near."""
+    return min(steps, key=lambda item: abs(item - number))
+
+
 class slider(UIElement):
     """A numeric slider; `.value` is a number."""
 
@@ -148,29 +163,23 @@ class slider(UIElement):
                  include_input: bool = False, steps: list[float] | None = None, *,
                  label: str = "", on_change: Callable | None = None,
                  full_width: bool = False) -> None:
-        self._steps = [_number(item) for item in steps] if steps is not None else None
+        self._steps = _steps_list(steps, "slider")
         if self._steps is not None:
-            if not self._steps:
-                raise ValueError("mo.ui.slider steps must not be empty")
             start, stop = min(self._steps), max(self._steps)
         if start is None or stop is None:
             raise ValueError("mo.ui.slider needs start and stop, or steps")
         if value is None:
             value = self._steps[0] if self._steps else start
         elif self._steps:
-            value = self._snap(_number(value))
+            value = _snap(self._steps, _number(value))
         super().__init__(value, label=label, on_change=on_change, props={
             "start": start, "stop": stop, "step": step, "steps": self._steps,
             "disabled": disabled, "orientation": orientation, "show_value": show_value,
             "debounce": debounce, "include_input": include_input, "full_width": full_width})
 
-    def _snap(self, number: Any) -> Any:
-        """Return the step nearest to `number`, the first of two equally near."""
-        return min(self._steps, key=lambda item: abs(item - number))
-
     def _from_json(self, value: Any) -> Any:
         number = _number(value)
-        return self._snap(number) if self._steps else number
+        return _snap(self._steps, number) if self._steps else number
 
 
 class range_slider(UIElement):
@@ -183,15 +192,18 @@ class range_slider(UIElement):
                  debounce: bool = False, disabled: bool = False, orientation: str = "horizontal",
                  show_value: bool = False, steps: list[float] | None = None, *, label: str = "",
                  on_change: Callable | None = None, full_width: bool = False) -> None:
-        if steps is not None:
-            start, stop = min(steps), max(steps)
+        self._steps = _steps_list(steps, "range_slider")
+        if self._steps is not None:
+            start, stop = min(self._steps), max(self._steps)
         if start is None or stop is None:
             raise ValueError("mo.ui.range_slider needs start and stop, or steps")
         value = list(value) if value is not None else [start, stop]
+        if self._steps:
+            value = [_snap(self._steps, _number(item)) for item in value]
         super().__init__(value, label=label, on_change=on_change, props={
-            "start": start, "stop": stop, "step": step, "steps": steps, "disabled": disabled,
-            "orientation": orientation, "show_value": show_value, "debounce": debounce,
-            "full_width": full_width})
+            "start": start, "stop": stop, "step": step, "steps": self._steps,
+            "disabled": disabled, "orientation": orientation, "show_value": show_value,
+            "debounce": debounce, "full_width": full_width})
 
     @classmethod
     def from_series(cls, series: Any, **options: Any) -> "range_slider":
@@ -206,6 +218,8 @@ class range_slider(UIElement):
         if not isinstance(value, (list, tuple)) or len(value) != 2:
             raise ValueError("a range_slider value must be a [low, high] pair")
         low, high = sorted(_number(item) for item in value)
+        if self._steps:
+            low, high = _snap(self._steps, low), _snap(self._steps, high)
         return [low, high]
 
 

@@ -103,6 +103,15 @@ class WidgetTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             mo.ui.slider(steps=[])
 
+    def test_range_slider_steps_snap_both_ends(self) -> None:
+        widget = mo.ui.range_slider(steps=[0, 10, 100, 1000], value=[12, 900])
+        self.assertEqual(widget.value, [10, 1000])
+        widget._receive([600, 40])
+        self.assertEqual(widget.value, [10, 1000])
+        widget._receive([0, 60])
+        self.assertEqual(widget.value, [0, 100])
+        self.assertEqual(mo.ui.range_slider(steps=[5, 1, 3]).value, [1, 5])
+
     def test_tabs_value_is_tab_name(self) -> None:
         tabs = mo.ui.tabs({"Plot": mo.md("p"), "Data": mo.md("d")}, value="Data")
         self.assertEqual(tabs.value, "Data")

@@ -7,6 +7,7 @@ import {
   fileSizeProblem,
   type Matrix,
   matrixWithEntry,
+  nearestStepIndex,
   rangeValue,
   toggleRow,
 } from "./widget-values";
@@ -23,6 +24,13 @@ const cellClass = "border border-slate-300 px-2 py-1 dark:border-slate-600";
 export function numberProp(props: Props, name: string, fallback: number): number {
   const value = props[name];
   return typeof value === "number" ? value : fallback;
+}
+
+/** Returns the numbers of a list prop such as a slider's `steps`, or [] when it is not a list. */
+export function numberList(value: unknown): number[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is number => typeof item === "number")
+    : [];
 }
 
 /** Creates a `role=group` box with a visible caption, for widgets made of several inputs. */
@@ -48,15 +56,24 @@ export function rangeSlider(
 ): HTMLElement {
   const start = numberProp(props, "start", 0);
   const stop = numberProp(props, "stop", 100);
+  // With `steps`, each thumb moves over the steps' indices, as in the slider.
+  const steps = numberList(props.steps);
   const initial = Array.isArray(value) && value.length === 2 ? value.map(Number) : [start, stop];
   const box = group(label);
   const thumb = (end: "low" | "high", initialValue: number) => {
     const input = document.createElement("input");
     input.type = "range";
-    input.min = String(start);
-    input.max = String(stop);
-    input.step = String(numberProp(props, "step", 1));
-    input.value = String(initialValue);
+    if (steps.length > 0) {
+      input.min = "0";
+      input.max = String(steps.length - 1);
+      input.step = "1";
+      input.value = String(nearestStepIndex(steps, initialValue));
+    } else {
+      input.min = String(start);
+      input.max = String(stop);
+      input.step = String(numberProp(props, "step", 1));
+      input.value = String(initialValue);
+    }
     input.setAttribute("aria-label", `${label === "" ? "range" : label} ${end}`);
     input.dataset.widgetId = id;
     input.dataset.end = end;
@@ -66,7 +83,9 @@ export function rangeSlider(
   const high = thumb("high", initial[1] ?? stop);
   const thumbs = [low, high];
   const shown = document.createElement("output");
-  const current = () => rangeValue(Number(low.value), Number(high.value));
+  const valueAt = (input: HTMLInputElement) =>
+    steps.length > 0 ? (steps[Number(input.value)] ?? start) : Number(input.value);
+  const current = () => rangeValue(valueAt(low), valueAt(high));
   const show = () => {
     const [from, to] = current();
     shown.textContent = `${from} – ${to}`;
@@ -75,6 +94,7 @@ export function rangeSlider(
   for (const thumb of thumbs) {
     thumb.addEventListener("input", show);
     thumb.addEventListener("change", () => {
+      show();
       onChange(id, current());
     });
   }

@@ -54,6 +54,23 @@ describe("hydrateWidgets", () => {
     expect(host.setValue).toHaveBeenCalledWith("c1-1", [5, 8]);
   });
 
+  it("snaps a range slider's thumbs to steps", () => {
+    const { root, host } = render(
+      widget(
+        "c1-1",
+        "range_slider",
+        { start: 0, stop: 1000, steps: [0, 10, 100, 1000] },
+        [10, 100],
+      ),
+    );
+    const high = root.querySelector("input[data-end=high]");
+    expect(high?.getAttribute("max")).toBe("3");
+    expect((high as HTMLInputElement).value).toBe("2");
+    change(high, "3");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", [10, 1000]);
+    expect(root.querySelector("output")?.textContent).toBe("10 – 1000");
+  });
+
   it("moves a slider with steps over the steps only", () => {
     const { root, host } = render(
       widget("c1-1", "slider", { start: 1, stop: 20, steps: [1, 2, 5, 10, 20] }, 5),

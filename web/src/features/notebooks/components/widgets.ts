@@ -10,6 +10,7 @@ import {
   type FileUpload,
   fileInput,
   matrixInput,
+  numberList,
   numberProp,
   type Props,
   rangeSlider,
@@ -75,12 +76,6 @@ function labelled(label: string, control: HTMLElement, extra?: HTMLElement): HTM
     wrapper.append(extra);
   }
   return wrapper;
-}
-
-function numberList(value: unknown): number[] {
-  return Array.isArray(value)
-    ? value.filter((item): item is number => typeof item === "number")
-    : [];
 }
 
 /**
