@@ -209,7 +209,7 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     assert.equal(await sources.count(), 0, "a new conversation starts empty");
     await past.getByRole("button", { name: /How do I read two integers/ }).click();
     await sources.getByRole("link", { name: /Reading the input/ }).waitFor();
-    await past.getByRole("button", { name: "Delete", exact: true }).click();
+    await past.getByRole("button", { name: /^Delete “How do I read two integers/ }).click();
     await panel.getByRole("button", { name: "Delete conversation" }).click();
     await panel.getByText("You have no past conversations here.").waitFor();
     assert.equal(await sources.count(), 0, "deleting the open conversation clears the panel");

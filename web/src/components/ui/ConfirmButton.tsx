@@ -6,6 +6,8 @@ import type { ButtonVariant } from "./button-class";
 interface ConfirmButtonProps {
   /** Text of the button that opens the confirmation. */
   label: string;
+  /** Accessible name of that button, when its text alone is ambiguous in a list. */
+  accessibleLabel?: string;
   /** The question shown before the action runs. */
   question: string;
   /** Text of the button that runs the action. */
@@ -21,6 +23,7 @@ interface ConfirmButtonProps {
  */
 export function ConfirmButton({
   label,
+  accessibleLabel,
   question,
   confirmLabel,
   onConfirm,
@@ -46,6 +49,7 @@ export function ConfirmButton({
     return (
       <Button
         ref={opener}
+        aria-label={accessibleLabel}
         variant={variant}
         busy={busy}
         onClick={() => {

@@ -76,7 +76,9 @@ describe("AssistantPanel", () => {
 
     const item = await screen.findByTestId("past-conversation");
     expect(item).toHaveTextContent("What does loadtxt return?");
-    expect(screen.getByRole("button", { name: "Delete" })).toBeVisible();
+    expect(
+      screen.getByRole("button", { name: "Delete “What does loadtxt return?”" }),
+    ).toBeVisible();
     expect(await screen.findByTestId("assistant-mode")).toHaveTextContent(/solution sections/);
     expect(screen.getByRole("button", { name: "Ask" })).toBeEnabled();
   });

@@ -68,6 +68,7 @@ export function ConversationHistory({
             </span>
             <ConfirmButton
               label="Delete"
+              accessibleLabel={`Delete “${conversation.title}”`}
               question="Delete this conversation?"
               confirmLabel="Delete conversation"
               variant="ghost"
