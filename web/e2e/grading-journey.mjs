@@ -200,14 +200,14 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await tabThrough(learner, "lab page with a past conversation");
 
     step("assistant: the conversation is listed, reopens, and is deleted");
-    await panel.getByRole("button", { name: /How do I read two integers/ }).click();
+    await panel.getByRole("button", { name: /^How do I read two integers/ }).click();
     await sources.getByRole("link", { name: /Reading the input/ }).waitFor();
     const past = panel.getByTestId("past-conversation");
     await past.filter({ hasText: "How do I read two integers" }).waitFor();
     assert.equal(await past.count(), 1);
     await panel.getByRole("button", { name: "New conversation" }).click();
     assert.equal(await sources.count(), 0, "a new conversation starts empty");
-    await past.getByRole("button", { name: /How do I read two integers/ }).click();
+    await past.getByRole("button", { name: /^How do I read two integers/ }).click();
     await sources.getByRole("link", { name: /Reading the input/ }).waitFor();
     await past.getByRole("button", { name: /^Delete “How do I read two integers/ }).click();
     await panel.getByRole("button", { name: "Delete conversation" }).click();
