@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "services/assistant/model_client.h"
+
 namespace openlabs::app {
 namespace {
 
@@ -40,6 +42,7 @@ Result<grading::SubmissionSnapshot> GradingDirectoryAdapter::GetSubmission(int64
   snapshot.lab_id = submission->lab_id();
   snapshot.learner_id = submission->learner_id();
   snapshot.created_at = submission->created_at();
+  snapshot.text = submission->text();
   for (const v1::SubmissionFile& file : submission->files()) {
     v1::GetSubmissionFileRequest get_file;
     get_file.set_submission_id(submission_id);
@@ -95,6 +98,26 @@ Result<grading::SubmissionAccess> GradingDirectoryAdapter::GetAccess(int64_t sub
   }
   return grading::SubmissionAccess{access->lab_id(), access->learner_id(), access->lab_author_id(),
                                    access->can_read()};
+}
+
+grading::RubricModel MakeRubricModel(const Config& config) {
+  const assistant::ModelEndpoint endpoint{config.assistant_chat_base_url,
+                                          config.assistant_chat_model,
+                                          config.assistant_chat_api_key,
+                                          config.assistant_model_timeout_seconds};
+  grading::RubricModel model;
+  if (!endpoint.configured()) {
+    return model;
+  }
+  model.name = endpoint.model;
+  model.complete = [endpoint](const std::vector<grading::ModelTurn>& turns) {
+    std::vector<assistant::ChatMessage> messages;
+    for (const grading::ModelTurn& turn : turns) {
+      messages.push_back({turn.role, turn.content});
+    }
+    return assistant::CreateChatCompletion(endpoint, messages, true);
+  };
+  return model;
 }
 
 Result<v1::Submission> GradedSubmissionsService::CreateSubmission(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/config.h"
 #include "services/grading/grading_service.h"
 #include "services/submissions/lab_directory.h"
 #include "services/submissions/submissions_service.h"
@@ -26,6 +27,10 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
   submissions::SubmissionsService& submissions_;
   submissions::LabDirectory& labs_;
 };
+
+// The [assistant] chat model as the grading service's rubric model: a non-streaming chat
+// completion that asks for a JSON object. Unset when no chat model is configured.
+grading::RubricModel MakeRubricModel(const Config& config);
 
 // The submissions service with one addition: each new submission is handed to the grading
 // service, which queues a grading job when the lab has a grader. Every other call is forwarded.

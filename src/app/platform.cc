@@ -71,6 +71,8 @@ void StartGrading(const Config& config, Platform& platform) {
   options.retry_base_millis = int64_t{config.grading_retry_base_seconds} * 1000;
   options.reconcile_interval_millis = int64_t{config.grading_reconcile_interval_seconds} * 1000;
   options.max_archive_bytes = config.grading_max_archive_bytes;
+  options.rubric_model = MakeRubricModel(config);
+  options.rubric_lease_millis = int64_t{config.assistant_model_timeout_seconds + 60} * 1000;
   platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,
                                                  *platform.grading_directory, options);
   platform.submissions =

@@ -128,12 +128,12 @@ void ApiTest::SetUp() {
   client_ = std::make_unique<HttpClient>(server_->base_url());
 }
 
-TestUser ApiTest::Register(std::string_view prefix) {
+TestUser RegisterUser(HttpClient& client, std::string_view prefix) {
   TestUser user;
   user.username = UniqueUsername(prefix);
   user.email = user.username + "@example.org";
   user.password = std::string(kPassword);
-  const HttpResponse response = client().Post("/api/v1/auth/register", {{"username", user.username},
+  const HttpResponse response = client.Post("/api/v1/auth/register", {{"username", user.username},
                                                                         {"email", user.email},
                                                                         {"password", user.password},
                                                                         {"name", "Test"},
@@ -150,6 +150,8 @@ TestUser ApiTest::Register(std::string_view prefix) {
   user.refresh_token = body.value("refresh_token", "");
   return user;
 }
+
+TestUser ApiTest::Register(std::string_view prefix) { return RegisterUser(client(), prefix); }
 
 HttpResponse ApiTest::Login(const std::string& login, const std::string& password) {
   return client().Post("/api/v1/auth/login", {{"login", login}, {"password", password}});

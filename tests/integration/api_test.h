@@ -50,6 +50,9 @@ struct TestUser {
 // A username that no other test of this process uses: `prefix` and a counter.
 std::string UniqueUsername(std::string_view prefix);
 
+// Registers a new user through `client` and fails the test when that does not return 201.
+TestUser RegisterUser(HttpClient& client, std::string_view prefix);
+
 // Checks the shape every error response has: `status`, a JSON body
 // {"error": {"code": `code`, "message": non-empty, "details": [...]}} and an X-Request-Id header.
 void ExpectErrorResponse(const HttpResponse& response, long status, std::string_view code);

@@ -295,21 +295,6 @@ INSTANTIATE_TEST_SUITE_P(Engines, GradingApiTest, ::testing::ValuesIn(storage::T
 // expires, another attempt runs it, and exactly one result is stored.
 class GradingRestartTest : public ::testing::TestWithParam<storage::Dialect> {};
 
-TestUser RegisterOn(HttpClient& http, std::string_view prefix) {
-  TestUser user;
-  user.username = UniqueUsername(prefix);
-  const HttpResponse response =
-      http.Post("/api/v1/auth/register", {{"username", user.username},
-                                          {"email", user.username + "@example.org"},
-                                          {"password", std::string(kPassword)},
-                                          {"name", "Test"},
-                                          {"surname", "User"}});
-  EXPECT_EQ(response.status, 201) << response.body;
-  user.id = response.Json()["user"].value("id", int64_t{0});
-  user.access_token = response.Json().value("access_token", "");
-  return user;
-}
-
 TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   if (PostgresMissing(GetParam())) {
     GTEST_SKIP() << kNoPostgresMessage;
@@ -321,8 +306,8 @@ TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   ServerProcess& server = **started;
   auto http = std::make_unique<HttpClient>(server.base_url());
   GradingClient api{*http};
-  const TestUser author = RegisterOn(*http, "restart-author");
-  const TestUser learner = RegisterOn(*http, "restart-learner");
+  const TestUser author = RegisterUser(*http, "restart-author");
+  const TestUser learner = RegisterUser(*http, "restart-learner");
   const int64_t lab_id = api.CreateLab(author.access_token);
   ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive("sleep 3; python3 double.py"),
                              author.access_token)
@@ -376,8 +361,8 @@ TEST_P(GradingRestartTest, SubmissionWithoutJobGradedAfterRestart) {
   ServerProcess& server = **started;
   auto http = std::make_unique<HttpClient>(server.base_url());
   GradingClient api{*http};
-  const TestUser author = RegisterOn(*http, "lost-author");
-  const TestUser learner = RegisterOn(*http, "lost-learner");
+  const TestUser author = RegisterUser(*http, "lost-author");
+  const TestUser learner = RegisterUser(*http, "lost-learner");
   const int64_t lab_id = api.CreateLab(author.access_token);
   ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive(), author.access_token).status, 201);
   const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);

@@ -134,6 +134,46 @@ Response GetSubmissionGrading(const Request& request, grading::GradingService& g
   return JsonResult(grading.GetSubmissionGrading(target->id, target->caller));
 }
 
+Response PutRubric(const Request& request, grading::GradingService& grading,
+                   auth::AuthService& auth) {
+  Result<Target> target = RequireTarget(request, auth);
+  if (!target) {
+    return Response::FromError(target.error());
+  }
+  v1::PutRubricRequest put;
+  if (Status parsed = ParseJsonBody(request, put); !parsed) {
+    return Response::FromError(parsed.error());
+  }
+  put.set_lab_id(target->id);
+  return ProtoResponse(grading.PutRubric(put, target->caller));
+}
+
+Response GetRubric(const Request& request, grading::GradingService& grading,
+                   auth::AuthService& auth) {
+  Result<int64_t> id = PathId(request, "id");
+  if (!id) {
+    return Response::FromError(id.error());
+  }
+  Result<CallContext> caller = OptionalCaller(request, auth);
+  if (!caller) {
+    return Response::FromError(caller.error());
+  }
+  v1::GetRubricRequest get;
+  get.set_lab_id(*id);
+  return ProtoResponse(grading.GetRubric(get, *caller));
+}
+
+Response GetRubricReview(const Request& request, grading::GradingService& grading,
+                         auth::AuthService& auth) {
+  Result<Target> target = RequireTarget(request, auth);
+  if (!target) {
+    return Response::FromError(target.error());
+  }
+  v1::GetRubricReviewRequest get;
+  get.set_submission_id(target->id);
+  return ProtoResponse(grading.GetRubricReview(get, target->caller));
+}
+
 }  // namespace
 
 void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::AuthService& auth,
@@ -166,6 +206,12 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
       Execution::kWorker);
   router.Add("GET", "/api/v1/submissions/{id}/grading",
              [&](const Request& request) { return GetSubmissionGrading(request, grading, auth); });
+  router.Add("PUT", "/api/v1/labs/{id}/rubric",
+             [&](const Request& request) { return PutRubric(request, grading, auth); });
+  router.Add("GET", "/api/v1/labs/{id}/rubric",
+             [&](const Request& request) { return GetRubric(request, grading, auth); });
+  router.Add("GET", "/api/v1/submissions/{id}/rubric-review",
+             [&](const Request& request) { return GetRubricReview(request, grading, auth); });
 }
 
 }  // namespace openlabs::gateway

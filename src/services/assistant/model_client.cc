@@ -218,6 +218,39 @@ Status StreamChatCompletion(const ModelEndpoint& endpoint, const std::vector<Cha
   return {};
 }
 
+Result<std::string> CreateChatCompletion(const ModelEndpoint& endpoint,
+                                         const std::vector<ChatMessage>& messages,
+                                         bool json_object) {
+  json request = {{"model", endpoint.model}, {"stream", false}, {"messages", json::array()}};
+  for (const ChatMessage& message : messages) {
+    request["messages"].push_back({{"role", message.role}, {"content", message.content}});
+  }
+  if (json_object) {
+    request["response_format"] = {{"type", "json_object"}};
+  }
+  Transfer transfer;
+  if (Status posted = Post(endpoint, "/chat/completions", request, transfer); !posted) {
+    return Fail(posted.error());
+  }
+  const json parsed = json::parse(transfer.body, nullptr, false);
+  const json* content = nullptr;
+  if (parsed.is_object() && parsed.contains("choices") && parsed["choices"].is_array() &&
+      !parsed["choices"].empty() && parsed["choices"][0].is_object()) {
+    const json& choice = parsed["choices"][0];
+    if (choice.contains("message") && choice["message"].is_object() &&
+        choice["message"].contains("content") && choice["message"]["content"].is_string()) {
+      content = &choice["message"]["content"];
+    }
+  }
+  if (content == nullptr) {
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "The language model server returned a response that is not valid.", {},
+                      endpoint.base_url + ": no choices[0].message.content string in " +
+                          transfer.body.substr(0, 300)});
+  }
+  return content->get<std::string>();
+}
+
 Result<std::vector<std::vector<float>>> CreateEmbeddings(const ModelEndpoint& endpoint,
                                                          const std::vector<std::string>& inputs) {
   const json request = {{"model", endpoint.model}, {"input", inputs}};

@@ -34,6 +34,15 @@ struct ChatMessage {
 Status StreamChatCompletion(const ModelEndpoint& endpoint, const std::vector<ChatMessage>& messages,
                             const std::function<bool(std::string_view)>& on_delta);
 
+// Sends a chat completion without streaming and returns the message's content. With
+// `json_object` the request carries "response_format": {"type": "json_object"}, which requests
+// one JSON object from the server (servers that do not support it ignore it or reject the
+// request).
+// Fails like StreamChatCompletion, and with kUnavailable when the response has no content.
+Result<std::string> CreateChatCompletion(const ModelEndpoint& endpoint,
+                                         const std::vector<ChatMessage>& messages,
+                                         bool json_object);
+
 // The embedding of each input, in input order. Fails like StreamChatCompletion, and with
 // kUnavailable when the response does not hold one vector per input.
 Result<std::vector<std::vector<float>>> CreateEmbeddings(const ModelEndpoint& endpoint,

@@ -12,6 +12,7 @@
 #include "services/grading/grader_archive.h"
 #include "services/grading/grader_spec.h"
 #include "services/grading/job_queue.h"
+#include "services/grading/rubric_store.h"
 #include "services/grading/similarity_report.h"
 #include "services/grading/submission_files.h"
 
@@ -72,7 +73,9 @@ class SqlGradingService final : public GradingService {
         directory_(directory),
         options_(std::move(options)),
         queue_(database, JobQueueOptions{options_.lease_millis, options_.max_attempts,
-                                         options_.retry_base_millis, options_.now_millis}) {}
+                                         options_.retry_base_millis, options_.now_millis}),
+        rubrics_(database, JobQueueOptions{options_.rubric_lease_millis, options_.max_attempts,
+                                           options_.retry_base_millis, options_.now_millis}) {}
 
   ~SqlGradingService() override { Stop(); }
 
@@ -129,19 +132,92 @@ class SqlGradingService final : public GradingService {
   }
 
   Status SubmissionCreated(int64_t submission_id, int64_t lab_id) override {
+    Status drafted = QueueRubricReview(submission_id, lab_id);
     Result<std::optional<GraderRow>> row = ActiveGrader(lab_id);
     if (!row) {
       return Fail(row.error());
     }
-    if (!*row) {
-      return {};
+    if (*row) {
+      Result<bool> queued = queue_.Enqueue(submission_id, lab_id, (*row)->id, "", std::nullopt);
+      if (!queued) {
+        return Fail(queued.error());
+      }
     }
-    Result<bool> queued = queue_.Enqueue(submission_id, lab_id, (*row)->id, "", std::nullopt);
-    if (!queued) {
-      return Fail(queued.error());
+    wake_.notify_all();
+    return drafted;
+  }
+
+  Result<v1::Rubric> PutRubric(const v1::PutRubricRequest& request,
+                               const CallContext& caller) override {
+    if (Status allowed = RequireManager(request.lab_id(), caller); !allowed) {
+      return Fail(allowed.error());
     }
-    wake_.notify_one();
-    return {};
+    Result<v1::Rubric> rubric = ValidateRubric(request);
+    if (!rubric) {
+      return Fail(rubric.error());
+    }
+    Result<v1::Rubric> saved = rubrics_.Save(*rubric, caller.user_id);
+    if (!saved) {
+      return Fail(saved.error());
+    }
+    saved->set_model_configured(options_.rubric_model.configured());
+    spdlog::info("grading: rubric of lab {} set by user {} ({} criteria, {})", request.lab_id(),
+                 caller.user_id, saved->criteria_size(), saved->enabled() ? "enabled" : "disabled");
+    return saved;
+  }
+
+  Result<v1::Rubric> GetRubric(const v1::GetRubricRequest& request,
+                               const CallContext& caller) override {
+    if (Result<int64_t> author = directory_.GetLabAuthor(request.lab_id()); !author) {
+      return Fail(author.error());
+    }
+    Result<std::optional<v1::Rubric>> rubric = rubrics_.Load(request.lab_id());
+    if (!rubric) {
+      return Fail(rubric.error());
+    }
+    if (!*rubric) {
+      return Fail(Error::NotFound("lab " + std::to_string(request.lab_id()) +
+                                  " has no rubric; its author can set one"));
+    }
+    (*rubric)->set_model_configured(options_.rubric_model.configured());
+    const bool manager = caller.authenticated() &&
+                         (caller.user_id == directory_.GetLabAuthor(request.lab_id()).value_or(0) ||
+                          caller.is_moderator());
+    if (!manager) {
+      (*rubric)->clear_updated_by();
+    }
+    return **rubric;
+  }
+
+  Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,
+                                           const CallContext& caller) override {
+    const int64_t submission_id = request.submission_id();
+    Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
+    if (!access) {
+      return Fail(access.error());
+    }
+    if (!access->can_read) {
+      return Fail(Error::NotFound("submission " + std::to_string(submission_id) + " not found"));
+    }
+    if (caller.user_id == access->learner_id && !caller.is_moderator()) {
+      return Fail(Error::PermissionDenied(
+          "the machine-written rubric review is a draft for the submission's reviewers"));
+    }
+    if (!options_.rubric_model.configured()) {
+      return Fail(Error::FailedPrecondition(
+          "No language model is configured on this server, so no rubric reviews are written. "
+          "An administrator can set [assistant] chat_base_url and chat_model."));
+    }
+    Result<std::optional<v1::RubricReview>> review = rubrics_.Find(submission_id);
+    if (!review) {
+      return Fail(review.error());
+    }
+    if (!*review) {
+      return Fail(Error::NotFound("submission " + std::to_string(submission_id) +
+                                  " has no rubric review; its lab had no enabled rubric when it "
+                                  "was made"));
+    }
+    return **review;
   }
 
   Result<int> QueueMissingJobs() override {
@@ -318,6 +394,9 @@ class SqlGradingService final : public GradingService {
     }
     lease_keeper_ = std::thread([this] { KeepLeases(); });
     reconciler_ = std::thread([this] { ReconcileLoop(); });
+    if (options_.rubric_model.configured()) {
+      rubric_writer_ = std::thread([this] { RubricWorkerLoop(); });
+    }
     spdlog::info("grading: {} workers started", options_.workers);
   }
 
@@ -337,6 +416,9 @@ class SqlGradingService final : public GradingService {
     workers_.clear();
     lease_keeper_.join();
     reconciler_.join();
+    if (rubric_writer_.joinable()) {
+      rubric_writer_.join();
+    }
     spdlog::info("grading: workers stopped");
   }
 
@@ -618,6 +700,102 @@ class SqlGradingService final : public GradingService {
     }
   }
 
+  // Queues a draft when the lab's rubric is enabled and a model is configured.
+  Status QueueRubricReview(int64_t submission_id, int64_t lab_id) {
+    if (!options_.rubric_model.configured()) {
+      return {};
+    }
+    Result<std::optional<v1::Rubric>> rubric = rubrics_.Load(lab_id);
+    if (!rubric) {
+      return Fail(rubric.error());
+    }
+    if (!*rubric || !(*rubric)->enabled()) {
+      return {};
+    }
+    Result<bool> queued = rubrics_.Enqueue(submission_id, **rubric);
+    if (!queued) {
+      return Fail(queued.error());
+    }
+    return {};
+  }
+
+  // Writes rubric review drafts one at a time, because each waits on the model server.
+  void RubricWorkerLoop() {
+    int consecutive_errors = 0;
+    while (!Stopping()) {
+      Result<std::optional<RubricJob>> claimed = rubrics_.Claim();
+      if (!claimed) {
+        if (consecutive_errors++ % 60 == 0) {
+          spdlog::error("rubric review worker: failed to claim a request: {}",
+                        claimed.error().internal);
+        }
+        WaitForWork();
+        continue;
+      }
+      consecutive_errors = 0;
+      if (!*claimed) {
+        WaitForWork();
+        continue;
+      }
+      WriteRubricReview(**claimed);
+    }
+  }
+
+  void WriteRubricReview(const RubricJob& job) {
+    Result<RubricDraft> draft = DraftRubricReview(job);
+    if (draft) {
+      Result<bool> stored = rubrics_.Complete(job, *draft, options_.rubric_model.name);
+      if (!stored) {
+        spdlog::error("rubric review of submission {}: failed to store the draft: {}",
+                      job.submission_id, stored.error().internal);
+      } else if (*stored) {
+        spdlog::info("rubric review of submission {} written by {} (attempt {})",
+                     job.submission_id, options_.rubric_model.name, job.attempts);
+      }
+      return;
+    }
+    const Error& error = draft.error();
+    const bool retryable = error.code != ErrorCode::kNotFound;
+    const std::string reason =
+        error.message + (error.internal.empty() ? "" : " (" + error.internal + ")");
+    spdlog::warn("rubric review of submission {} failed on attempt {}: {}; {}", job.submission_id,
+                 job.attempts, reason,
+                 retryable && job.attempts < options_.max_attempts ? "it will be retried"
+                                                                   : "no retry is left");
+    Result<bool> recorded = rubrics_.RecordFailure(job, error.message, retryable);
+    if (!recorded) {
+      spdlog::error("rubric review of submission {}: failed to record the failure: {}",
+                    job.submission_id, recorded.error().internal);
+    }
+  }
+
+  // Reads the submission, sends it to the model and validates its output.
+  Result<RubricDraft> DraftRubricReview(const RubricJob& job) {
+    Result<SubmissionSnapshot> submission = directory_.GetSubmission(job.submission_id);
+    if (!submission) {
+      return Fail(submission.error());
+    }
+    std::vector<RubricFile> files;
+    for (const SubmissionFileRef& file : submission->files) {
+      if (file.size > static_cast<int64_t>(options_.rubric_max_file_bytes)) {
+        files.push_back({file.filename, std::string(options_.rubric_max_file_bytes + 1, ' ')});
+        continue;  // too long to send; BuildRubricPrompt lists it by name
+      }
+      Result<std::string> content = blobs_.Get(file.blob_key);
+      if (!content) {
+        return Fail(content.error());
+      }
+      files.push_back({file.filename, std::move(*content)});
+    }
+    const std::vector<ModelTurn> prompt =
+        BuildRubricPrompt(job.rubric, submission->text, files, options_.rubric_max_file_bytes);
+    Result<std::string> output = options_.rubric_model.complete(prompt);
+    if (!output) {
+      return Fail(output.error());
+    }
+    return ParseRubricDraft(*output, job.rubric);
+  }
+
   // Runs QueueMissingJobs at start and then every reconcile_interval_millis.
   void ReconcileLoop() {
     const auto period = std::chrono::milliseconds(std::max<int64_t>(
@@ -720,11 +898,13 @@ class SqlGradingService final : public GradingService {
   SubmissionDirectory& directory_;
   GradingOptions options_;
   JobQueue queue_;
+  RubricStore rubrics_;
 
   std::mutex threads_mutex_;
   std::vector<std::thread> workers_;
   std::thread lease_keeper_;
   std::thread reconciler_;
+  std::thread rubric_writer_;
 
   std::mutex state_mutex_;
   std::condition_variable wake_;

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "services/grading/grader_runner.h"
+#include "services/grading/rubric.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -32,6 +33,7 @@ struct SubmissionSnapshot {
   int64_t id = 0;
   int64_t lab_id = 0;
   int64_t learner_id = 0;
+  std::string text;  // the learner's Markdown
   std::vector<SubmissionFileRef> files;
   int64_t created_at = 0;  // Unix milliseconds
 };
@@ -76,6 +78,11 @@ struct GradingOptions {
   int max_regrade_submissions = 10'000;
   int max_similarity_submissions = 300;
   RunnerOptions runner;
+  // The language model that writes rubric review drafts; unset: no drafts.
+  RubricModel rubric_model;
+  // Files of a submission beyond this many bytes in total are named to the model, not sent.
+  size_t rubric_max_file_bytes = 48'000;
+  int64_t rubric_lease_millis = 300'000;  // longer than the model client's timeout
   std::function<int64_t()> now_millis = NowMillis;
 };
 
@@ -122,13 +129,26 @@ class GradingService {
   virtual Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
                                              const CallContext& caller) = 0;
 
+  // Sets the lab's rubric for machine-written review drafts of new submissions. The lab's
+  // author and moderators only.
+  virtual Result<v1::Rubric> PutRubric(const v1::PutRubricRequest& request,
+                                       const CallContext& caller) = 0;
+  // The lab's rubric; kNotFound when the author has set none.
+  virtual Result<v1::Rubric> GetRubric(const v1::GetRubricRequest& request,
+                                       const CallContext& caller) = 0;
+  // The machine-written draft of a submission, for those who may read the submission except
+  // its learner. kFailedPrecondition when no model is configured.
+  virtual Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,
+                                                   const CallContext& caller) = 0;
+
   // Starts the worker threads and the reconciliation; Stop lets running jobs finish, then
   // joins them.
   virtual void Start() = 0;
   virtual void Stop() = 0;
 };
 
-// The SQL implementation. Tables "lab_graders" and "grading_jobs"; blobs under "grading/".
+// The SQL implementation. Tables "lab_graders", "grading_jobs", "lab_rubrics" and
+// "rubric_reviews"; blobs under "grading/".
 std::unique_ptr<GradingService> MakeGradingService(storage::Database& database,
                                                    storage::BlobStore& blobs,
                                                    SubmissionDirectory& directory,

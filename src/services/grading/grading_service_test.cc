@@ -152,7 +152,7 @@ class GradingServiceTest : public ::testing::TestWithParam<Dialect> {
                      int64_t created_at = NowMillis()) {
     const std::string key = "submissions/" + std::to_string(id) + "/double.py";
     ASSERT_TRUE(blobs_->Put(key, code).has_value());
-    directory_.Add({id, kLab, learner, {{"double.py", key, static_cast<int64_t>(code.size())}},
+    directory_.Add({id, kLab, learner, "", {{"double.py", key, static_cast<int64_t>(code.size())}},
                     created_at});
   }
 
