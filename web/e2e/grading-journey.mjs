@@ -162,6 +162,9 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await reviewResults.getByText("hidden/negative").waitFor();
     await reviewResults.getByText("hidden from the learner").waitFor();
     await reviewResults.getByTestId("grading-score").filter({ hasText: "2 of 3 points" }).waitFor();
+    // Without a language model the server has no rubric draft, and the page shows no section for it.
+    assert.equal(await author.getByTestId("rubric-draft").count(), 0);
+    assert.equal(await author.getByRole("alert").count(), 0);
     await screenshotBothThemes(author, shots, "review-tests", axeReport);
 
     step("grading: a new grader version and a re-grade show the changed score");

@@ -4,7 +4,7 @@ import { Link, useParams } from "react-router";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
-import { GradingResults } from "@/features/grading";
+import { GradingResults, RubricReviewDraft } from "@/features/grading";
 import {
   ClaimControls,
   ClaimToRead,
@@ -61,6 +61,7 @@ export function ReviewPage() {
       <Section id="tests" title="Automatic tests">
         <GradingResults submissionId={data.id} />
       </Section>
+      <RubricReviewDraft submissionId={data.id} />
       {earned !== null ? (
         <Notice>Your review was sent. You earned {earned} points.</Notice>
       ) : (

@@ -4,6 +4,7 @@ import { ApiError } from "@/lib/api-error";
 import type { UploadProgress } from "@/lib/upload";
 
 import { gradingApi, similarityApi } from "../api/grading-api";
+import { rubricApi } from "../api/rubric-api";
 import { batchPollInterval, jobPollInterval } from "../grading-state";
 
 export const gradingKeys = {
@@ -79,5 +80,18 @@ export function useSimilarity(labId: number, threshold: number | null) {
     queryKey: gradingKeys.similarity(labId, threshold ?? -1),
     queryFn: () => similarityApi.report(labId, threshold ?? 0),
     enabled: threshold !== null,
+  });
+}
+
+/**
+ * Fetches the machine-written rubric review draft, and again every second while it is
+ * unfinished. The server answers 404 without a draft and 409 without a language model.
+ */
+export function useRubricReview(submissionId: number) {
+  return useQuery({
+    queryKey: ["grading", "rubric-review", submissionId] as const,
+    queryFn: () => rubricApi.review(submissionId),
+    refetchInterval: (query) => jobPollInterval(query.state.data?.status),
+    retry: false,
   });
 }
