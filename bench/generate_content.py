@@ -231,6 +231,8 @@ def main():
     writer.flush()
     generate_articles(db, source, rng, new_articles, uploader_row[0], now, writer)
     writer.flush()
+    # The server keeps token counts of search_fts in memory and reloads them when this changes.
+    db.execute("UPDATE search_state SET generation = generation + 1 WHERE id = 1")
     db.execute("COMMIT")
     db.execute("PRAGMA optimize")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

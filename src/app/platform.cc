@@ -150,7 +150,8 @@ Result<Platform> StartPlatform(const Config& config) {
   }
   platform.auth = std::move(*auth);
 
-  platform.search = search::MakeSearchIndex(*platform.database);
+  platform.search = search::MakeSearchIndex(
+      *platform.database, search::SearchOptions{.cached_pages = config.search_cached_pages});
   platform.indexed_content = std::make_unique<IndexChangeFanout>(*platform.search);
   platform.articles = articles::MakeArticlesService(
       *platform.database, *platform.blobs, *platform.indexed_content,

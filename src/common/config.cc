@@ -104,6 +104,7 @@ class ConfigReader {
     ReadInt(root, "grading.max_archive_bytes", config.grading_max_archive_bytes);
     ReadInt(root, "labs.max_asset_bytes", config.labs_max_asset_bytes);
     ReadInt(root, "articles.max_pdf_bytes", config.articles_max_pdf_bytes);
+    ReadInt(root, "search.cached_pages", config.search_cached_pages);
     ReadString(root, "assistant.chat_base_url", config.assistant_chat_base_url);
     ReadString(root, "assistant.chat_model", config.assistant_chat_model);
     ReadString(root, "assistant.chat_api_key", config.assistant_chat_api_key);
@@ -310,6 +311,7 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
              int64_t{1} << 40);
   CheckRange(problems, "articles.max_pdf_bytes", config.articles_max_pdf_bytes, 1024,
              int64_t{1} << 30);
+  CheckRange(problems, "search.cached_pages", config.search_cached_pages, 0, 1000000);
   CheckRange(problems, "assistant.model_timeout_seconds", config.assistant_model_timeout_seconds,
              1, 3600);
   CheckRange(problems, "assistant.messages_per_minute", config.assistant_messages_per_minute, 1,

@@ -61,6 +61,9 @@ struct Config {
   // [articles]
   int64_t articles_max_pdf_bytes = int64_t{50} << 20;  // largest PDF an upload or import takes
 
+  // [search]
+  int search_cached_pages = 2000;  // result pages kept for repeated searches (SQLite); 0: none
+
   // [assistant] OpenAI-compatible endpoints; an empty base URL or model turns that part off.
   std::string assistant_chat_base_url;  // e.g. "http://127.0.0.1:8000/v1"
   std::string assistant_chat_model;

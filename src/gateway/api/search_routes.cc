@@ -64,6 +64,10 @@ Result<search::SearchQuery> ParseSearchQuery(const Request& request) {
   }
   query.page = page->page;
   query.limit = page->limit;
+  // A client that asks for a fresh response gets the page computed again, not a cached copy.
+  const std::string_view cache_control = request.Header("Cache-Control");
+  query.fresh = cache_control.find("no-cache") != std::string_view::npos ||
+                cache_control.find("no-store") != std::string_view::npos;
   return query;
 }
 

@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "services/search/fts5_rank.h"
+#include "services/search/page_cache.h"
 #include "services/search/search_text.h"
 
 namespace openlabs::search {
@@ -28,9 +30,11 @@ constexpr size_t kMaxBodyBytes = 1'000'000;
 // ts_headline parses the whole text it is given, so snippets come from the first 100,000 bytes.
 constexpr int kMaxHeadlineBytes = 100'000;
 constexpr int kSnippetTokens = 24;
+// The memory that cached result pages may use (see page_cache.h).
+constexpr size_t kCachedPageBytes = 8 << 20;
 
-// bm25 weights of the FTS5 columns title, tags, summary, body.
-constexpr const char* kBm25 = "bm25(search_fts, 10.0, 6.0, 3.0, 1.0)";
+// BM25 weights of the FTS5 columns title, tags, summary, body (see fts5_rank.h).
+constexpr const char* kBm25 = "openlabs_bm25(search_fts, 10.0, 6.0, 3.0, 1.0)";
 
 // Values bound by name to a statement whose placeholders depend on the query. A deque keeps the
 // addresses that SOCI holds stable while values are added.
@@ -129,7 +133,8 @@ std::string FilterSql(const SearchQuery& query, Bindings& bindings) {
 
 class SqlSearchIndex final : public SearchIndex {
  public:
-  explicit SqlSearchIndex(Database& database) : database_(database) {}
+  SqlSearchIndex(Database& database, const SearchOptions& options)
+      : database_(database), cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes) {}
 
   Status Upsert(const SearchDocument& document) override {
     if (Status valid = CheckKey(document.type, document.id); !valid) {
@@ -158,6 +163,7 @@ class SqlSearchIndex final : public SearchIndex {
         return {};
       }
       if (database_.dialect() == Dialect::kSqlite) {
+        session << "UPDATE search_state SET generation = generation + 1 WHERE id = 1";
         session << "DELETE FROM search_fts WHERE rowid = :id", soci::use(*row_id);
       }
       session << "DELETE FROM search_documents WHERE id = :id", soci::use(*row_id);
@@ -175,7 +181,19 @@ class SqlSearchIndex final : public SearchIndex {
     }
     return database_.WithSession<SearchPage>([&](soci::session& session) -> Result<SearchPage> {
       if (database_.dialect() == Dialect::kSqlite) {
+        // One read transaction, so that the ranker's token counts, the count and the page all
+        // see the same snapshot.
+        ranker_.Register(session);
+        ReadTransaction transaction(session);
+        const long long generation = Fts5Ranker::Generation(session);
+        const std::string key = PageCache::KeyOf(query, page.page, page.limit);
+        std::optional<SearchPage> cached;
+        if (!query.fresh && (cached = cache_.Find(key, generation))) {
+          return std::move(*cached);
+        }
+        Fts5Ranker::Scope ranking(ranker_, session, generation);
         SearchSqlite(session, query, ToFts5Query(parsed), page);
+        cache_.Store(key, generation, page);
       } else {
         SearchPostgres(session, query, CleanText(query.text, kMaxQueryBytes), page);
       }
@@ -235,12 +253,31 @@ class SqlSearchIndex final : public SearchIndex {
       return;
     }
     const std::string tags_text = JoinTags(document.tags);
+    session << "UPDATE search_state SET generation = generation + 1 WHERE id = 1";
     session << "DELETE FROM search_fts WHERE rowid = :id", soci::use(row_id);
     session << "INSERT INTO search_fts (rowid, title, tags, summary, body) VALUES (:id, :title, "
                ":tags, :summary, :body)",
         soci::use(row_id, "id"), soci::use(document.title, "title"), soci::use(tags_text, "tags"),
         soci::use(document.summary, "summary"), soci::use(document.body, "body");
   }
+
+  // BEGIN on construction, COMMIT on destruction (a read transaction has nothing to undo).
+  class ReadTransaction {
+   public:
+    explicit ReadTransaction(soci::session& session) : session_(session) { session_ << "BEGIN"; }
+    ~ReadTransaction() {
+      try {
+        session_ << "COMMIT";
+      } catch (const soci::soci_error& error) {
+        spdlog::warn("search: ending a read transaction failed: {}", error.what());
+      }
+    }
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+   private:
+    soci::session& session_;
+  };
 
   static void SearchSqlite(soci::session& session, const SearchQuery& query,
                            const std::string& match, SearchPage& page) {
@@ -268,18 +305,25 @@ class SqlSearchIndex final : public SearchIndex {
     page_bindings.Add("snippet_match", match);
     page_bindings.Add("limit", static_cast<long long>(page.limit));
     page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
+    // Without filters the ranking needs no search_documents row, whose lookup would cost one
+    // B-tree search per match; equal scores then keep the newest indexed document first.
+    const std::string ranked =
+        filters.empty()
+            ? std::string("SELECT search_fts.rowid AS id, ") + kBm25 +
+                  " AS score FROM search_fts WHERE search_fts MATCH :match ORDER BY score, "
+                  "search_fts.rowid DESC LIMIT :limit OFFSET :offset"
+            : std::string("SELECT search_fts.rowid AS id, ") + kBm25 +
+                  " AS score FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+                  "WHERE search_fts MATCH :match" +
+                  filters + " ORDER BY score, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset";
     const std::string sql =
         std::string("SELECT docs.doc_type, docs.doc_id, search_fts.title, snippet(search_fts, -1, "
                     "char(2), char(3), '…', ") +
-        std::to_string(kSnippetTokens) +
-        "), -ranked.score FROM (SELECT search_fts.rowid AS id, " + kBm25 +
-        " AS score, d.created_at AS created_at FROM search_fts JOIN search_documents d ON d.id = "
-        "search_fts.rowid WHERE search_fts MATCH :match" +
-        filters +
-        " ORDER BY score, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset) ranked "
-        "CROSS JOIN search_fts CROSS JOIN search_documents docs WHERE search_fts.rowid = "
+        std::to_string(kSnippetTokens) + "), -ranked.score FROM (" + ranked +
+        ") ranked CROSS JOIN search_fts CROSS JOIN search_documents docs WHERE search_fts.rowid = "
         "ranked.id AND search_fts MATCH :snippet_match AND docs.id = ranked.id "
-        "ORDER BY ranked.score, ranked.created_at DESC, ranked.id DESC";
+        "ORDER BY ranked.score" +
+        (filters.empty() ? ", ranked.id DESC" : ", docs.created_at DESC, docs.id DESC");
     FetchHits(session, sql, page_bindings, page);
   }
 
@@ -364,12 +408,15 @@ class SqlSearchIndex final : public SearchIndex {
   }
 
   Database& database_;
+  Fts5Ranker ranker_;
+  PageCache cache_;
 };
 
 }  // namespace
 
-std::unique_ptr<SearchIndex> MakeSearchIndex(storage::Database& database) {
-  return std::make_unique<SqlSearchIndex>(database);
+std::unique_ptr<SearchIndex> MakeSearchIndex(storage::Database& database,
+                                             SearchOptions options) {
+  return std::make_unique<SqlSearchIndex>(database, options);
 }
 
 }  // namespace openlabs::search

@@ -33,6 +33,7 @@ struct SearchQuery {
   int64_t author_id = 0;          // 0 for any author
   int page = 1;
   int limit = 20;
+  bool fresh = false;  // compute the page even when a cached copy is valid
 };
 
 struct SearchHit {
@@ -62,7 +63,13 @@ class SearchIndex {
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
 };
 
-std::unique_ptr<SearchIndex> MakeSearchIndex(storage::Database& database);
+struct SearchOptions {
+  // Result pages kept for repeated searches on SQLite (see page_cache.h); 0 keeps none.
+  int cached_pages = 2000;
+};
+
+std::unique_ptr<SearchIndex> MakeSearchIndex(storage::Database& database,
+                                             SearchOptions options = {});
 
 }  // namespace openlabs::search
 

@@ -302,6 +302,22 @@ TEST_P(SearchIndexTest, QueryOperators) {
   EXPECT_EQ(Find("\"calculus lambda\"").total, 0);
 }
 
+// A search repeated after changes to the index sees them (SQLite serves repeats from a cache).
+TEST_P(SearchIndexTest, RepeatedSearchSeesChanges) {
+  IndexCorpus();
+  EXPECT_EQ(Find("argon").total, 1);
+  EXPECT_EQ(Find("argon").total, 1);
+  ASSERT_TRUE(index_->Upsert(Document("lab", 7, "Argon gas", "", "Noble gases: argon, neon.")));
+  SearchPage after_add = Find("argon");
+  EXPECT_EQ(after_add.total, 2);
+  ASSERT_EQ(after_add.items.size(), 2u);
+  EXPECT_EQ(after_add.items[0].id, 7);  // the title match ranks first
+  ASSERT_TRUE(index_->Upsert(Document("lab", 7, "Neon gas", "", "Noble gases: neon.")));
+  EXPECT_EQ(Find("argon").total, 1);
+  ASSERT_TRUE(index_->Remove("lab", 6));
+  EXPECT_EQ(Find("argon").total, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SearchIndexTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 
