@@ -207,6 +207,14 @@ Session starts, cell round trips beside python3 and a Jupyter kernel, and memory
 session are on [notebook-sessions.md](notebook-sessions.md), written by the same run. Every corpus
 notebook run in a live session is on [notebooks-corpus-sessions.md](notebooks-corpus-sessions.md)
 (ctest: notebooks_corpus_sessions).
+
+## Autograding
+
+The IntroClass corpus graded by \`openlabs grade\` (agreement with the recorded results,
+throughput, similarity) is on [introclass.md](introclass.md). The same corpus imported into a
+server as labs and submissions and graded by its two workers, with the server-side throughput
+in submissions per minute, is on [introclass-server.md](introclass-server.md). Both are written
+by the same run, after this page.
 EOF
   mkdir -p "$(dirname "$output_file")"
   mv "$page" "$output_file"

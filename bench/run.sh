@@ -504,3 +504,14 @@ if ((introclass_status == 77)); then
 elif ((introclass_status != 0)); then
   fail "the IntroClass comparison failed with status $introclass_status"
 fi
+
+# The same corpus imported into a server as labs and submissions and graded by its two workers.
+echo "Grading the IntroClass corpus through the server (bench/introclass-server.md)" >&2
+introclass_status=0
+/usr/bin/python3 "$bench_dir/introclass/through_server.py" --binary "$binary" --workers 2 \
+  --output "$bench_dir/introclass-server.md" || introclass_status=$?
+if ((introclass_status == 77)); then
+  echo "Skipped the IntroClass server benchmark: the corpus is missing" >&2
+elif ((introclass_status != 0)); then
+  fail "the IntroClass server benchmark failed with status $introclass_status"
+fi

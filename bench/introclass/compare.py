@@ -114,6 +114,37 @@ def compare(corpus, revision, assignment, student, report):
     return rows
 
 
+def tally(corpus, graded):
+    """Compares each (assignment, student, revision, report) with the record.
+
+    Returns the counts per assignment (revisions, revisions compared, tests compared, agreeing,
+    disagreeing) and the rows of the disagreeing tests.
+    """
+    summary = {name: [0, 0, 0, 0, 0] for name in make_graders.ANSWER_PATTERNS}
+    disagreements = []
+    for assignment, student, revision, report in graded:
+        summary[assignment][0] += 1
+        rows = compare(corpus, revision, assignment, student, report)
+        if rows is None:
+            continue
+        summary[assignment][1] += 1
+        for row in rows:
+            summary[assignment][2] += 1
+            if row["recorded"] == row["ours"]:
+                summary[assignment][3] += 1
+            else:
+                summary[assignment][4] += 1
+                disagreements.append(row)
+    return summary, disagreements
+
+
+def print_disagreements(disagreements):
+    for row in disagreements:
+        print(f"  {row['assignment']}/{row['student'][:12]}/{row['revision']} {row['test']}: "
+              f"recorded {'pass' if row['recorded'] else 'fail'}, this run "
+              f"{'pass' if row['ours'] else 'fail'}: {row['reason']}")
+
+
 def quantile(values, fraction):
     if not values:
         return float("nan")
@@ -258,24 +289,10 @@ def main():
         seconds = time.monotonic() - started
     loads.append(os.getloadavg()[0])
 
-    summary = {name: [0, 0, 0, 0, 0] for name in make_graders.ANSWER_PATTERNS}
-    disagreements = []
-    durations = []
-    for assignment, student, revision, (report, duration) in results:
-        durations.append(duration)
-        summary[assignment][0] += 1
-        rows = compare(corpus, revision, assignment, student, report)
-        if rows is None:
-            continue
-        summary[assignment][1] += 1
-        for row in rows:
-            summary[assignment][2] += 1
-            if row["recorded"] == row["ours"]:
-                summary[assignment][3] += 1
-            else:
-                summary[assignment][4] += 1
-                disagreements.append(row)
-    durations.sort()
+    summary, disagreements = tally(
+        corpus, [(assignment, student, revision, report)
+                 for assignment, student, revision, (report, _) in results])
+    durations = sorted(duration for _, _, _, (_, duration) in results)
     throughput = {"submissions": len(results), "seconds": seconds,
                   "per_minute": len(results) / seconds * 60 if seconds else 0,
                   "median": durations[len(durations) // 2] if durations else 0}
@@ -285,10 +302,7 @@ def main():
     print(f"{compared} tests compared, {agreeing} agree ({agreement:.2%}), "
           f"{len(disagreements)} disagree; {throughput['per_minute']:.1f} submissions/min "
           f"with {args.jobs} graders; load average {loads[0]:.2f} -> {loads[1]:.2f}")
-    for row in disagreements:
-        print(f"  {row['assignment']}/{row['student'][:12]}/{row['revision']} {row['test']}: "
-              f"recorded {'pass' if row['recorded'] else 'fail'}, this run "
-              f"{'pass' if row['ours'] else 'fail'}: {row['reason']}")
+    print_disagreements(disagreements)
     if args.output:
         similarity = similarity_rows(args.binary, corpus)
         for row in similarity:
