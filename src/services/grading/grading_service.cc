@@ -701,6 +701,8 @@ class SqlGradingService final : public GradingService {
   }
 
   // Queues a draft when the lab's rubric is enabled and a model is configured.
+  // NOTE: QueueMissingJobs does not look for drafts, so a draft lost between the submission's
+  // commit and this insert stays missing.
   Status QueueRubricReview(int64_t submission_id, int64_t lab_id) {
     if (!options_.rubric_model.configured()) {
       return {};
@@ -770,6 +772,8 @@ class SqlGradingService final : public GradingService {
   }
 
   // Reads the submission, sends it to the model and validates its output.
+  // NOTE: the model sees the submission only, not the lab's text, so it judges correctness
+  // without the task statement.
   Result<RubricDraft> DraftRubricReview(const RubricJob& job) {
     Result<SubmissionSnapshot> submission = directory_.GetSubmission(job.submission_id);
     if (!submission) {
