@@ -93,9 +93,10 @@ void StartLearningLoop(const Config& config, Platform& platform) {
   submissions_options.cost_points = config.submission_cost_points;
   submissions_options.required_reviews = config.review_required_count;
   submissions_options.claim_lease_seconds = config.review_claim_lease_seconds;
-  platform.submissions_core =
-      submissions::MakeSubmissionsService(*platform.database, *platform.blobs, *platform.users,
-                                          *platform.lab_directory, submissions_options);
+  platform.notebook_copies = std::make_unique<NotebookCopiesAdapter>();
+  platform.submissions_core = submissions::MakeSubmissionsService(
+      *platform.database, *platform.blobs, *platform.users, *platform.lab_directory,
+      submissions_options, platform.notebook_copies.get());
   platform.submission_counter->Attach(*platform.submissions_core);
   StartGrading(config, platform);
 
@@ -164,6 +165,7 @@ Result<Platform> StartPlatform(const Config& config) {
       std::make_unique<NotebookParentsAdapter>(*platform.labs, *platform.articles);
   platform.notebooks = notebooks::MakeNotebooksService(*platform.database, *platform.blobs,
                                                        *platform.notebook_parents);
+  platform.notebook_copies->Attach(*platform.notebooks);
   platform.assistant =
       MakeAssistant(config, *platform.database, *platform.labs, *platform.articles,
                     *platform.notebooks);

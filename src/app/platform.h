@@ -5,6 +5,7 @@
 #include "app/assistant_wiring.h"
 #include "app/comment_targets.h"
 #include "app/grading_adapters.h"
+#include "app/notebook_copies_adapter.h"
 #include "app/notebook_parents.h"
 #include "app/service_adapters.h"
 #include "common/config.h"
@@ -43,6 +44,8 @@ struct Platform {
   std::unique_ptr<SubmissionCounterAdapter> submission_counter;
   std::unique_ptr<labs::LabsService> labs;
   std::unique_ptr<LabDirectoryAdapter> lab_directory;
+  // Lets submissions attach notebook copies; the notebooks service is attached once built.
+  std::unique_ptr<NotebookCopiesAdapter> notebook_copies;
   // The submissions service itself; `submissions` wraps it to queue grading jobs.
   std::unique_ptr<submissions::SubmissionsService> submissions_core;
   std::unique_ptr<GradingDirectoryAdapter> grading_directory;

@@ -44,6 +44,13 @@ Response CreateSubmission(const ApiCall& call, submissions::SubmissionsService& 
   v1::CreateSubmissionRequest create;
   create.set_lab_id(*lab_id);
   create.set_text(FormField(call.request, "text"));
+  if (!FormField(call.request, "notebook_copy_id").empty()) {
+    Result<int64_t> copy_id = ParseFormId(call.request, "notebook_copy_id");
+    if (!copy_id) {
+      return Response::FromError(copy_id.error());
+    }
+    create.set_notebook_copy_id(*copy_id);
+  }
   if (Status collected = CollectUploadedFiles(call.request, *create.mutable_files()); !collected) {
     return Response::FromError(collected.error());
   }

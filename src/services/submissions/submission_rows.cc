@@ -90,6 +90,7 @@ v1::SubmissionFile FileRow::ToProto() const {
   file.set_size(size);
   file.set_sha256(sha256);
   file.set_created_at(created_at);
+  file.set_notebook_copy_id(notebook_copy_id);
   return file;
 }
 
@@ -150,11 +151,12 @@ std::vector<FileRow> LoadFiles(soci::session& session, long long submission_id) 
   FileRow row;
   soci::statement select =
       (session.prepare << "SELECT id, submission_id, blob_key, filename, content_type, size, "
-                          "sha256, created_at FROM submission_files WHERE submission_id = :id "
-                          "ORDER BY id",
+                          "sha256, created_at, notebook_copy_id FROM submission_files WHERE "
+                          "submission_id = :id ORDER BY id",
        soci::use(submission_id), soci::into(row.id), soci::into(row.submission_id),
        soci::into(row.blob_key), soci::into(row.filename), soci::into(row.content_type),
-       soci::into(row.size), soci::into(row.sha256), soci::into(row.created_at));
+       soci::into(row.size), soci::into(row.sha256), soci::into(row.created_at),
+       soci::into(row.notebook_copy_id));
   select.execute();
   std::vector<FileRow> files;
   while (select.fetch()) {

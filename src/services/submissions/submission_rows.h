@@ -59,6 +59,7 @@ struct FileRow {
   long long size = 0;
   std::string sha256;
   long long created_at = 0;
+  long long notebook_copy_id = 0;  // set on a notebook snapshot
 
   v1::SubmissionFile ToProto() const;
 };

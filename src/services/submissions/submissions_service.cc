@@ -76,12 +76,14 @@ std::string FormatUtc(long long millis) {
 class SqlSubmissionsService final : public SubmissionsService {
  public:
   SqlSubmissionsService(Database& database, storage::BlobStore& blobs, users::UsersService& users,
-                        LabDirectory& labs, SubmissionsOptions options)
+                        LabDirectory& labs, SubmissionsOptions options,
+                        NotebookCopies* notebook_copies)
       : database_(database),
         blobs_(blobs),
         users_(users),
         labs_(labs),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        notebook_copies_(notebook_copies) {}
 
   Result<v1::Submission> CreateSubmission(const v1::CreateSubmissionRequest& request,
                                           const CallContext& context) override {
@@ -101,12 +103,19 @@ class SqlSubmissionsService final : public SubmissionsService {
 
     // The UUID exists before the row so that the spend's idempotency key names the submission.
     const std::string uuid = NewUuid();
+    Result<std::optional<v1::UploadedFileRef>> snapshot =
+        StoreNotebookSnapshot(uuid, request, context);
+    if (!snapshot) {
+      return Fail(snapshot.error());
+    }
     if (Status paid = Spend(uuid, request.lab_id(), context.user_id); !paid) {
+      DeleteSnapshot(*snapshot);
       return Fail(paid.error());
     }
-    Result<long long> id = Insert(uuid, lab->author_id, request, context.user_id);
+    Result<long long> id = Insert(uuid, lab->author_id, request, *snapshot, context.user_id);
     if (!id) {
       Compensate(uuid, context.user_id, id.error());
+      DeleteSnapshot(*snapshot);
       return Fail(id.error());
     }
     if (Status recorded = labs_.RecordSubmission(request.lab_id()); !recorded) {
@@ -334,17 +343,68 @@ class SqlSubmissionsService final : public SubmissionsService {
                                          [](const v1::UploadedFileRef& file) {
                                            return file.size() > 0;
                                          });
-    if (!has_text && !has_content) {
+    // An attached notebook copy is content too.
+    if (!has_text && !has_content && request.notebook_copy_id() == 0) {
       problems.push_back({"text",
                           request.files().empty()
                               ? "must not be empty: write an answer or attach a file"
                               : "must not be empty when every attached file is empty (0 bytes): "
                                 "write an answer or attach a file with content"});
     }
+    if (request.notebook_copy_id() < 0) {
+      problems.push_back({"notebook_copy_id", "must be a notebook copy id"});
+    }
+    if (request.notebook_copy_id() > 0 && request.files_size() >= options_.max_files) {
+      problems.push_back({"files", "must be at most " + std::to_string(options_.max_files - 1) +
+                                       " files when a notebook copy is attached"});
+    }
     std::vector<FieldViolation> file_problems =
         CheckUploadedFiles(request.files(), options_.max_files, "files");
     problems.insert(problems.end(), file_problems.begin(), file_problems.end());
     return problems;
+  }
+
+  // Exports the learner's notebook copy named by the request and stores it as a blob of the
+  // submission, so that later edits of the copy leave the submitted version as it was. Returns
+  // the file to record, or nothing when the request attaches no copy.
+  Result<std::optional<v1::UploadedFileRef>> StoreNotebookSnapshot(
+      const std::string& uuid, const v1::CreateSubmissionRequest& request,
+      const CallContext& context) {
+    if (request.notebook_copy_id() == 0) {
+      return std::optional<v1::UploadedFileRef>();
+    }
+    if (notebook_copies_ == nullptr) {
+      return Fail(Error::Validation(
+          {{"notebook_copy_id", "cannot be attached: this server keeps no notebooks"}}));
+    }
+    Result<NotebookSnapshot> snapshot =
+        notebook_copies_->ExportCopyForLab(request.notebook_copy_id(), request.lab_id(), context);
+    if (!snapshot) {
+      return Fail(snapshot.error());
+    }
+    const std::string key =
+        "submissions/" + uuid + "/notebook-" + std::to_string(request.notebook_copy_id()) + ".py";
+    Result<storage::BlobInfo> stored = blobs_.Put(key, snapshot->source);
+    if (!stored) {
+      return Fail(stored.error());
+    }
+    v1::UploadedFileRef file;
+    file.set_blob_key(key);
+    file.set_filename(snapshot->filename);
+    file.set_content_type("text/x-python");
+    file.set_size(stored->size);
+    file.set_sha256(Sha256Hex(snapshot->source));
+    return std::optional<v1::UploadedFileRef>(std::move(file));
+  }
+
+  void DeleteSnapshot(const std::optional<v1::UploadedFileRef>& snapshot) {
+    if (!snapshot) {
+      return;
+    }
+    if (Status deleted = blobs_.Delete(snapshot->blob_key()); !deleted) {
+      spdlog::warn("notebook snapshot blob {} of a failed submission was not deleted: {}",
+                   snapshot->blob_key(), deleted.error().internal);
+    }
   }
 
   Result<LabSummary> CheckLabAcceptsSubmission(int64_t lab_id, const CallContext& context) {
@@ -410,7 +470,8 @@ class SqlSubmissionsService final : public SubmissionsService {
   }
 
   Result<long long> Insert(const std::string& uuid, int64_t lab_author_id,
-                           const v1::CreateSubmissionRequest& request, int64_t learner_id) {
+                           const v1::CreateSubmissionRequest& request,
+                           const std::optional<v1::UploadedFileRef>& snapshot, int64_t learner_id) {
     return database_.InTransaction<long long>([&](soci::session& session) -> Result<long long> {
       const long long now = Now();
       const long long lab_id = request.lab_id();
@@ -434,17 +495,26 @@ class SqlSubmissionsService final : public SubmissionsService {
         throw;
       }
       for (const v1::UploadedFileRef& file : request.files()) {
-        const long long size = file.size();
-        session << "INSERT INTO submission_files (submission_id, blob_key, filename, "
-                   "content_type, size, sha256, created_at) VALUES (:submission_id, :blob_key, "
-                   ":filename, :content_type, :size, :sha256, :created_at)",
-            soci::use(id, "submission_id"), soci::use(file.blob_key(), "blob_key"),
-            soci::use(file.filename(), "filename"), soci::use(file.content_type(), "content_type"),
-            soci::use(size, "size"), soci::use(file.sha256(), "sha256"),
-            soci::use(now, "created_at");
+        InsertFile(session, id, file, 0, now);
+      }
+      if (snapshot) {
+        InsertFile(session, id, *snapshot, request.notebook_copy_id(), now);
       }
       return id;
     });
+  }
+
+  static void InsertFile(soci::session& session, long long submission_id,
+                         const v1::UploadedFileRef& file, long long notebook_copy_id,
+                         long long now) {
+    const long long size = file.size();
+    session << "INSERT INTO submission_files (submission_id, blob_key, filename, content_type, "
+               "size, sha256, created_at, notebook_copy_id) VALUES (:submission_id, :blob_key, "
+               ":filename, :content_type, :size, :sha256, :created_at, :notebook_copy_id)",
+        soci::use(submission_id, "submission_id"), soci::use(file.blob_key(), "blob_key"),
+        soci::use(file.filename(), "filename"), soci::use(file.content_type(), "content_type"),
+        soci::use(size, "size"), soci::use(file.sha256(), "sha256"), soci::use(now, "created_at"),
+        soci::use(notebook_copy_id, "notebook_copy_id");
   }
 
   // Gives back the points of a spend whose submission could not be stored.
@@ -767,6 +837,7 @@ class SqlSubmissionsService final : public SubmissionsService {
   users::UsersService& users_;
   LabDirectory& labs_;
   SubmissionsOptions options_;
+  NotebookCopies* notebook_copies_;  // null when the platform keeps no notebooks
 };
 
 }  // namespace
@@ -803,12 +874,11 @@ std::vector<FieldViolation> CheckUploadedFiles(
   return problems;
 }
 
-std::unique_ptr<SubmissionsService> MakeSubmissionsService(storage::Database& database,
-                                                           storage::BlobStore& blobs,
-                                                           users::UsersService& users,
-                                                           LabDirectory& labs,
-                                                           SubmissionsOptions options) {
-  return std::make_unique<SqlSubmissionsService>(database, blobs, users, labs, std::move(options));
+std::unique_ptr<SubmissionsService> MakeSubmissionsService(
+    storage::Database& database, storage::BlobStore& blobs, users::UsersService& users,
+    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies) {
+  return std::make_unique<SqlSubmissionsService>(database, blobs, users, labs, std::move(options),
+                                                 notebook_copies);
 }
 
 }  // namespace openlabs::submissions

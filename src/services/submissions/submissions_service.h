@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "openlabs/v1/submissions.pb.h"
 #include "services/submissions/lab_directory.h"
+#include "services/submissions/notebook_copies.h"
 #include "services/users/users_service.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -39,6 +40,8 @@ class SubmissionsService {
   virtual ~SubmissionsService() = default;
 
   // Spends the submission's cost from the learner and stores the submission with its files.
+  // With `notebook_copy_id`, the copy's marimo export at this moment is stored as one more file,
+  // a snapshot that later edits of the copy do not change. NotebookCopies checks the copy.
   // Errors: kPaymentRequired with too few points, kPermissionDenied for the lab's author,
   // kFailedPrecondition for an archived lab, and kAlreadyExists while another submission of the
   // learner to the lab is open or accepted. On failure nothing is stored and no points move,
@@ -100,13 +103,12 @@ class SubmissionsService {
 };
 
 // The SQL implementation. Its tables are "submissions", "submission_files" and
-// "submission_verdicts". Points move through `users`; lab facts come from `labs`. Blobs of
-// deleted submissions are removed from `blobs`.
-std::unique_ptr<SubmissionsService> MakeSubmissionsService(storage::Database& database,
-                                                           storage::BlobStore& blobs,
-                                                           users::UsersService& users,
-                                                           LabDirectory& labs,
-                                                           SubmissionsOptions options);
+// "submission_verdicts". Points move through `users`; lab facts come from `labs`; notebook
+// snapshots come from `notebook_copies`, and without it requests that attach a copy fail. Blobs
+// of deleted submissions are removed from `blobs`; snapshots are written under "submissions/".
+std::unique_ptr<SubmissionsService> MakeSubmissionsService(
+    storage::Database& database, storage::BlobStore& blobs, users::UsersService& users,
+    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies = nullptr);
 
 // Checks the fields of an uploaded file reference: a key under "uploads/", a name, a size.
 std::vector<FieldViolation> CheckUploadedFiles(

@@ -56,6 +56,39 @@ class FakeLabs final : public LabDirectory {
   std::map<int64_t, int> recorded_;
 };
 
+// A NotebookCopies double: copies in a map, each with its owner, lab and current source.
+class FakeNotebookCopies final : public NotebookCopies {
+ public:
+  struct Copy {
+    int64_t owner_id = 0;
+    int64_t lab_id = 0;
+    std::string source;
+  };
+
+  void Put(int64_t copy_id, Copy copy) {
+    std::lock_guard lock(mutex_);
+    copies_[copy_id] = std::move(copy);
+  }
+
+  Result<NotebookSnapshot> ExportCopyForLab(int64_t copy_id, int64_t lab_id,
+                                            const CallContext& learner) override {
+    std::lock_guard lock(mutex_);
+    auto found = copies_.find(copy_id);
+    if (found == copies_.end() || found->second.owner_id != learner.user_id) {
+      return Fail(Error::NotFound("The notebook copy does not exist."));
+    }
+    if (found->second.lab_id != lab_id) {
+      return Fail(
+          Error::Validation({{"notebook_copy_id", "must be a copy of this lab's notebook"}}));
+    }
+    return NotebookSnapshot{"copy.py", found->second.source};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<int64_t, Copy> copies_;
+};
+
 class SubmissionsServiceTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
@@ -92,7 +125,8 @@ class SubmissionsServiceTest : public ::testing::TestWithParam<Dialect> {
     options.required_reviews = required_reviews;
     options.claim_lease_seconds = kLeaseMillis / 1000;
     options.now_millis = [this] { return now_.load(); };
-    submissions_ = MakeSubmissionsService(*database_, *blobs_, *users_, labs_, options);
+    submissions_ =
+        MakeSubmissionsService(*database_, *blobs_, *users_, labs_, options, &notebook_copies_);
     reviews_ = feedback::MakeReviewsService(*database_, *submissions_, *users_, {});
   }
 
@@ -143,6 +177,33 @@ class SubmissionsServiceTest : public ::testing::TestWithParam<Dialect> {
       *request.add_files() = std::move(file);
     }
     return submissions_->CreateSubmission(request, user);
+  }
+
+  Result<v1::Submission> SubmitWithCopy(const CallContext& user, int64_t copy_id,
+                                        std::vector<v1::UploadedFileRef> files = {}) {
+    v1::CreateSubmissionRequest request;
+    request.set_lab_id(kLabId);
+    request.set_text("# My answer");
+    request.set_notebook_copy_id(copy_id);
+    for (v1::UploadedFileRef& file : files) {
+      *request.add_files() = std::move(file);
+    }
+    return submissions_->CreateSubmission(request, user);
+  }
+
+  // The content of a submission file, read as the learner.
+  std::string FileContent(const CallContext& user, int64_t submission_id, int64_t file_id) {
+    v1::GetSubmissionFileRequest request;
+    request.set_submission_id(submission_id);
+    request.set_file_id(file_id);
+    Result<v1::StoredFile> file = submissions_->GetSubmissionFile(request, user);
+    EXPECT_TRUE(file) << file.error().message;
+    if (!file) {
+      return {};
+    }
+    Result<std::string> content = blobs_->Get(file->blob_key());
+    EXPECT_TRUE(content) << content.error().message;
+    return content.value_or("");
   }
 
   Result<v1::Claim> Claim(const CallContext& user, int64_t submission_id) {
@@ -204,6 +265,7 @@ class SubmissionsServiceTest : public ::testing::TestWithParam<Dialect> {
   std::unique_ptr<storage::BlobStore> blobs_;
   std::unique_ptr<users::UsersService> users_;
   FakeLabs labs_;
+  FakeNotebookCopies notebook_copies_;
   std::atomic<int64_t> now_{1'000'000};
   std::unique_ptr<SubmissionsService> submissions_;
   std::unique_ptr<feedback::ReviewsService> reviews_;
@@ -706,6 +768,78 @@ TEST_P(SubmissionsServiceTest, RatingOnceBuildsReputation) {
   EXPECT_DOUBLE_EQ(reputation->average_helpfulness(), 4.5);
   get.set_user_id(stranger_.user_id);
   EXPECT_EQ(reviews_->GetReputation(get)->ratings_count(), 0);
+}
+
+TEST_P(SubmissionsServiceTest, NotebookCopyAttachedAsSnapshot) {
+  const std::string source = "import marimo\napp = marimo.App()\n";
+  notebook_copies_.Put(31, {learner_.user_id, kLabId, source});
+  Result<v1::Submission> submission = SubmitWithCopy(learner_, 31, {Upload("notes", "a.txt")});
+  ASSERT_TRUE(submission) << submission.error().message;
+  ASSERT_EQ(submission->files_size(), 2);
+  const v1::SubmissionFile& snapshot = submission->files(1);
+  EXPECT_EQ(snapshot.filename(), "copy.py");
+  EXPECT_EQ(snapshot.notebook_copy_id(), 31);
+  EXPECT_EQ(snapshot.content_type(), "text/x-python");
+  EXPECT_EQ(snapshot.size(), static_cast<int64_t>(source.size()));
+  EXPECT_EQ(snapshot.sha256(), Sha256Hex(source));
+  EXPECT_EQ(submission->files(0).notebook_copy_id(), 0);
+  EXPECT_EQ(Balance(learner_), 9);
+
+  // Edits of the copy after submitting leave the submitted snapshot as it was.
+  notebook_copies_.Put(31, {learner_.user_id, kLabId, source + "# edited later\n"});
+  EXPECT_EQ(FileContent(learner_, submission->id(), snapshot.id()), source);
+  EXPECT_EQ(FileContent(author_, submission->id(), snapshot.id()), source);
+}
+
+TEST_P(SubmissionsServiceTest, NotebookCopyChecksStoreNothing) {
+  notebook_copies_.Put(41, {stranger_.user_id, kLabId, "import marimo\n"});
+  notebook_copies_.Put(42, {learner_.user_id, kLabId + 1, "import marimo\n"});
+
+  Result<v1::Submission> foreign = SubmitWithCopy(learner_, 41);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, ErrorCode::kNotFound);
+  Result<v1::Submission> other_lab = SubmitWithCopy(learner_, 42);
+  ASSERT_FALSE(other_lab);
+  EXPECT_EQ(other_lab.error().code, ErrorCode::kValidationFailed);
+  Result<v1::Submission> missing = SubmitWithCopy(learner_, 43);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  Result<v1::Submission> negative = SubmitWithCopy(learner_, -1);
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().code, ErrorCode::kValidationFailed);
+
+  EXPECT_EQ(Balance(learner_), 10);
+  EXPECT_EQ(CountRows("submissions"), 0);
+  EXPECT_EQ(CountRows("submission_files"), 0);
+}
+
+TEST_P(SubmissionsServiceTest, NotebookCopyCountsAsFile) {
+  notebook_copies_.Put(51, {learner_.user_id, kLabId, "import marimo\n"});
+  std::vector<v1::UploadedFileRef> files;
+  for (int i = 0; i < 10; ++i) {
+    files.push_back(Upload("x", "f" + std::to_string(i) + ".txt"));
+  }
+  Result<v1::Submission> submission = SubmitWithCopy(learner_, 51, files);
+  ASSERT_FALSE(submission);
+  EXPECT_EQ(submission.error().code, ErrorCode::kValidationFailed);
+  files.pop_back();
+  EXPECT_TRUE(SubmitWithCopy(learner_, 51, files));
+}
+
+TEST_P(SubmissionsServiceTest, DeletingRemovesNotebookSnapshot) {
+  notebook_copies_.Put(61, {learner_.user_id, kLabId, "import marimo\n"});
+  Result<v1::Submission> submission = SubmitWithCopy(learner_, 61);
+  ASSERT_TRUE(submission) << submission.error().message;
+  Result<std::vector<std::string>> before = blobs_->List("submissions/");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->size(), 1u);
+
+  v1::DeleteSubmissionRequest request;
+  request.set_id(submission->id());
+  ASSERT_TRUE(submissions_->DeleteSubmission(request, learner_));
+  Result<std::vector<std::string>> after = blobs_->List("submissions/");
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(after->empty());
 }
 
 TEST_P(SubmissionsServiceTest, ListMineNewestFirst) {

@@ -10,6 +10,24 @@ export interface StoredFileInfo {
   content_type: string;
   size: number;
   created_at: number;
+  /** Set on a submission's snapshot of the learner's notebook copy. */
+  notebook_copy_id?: number;
+}
+
+/** A learner's saved copy of a notebook, as GET /notebook-copies lists it. */
+export interface NotebookCopy {
+  id: number;
+  title: string;
+  copy_of: number;
+  parent_type: string;
+  parent_id: number;
+  updated_at: number;
+}
+
+/** Whether a lab has notebooks, and the caller's copies of them. */
+export interface LabNotebookCopies {
+  labHasNotebooks: boolean;
+  copies: NotebookCopy[];
 }
 
 export interface ReviewFile extends StoredFileInfo {
@@ -84,15 +102,31 @@ export const submissionsApi = {
     labId: number,
     text: string,
     files: File[],
+    notebookCopyId: number | undefined,
     onProgress: (progress: UploadProgress) => void,
   ) => {
     const form = new FormData();
     form.append("lab_id", String(labId));
     form.append("text", text);
+    if (notebookCopyId !== undefined) {
+      form.append("notebook_copy_id", String(notebookCopyId));
+    }
     for (const file of files) {
       form.append("files[]", file, file.name);
     }
     return uploadForm<Submission>("/submissions", form, { onProgress });
+  },
+  labNotebookCopies: async (labId: number): Promise<LabNotebookCopies> => {
+    const [notebooks, copies] = await Promise.all([
+      api.get<{ items?: { id: number }[] }>("/notebooks", { lab: labId }),
+      api.get<{ items?: NotebookCopy[] }>("/notebook-copies"),
+    ]);
+    return {
+      labHasNotebooks: (notebooks.items ?? []).length > 0,
+      copies: (copies.items ?? []).filter(
+        (copy) => copy.parent_type === "lab" && copy.parent_id === labId,
+      ),
+    };
   },
   mine: (page: number) => api.get<Page<Submission>>("/submissions/mine", { page, limit: 20 }),
   get: (id: number) => api.get<SubmissionDetail>(`/submissions/${id}`),

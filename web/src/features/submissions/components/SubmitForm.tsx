@@ -12,6 +12,8 @@ import { splitProgress } from "@/lib/upload";
 import { submissionsApi, type Submission } from "../api/submissions-api";
 import { useRefreshAfterChange } from "../hooks/queries";
 
+import { NotebookCopyPicker } from "./NotebookCopyPicker";
+
 const pointsLabel = (points: number) => `${points} ${points === 1 ? "point" : "points"}`;
 
 interface SubmitFormProps {
@@ -24,6 +26,7 @@ interface SubmitFormProps {
 export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
   const [text, setText] = useState("");
   const [files, setFiles] = useState<File[]>([]);
+  const [notebookCopyId, setNotebookCopyId] = useState<number | undefined>();
   const [progress, setProgress] = useState<number[] | undefined>();
   const [textError, setTextError] = useState<string | undefined>();
   const refresh = useRefreshAfterChange();
@@ -31,7 +34,7 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
     mutationFn: () => {
       const sizes = files.map((file) => file.size);
       setProgress(sizes.map(() => 0));
-      return submissionsApi.create(labId, text, files, ({ loaded }) => {
+      return submissionsApi.create(labId, text, files, notebookCopyId, ({ loaded }) => {
         setProgress(splitProgress(loaded, sizes));
       });
     },
@@ -51,7 +54,7 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
 
   const onSubmit = (event: SubmitEvent) => {
     event.preventDefault();
-    if (text.trim() === "" && files.length === 0) {
+    if (text.trim() === "" && files.length === 0 && notebookCopyId === undefined) {
       setTextError("Write your answer or attach at least one file.");
       return;
     }
@@ -103,7 +106,13 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
         files={files}
         onChange={setFiles}
         progress={progress}
-        maxFiles={maxFiles}
+        maxFiles={notebookCopyId === undefined ? maxFiles : maxFiles - 1}
+        disabled={submit.isPending}
+      />
+      <NotebookCopyPicker
+        labId={labId}
+        value={notebookCopyId}
+        onChange={setNotebookCopyId}
         disabled={submit.isPending}
       />
       <ErrorMessage error={submit.error} />

@@ -9,6 +9,7 @@ export const submissionsKeys = {
   mine: (page: number) => ["submissions", "mine", page] as const,
   detail: (id: number) => ["submissions", id] as const,
   queue: (page: number) => ["submissions", "queue", page] as const,
+  notebookCopies: (labId: number) => ["submissions", "notebook-copies", labId] as const,
 };
 
 export function useMySubmissions(page: number) {
@@ -21,6 +22,14 @@ export function useMySubmissions(page: number) {
 
 export function useSubmission(id: number) {
   return useQuery({ queryKey: submissionsKeys.detail(id), queryFn: () => submissionsApi.get(id) });
+}
+
+/** Fetches the caller's copies of a lab's notebooks, which a submission may attach. */
+export function useLabNotebookCopies(labId: number) {
+  return useQuery({
+    queryKey: submissionsKeys.notebookCopies(labId),
+    queryFn: () => submissionsApi.labNotebookCopies(labId),
+  });
 }
 
 export function useReviewQueue(page: number) {
