@@ -207,14 +207,7 @@ Status StartNotebookSessions(Platform& platform) {
   options.max_sessions_per_user = static_cast<int>(settings.max_sessions_per_user);
   options.max_sessions = static_cast<int>(settings.max_sessions);
   options.pool_size = static_cast<int>(settings.pool_size);
-  // The derived block starts at 1,000,000 and above, clear of the uids that distributions give
-  // to accounts, and is a multiple of uid_count apart from other servers' blocks.
-  const uint64_t data_dir_hash = std::stoull(Sha256Hex(data_dir).substr(0, 8), nullptr, 16);
-  options.first_uid =
-      settings.sandbox_first_uid != 0
-          ? static_cast<uid_t>(settings.sandbox_first_uid)
-          : static_cast<uid_t>(1'000'000 + (data_dir_hash % 4096) *
-                                               static_cast<uint64_t>(settings.sandbox_uid_count));
+  options.first_uid = static_cast<uid_t>(NotebookSandboxFirstUid(platform.config));
   options.uid_count = static_cast<int>(settings.sandbox_uid_count);
   Result<std::unique_ptr<notebooks::SessionManager>> manager =
       notebooks::SessionManager::Create(std::move(options));

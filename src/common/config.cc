@@ -6,6 +6,8 @@
 #include <string_view>
 #include <toml++/toml.h>
 
+#include "common/random.h"
+
 namespace openlabs {
 namespace {
 
@@ -347,6 +349,17 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "grading.max_archive_bytes", config.grading_max_archive_bytes, 1024,
              int64_t{1} << 30);
   return problems;
+}
+
+int64_t NotebookSandboxFirstUid(const Config& config) {
+  if (config.notebooks.sandbox_first_uid != 0) {
+    return config.notebooks.sandbox_first_uid;
+  }
+  std::error_code ignored;
+  const std::string data_dir = std::filesystem::absolute(config.data_dir, ignored).string();
+  const uint64_t data_dir_hash = std::stoull(Sha256Hex(data_dir).substr(0, 8), nullptr, 16);
+  return 1'000'000 +
+         static_cast<int64_t>(data_dir_hash % 4096) * config.notebooks.sandbox_uid_count;
 }
 
 }  // namespace openlabs

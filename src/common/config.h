@@ -130,4 +130,10 @@ Status LoadConfig(const ConfigSources& sources, Config& config);
 // Checks every field; returns all problems at once.
 std::vector<FieldViolation> ValidateConfig(const Config& config);
 
+// The first uid of the notebook sandboxes' block: notebooks.sandbox_first_uid, or when that is 0
+// a block derived from the data directory's absolute path. Derived blocks start at 1,000,000,
+// clear of the uids that distributions give to accounts, and are a multiple of
+// sandbox_uid_count apart, so two servers on one machine do not share uids.
+int64_t NotebookSandboxFirstUid(const Config& config);
+
 }  // namespace openlabs

@@ -1,9 +1,13 @@
 #include "services/notebooks/notebook_cli.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "common/config.h"
+#include "sandbox/uid_lease.h"
 #include "services/notebooks/notebook_runner.h"
 
 namespace openlabs::notebooks {
@@ -30,7 +34,53 @@ NotebookCommand::NotebookCommand(CLI::App& app) {
                            "Wall-clock limit of one cell, in seconds (default: 120)");
   run_command_->add_option("--timeout", timeout_seconds_,
                            "Wall-clock limit of the whole run, in seconds (default: 900)");
+  run_command_
+      ->add_option("--config", config_file_,
+                   "TOML configuration file whose [notebooks] sandbox uid block the run uses")
+      ->check(CLI::ExistingFile);
+  run_command_->add_option("--data-dir", data_dir_,
+                           "Data folder of the server whose derived uid block the run uses "
+                           "(default: ./data)");
 }
+
+namespace {
+
+// Leases a uid from the notebook sandboxes' block of the configuration, as the server's
+// sessions do, so that a run shares its process limit and files with no session or other run.
+Result<sandbox::UidLease> LeaseRunUid(const std::optional<std::string>& config_file,
+                                      const std::optional<std::string>& data_dir) {
+  Config config;
+  ConfigSources sources;
+  sources.file_path = config_file;
+  sources.overrides = [&](Config& target) {
+    if (data_dir) {
+      target.data_dir = *data_dir;
+    }
+  };
+  if (Status loaded = LoadConfig(sources, config); !loaded) {
+    return Fail(loaded.error());
+  }
+  sandbox::UidBlock block;
+  block.first = static_cast<uid_t>(NotebookSandboxFirstUid(config));
+  block.count = static_cast<int>(config.notebooks.sandbox_uid_count);
+  if (Status checked = sandbox::CheckUidBlock(block); !checked) {
+    return Fail(checked.error());
+  }
+  return sandbox::LeaseUid(block);
+}
+
+void PrintError(const char* action, const Error& error) {
+  std::cerr << "error: " << action << ": " << error.message;
+  if (!error.internal.empty()) {
+    std::cerr << " " << error.internal;
+  }
+  std::cerr << "\n";
+  for (const FieldViolation& problem : error.details) {
+    std::cerr << "  " << problem.field << ": " << problem.message << "\n";
+  }
+}
+
+}  // namespace
 
 bool NotebookCommand::Selected() const { return run_command_ != nullptr && *run_command_; }
 
@@ -55,10 +105,23 @@ int NotebookCommand::Run() const {
   options.cell_cpu_seconds = cell_cpu_seconds_;
   options.cell_wall_seconds = cell_wall_seconds_;
   options.total_timeout = std::chrono::seconds(timeout_seconds_);
+  // Only root can switch uids; an unprivileged caller runs the kernel as itself.
+  std::optional<sandbox::UidLease> lease;
+  if (geteuid() == 0) {
+    Result<sandbox::UidLease> leased = LeaseRunUid(config_file_, data_dir_);
+    if (!leased) {
+      PrintError("cannot take a sandbox uid", leased.error());
+      return 2;
+    }
+    lease.emplace(std::move(*leased));
+    options.user = sandbox::SandboxUser{lease->uid(), lease->uid(), "openlabs-run"};
+  }
   Result<NotebookReport> report = RunNotebook(source.str(), options);
+  if (lease) {
+    sandbox::KillProcessesOfUid(lease->uid());
+  }
   if (!report) {
-    std::cerr << "error: cannot run the notebook: " << report.error().message << " "
-              << report.error().internal << "\n";
+    PrintError("cannot run the notebook", report.error());
     return 2;
   }
   if (format_ == "json") {

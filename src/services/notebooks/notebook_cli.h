@@ -9,7 +9,8 @@ namespace openlabs::notebooks {
 
 class NotebookCommand {
  public:
-  // Adds `notebook run FILE.py [--assets DIR] [--format text|json]` to `app`.
+  // Adds `notebook run FILE.py [--assets DIR] [--format text|json] [--config FILE]
+  // [--data-dir DIR]` to `app`.
   explicit NotebookCommand(CLI::App& app);
 
   // True when the command line selected `notebook run`.
@@ -26,6 +27,8 @@ class NotebookCommand {
   double cell_cpu_seconds_ = 30;
   double cell_wall_seconds_ = 120;
   int timeout_seconds_ = 900;
+  std::optional<std::string> config_file_;
+  std::optional<std::string> data_dir_;
 };
 
 }  // namespace openlabs::notebooks

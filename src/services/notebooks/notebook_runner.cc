@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "services/notebooks/stream_cap.h"
+
 namespace openlabs::notebooks {
 namespace {
 
@@ -47,6 +49,7 @@ class ReportBuilder {
 
  private:
   std::map<std::string, size_t> index_;
+  std::map<std::string, StreamCap> stream_caps_;  // by cell id
 
   CellReport* Find(const json& event) {
     const json& id = event.contains("cell") ? event["cell"] : json();
@@ -62,6 +65,7 @@ class ReportBuilder {
       cell.status = event.value("status", "");
       cell.duration_ms = event.value("duration_ms", cell.duration_ms);
       if (cell.status == "running") {
+        stream_caps_[cell.id].Reset();
         running_cell = cell.id;
         running_since = Clock::now();
       } else if (running_cell == cell.id) {
@@ -75,7 +79,7 @@ class ReportBuilder {
       }
     } else if (type == "stream") {
       (event.value("name", "") == "stderr" ? cell.stderr_text : cell.stdout_text) +=
-          event.value("text", "");
+          stream_caps_[cell.id].Take(event.value("text", ""));
     } else if (type == "error") {
       cell.error_kind = event.value("kind", "");
       cell.error_message = event.value("message", "");
@@ -89,6 +93,7 @@ sandbox::Options SandboxOptions(const RunOptions& options, const sandbox::WorkDi
   sandbox_options.work_dir = work.path();
   sandbox_options.binds.push_back({options.kernel_dir, kKernelMountPoint, false});
   sandbox_options.limits = options.limits;
+  sandbox_options.user = options.user;
   sandbox_options.env = {{"MPLBACKEND", "Agg"},
                          {"MPLCONFIGDIR", "/tmp/matplotlib"},
                          {"OPENBLAS_NUM_THREADS", "1"},
@@ -197,7 +202,8 @@ bool NotebookReport::Succeeded() const {
 }
 
 Result<NotebookReport> RunNotebook(const std::string& source, const RunOptions& options) {
-  Result<sandbox::WorkDir> work = sandbox::WorkDir::Create(sandbox::DefaultSandboxUser());
+  const sandbox::SandboxUser user = options.user.value_or(sandbox::DefaultSandboxUser());
+  Result<sandbox::WorkDir> work = sandbox::WorkDir::Create(user);
   if (!work) {
     return Fail(work.error());
   }

@@ -31,6 +31,9 @@ struct RunOptions {
   std::filesystem::path kernel_dir;
   // Files copied into the sandbox's /work, where cells open them by relative path.
   std::optional<std::filesystem::path> assets_dir;
+  // The uid the kernel runs under, such as one leased from the notebook sandboxes' block; empty
+  // means sandbox::DefaultSandboxUser().
+  std::optional<sandbox::SandboxUser> user;
   // Limits of the whole kernel process. limits.cpu_seconds is the session's total CPU time.
   sandbox::Limits limits = {.cpu_seconds = 600};
   double cell_cpu_seconds = 30;

@@ -1,9 +1,12 @@
 #include "services/notebooks/notebook_runner.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
+#include "sandbox/uid_lease.h"
+#include "services/notebooks/stream_cap.h"
 #include "services/notebooks/test_notebook.h"
 
 namespace openlabs::notebooks {
@@ -88,6 +91,35 @@ TEST(NotebookRunnerSecurity, HostileCellsStoppedAndKernelSurvives) {
   }
   EXPECT_EQ(report.cells[7].status, "done");
   EXPECT_EQ(report.cells[7].stdout_text, "still alive\n");
+}
+
+TEST(NotebookRunner, TruncatesStdoutAfterOneMebibyte) {
+  NotebookReport report =
+      RunCells({"for _i in range(3000):\n    print('x' * 999)", "print('next cell')"});
+  ASSERT_EQ(report.cells.size(), 2u);
+  const std::string& printed = report.cells[0].stdout_text;
+  EXPECT_EQ(printed.size(), kMaxStreamBytesPerRun + kStreamTruncatedMarker.size());
+  EXPECT_TRUE(printed.ends_with(kStreamTruncatedMarker));
+  EXPECT_EQ(report.cells[0].status, "done");
+  EXPECT_EQ(report.cells[1].stdout_text, "next cell\n");
+}
+
+TEST(NotebookRunner, RunsUnderLeasedUid) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "only root can run the kernel under another uid";
+  }
+  sandbox::UidBlock block;
+  block.first = 710000 + static_cast<uid_t>(getpid() % 4096) * 16;
+  block.count = 4;
+  block.lock_dir = ::testing::TempDir() + "openlabs-run-uids-" + std::to_string(getpid());
+  Result<sandbox::UidLease> lease = sandbox::LeaseUid(block);
+  ASSERT_TRUE(lease) << lease.error().message;
+  RunOptions options = TestOptions();
+  options.user = sandbox::SandboxUser{lease->uid(), lease->uid(), "openlabs-run"};
+  NotebookReport report = RunCells({"import os\nprint(os.getuid(), os.getgid())"}, options);
+  ASSERT_EQ(report.cells.size(), 1u);
+  const std::string uid = std::to_string(lease->uid());
+  EXPECT_EQ(report.cells[0].stdout_text, uid + " " + uid + "\n") << FormatText(report);
 }
 
 TEST(NotebookRunnerSecurity, WallTimeoutStopsSleeper) {

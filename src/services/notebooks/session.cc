@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "services/notebooks/notebook_runner.h"
+#include "services/notebooks/stream_cap.h"
 
 namespace openlabs::notebooks {
 namespace {
@@ -17,7 +18,6 @@ using nlohmann::json;
 
 // Printed text kept and forwarded per cell run. Beyond it the rest of the run's output is
 // dropped, after one notice, so a cell printing in a loop cannot flood the server or the page.
-constexpr size_t kMaxStreamBytesPerRun = 1 << 20;
 // Requests waiting for a kernel that does not read them beyond this size are rejected.
 constexpr size_t kMaxWaitingRequestBytes = 4 << 20;
 // Maximum bytes of the kernel's stderr (only crash reports) kept for the log.
@@ -83,10 +83,9 @@ struct Session::CellState {
   json output;  // {"mime", "data"} or null
   std::string stdout_text;
   std::string stderr_text;
-  size_t run_stream_bytes = 0;
-  bool stream_truncated = false;
-  json error;    // the last `error` event of the cell, or null
-  json widgets;  // the last `widgets` list of the cell, or null
+  StreamCap stream_cap;  // what the current run has printed
+  json error;            // the last `error` event of the cell, or null
+  json widgets;          // the last `widgets` list of the cell, or null
 };
 
 Session::Session(KernelSpec spec) : spec_(std::move(spec)) {}
@@ -598,8 +597,7 @@ void Session::ApplyEvent(const json& event, const std::string& line) {
       running_since_ = Clock::now();
       state.stdout_text.clear();
       state.stderr_text.clear();
-      state.run_stream_bytes = 0;
-      state.stream_truncated = false;
+      state.stream_cap.Reset();
       state.error = nullptr;
     } else if (running_cell_ == found->first) {
       running_cell_.clear();
@@ -614,21 +612,17 @@ void Session::ApplyEvent(const json& event, const std::string& line) {
     state.widgets = event.value("widgets", json::array());
   } else if (type == "stream") {
     const std::string text = event.value("text", "");
-    if (state.stream_truncated) {
+    const std::string within_limit = state.stream_cap.Take(text);
+    if (within_limit.empty()) {
       return;
     }
-    if (state.run_stream_bytes + text.size() > kMaxStreamBytesPerRun) {
-      state.stream_truncated = true;
-      const std::string notice = "\n[output truncated: the cell printed more than " +
-                                 std::to_string(kMaxStreamBytesPerRun >> 10) + " KiB]\n";
-      state.stderr_text += notice;
-      Broadcast(
-          json({{"type", "stream"}, {"cell", found->first}, {"name", "stderr"}, {"text", notice}})
-              .dump());
+    (event.value("name", "") == "stderr" ? state.stderr_text : state.stdout_text) += within_limit;
+    if (within_limit != text) {
+      json cut = event;
+      cut["text"] = within_limit;
+      Broadcast(cut.dump());
       return;
     }
-    state.run_stream_bytes += text.size();
-    (event.value("name", "") == "stderr" ? state.stderr_text : state.stdout_text) += text;
   }
   Broadcast(line);
 }

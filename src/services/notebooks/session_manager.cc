@@ -1,10 +1,7 @@
 #include "services/notebooks/session_manager.h"
 
-#include <pwd.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/random.h"
@@ -20,23 +17,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kStuckCellGrace = std::chrono::seconds(10);
 // How long releasing a kernel waits for its process tree to be reaped before it reuses the uid.
 constexpr auto kReapTimeout = std::chrono::milliseconds(5000);
-
-// Sends SIGKILL to every process running under `uid`, from a child that takes that uid, so that
-// nothing of a session survives it, even a process that left the sandbox's process group.
-void KillProcessesOfUid(uid_t uid) {
-  const pid_t child = fork();
-  if (child == 0) {
-    if (setgid(uid) != 0 || setuid(uid) != 0) {
-      _exit(1);
-    }
-    kill(-1, SIGKILL);
-    _exit(0);
-  }
-  if (child > 0) {
-    int status = 0;
-    waitpid(child, &status, 0);
-  }
-}
 
 Status CheckOptions(const SessionManagerOptions& options) {
   std::vector<FieldViolation> problems;
@@ -68,6 +48,10 @@ Status CheckOptions(const SessionManagerOptions& options) {
 
 SessionManager::SessionManager(SessionManagerOptions options) : options_(std::move(options)) {}
 
+sandbox::UidBlock SessionManager::UidBlock() const {
+  return {options_.first_uid, options_.uid_count, options_.uid_lock_dir};
+}
+
 Result<std::unique_ptr<SessionManager>> SessionManager::Create(SessionManagerOptions options) {
   if (Status checked = CheckOptions(options); !checked) {
     return Fail(checked.error());
@@ -92,14 +76,8 @@ Result<std::unique_ptr<SessionManager>> SessionManager::Create(SessionManagerOpt
   }
   manager->switch_uid_ = geteuid() == 0;
   if (manager->switch_uid_) {
-    for (int i = 0; i < settings.uid_count; ++i) {
-      const uid_t uid = settings.first_uid + static_cast<uid_t>(i);
-      if (getpwuid(uid) != nullptr) {
-        return Fail(Error::Internal("the notebook sandbox uid " + std::to_string(uid) +
-                                    " belongs to an account; choose another "
-                                    "notebooks.sandbox_first_uid"));
-      }
-      manager->free_uids_.insert(uid);
+    if (Status checked = sandbox::CheckUidBlock(manager->UidBlock()); !checked) {
+      return Fail(checked.error());
     }
   } else {
     spdlog::warn(
@@ -119,16 +97,16 @@ SessionManager::~SessionManager() {
 
 Result<SessionManager::Kernel> SessionManager::StartKernel() {
   Kernel kernel;
+  if (switch_uid_) {
+    Result<sandbox::UidLease> lease = sandbox::LeaseUid(UidBlock());
+    if (!lease) {
+      return Fail(lease.error());
+    }
+    kernel.uid = lease->uid();
+    kernel.uid_lease = std::make_shared<sandbox::UidLease>(std::move(*lease));
+  }
   {
     std::lock_guard lock(mutex_);
-    if (switch_uid_) {
-      if (free_uids_.empty()) {
-        return Fail(Error{ErrorCode::kUnavailable,
-                          "No sandbox uid is free for a new notebook kernel; try again later."});
-      }
-      kernel.uid = *free_uids_.begin();
-      free_uids_.erase(free_uids_.begin());
-    }
     kernel.staging_dir = options_.session_root / ("kernel-" + std::to_string(next_staging_++));
   }
   std::error_code error;
@@ -172,20 +150,20 @@ void SessionManager::ReleaseKernel(Kernel& kernel, const std::string& reason) {
     if (!kernel.session->WaitForExit(kReapTimeout)) {
       spdlog::error("Notebook kernel {} was not reaped in time; its uid stays reserved",
                     kernel.session->kernel_pid());
+      std::lock_guard lock(mutex_);
+      stuck_leases_.push_back(std::move(kernel.uid_lease));
       kernel.uid.reset();
     }
   }
   if (kernel.uid) {
-    KillProcessesOfUid(*kernel.uid);
+    sandbox::KillProcessesOfUid(*kernel.uid);
   }
   std::error_code ignored;
   if (!kernel.staging_dir.empty()) {
     std::filesystem::remove_all(kernel.staging_dir, ignored);
   }
-  if (kernel.uid) {
-    std::lock_guard lock(mutex_);
-    free_uids_.insert(*kernel.uid);
-  }
+  // Dropping the lease frees the uid for the next kernel of any process sharing the block.
+  kernel.uid_lease.reset();
 }
 
 Result<std::shared_ptr<Session>> SessionManager::Create(int64_t owner_id,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "sandbox/uid_lease.h"
 #include "services/notebooks/session.h"
 
 namespace openlabs::notebooks {
@@ -39,6 +40,9 @@ struct SessionManagerOptions {
   // server runs as root (an unprivileged server cannot switch uid and runs kernels as itself).
   uid_t first_uid = 993000;
   int uid_count = 64;
+  // Lease files of the uids (see sandbox::UidLease), shared with other processes that run
+  // sandboxes from the same block, such as `openlabs notebook run`.
+  std::filesystem::path uid_lock_dir = sandbox::kDefaultUidLockDir;
   std::chrono::milliseconds startup_timeout{20'000};
   std::chrono::milliseconds request_timeout{10'000};
   // How often expiry and pool refills are checked.
@@ -83,8 +87,10 @@ class SessionManager {
     std::shared_ptr<Session> session;
     std::filesystem::path staging_dir;
     std::optional<uid_t> uid;
+    std::shared_ptr<sandbox::UidLease> uid_lease;  // holds `uid` until the kernel is released
   };
 
+  sandbox::UidBlock UidBlock() const;
   Result<Kernel> StartKernel();
   void ReleaseKernel(Kernel& kernel, const std::string& reason);
   void Sweep();
@@ -99,7 +105,8 @@ class SessionManager {
   bool stopping_ = false;
   std::deque<Kernel> pool_;
   std::map<std::string, Kernel> sessions_;  // live sessions by id
-  std::set<uid_t> free_uids_;
+  // Leases of kernels that were not reaped in time, kept so their uids are never reused.
+  std::vector<std::shared_ptr<sandbox::UidLease>> stuck_leases_;
   int starting_ = 0;  // kernels being started for the pool
   int64_t next_staging_ = 1;
   int64_t started_from_pool_ = 0;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "services/notebooks/session_manager.h"
+#include "services/notebooks/stream_cap.h"
 #include "services/notebooks/test_notebook.h"
 
 namespace openlabs::notebooks {
@@ -131,6 +132,18 @@ TEST(NotebookSession, RunsCellsAndRerunsDependents) {
   snapshot = session->Snapshot();
   EXPECT_EQ(snapshot["cells"][1]["stdout"], "10\n");
   EXPECT_EQ(snapshot["cells"][1]["status"], "done");
+}
+
+TEST(NotebookSession, TruncatesStdoutWithMarker) {
+  auto manager = MakeManager();
+  auto session = Open(*manager, {"x = 1"});
+  ASSERT_TRUE(session);
+  const json cell = RunCode(*session, "for _i in range(3000):\n    print('x' * 999)");
+  const std::string printed = cell.value("stdout", "");
+  EXPECT_EQ(printed.size(), kMaxStreamBytesPerRun + kStreamTruncatedMarker.size());
+  EXPECT_TRUE(printed.ends_with(kStreamTruncatedMarker));
+  EXPECT_EQ(cell.value("stderr", ""), "");
+  EXPECT_EQ(cell.value("status", ""), "done");
 }
 
 TEST(NotebookSession, DeletingCellRerunsReaders) {

@@ -1,0 +1,99 @@
+#include "sandbox/uid_lease.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace openlabs::sandbox {
+
+UidLease::UidLease(UidLease&& other) noexcept
+    : uid_(other.uid_), fd_(std::exchange(other.fd_, -1)) {}
+
+UidLease& UidLease::operator=(UidLease&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) {
+      close(fd_);
+    }
+    uid_ = other.uid_;
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+UidLease::~UidLease() {
+  // Closing the only descriptor of the open file releases the flock.
+  if (fd_ >= 0) {
+    close(fd_);
+  }
+}
+
+Status CheckUidBlock(const UidBlock& block) {
+  for (int i = 0; i < block.count; ++i) {
+    const uid_t uid = block.first + static_cast<uid_t>(i);
+    if (getpwuid(uid) != nullptr) {
+      return Fail(Error::Internal("the sandbox uid " + std::to_string(uid) +
+                                  " belongs to an account; choose another "
+                                  "notebooks.sandbox_first_uid"));
+    }
+  }
+  return {};
+}
+
+Result<UidLease> LeaseUid(const UidBlock& block) {
+  std::error_code error;
+  std::filesystem::create_directories(block.lock_dir, error);
+  if (error) {
+    return Fail(Error::Internal("cannot create the uid lock directory " + block.lock_dir.string() +
+                                ": " + error.message()));
+  }
+  for (int i = 0; i < block.count; ++i) {
+    const uid_t uid = block.first + static_cast<uid_t>(i);
+    const std::filesystem::path path = block.lock_dir / (std::to_string(uid) + ".lock");
+    // O_CLOEXEC keeps the descriptor out of sandboxed children, which would otherwise hold the
+    // lock after the lease ends.
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      return Fail(Error::Internal("cannot open " + path.string() + ": " + std::strerror(errno)));
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      return UidLease(uid, fd);
+    }
+    const int lock_error = errno;
+    close(fd);
+    if (lock_error != EWOULDBLOCK) {
+      return Fail(
+          Error::Internal("cannot lock " + path.string() + ": " + std::strerror(lock_error)));
+    }
+  }
+  return Fail(Error{ErrorCode::kUnavailable,
+                    "Every sandbox uid from " + std::to_string(block.first) + " to " +
+                        std::to_string(block.first + static_cast<uid_t>(block.count) - 1) +
+                        " is in use; try again later or raise notebooks.sandbox_uid_count."});
+}
+
+void KillProcessesOfUid(uid_t uid) {
+  const pid_t child = fork();
+  if (child == 0) {
+    if (setgid(uid) != 0 || setuid(uid) != 0) {
+      _exit(1);
+    }
+    // kill(-1) reaches every process the caller may signal, which after setuid is exactly the
+    // processes of `uid`.
+    kill(-1, SIGKILL);
+    _exit(0);
+  }
+  if (child > 0) {
+    int status = 0;
+    waitpid(child, &status, 0);
+  }
+}
+
+}  // namespace openlabs::sandbox
