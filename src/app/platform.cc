@@ -21,6 +21,7 @@
 #include "gateway/api/submissions_routes.h"
 #include "gateway/api/users_routes.h"
 #include "services/notebooks/notebook_runner.h"
+#include "services/notebooks/sandboxed_syntax_checker.h"
 #include "storage/migrations.h"
 
 namespace openlabs::app {
@@ -163,8 +164,16 @@ Result<Platform> StartPlatform(const Config& config) {
   platform.comments = feedback::MakeCommentsService(*platform.database, *platform.comment_targets);
   platform.notebook_parents =
       std::make_unique<NotebookParentsAdapter>(*platform.labs, *platform.articles);
-  platform.notebooks = notebooks::MakeNotebooksService(*platform.database, *platform.blobs,
-                                                       *platform.notebook_parents);
+  notebooks::NotebooksOptions notebook_options;
+  if (Result<std::filesystem::path> kernel_dir = notebooks::FindKernelDir(); kernel_dir) {
+    platform.cell_syntax_checker = notebooks::MakeSandboxedSyntaxChecker(*kernel_dir);
+    notebook_options.syntax_checker = platform.cell_syntax_checker.get();
+  } else {
+    spdlog::warn("Notebook cells are checked by tokens only, which misses some syntax errors: {}",
+                 kernel_dir.error().message);
+  }
+  platform.notebooks = notebooks::MakeNotebooksService(
+      *platform.database, *platform.blobs, *platform.notebook_parents, notebook_options);
   platform.notebook_copies->Attach(*platform.notebooks);
   platform.assistant =
       MakeAssistant(config, *platform.database, *platform.labs, *platform.articles,

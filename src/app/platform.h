@@ -55,6 +55,9 @@ struct Platform {
   std::unique_ptr<CommentTargetsAdapter> comment_targets;
   std::unique_ptr<feedback::CommentsService> comments;
   std::unique_ptr<NotebookParentsAdapter> notebook_parents;
+  // Python's parser in a sandbox, for the cells the notebooks service stores; null when the
+  // kernel directory was not found.
+  std::unique_ptr<notebooks::CellSyntaxChecker> cell_syntax_checker;
   std::unique_ptr<notebooks::NotebooksService> notebooks;
   AssistantParts assistant;
   // Live notebook sessions; only `serve` starts them (StartNotebookSessions).

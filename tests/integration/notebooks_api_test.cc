@@ -186,9 +186,14 @@ TEST_P(NotebooksApiTest, AuthorEditsCellsOthersCannot) {
 TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
   const TestUser author = Register("nbauthor");
   const int64_t lab_id = CreateLab(author);
-  ExpectErrorResponse(Import(author, lab_id, "print('hello')\n"), 400, "invalid_argument");
-  ExpectErrorResponse(Import(author, lab_id, "import marimo\napp = marimo.App(\n"), 400,
-                      "invalid_argument");
+  const HttpResponse not_marimo = Import(author, lab_id, "print('hello')\n");
+  ExpectErrorResponse(not_marimo, 422, "validation_failed");
+  EXPECT_EQ(not_marimo.Json()["error"]["details"][0].value("field", ""), "file");
+  EXPECT_NE(not_marimo.Json()["error"].value("message", "").find("not a marimo notebook"),
+            std::string::npos)
+      << not_marimo.body;
+  ExpectErrorResponse(Import(author, lab_id, "import marimo\napp = marimo.App(\n"), 422,
+                      "validation_failed");
 
   const std::string huge_cell =
       "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = \"" +
@@ -200,11 +205,31 @@ TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
   const HttpResponse too_big_file = Import(author, lab_id, std::string(5 * 1024 * 1024, '#'));
   EXPECT_EQ(too_big_file.status, 413) << too_big_file.body;
 
-  ExpectErrorResponse(PostForm("/api/v1/notebooks/import",
-                               {{"file", std::string(kNotebook), "a.py"}}, author.access_token),
-                      400, "invalid_argument");
+  const HttpResponse no_parent = PostForm(
+      "/api/v1/notebooks/import", {{"file", std::string(kNotebook), "a.py"}}, author.access_token);
+  ExpectErrorResponse(no_parent, 422, "validation_failed");
+  EXPECT_EQ(no_parent.Json()["error"]["details"][0].value("field", ""), "lab_id");
+  // Query parameters that are not numbers answer 400, as on every route.
   ExpectErrorResponse(Import(author, lab_id + 100000, kNotebook), 404, "not_found");
   ExpectErrorResponse(client().Get("/api/v1/notebooks?lab=abc"), 400, "invalid_argument");
+}
+
+TEST_P(NotebooksApiTest, SyntaxErrorCellExportsUnparsable) {
+  const TestUser author = Register("nbauthor");
+  const int64_t lab_id = CreateLab(author);
+  const std::string source =
+      "import marimo\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    x = = 1\n    return\n";
+  const HttpResponse imported = Import(author, lab_id, source);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  const nlohmann::json notebook = imported.Json()["notebook"];
+  EXPECT_EQ(notebook["cells"][0].value("kind", ""), "unparsable");
+  ASSERT_EQ(imported.Json()["warnings"].size(), 1u) << imported.body;
+
+  const HttpResponse exported =
+      client().Get(NotebookPath(notebook.value("id", int64_t{0})) + "/export", author.access_token);
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_NE(exported.body.find("app._unparsable_cell("), std::string::npos) << exported.body;
+  EXPECT_EQ(exported.body.find("@app.cell"), std::string::npos) << exported.body;
 }
 
 TEST_P(NotebooksApiTest, AssetsUploadListDownloadDelete) {

@@ -244,6 +244,13 @@ try {
   const badToken = openSocket(server, session.events, JSON.stringify({ type: "auth", token: "x" }));
   check("socket with an invalid token closes 1008", (await badToken.closed()).code === 1008);
 
+  const notJson = await openSocket(server, session.events, "hello").closed();
+  check(
+    "socket whose first message is not JSON closes 1008 with a reason",
+    notJson.code === 1008 && notJson.reason.includes("first message"),
+    JSON.stringify(notJson),
+  );
+
   const stranger = openSocket(server, session.events, JSON.stringify({ type: "auth", token: bob }));
   check("socket of another user closes 1008", (await stranger.closed()).code === 1008);
 
@@ -270,6 +277,25 @@ try {
   live.ws.send(JSON.stringify({ type: "bogus" }));
   const rejected = await live.next((event) => event.type === "rejected");
   check("unknown message type is rejected", rejected.message.includes("bogus"));
+  live.ws.send(JSON.stringify({ type: "run", cells: ["c2", "nope"] }));
+  const unknownOverSocket = await live.next(
+    (event) => event.type === "rejected" && !event.message.includes("bogus"),
+  );
+  check(
+    "socket run of an unknown cell is rejected naming it",
+    unknownOverSocket.message.includes("nope") && !unknownOverSocket.message.includes("c2"),
+    unknownOverSocket.message,
+  );
+  const unknownRun = await api(server, "POST", `/notebook-sessions/${session.id}/run`, ada, {
+    cells: ["c1", "missing-1", "missing-2"],
+  });
+  check(
+    "run of unknown cells is 422 naming them",
+    unknownRun.status === 422 &&
+      unknownRun.body.error.details[0].field === "cells" &&
+      unknownRun.body.error.message.includes("missing-1, missing-2"),
+    JSON.stringify(unknownRun),
+  );
 
   const edited = await api(server, "PUT", `/notebook-sessions/${session.id}/cells/c2`, ada, {
     code: "print(slider.value + 1000)",

@@ -88,6 +88,33 @@ Response Submitted(const Result<int64_t>& request_id) {
   return Response::Json(202, {{"request", *request_id}});
 }
 
+// Checks the "cells" of a run request: 1 to kMaxCellsPerRun ids of cells the session has.
+// kValidationFailed on field "cells" names the ids the session does not have.
+Result<json> CheckRunCells(const Session& session, const json& cells) {
+  if (!cells.is_array() || cells.empty() || cells.size() > kMaxCellsPerRun) {
+    return Fail(Error::Validation(
+        {{"cells", "must be a list of 1 to " + std::to_string(kMaxCellsPerRun) + " cell ids"}}));
+  }
+  std::vector<std::string> ids;
+  for (const json& cell : cells) {
+    if (!cell.is_string() || !CheckId(cell.get<std::string>(), "cells")) {
+      return Fail(Error::Validation({{"cells", "contains an invalid cell id"}}));
+    }
+    ids.push_back(cell.get<std::string>());
+  }
+  std::vector<std::string> unknown = session.UnknownCells(ids);
+  if (!unknown.empty()) {
+    std::string list;
+    for (const std::string& id : unknown) {
+      list += (list.empty() ? "" : ", ") + id;
+    }
+    Error error = Error::Validation({{"cells", "the session has no cell with id " + list}});
+    error.message = "The session has no cell with id " + list + ".";
+    return Fail(std::move(error));
+  }
+  return cells;
+}
+
 // The kernel's reply as a response: `done` is 200 with its fields, `failed` is 422.
 Response ReplyResponse(const Result<json>& reply, int status = 200) {
   if (!reply) {
@@ -175,17 +202,11 @@ Response RunCells(const Request& request, SessionManager& sessions, auth::AuthSe
   if (!body) {
     return Response::FromError(body.error());
   }
-  const json cells = body->value("cells", json());
-  if (!cells.is_array() || cells.empty() || cells.size() > kMaxCellsPerRun) {
-    return Response::FromError(Error::Validation(
-        {{"cells", "must be a list of 1 to " + std::to_string(kMaxCellsPerRun) + " cell ids"}}));
+  Result<json> cells = CheckRunCells(**session, body->value("cells", json()));
+  if (!cells) {
+    return Response::FromError(cells.error());
   }
-  for (const json& cell : cells) {
-    if (!cell.is_string() || !CheckId(cell.get<std::string>(), "cells")) {
-      return Response::FromError(Error::Validation({{"cells", "contains an invalid cell id"}}));
-    }
-  }
-  return Submitted((*session)->Submit({{"type", "run"}, {"cells", cells}}));
+  return Submitted((*session)->Submit({{"type", "run"}, {"cells", *cells}}));
 }
 
 Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
@@ -335,7 +356,15 @@ class SessionEvents final : public WebSocketHandler {
 
   void OnMessage(std::string_view text) override {
     json message = json::parse(text, nullptr, false);
-    if (message.is_discarded() || !message.is_object() || !message["type"].is_string()) {
+    const bool well_formed =
+        !message.is_discarded() && message.is_object() && message["type"].is_string();
+    // Before authentication there is no session to report to, so a malformed first message
+    // closes the connection as Authenticate does for a wrong one.
+    if (!well_formed && !session_) {
+      connection_->Close(1008, "the first message must be {\"type\": \"auth\", \"token\": ...}");
+      return;
+    }
+    if (!well_formed) {
       Reject("Each message must be a JSON object with a \"type\".");
       return;
     }
@@ -386,16 +415,11 @@ class SessionEvents final : public WebSocketHandler {
       return session_->Submit({{"type", type}});
     }
     if (type == "run") {
-      const json cells = message.value("cells", json());
-      if (!cells.is_array() || cells.empty() || cells.size() > kMaxCellsPerRun) {
-        return Fail(Error::InvalidArgument("\"cells\" must be a list of cell ids."));
+      Result<json> cells = CheckRunCells(*session_, message.value("cells", json()));
+      if (!cells) {
+        return Fail(cells.error());
       }
-      for (const json& cell : cells) {
-        if (!cell.is_string() || !CheckId(cell.get<std::string>(), "cells")) {
-          return Fail(Error::InvalidArgument("\"cells\" contains an invalid cell id."));
-        }
-      }
-      return session_->Submit({{"type", "run"}, {"cells", cells}});
+      return session_->Submit({{"type", "run"}, {"cells", *cells}});
     }
     if (type == "set_widget") {
       const json widget = message.value("widget", json());

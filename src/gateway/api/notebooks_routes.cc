@@ -30,25 +30,47 @@ Result<Target> ReadTarget(const Request& request, auth::AuthService& auth, bool 
   return Target{*id, std::move(*caller)};
 }
 
-// Reads "lab" or "article" (query parameters, or form fields of an upload) into a parent.
-Status ReadParent(std::string_view lab, std::string_view article, std::string& type, int64_t& id) {
+// The fields ReadParent reads a parent from. Query parameters that cannot be read get 400, as
+// every route's query parameters do. Form fields of a request body that fail their check get
+// 422, as every other body field of the notebook routes does.
+struct ParentSource {
+  std::string_view lab_field;
+  std::string_view article_field;
+  bool in_body = false;
+};
+
+Error ParentError(const ParentSource& from, std::string_view field, const std::string& message) {
+  if (!from.in_body) {
+    return Error::InvalidArgument(message);
+  }
+  Error error = Error::Validation({{std::string(field), message}});
+  error.message = message;
+  return error;
+}
+
+// Reads the lab or article id (query parameters, or form fields of an upload) into a parent.
+Status ReadParent(std::string_view lab, std::string_view article, const ParentSource& from,
+                  std::string& type, int64_t& id) {
   if (lab.empty() == article.empty()) {
-    return Fail(Error::InvalidArgument(
-        "Give exactly one of lab and article: the id of the lab or article the notebook "
-        "belongs to."));
+    return Fail(ParentError(from, from.lab_field,
+                            "Give exactly one of " + std::string(from.lab_field) + " and " +
+                                std::string(from.article_field) +
+                                ": the id of the lab or article the notebook belongs to."));
   }
   type = lab.empty() ? "article" : "lab";
+  const std::string_view field = lab.empty() ? from.article_field : from.lab_field;
   const std::string_view text = lab.empty() ? article : lab;
   id = 0;
   for (char c : text) {
     if (c < '0' || c > '9' || id > (int64_t{1} << 53)) {
-      return Fail(Error::InvalidArgument("The " + type + " id must be a positive integer, got \"" +
-                                         std::string(text.substr(0, 40)) + "\"."));
+      return Fail(ParentError(from, field,
+                              "The " + type + " id must be a positive integer, got \"" +
+                                  std::string(text.substr(0, 40)) + "\"."));
     }
     id = id * 10 + (c - '0');
   }
   if (id == 0) {
-    return Fail(Error::InvalidArgument("The " + type + " id must be a positive integer."));
+    return Fail(ParentError(from, field, "The " + type + " id must be a positive integer."));
   }
   return {};
 }
@@ -80,7 +102,7 @@ Response ListNotebooks(const Request& request, NotebooksService& notebooks,
   v1::ListNotebooksRequest list;
   int64_t parent_id = 0;
   if (Status parent = ReadParent(request.QueryParam("lab"), request.QueryParam("article"),
-                                 *list.mutable_parent_type(), parent_id);
+                                 {"lab", "article", false}, *list.mutable_parent_type(), parent_id);
       !parent) {
     return Response::FromError(parent.error());
   }
@@ -101,8 +123,9 @@ Response ImportNotebook(const Request& request, NotebooksService& notebooks,
   }
   v1::ImportNotebookRequest import;
   int64_t parent_id = 0;
-  if (Status parent = ReadParent(FormValue(request, "lab_id"), FormValue(request, "article_id"),
-                                 *import.mutable_parent_type(), parent_id);
+  if (Status parent =
+          ReadParent(FormValue(request, "lab_id"), FormValue(request, "article_id"),
+                     {"lab_id", "article_id", true}, *import.mutable_parent_type(), parent_id);
       !parent) {
     return Response::FromError(parent.error());
   }
@@ -119,7 +142,18 @@ Response ImportNotebook(const Request& request, NotebooksService& notebooks,
     return Response::FromError(source.error());
   }
   import.set_source(std::move(*source));
-  return ProtoResponse(notebooks.ImportNotebook(import, *caller), 201);
+  Result<v1::ImportNotebookResponse> imported = notebooks.ImportNotebook(import, *caller);
+  if (!imported) {
+    // The service names the file's text "source"; this form sends it as "file".
+    Error error = std::move(imported.error());
+    for (FieldViolation& detail : error.details) {
+      if (detail.field == "source") {
+        detail.field = "file";
+      }
+    }
+    return Response::FromError(error);
+  }
+  return ProtoResponse(std::move(imported), 201);
 }
 
 Response GetNotebook(const Request& request, NotebooksService& notebooks, auth::AuthService& auth) {

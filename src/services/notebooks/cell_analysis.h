@@ -22,8 +22,9 @@ struct CellNames {
 };
 
 // Analyses `code`. The analysis works on tokens, not on a syntax tree.
-// NOTE: it does not detect syntax errors that tokenize cleanly (such as `x = = 1`), and `match`
-// statement captures are read as references.
+// NOTE: it does not detect syntax errors that tokenize cleanly (such as `x = = 1`), so the
+// notebooks service calls Python's parser through CellSyntaxChecker (cell_syntax.h) before it
+// stores cells. `match` statement captures are read as references.
 CellNames AnalyzeCell(std::string_view code);
 
 // True for a name that is local to its cell in marimo: one leading underscore, not a dunder.

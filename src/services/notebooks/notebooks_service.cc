@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -11,6 +12,7 @@
 #include "common/random.h"
 #include "services/labs/content_type.h"
 #include "services/labs/validation.h"
+#include "services/notebooks/cell_analysis.h"
 #include "services/notebooks/notebook_rows.h"
 #include "services/notebooks/python_tokens.h"
 
@@ -272,6 +274,9 @@ class SqlNotebooksService final : public NotebooksService {
     if (!cell) {
       return Fail(cell.error());
     }
+    std::vector<MarimoCell> checked = {*cell};
+    MarkUnparsable(checked, nullptr, false);
+    cell->kind = checked.front().kind;
     return Edit(request.notebook_id(), context, "edit this notebook",
                 [&](soci::session& session, NotebookRow& row) -> Status {
                   std::vector<CellRow> cells = LoadCellRows(session, row.id);
@@ -297,6 +302,11 @@ class SqlNotebooksService final : public NotebooksService {
 
   Result<v1::Notebook> UpdateCell(const v1::UpdateCellRequest& request,
                                   const CallContext& context) override {
+    // The new code is checked before the transaction, because the check runs a process.
+    std::optional<std::optional<std::string>> new_code_error;
+    if (request.has_code() && !request.has_markdown()) {
+      new_code_error = SyntaxErrors({request.code()}).front();
+    }
     return Edit(
         request.notebook_id(), context, "edit this notebook",
         [&](soci::session& session, NotebookRow& row) -> Status {
@@ -314,16 +324,19 @@ class SqlNotebooksService final : public NotebooksService {
           if (!updated) {
             return Fail(updated.error());
           }
+          if (new_code_error) {
+            SetParsability(*updated, *new_code_error);
+          }
           found->cell = *updated;
           if (Status sized = CheckTotalSize(cells); !sized) {
             return sized;
           }
           const std::string options = updated->options.dump();
           const long long now = NowMillis();
-          session << "UPDATE notebook_cells SET name = :name, code = :code, options = :options, "
-                     "updated_at = :now WHERE id = :id",
-              soci::use(updated->name), soci::use(updated->code), soci::use(options),
-              soci::use(now), soci::use(found->id);
+          session << "UPDATE notebook_cells SET kind = :kind, name = :name, code = :code, "
+                     "options = :options, updated_at = :now WHERE id = :id",
+              soci::use(updated->kind), soci::use(updated->name), soci::use(updated->code),
+              soci::use(options), soci::use(now), soci::use(found->id);
           return {};
         });
   }
@@ -757,7 +770,17 @@ class SqlNotebooksService final : public NotebooksService {
     }
     std::vector<FieldViolation> placement = CheckSetupPlacement(cells);
     problems.insert(problems.end(), placement.begin(), placement.end());
+    if (problems.empty()) {
+      MarkUnparsable(cells, nullptr, false);
+    }
     return cells;
+  }
+
+  // A validation error on field "source" whose message is the parser's reason.
+  static Error NotANotebook(const std::string& reason) {
+    Error error = Error::Validation({{"source", reason}});
+    error.message = reason;
+    return error;
   }
 
   Result<ParsedNotebook> ParseSource(const std::string& source) const {
@@ -767,12 +790,14 @@ class SqlNotebooksService final : public NotebooksService {
                                             " bytes; the limit is " +
                                             std::to_string(options_.max_file_bytes) + " bytes."});
     }
+    // The request itself was read, so a file that is not a marimo notebook is a field that
+    // fails validation (422), as every other rejected field value of the notebook routes is.
     if (labs::Utf8Length(source) == std::string::npos) {
-      return Fail(Error::InvalidArgument("The notebook file is not UTF-8 text."));
+      return Fail(NotANotebook("The notebook file is not UTF-8 text."));
     }
     Result<ParsedNotebook> parsed = ParseMarimoFile(source);
     if (!parsed) {
-      return Fail(parsed.error());
+      return Fail(NotANotebook(parsed.error().message));
     }
     if (static_cast<int>(parsed->notebook.cells.size()) > options_.max_cells) {
       return Fail(TooManyCells());
@@ -789,7 +814,80 @@ class SqlNotebooksService final : public NotebooksService {
     if (parsed->notebook.app_arguments.size() > kMaxAppArgumentsBytes) {
       return Fail(Error::Validation({{"app_arguments", "must be at most 2000 bytes"}}));
     }
+    MarkUnparsable(parsed->notebook.cells, &parsed->warnings, false);
     return parsed;
+  }
+
+  // Marks the cells whose code Python cannot parse as unparsable, as marimo writes them. With
+  // `revive`, an unparsable cell whose code parses now becomes a plain cell again. Without it,
+  // a cell that a file marks unparsable stays unparsable, as the file has it.
+  void MarkUnparsable(std::vector<MarimoCell>& cells, std::vector<std::string>* warnings,
+                      bool revive) const {
+    std::vector<size_t> checked;
+    std::vector<std::string> codes;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const std::string& kind = cells[i].kind;
+      if (kind == kCellKind || kind == kFunctionKind || kind == kClassKind ||
+          (revive && kind == kUnparsableKind)) {
+        checked.push_back(i);
+        codes.push_back(cells[i].code);
+      }
+    }
+    const std::vector<std::optional<std::string>> errors = SyntaxErrors(codes);
+    for (size_t j = 0; j < checked.size(); ++j) {
+      MarimoCell& cell = cells[checked[j]];
+      if (errors[j] && cell.kind != kUnparsableKind) {
+        cell.kind = std::string(kUnparsableKind);
+        if (warnings != nullptr) {
+          warnings->push_back("the code of cell " + cell.name + " is not valid Python (" +
+                              *errors[j] + "); it is kept unparsable");
+        }
+      } else if (!errors[j] && cell.kind == kUnparsableKind) {
+        cell.kind = std::string(kCellKind);
+      }
+    }
+  }
+
+  // Makes an edited cell unparsable when its new code does not parse, and an unparsable cell a
+  // plain cell again when it does.
+  static void SetParsability(MarimoCell& cell, const std::optional<std::string>& syntax_error) {
+    const bool checked_kind =
+        cell.kind == kCellKind || cell.kind == kFunctionKind || cell.kind == kClassKind;
+    if (syntax_error && checked_kind) {
+      cell.kind = std::string(kUnparsableKind);
+    } else if (!syntax_error && cell.kind == kUnparsableKind) {
+      cell.kind = std::string(kCellKind);
+    }
+  }
+
+  // For each code, nullopt when it parses, else why not: from the configured checker, or from
+  // the token analysis when there is none or it failed.
+  std::vector<std::optional<std::string>> SyntaxErrors(
+      const std::vector<std::string>& codes) const {
+    if (options_.syntax_checker != nullptr && !codes.empty()) {
+      Result<std::vector<std::optional<std::string>>> checked =
+          options_.syntax_checker->Check(codes);
+      if (checked) {
+        return std::move(*checked);
+      }
+      // Repeats are logged once per 100, because a broken sandbox fails every check.
+      static std::atomic<int64_t> failures{0};
+      if (failures++ % 100 == 0) {
+        spdlog::warn(
+            "the cell syntax check failed ({} failures so far); using the token "
+            "analysis, which misses errors that tokenize: {} {}",
+            failures.load(), checked.error().message, checked.error().internal);
+      }
+    }
+    std::vector<std::optional<std::string>> errors;
+    for (const std::string& code : codes) {
+      if (AnalyzeCell(code).well_formed) {
+        errors.emplace_back(std::nullopt);
+      } else {
+        errors.emplace_back("not valid Python");
+      }
+    }
+    return errors;
   }
 
   Result<MarimoCell> ApplyCellUpdate(const MarimoCell& current,

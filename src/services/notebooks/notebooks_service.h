@@ -9,6 +9,7 @@
 #include "common/call_context.h"
 #include "common/error.h"
 #include "openlabs/v1/notebooks.pb.h"
+#include "services/notebooks/cell_syntax.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -36,6 +37,9 @@ struct NotebooksOptions {
   int64_t max_file_bytes = 4 * 1024 * 1024;  // an imported or saved marimo file
   int max_notebooks_per_parent = 50;         // originals per lab or article
   int max_assets = 200;                      // per notebook
+  // Decides which cells are stored unparsable; without it, only the token analysis of
+  // cell_analysis.h decides, which misses syntax errors that tokenize (`x = = 1`).
+  CellSyntaxChecker* syntax_checker = nullptr;
 };
 
 // The notebooks service: marimo notebooks attached to labs and articles, their cells, their
@@ -53,8 +57,9 @@ class NotebooksService {
 
   virtual Result<v1::Notebook> CreateNotebook(const v1::CreateNotebookRequest& request,
                                               const CallContext& context) = 0;
-  // Parses a marimo file and stores it as a new notebook. kInvalidArgument when the text is
-  // not a marimo notebook; kAlreadyExists when `source_key` was imported into the parent.
+  // Parses a marimo file and stores it as a new notebook. kValidationFailed on field "source"
+  // when the text is not a marimo notebook; kAlreadyExists when `source_key` was imported into the
+  // parent.
   virtual Result<v1::ImportNotebookResponse> ImportNotebook(
       const v1::ImportNotebookRequest& request, const CallContext& context) = 0;
   // The notebook with its cells in page order and its assets.

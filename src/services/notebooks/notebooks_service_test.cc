@@ -12,6 +12,7 @@
 #include "common/random.h"
 #include "services/notebooks/marimo_file.h"
 #include "services/notebooks/notebook_importer.h"
+#include "services/notebooks/sandboxed_syntax_checker.h"
 #include "storage/test_database.h"
 
 namespace openlabs::notebooks {
@@ -107,9 +108,69 @@ class NotebooksServiceTest : public ::testing::TestWithParam<Dialect> {
   std::unique_ptr<Database> database_;
   fs::path blob_root_;
   std::unique_ptr<storage::BlobStore> blobs_;
+  // Rebuilds the service with Python's parser in a sandbox as its syntax checker. Only the
+  // tests of unparsable cells use it, because each cell write then starts a process.
+  void UseSyntaxChecker() {
+    checker_ = MakeSandboxedSyntaxChecker(OPENLABS_TEST_KERNEL_DIR);
+    NotebooksOptions options;
+    options.syntax_checker = checker_.get();
+    service_ = MakeNotebooksService(*database_, *blobs_, parents_, options);
+  }
+
   FakeParents parents_;
+  std::unique_ptr<CellSyntaxChecker> checker_;
   std::unique_ptr<NotebooksService> service_;
 };
+
+TEST_P(NotebooksServiceTest, SyntaxErrorThatTokenizesIsUnparsable) {
+  UseSyntaxChecker();
+  v1::ImportNotebookRequest request;
+  request.set_parent_type("lab");
+  request.set_parent_id(kLab);
+  request.set_source(
+      "import marimo\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    x = = 1\n    return\n\n\n"
+      "@app.cell\ndef _():\n    y = 2\n    return (y,)\n");
+  Result<v1::ImportNotebookResponse> imported = service_->ImportNotebook(request, User(kAuthor));
+  ASSERT_TRUE(imported) << imported.error().message;
+  const v1::Notebook& notebook = imported->notebook();
+  ASSERT_EQ(notebook.cells_size(), 2);
+  EXPECT_EQ(notebook.cells(0).kind(), "unparsable");
+  EXPECT_EQ(notebook.cells(0).code(), "x = = 1");
+  EXPECT_EQ(notebook.cells(1).kind(), "cell");
+  ASSERT_EQ(imported->warnings_size(), 1);
+  EXPECT_NE(imported->warnings(0).find("invalid syntax"), std::string::npos)
+      << imported->warnings(0);
+  const std::string exported = Export(notebook.id());
+  const size_t unparsable = exported.find("app._unparsable_cell(");
+  ASSERT_NE(unparsable, std::string::npos) << exported;
+  EXPECT_NE(exported.find("x = = 1", unparsable), std::string::npos) << exported;
+  EXPECT_EQ(exported.find("@app.cell\ndef _():\n    x = = 1"), std::string::npos) << exported;
+
+  v1::UpdateCellRequest fix;
+  fix.set_notebook_id(notebook.id());
+  fix.set_cell_id(notebook.cells(0).id());
+  fix.set_code("x = 1");
+  Result<v1::Notebook> fixed = service_->UpdateCell(fix, User(kAuthor));
+  ASSERT_TRUE(fixed) << fixed.error().message;
+  EXPECT_EQ(fixed->cells(0).kind(), "cell");
+  EXPECT_EQ(Export(notebook.id()).find("_unparsable_cell"), std::string::npos);
+
+  v1::UpdateCellRequest breaking;
+  breaking.set_notebook_id(notebook.id());
+  breaking.set_cell_id(notebook.cells(1).id());
+  breaking.set_code("y = = 2");
+  Result<v1::Notebook> broken = service_->UpdateCell(breaking, User(kAuthor));
+  ASSERT_TRUE(broken) << broken.error().message;
+  EXPECT_EQ(broken->cells(1).kind(), "unparsable");
+
+  v1::AddCellRequest add;
+  add.set_notebook_id(notebook.id());
+  *add.mutable_cell() = PythonCell("print(f\"{z!}\")");
+  Result<v1::Notebook> added = service_->AddCell(add, User(kAuthor));
+  ASSERT_TRUE(added) << added.error().message;
+  ASSERT_EQ(added->cells_size(), 3);
+  EXPECT_EQ(added->cells(2).kind(), "unparsable");
+}
 
 TEST_P(NotebooksServiceTest, CreateStoresCellsInOrder) {
   const v1::Notebook notebook = Create();
@@ -293,7 +354,9 @@ TEST_P(NotebooksServiceTest, ReplaceSourceSavesSessionExport) {
   replace.set_source("not a notebook");
   Result<v1::ImportNotebookResponse> invalid = service_->ReplaceSource(replace, User(kAuthor));
   ASSERT_FALSE(invalid);
-  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+  ASSERT_EQ(invalid.error().details.size(), 1u);
+  EXPECT_EQ(invalid.error().details[0].field, "source");
 }
 
 TEST_P(NotebooksServiceTest, LimitsAreEnforced) {
@@ -383,7 +446,9 @@ TEST_P(NotebooksServiceTest, ImportKeepsFileAndSkipsDuplicates) {
   request.set_source_key("other.py");
   Result<v1::ImportNotebookResponse> rejected = service_->ImportNotebook(request, User(kAuthor));
   ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(rejected.error().code, ErrorCode::kValidationFailed);
+  EXPECT_NE(rejected.error().message.find("not a marimo notebook"), std::string::npos)
+      << rejected.error().message;
 }
 
 TEST_P(NotebooksServiceTest, AssetsAndSessionSource) {

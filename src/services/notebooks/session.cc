@@ -361,6 +361,17 @@ json Session::Snapshot() const {
   return SnapshotLocked();
 }
 
+std::vector<std::string> Session::UnknownCells(const std::vector<std::string>& cell_ids) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> unknown;
+  for (const std::string& id : cell_ids) {
+    if (!cells_.contains(id)) {
+      unknown.push_back(id);
+    }
+  }
+  return unknown;
+}
+
 json Session::SnapshotLocked() const {
   json cells = json::array();
   for (const std::string& id : cell_order_) {

@@ -122,6 +122,8 @@ class Session {
 
   // The `snapshot` event: {"type": "snapshot", "session", "cells": [...], "ended"}.
   nlohmann::json Snapshot() const;
+  // The ids in `cell_ids` that name no cell of the session now, in their order.
+  std::vector<std::string> UnknownCells(const std::vector<std::string>& cell_ids) const;
 
   // Kills the kernel and its whole process tree; subscribers get `session_ended` with `reason`.
   void End(const std::string& reason);
