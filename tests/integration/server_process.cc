@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -40,9 +44,9 @@ std::filesystem::path MakeTempFolder() {
   return pattern;
 }
 
-// Asks the kernel for a free port on 127.0.0.1 by binding port 0. Another process may take the
-// port before the server binds it, so Start retries with a new port when the launch fails.
-uint16_t FindFreePort() {
+// Binds `port` on 127.0.0.1 (0 lets the kernel choose) and returns the bound port, or 0 when the
+// port is taken.
+uint16_t BindPort(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
     throw std::system_error(errno, std::generic_category(), "socket failed");
@@ -50,16 +54,41 @@ uint16_t FindFreePort() {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
+  address.sin_port = htons(port);
   socklen_t length = sizeof(address);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     const int error = errno;
     ::close(fd);
-    throw std::system_error(error, std::generic_category(), "binding port 0 failed");
+    if (port != 0 && error == EADDRINUSE) {
+      return 0;
+    }
+    throw std::system_error(error, std::generic_category(), "binding a port failed");
   }
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+// A free port on 127.0.0.1: from OPENLABS_TEST_PORTS ("FIRST-LAST", for machines where each user
+// of the tests has a range of its own), else one the kernel chooses. Another process may take the
+// port before the server binds it, so Start retries with a new port when the launch fails.
+uint16_t FindFreePort() {
+  const char* range = std::getenv("OPENLABS_TEST_PORTS");
+  unsigned first = 0;
+  unsigned last = 0;
+  if (range == nullptr || std::sscanf(range, "%u-%u", &first, &last) != 2 || first == 0 ||
+      last < first || last > 65535) {
+    return BindPort(0);
+  }
+  // A random start spreads the servers of concurrent test processes over the range.
+  const unsigned count = last - first + 1;
+  const unsigned start = static_cast<unsigned>(std::random_device()()) % count;
+  for (unsigned i = 0; i < count; ++i) {
+    if (uint16_t bound = BindPort(static_cast<uint16_t>(first + (start + i) % count)); bound != 0) {
+      return bound;
+    }
+  }
+  throw std::runtime_error(std::string("no free port in OPENLABS_TEST_PORTS=") + range);
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

@@ -72,15 +72,32 @@ async function uploadFiles(server, sessionId, widget, token, files) {
   return { status: response.status, body: await response.json() };
 }
 
-function freePort() {
+function bindPort(port) {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
+    probe.listen(port, "127.0.0.1", () => {
+      const bound = probe.address().port;
+      probe.close(() => resolve(bound));
     });
   });
+}
+
+// A free port: from OPENLABS_TEST_PORTS ("FIRST-LAST", for machines where each user of the tests
+// has a range of its own), else one the kernel chooses.
+async function freePort() {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.OPENLABS_TEST_PORTS ?? "");
+  if (range === null) return bindPort(0);
+  const [first, last] = [Number(range[1]), Number(range[2])];
+  const start = Math.floor(Math.random() * (last - first + 1));
+  for (let i = 0; i <= last - first; i += 1) {
+    try {
+      return await bindPort(first + ((start + i) % (last - first + 1)));
+    } catch {
+      // taken; try the next port
+    }
+  }
+  throw new Error(`no free port in OPENLABS_TEST_PORTS=${process.env.OPENLABS_TEST_PORTS}`);
 }
 
 // Each run takes its own uid block, so that a server of another test never shares its kernels'
