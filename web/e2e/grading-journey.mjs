@@ -179,6 +179,15 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     await author.reload();
     await author.getByText("1 of 1 score changed.").waitFor();
 
+    step("grading: the author turns on machine-written drafts with the default rubric");
+    await author.getByText("No rubric is set").waitFor();
+    await author.getByLabel("Write a machine-written review draft for each new submission").check();
+    await author.getByRole("button", { name: "Save rubric" }).click();
+    await author.getByText("The rubric is saved.").waitFor();
+    await author.getByTestId("rubric-state").filter({ hasText: "Drafts are on" }).waitFor();
+    await author.getByTestId("rubric-state").filter({ hasText: "No language model" }).waitFor();
+    assert.equal(await author.getByLabel("Criterion 1 name").inputValue(), "correctness");
+
     step("grading: the similarity report runs on the lab's submissions");
     await author.getByRole("button", { name: "Compare submissions" }).click();
     await author.getByText("Compared 1 submission: no pair by different learners").waitFor();

@@ -3,7 +3,7 @@ import { useNavigate, useParams } from "react-router";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { AssistantModeControl } from "@/features/assistant";
-import { GraderManager, SimilarityReport } from "@/features/grading";
+import { GraderManager, RubricSettings, SimilarityReport } from "@/features/grading";
 import { LabForm, useLab } from "@/features/labs";
 import { UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -46,6 +46,9 @@ export function EditLabPage() {
       </div>
       <Section id="autograder" title="Autograder">
         <GraderManager labId={id} />
+      </Section>
+      <Section id="rubric" title="Machine-written review drafts">
+        <RubricSettings labId={id} />
       </Section>
       <Section id="similarity" title="Similar submissions">
         <SimilarityReport labId={id} renderLearner={(learnerId) => <UserLink id={learnerId} />} />

@@ -46,7 +46,30 @@ export interface RubricReview {
   finished_at?: number;
 }
 
+/** GET and PUT /labs/{id}/rubric: the rubric that drafts of the lab's submissions follow. */
+export interface Rubric {
+  lab_id: number;
+  /** New submissions get a draft only while enabled and a model is configured. */
+  enabled: boolean;
+  criteria: RubricCriterion[];
+  scale: RubricScale;
+  model_configured: boolean;
+  updated_by?: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The PUT body. Empty criteria select the server's defaults. */
+export interface RubricInput {
+  enabled: boolean;
+  criteria: RubricCriterion[];
+  scale: RubricScale;
+}
+
 export const rubricApi = {
   review: (submissionId: number) =>
     api.get<RubricReview>(`/submissions/${submissionId}/rubric-review`),
+  rubric: (labId: number) => api.get<Rubric>(`/labs/${labId}/rubric`),
+  saveRubric: (labId: number, input: RubricInput) =>
+    api.put<Rubric>(`/labs/${labId}/rubric`, input),
 };

@@ -7,12 +7,12 @@ import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { FileDrop } from "@/components/ui/FileDrop";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
-import { ApiError } from "@/lib/api-error";
 import { formatBytes, formatDateTime } from "@/lib/format";
 
 import type { Grader } from "../api/grading-api";
 import { archiveProblem, formatPoints } from "../grading-state";
 import { isNotFound, useAttachGrader, useDetachGrader, useGrader } from "../hooks/queries";
+import { FieldProblems } from "./FieldProblems";
 import { RegradePanel } from "./RegradePanel";
 
 const compareText: Record<string, string> = {
@@ -91,20 +91,6 @@ function GraderSettings({ grader }: { grader: Grader }) {
   );
 }
 
-/** The server's list of problems in a rejected archive, one per line. */
-function ArchiveProblems({ error }: { error: unknown }) {
-  if (!(error instanceof ApiError) || error.details.length === 0) return null;
-  return (
-    <ul className="list-disc space-y-1 pl-5 text-sm text-red-700 dark:text-red-400">
-      {error.details.map((detail) => (
-        <li key={`${detail.field}:${detail.message}`}>
-          <span className="font-mono">{detail.field}</span> {detail.message}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 function AttachForm({ labId, hasGrader }: { labId: number; hasGrader: boolean }) {
   const attach = useAttachGrader(labId);
   const [files, setFiles] = useState<File[]>([]);
@@ -159,7 +145,7 @@ function AttachForm({ labId, hasGrader }: { labId: number; hasGrader: boolean })
       />
       {problem !== null && <p className="text-xs text-red-700 dark:text-red-400">{problem}</p>}
       <ErrorMessage error={attach.error} title="The grader was not attached." />
-      <ArchiveProblems error={attach.error} />
+      <FieldProblems error={attach.error} />
       {attached !== null && (
         <Notice>
           Grader version {attached} is attached. New submissions are graded with it; re-grade to

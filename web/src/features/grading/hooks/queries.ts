@@ -4,7 +4,7 @@ import { ApiError } from "@/lib/api-error";
 import type { UploadProgress } from "@/lib/upload";
 
 import { gradingApi, similarityApi } from "../api/grading-api";
-import { rubricApi } from "../api/rubric-api";
+import { rubricApi, type RubricInput } from "../api/rubric-api";
 import { batchPollInterval, jobPollInterval } from "../grading-state";
 
 export const gradingKeys = {
@@ -93,5 +93,23 @@ export function useRubricReview(submissionId: number) {
     queryFn: () => rubricApi.review(submissionId),
     refetchInterval: (query) => jobPollInterval(query.state.data?.status),
     retry: false,
+  });
+}
+
+export function useRubric(labId: number) {
+  return useQuery({
+    queryKey: ["grading", "rubric", labId] as const,
+    queryFn: () => rubricApi.rubric(labId),
+    retry: (failures, error) => !isNotFound(error) && failures < 2,
+  });
+}
+
+export function useSaveRubric(labId: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: RubricInput) => rubricApi.saveRubric(labId, input),
+    onSuccess: (rubric) => {
+      queryClient.setQueryData(["grading", "rubric", labId], rubric);
+    },
   });
 }
