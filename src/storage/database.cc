@@ -5,12 +5,78 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "storage/write_queue.h"
 
 namespace openlabs::storage {
 namespace {
 
 constexpr std::string_view kSqlitePrefix = "sqlite://";
+
+// How long a transaction waits for its turn in the write queue before it falls back to SQLite's
+// busy handler. It equals the busy timeout of each connection.
+constexpr std::chrono::milliseconds kWriteTurnTimeout{10'000};
+
+// The write-queue state of one pooled SQLite connection. SQLite's commit and rollback hooks
+// release the turn, so the turn lasts exactly as long as the transaction, however it ends (an
+// explicit COMMIT or ROLLBACK, or a rollback that an error caused).
+struct ConnectionTurn {
+  std::shared_ptr<WriteQueue> queue;
+  bool held = false;  // the open transaction of this connection holds a turn
+};
+
+void ReleaseTurn(void* context) {
+  auto* turn = static_cast<ConnectionTurn*>(context);
+  if (turn->held) {
+    turn->held = false;
+    turn->queue->Release();
+  }
+}
+
+int ReleaseTurnOnCommit(void* context) {
+  ReleaseTurn(context);
+  return 0;  // 0 lets the commit go ahead
+}
+
+// The turn state of every open pooled SQLite connection. Each entry is used only by the thread
+// that leases its connection, so only the map itself needs the mutex.
+std::mutex turns_mutex;
+std::unordered_map<const sqlite_api::sqlite3*, std::unique_ptr<ConnectionTurn>> turns;
+
+sqlite_api::sqlite3* SqliteHandle(const soci::session& session) {
+  return static_cast<soci::sqlite3_session_backend*>(
+             const_cast<soci::session&>(session).get_backend())
+      ->conn_;
+}
+
+void RegisterTurn(soci::session& session, std::shared_ptr<WriteQueue> queue) {
+  sqlite_api::sqlite3* connection = SqliteHandle(session);
+  auto turn = std::make_unique<ConnectionTurn>();
+  turn->queue = std::move(queue);
+  sqlite_api::sqlite3_commit_hook(connection, ReleaseTurnOnCommit, turn.get());
+  sqlite_api::sqlite3_rollback_hook(connection, ReleaseTurn, turn.get());
+  std::lock_guard lock(turns_mutex);
+  turns[connection] = std::move(turn);
+}
+
+void UnregisterTurn(const soci::session& session) {
+  sqlite_api::sqlite3* connection = SqliteHandle(session);
+  sqlite_api::sqlite3_commit_hook(connection, nullptr, nullptr);
+  sqlite_api::sqlite3_rollback_hook(connection, nullptr, nullptr);
+  std::lock_guard lock(turns_mutex);
+  turns.erase(connection);
+}
+
+ConnectionTurn* TurnOf(const soci::session& session) {
+  std::lock_guard lock(turns_mutex);
+  const auto found = turns.find(SqliteHandle(session));
+  return found == turns.end() ? nullptr : found->second.get();
+}
 
 bool IsPostgresUrl(std::string_view url) {
   return url.starts_with("postgresql://") || url.starts_with("postgres://");
@@ -83,6 +149,8 @@ Result<std::unique_ptr<Database>> Database::Open(std::string_view url, int pool_
   }
 
   auto pool = std::make_unique<soci::connection_pool>(pool_size);
+  const std::shared_ptr<WriteQueue> write_queue =
+      postgres ? nullptr : WriteQueue::ForFile(sqlite_path);
   try {
     for (int i = 0; i < pool_size; ++i) {
       soci::session& session = pool->at(i);
@@ -93,9 +161,17 @@ Result<std::unique_ptr<Database>> Database::Open(std::string_view url, int pool_
         // SOCI quotes nothing here, so the path goes in as the "db" value in quotes.
         session.open(soci::sqlite3, "db=\"" + sqlite_path + "\" timeout=10");
         ConfigureSqliteSession(session);
+        RegisterTurn(session, write_queue);
       }
     }
   } catch (const soci::soci_error& error) {
+    if (!postgres) {
+      for (int i = 0; i < pool_size; ++i) {
+        if (pool->at(i).get_backend() != nullptr) {
+          UnregisterTurn(pool->at(i));
+        }
+      }
+    }
     return Fail({ErrorCode::kUnavailable, "cannot connect to the database", {}, error.what()});
   }
   return std::unique_ptr<Database>(new Database(postgres ? Dialect::kPostgres : Dialect::kSqlite,
@@ -109,7 +185,13 @@ Database::Database(Dialect dialect, std::unique_ptr<soci::connection_pool> pool,
   }
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  if (dialect_ == Dialect::kSqlite) {
+    for (const soci::session* session : sessions_) {
+      UnregisterTurn(*session);
+    }
+  }
+}
 
 Database::PreparedMap& Database::PreparedFor(const soci::session& session) {
   for (size_t i = 0; i < sessions_.size(); ++i) {
@@ -121,8 +203,36 @@ Database::PreparedMap& Database::PreparedFor(const soci::session& session) {
       "prepared statements need the session of a WithSession or InTransaction call");
 }
 
+// On SQLite, a transaction first waits for its turn in the file's WriteQueue, so that the writers
+// of this process get the file in the order they asked instead of racing SQLite's busy handler.
+// A thread that holds a turn gets it again at once, so a nested transaction on another
+// connection meets SQLite's busy timeout as before instead of waiting for its own thread. A turn
+// not granted within kWriteTurnTimeout is logged and the transaction goes on without one,
+// waiting on the busy timeout as before.
 void Database::Begin(soci::session& session) const {
-  session << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (dialect_ != Dialect::kSqlite) {
+    session << "BEGIN";
+    return;
+  }
+  ConnectionTurn* turn = TurnOf(session);
+  if (turn != nullptr) {
+    if (turn->queue->Acquire(kWriteTurnTimeout)) {
+      turn->held = true;
+    } else {
+      spdlog::warn("No turn in the SQLite write queue after {} ms ({} writers waiting); "
+                   "beginning the transaction without one",
+                   kWriteTurnTimeout.count(), turn->queue->waiting());
+    }
+  }
+  try {
+    session << "BEGIN IMMEDIATE";
+  } catch (...) {
+    // No transaction began, so neither hook will release the turn.
+    if (turn != nullptr) {
+      ReleaseTurn(turn);
+    }
+    throw;
+  }
 }
 
 Status Database::Ping() {

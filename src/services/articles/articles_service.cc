@@ -138,13 +138,20 @@ class SqlArticlesService final : public ArticlesService {
   }
 
   Result<v1::Article> GetArticle(const v1::GetArticleRequest& request) override {
-    return database_.WithSession<v1::Article>([&](soci::session& session) -> Result<v1::Article> {
-      const long long id = request.id();
-      if (request.count_view()) {
+    const long long id = request.id();
+    if (request.count_view()) {
+      // NOTE: each counted view is its own write transaction, so a GET that counts a view waits
+      // for its turn to write. Lab views are counted in memory and written in batches instead.
+      Status counted = database_.InTransaction<void>([&](soci::session& session) -> Status {
         session << "UPDATE articles SET views = views + 1 WHERE id = :id", soci::use(id);
+        return {};
+      });
+      if (!counted) {
+        return Fail(counted.error());
       }
-      return LoadProto(session, id);
-    });
+    }
+    return database_.WithSession<v1::Article>(
+        [&](soci::session& session) -> Result<v1::Article> { return LoadProto(session, id); });
   }
 
   Result<v1::ListArticlesResponse> ListArticles(const v1::ListArticlesRequest& request) override {

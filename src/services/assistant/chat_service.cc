@@ -310,7 +310,7 @@ void ChatService::Answer(const PreparedChat& chat, const EventSink& emit) {
 Status ChatService::StoreAnswer(const PreparedChat& chat, const std::string& text,
                                 const json& citations, const std::string& generated_by,
                                 int64_t& message_id) {
-  return database_.WithSession<void>([&](soci::session& session) -> Status {
+  return database_.InTransaction<void>([&](soci::session& session) -> Status {
     const long long now = NowMillis();
     const long long conversation = chat.conversation_id;
     const std::string citations_text = citations.dump();
@@ -472,7 +472,7 @@ Status ChatService::SetLabMode(int64_t lab_id, std::string_view mode,
   if (info->author_id != context.user_id && !context.is_moderator()) {
     return Fail(Error::PermissionDenied("Only the lab's author can change its assistant mode."));
   }
-  return database_.WithSession<void>([&](soci::session& session) -> Status {
+  return database_.InTransaction<void>([&](soci::session& session) -> Status {
     const long long id = lab_id;
     const long long user_id = context.user_id;
     const long long now = NowMillis();
