@@ -58,23 +58,41 @@ Indexer::Indexer(storage::Database& database, PassageStore& store, DocumentSourc
 Indexer::~Indexer() { Stop(); }
 
 Status Indexer::Enqueue(std::string_view type, int64_t id) {
-  Status queued = database_.WithSession<void>([&](soci::session& session) -> Status {
-    const long long now = NowMillis();
-    const std::string type_text(type);
-    const long long doc_id = id;
-    session << "INSERT INTO assistant_index_jobs (doc_type, doc_id, state, run_after, created_at, "
-               "updated_at) VALUES (:type, :id, 'queued', :now, :now2, :now3) ON CONFLICT "
-               "(doc_type, doc_id) WHERE state = 'queued' DO NOTHING",
-        soci::use(type_text, "type"), soci::use(doc_id, "id"), soci::use(now, "now"),
-        soci::use(now, "now2"), soci::use(now, "now3");
-    return {};
-  });
-  if (queued) {
+  return EnqueueAll({{std::string(type), id}});
+}
+
+Status Indexer::EnqueueAll(const std::vector<std::pair<std::string, int64_t>>& documents) {
+  const size_t batch_size = static_cast<size_t>(std::max(1, options_.enqueue_batch_size));
+  for (size_t start = 0; start < documents.size(); start += batch_size) {
+    const size_t end = std::min(documents.size(), start + batch_size);
+    Status queued = database_.InTransaction<void>([&](soci::session& session) -> Status {
+      const long long now = NowMillis();
+      std::string type;
+      long long doc_id = 0;
+      soci::statement insert =
+          (session.prepare << "INSERT INTO assistant_index_jobs (doc_type, doc_id, state, "
+                              "run_after, created_at, updated_at) VALUES (:type, :id, 'queued', "
+                              ":now, :now2, :now3) ON CONFLICT (doc_type, doc_id) WHERE state = "
+                              "'queued' DO NOTHING",
+           soci::use(type, "type"), soci::use(doc_id, "id"), soci::use(now, "now"),
+           soci::use(now, "now2"), soci::use(now, "now3"));
+      for (size_t i = start; i < end; ++i) {
+        type = documents[i].first;
+        doc_id = documents[i].second;
+        insert.execute(true);
+      }
+      return {};
+    });
+    if (!queued) {
+      return queued;
+    }
+  }
+  if (!documents.empty()) {
     std::lock_guard lock(mutex_);
     woken_ = true;
     wake_.notify_one();
   }
-  return queued;
+  return {};
 }
 
 Result<int> Indexer::EnqueueChanged() {
@@ -82,61 +100,75 @@ Result<int> Indexer::EnqueueChanged() {
   if (!sources) {
     return Fail(sources.error());
   }
-  Result<std::vector<std::pair<std::string, int64_t>>> indexed = store_.ListDocuments();
+  Result<std::map<std::pair<std::string, int64_t>, int64_t>> indexed = store_.ListVersions();
   if (!indexed) {
     return Fail(indexed.error());
   }
-  std::map<std::pair<std::string, int64_t>, bool> present;
-  for (const auto& key : *indexed) {
-    present[key] = false;
-  }
-  int queued = 0;
+  std::vector<std::pair<std::string, int64_t>> changed;
   for (const SourceVersion& source : *sources) {
-    const std::pair<std::string, int64_t> key(source.type, source.id);
-    present[key] = true;
-    Result<std::optional<int64_t>> version = store_.Version(source.type, source.id);
-    if (!version) {
-      return Fail(version.error());
-    }
-    if (*version == source.version) {
+    auto found = indexed->find({source.type, source.id});
+    if (found == indexed->end()) {
+      changed.emplace_back(source.type, source.id);
       continue;
     }
-    if (Status status = Enqueue(source.type, source.id); !status) {
-      return Fail(status.error());
+    if (found->second != source.version) {
+      changed.emplace_back(source.type, source.id);
     }
-    ++queued;
+    indexed->erase(found);
   }
-  for (const auto& [key, still_present] : present) {
-    if (!still_present) {
-      if (Status status = Enqueue(key.first, key.second); !status) {
-        return Fail(status.error());
-      }
-      ++queued;
-    }
+  // What is left is indexed but no longer exists.
+  for (const auto& [key, version] : *indexed) {
+    changed.push_back(key);
   }
-  return queued;
+  if (Status queued = EnqueueAll(changed); !queued) {
+    return Fail(queued.error());
+  }
+  return static_cast<int>(changed.size());
 }
 
-Result<std::optional<Indexer::Job>> Indexer::Claim() {
-  return database_.InTransaction<std::optional<Job>>(
-      [&](soci::session& session) -> Result<std::optional<Job>> {
+Result<std::vector<Indexer::Job>> Indexer::ClaimBatch(int limit) {
+  return database_.InTransaction<std::vector<Job>>(
+      [&](soci::session& session) -> Result<std::vector<Job>> {
         const long long now = NowMillis();
         const long long lease_until = now + int64_t{options_.lease_seconds} * 1000;
         const std::string lock =
             database_.dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
-        Job job;
-        session << "UPDATE assistant_index_jobs SET state = 'running', attempts = attempts + 1, "
-                   "lease_until = :lease, updated_at = :now WHERE id = (SELECT id FROM "
-                   "assistant_index_jobs WHERE (state = 'queued' AND run_after <= :now2) OR "
-                   "(state = 'running' AND lease_until < :now3) ORDER BY id LIMIT 1" +
-                       lock + ") RETURNING id, doc_type, doc_id, attempts",
-            soci::use(lease_until, "lease"), soci::use(now, "now"), soci::use(now, "now2"),
-            soci::use(now, "now3"), soci::into(job.id), soci::into(job.doc_type),
-            soci::into(job.doc_id), soci::into(job.attempts);
-        if (!session.got_data()) {
-          return std::optional<Job>();
+        // Two queries, so that each is served by the (state, run_after) index: queued jobs that
+        // are due, then running jobs whose worker let the lease expire.
+        std::vector<long long> ids;
+        long long id = 0;
+        const auto select = [&](const std::string& condition, long long count) {
+          soci::statement statement =
+              (session.prepare << "SELECT id FROM assistant_index_jobs WHERE " + condition +
+                                      " LIMIT :limit" + lock,
+               soci::use(now, "now"), soci::use(count, "limit"), soci::into(id));
+          statement.execute();
+          while (statement.fetch()) {
+            ids.push_back(id);
+          }
+        };
+        select("state = 'queued' AND run_after <= :now ORDER BY run_after, id", limit);
+        if (static_cast<int>(ids.size()) < limit) {
+          select("state = 'running' AND lease_until < :now ORDER BY id",
+                 limit - static_cast<long long>(ids.size()));
         }
-        return std::optional<Job>(job);
+        std::vector<Job> jobs;
+        Job job;
+        soci::statement claim =
+            (session.prepare << "UPDATE assistant_index_jobs SET state = 'running', attempts = "
+                                "attempts + 1, lease_until = :lease, updated_at = :now WHERE id = "
+                                ":id RETURNING id, doc_type, doc_id, attempts",
+             soci::use(lease_until, "lease"), soci::use(now, "now"), soci::use(id, "id"),
+             soci::into(job.id), soci::into(job.doc_type), soci::into(job.doc_id),
+             soci::into(job.attempts));
+        for (const long long claimed : ids) {
+          id = claimed;
+          claim.execute();
+          while (claim.fetch()) {
+            jobs.push_back(job);
+          }
+        }
+        return jobs;
       });
 }
 
@@ -180,62 +212,97 @@ Status Indexer::IndexNow(const SourceDocument& source) {
   return {};
 }
 
-Status Indexer::Finish(const Job& job, const Status& outcome) {
+Status Indexer::FinishBatch(const std::vector<Job>& jobs, const std::vector<Status>& outcomes) {
   return database_.InTransaction<void>([&](soci::session& session) -> Status {
     const long long now = NowMillis();
-    if (outcome) {
-      session << "UPDATE assistant_index_jobs SET state = 'done', updated_at = :now WHERE id = "
-                 ":id",
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const Job& job = jobs[i];
+      if (i < outcomes.size() && outcomes[i]) {
+        session << "UPDATE assistant_index_jobs SET state = 'done', updated_at = :now WHERE id = "
+                   ":id",
+            soci::use(now, "now"), soci::use(job.id, "id");
+        continue;
+      }
+      long long queued = 0;
+      session << "SELECT COUNT(*) FROM assistant_index_jobs WHERE doc_type = :type AND doc_id = "
+                 ":id AND state = 'queued'",
+          soci::use(job.doc_type, "type"), soci::use(job.doc_id, "id"), soci::into(queued);
+      if (i >= outcomes.size()) {
+        // Not run because the worker is stopping: back to the queue without using an attempt,
+        // unless a newer queued job for the same document takes over.
+        const std::string state = queued > 0 ? "done" : "queued";
+        session << "UPDATE assistant_index_jobs SET state = :state, attempts = attempts - 1, "
+                   "run_after = :now, updated_at = :now2 WHERE id = :id",
+            soci::use(state, "state"), soci::use(now, "now"), soci::use(now, "now2"),
+            soci::use(job.id, "id");
+        continue;
+      }
+      const Status& outcome = outcomes[i];
+      const std::string error =
+          (outcome.error().message + " " + outcome.error().internal).substr(0, kMaxLastErrorBytes);
+      // A newer queued job for the same document takes over the retry.
+      const bool retry = job.attempts < options_.max_attempts && queued == 0;
+      const std::string state = retry ? "queued" : (queued > 0 ? "done" : "failed");
+      const long long run_after = now + RetryDelayMs(job.attempts);
+      session << "UPDATE assistant_index_jobs SET state = :state, run_after = :run_after, "
+                 "last_error = :error, updated_at = :now WHERE id = :id",
+          soci::use(state, "state"), soci::use(run_after, "run_after"), soci::use(error, "error"),
           soci::use(now, "now"), soci::use(job.id, "id");
-      const long long cutoff = now - kDoneJobRetentionMs;
-      session << "DELETE FROM assistant_index_jobs WHERE state = 'done' AND updated_at < :cutoff",
-          soci::use(cutoff);
-      return {};
+      spdlog::log(retry ? spdlog::level::warn : spdlog::level::err,
+                  "Assistant index job {} for {} {} failed (attempt {}), now {}: {} {}", job.id,
+                  job.doc_type, job.doc_id, job.attempts, state, outcome.error().message,
+                  outcome.error().internal);
     }
-    const std::string error =
-        (outcome.error().message + " " + outcome.error().internal).substr(0, kMaxLastErrorBytes);
-    long long queued = 0;
-    session << "SELECT COUNT(*) FROM assistant_index_jobs WHERE doc_type = :type AND doc_id = :id "
-               "AND state = 'queued'",
-        soci::use(job.doc_type, "type"), soci::use(job.doc_id, "id"), soci::into(queued);
-    // A newer queued job for the same document takes over the retry.
-    const bool retry = job.attempts < options_.max_attempts && queued == 0;
-    const std::string state = retry ? "queued" : (queued > 0 ? "done" : "failed");
-    const long long run_after = now + RetryDelayMs(job.attempts);
-    session << "UPDATE assistant_index_jobs SET state = :state, run_after = :run_after, "
-               "last_error = :error, updated_at = :now WHERE id = :id",
-        soci::use(state, "state"), soci::use(run_after, "run_after"), soci::use(error, "error"),
-        soci::use(now, "now"), soci::use(job.id, "id");
-    spdlog::log(retry ? spdlog::level::warn : spdlog::level::err,
-                "Assistant index job {} for {} {} failed (attempt {}), now {}: {} {}", job.id,
-                job.doc_type, job.doc_id, job.attempts, state, outcome.error().message,
-                outcome.error().internal);
     return {};
   });
 }
 
+Status Indexer::PurgeDoneJobs() {
+  return database_.InTransaction<void>([&](soci::session& session) -> Status {
+    const long long cutoff = NowMillis() - kDoneJobRetentionMs;
+    session << "DELETE FROM assistant_index_jobs WHERE state = 'done' AND updated_at < :cutoff",
+        soci::use(cutoff);
+    return {};
+  });
+}
+
+bool Indexer::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+bool Indexer::Pause(std::chrono::milliseconds pause) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, pause, [this] { return stopping_; });
+}
+
 Result<int> Indexer::RunPending() {
   int ran = 0;
-  for (;;) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) {
-        return ran;
+  while (!stopping()) {
+    Result<std::vector<Job>> jobs = ClaimBatch(std::max(1, options_.batch_size));
+    if (!jobs) {
+      return Fail(jobs.error());
+    }
+    if (jobs->empty()) {
+      break;
+    }
+    std::vector<Status> outcomes;
+    for (const Job& job : *jobs) {
+      if (stopping()) {
+        break;
       }
+      outcomes.push_back(Process(job));
     }
-    Result<std::optional<Job>> job = Claim();
-    if (!job) {
-      return Fail(job.error());
-    }
-    if (!*job) {
-      return ran;
-    }
-    const Status outcome = Process(**job);
-    if (Status finished = Finish(**job, outcome); !finished) {
+    if (Status finished = FinishBatch(*jobs, outcomes); !finished) {
       return Fail(finished.error());
     }
-    ++ran;
+    ran += static_cast<int>(outcomes.size());
+    if (static_cast<int>(jobs->size()) < options_.batch_size ||
+        !Pause(std::chrono::milliseconds(options_.batch_pause_ms))) {
+      break;
+    }
   }
+  return ran;
 }
 
 Result<int> Indexer::EmbedMissing(int limit) {
@@ -325,12 +392,12 @@ void Indexer::Run() {
   Clock::time_point next_resync = Clock::now();
   Clock::time_point next_embedding = Clock::now();
   for (;;) {
-    // NOTE: on a database with many unindexed documents this queues one job each and runs them
-    // back to back, one write transaction per job. On SQLite that starved other writers for
-    // seconds in a 20,000-document test (a registration took 2.6 s), so batching and pausing
-    // between jobs is still to do.
     if (Clock::now() >= next_resync) {
       next_resync = Clock::now() + std::chrono::seconds(options_.resync_interval_seconds);
+      if (Status purged = PurgeDoneJobs(); !purged) {
+        spdlog::error("Deleting finished assistant index jobs failed: {}",
+                      purged.error().internal);
+      }
       if (Result<int> queued = EnqueueChanged(); !queued) {
         spdlog::error("Looking for changed documents failed: {} {}", queued.error().message,
                       queued.error().internal);

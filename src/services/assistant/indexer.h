@@ -1,11 +1,13 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -57,6 +59,12 @@ struct IndexerOptions {
   // changes that send no notice, such as notebook edits, and notices lost in a crash.
   int resync_interval_seconds = 300;
   int embedding_retry_seconds = 60;  // pause after a failed /v1/embeddings request
+  // Jobs claimed and finished together. Each job's passages are replaced in a transaction of
+  // its own, so a batch never holds the database's write lock for long.
+  int batch_size = 16;
+  // Pause after each batch, so that a long backlog leaves CPU time to the requests.
+  int batch_pause_ms = 20;
+  int enqueue_batch_size = 500;  // jobs queued per transaction by EnqueueChanged
 };
 
 // Keeps the passages in step with the sources through jobs in the assistant_index_jobs table.
@@ -74,12 +82,19 @@ class Indexer {
   // Queues a job to bring the document in step; a job already queued for it is kept.
   Status Enqueue(std::string_view type, int64_t id);
 
+  // Queues a job for each document, `enqueue_batch_size` per transaction.
+  Status EnqueueAll(const std::vector<std::pair<std::string, int64_t>>& documents);
+
   // Queues a job for every source document whose indexed version differs, and for every indexed
   // document that no longer exists. Returns the number of jobs queued.
   Result<int> EnqueueChanged();
 
-  // Runs due jobs until none is left; returns how many ran. Used by the worker and by tests.
+  // Runs due jobs in batches until none is left or Stop is called; returns how many ran. Used
+  // by the worker and by tests.
   Result<int> RunPending();
+
+  // Deletes finished jobs older than a day.
+  Status PurgeDoneJobs();
 
   // Embeds passages that have no vector from the configured model yet, up to `limit`. Returns
   // how many were embedded; 0 without an embedding endpoint.
@@ -104,9 +119,14 @@ class Indexer {
     int attempts = 0;
   };
 
-  Result<std::optional<Job>> Claim();
+  // Marks up to `limit` due jobs as running, oldest due first.
+  Result<std::vector<Job>> ClaimBatch(int limit);
   Status Process(const Job& job);
-  Status Finish(const Job& job, const Status& outcome);
+  // Records the outcome of the first outcomes.size() jobs and puts the rest back in the queue.
+  Status FinishBatch(const std::vector<Job>& jobs, const std::vector<Status>& outcomes);
+  bool stopping();
+  // Waits up to `pause`; returns false when Stop was called.
+  bool Pause(std::chrono::milliseconds pause);
   void Run();
 
   storage::Database& database_;

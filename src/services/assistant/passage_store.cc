@@ -288,20 +288,21 @@ Result<std::vector<int64_t>> PassageStore::PassageIdsOf(std::string_view type, i
       });
 }
 
-Result<std::vector<std::pair<std::string, int64_t>>> PassageStore::ListDocuments() {
-  using Documents = std::vector<std::pair<std::string, int64_t>>;
-  return database_.WithSession<Documents>([&](soci::session& session) -> Result<Documents> {
-    Documents documents;
+Result<std::map<std::pair<std::string, int64_t>, int64_t>> PassageStore::ListVersions() {
+  using Versions = std::map<std::pair<std::string, int64_t>, int64_t>;
+  return database_.WithSession<Versions>([&](soci::session& session) -> Result<Versions> {
+    Versions versions;
     std::string type;
     long long id = 0;
+    long long version = 0;
     soci::statement statement =
-        (session.prepare << "SELECT doc_type, doc_id FROM assistant_documents ORDER BY id",
-         soci::into(type), soci::into(id));
+        (session.prepare << "SELECT doc_type, doc_id, version FROM assistant_documents",
+         soci::into(type), soci::into(id), soci::into(version));
     statement.execute();
     while (statement.fetch()) {
-      documents.emplace_back(type, id);
+      versions.emplace(std::pair<std::string, int64_t>(type, id), version);
     }
-    return documents;
+    return versions;
   });
 }
 
@@ -404,7 +405,7 @@ bool PassageStore::Matches(const StoredPassage& passage, const PassageFilter& fi
 
 Status PassageStore::SetEmbedding(int64_t passage_id, std::span<const float> vector,
                                   std::string_view model) {
-  return database_.WithSession<void>([&](soci::session& session) -> Status {
+  return database_.InTransaction<void>([&](soci::session& session) -> Status {
     const std::string encoded = EncodeVector(vector);
     const std::string model_text(model);
     const long long id = passage_id;

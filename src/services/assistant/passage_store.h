@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -66,8 +67,8 @@ class PassageStore {
   // The ids of a document's passages in reading order.
   Result<std::vector<int64_t>> PassageIdsOf(std::string_view type, int64_t id);
 
-  // Every indexed document as (type, id).
-  Result<std::vector<std::pair<std::string, int64_t>>> ListDocuments();
+  // The version of every indexed document, by (type, id).
+  Result<std::map<std::pair<std::string, int64_t>, int64_t>> ListVersions();
 
   // The best `limit` passages for the words of `text`, any of which may match (BM25 ranks
   // passages with more and rarer matching words first). English stop words are ignored.
