@@ -109,7 +109,8 @@ class SqlLabsService final : public LabsService {
                  SubmissionCounter& submissions)
       : database_(database), blobs_(blobs), search_(search), submissions_(submissions) {}
 
-  ~SqlLabsService() override { WriteViews(); }
+  // Writes the views still counted.
+  ~SqlLabsService() override { view_writer_.Stop(); }
 
   Result<v1::Lab> CreateLab(const v1::CreateLabRequest& request,
                             const CallContext& context) override {
@@ -147,11 +148,10 @@ class SqlLabsService final : public LabsService {
           return LoadFullLab(session, request.id());
         });
     if (lab && request.count_view()) {
-      const bool due = pending_views_.Add(lab->id());
-      lab->set_views(lab->views() + 1);
-      if (due) {
-        WriteViews();
+      if (pending_views_.Add(lab->id())) {
+        view_writer_.Notify();
       }
+      lab->set_views(lab->views() + 1);
     }
     return lab;
   }
@@ -225,9 +225,15 @@ class SqlLabsService final : public LabsService {
   }
 
   Result<v1::ListLabsResponse> ListLabs(const v1::ListLabsRequest& request) override {
-    // Lists show and sort by the stored views, so the counted ones are written first.
-    WriteViews();
-    return labs::ListLabs(database_, search_, request);
+    // The list sorts by the stored views, which lag the counted ones by up to a second
+    // (PendingViews::kMaxAge), but shows the counted ones too.
+    Result<v1::ListLabsResponse> page = labs::ListLabs(database_, search_, request);
+    if (page) {
+      for (v1::Lab& lab : *page->mutable_items()) {
+        lab.set_views(lab.views() + pending_views_.Count(lab.id()));
+      }
+    }
+    return page;
   }
 
   Result<v1::ListTagsResponse> ListTags(const v1::ListTagsRequest& request) override {
@@ -520,15 +526,10 @@ class SqlLabsService final : public LabsService {
     }
   }
 
-  // Adds the counted views to the labs table in one transaction.
-  // NOTE: counted views are lost if the process dies before they are written, and they are
-  // written only by a GET of a lab or a list once due, or at shutdown. While this transaction
-  // runs, a GET of a lab may show its views without the ones being written.
-  void WriteViews() {
-    const std::unordered_map<long long, long long> views = pending_views_.Take();
-    if (views.empty()) {
-      return;
-    }
+  // Adds counted views to the labs table in one transaction; runs on the ViewWriter's thread.
+  // NOTE: counted views are lost if the process dies before they are written. While this
+  // transaction runs, a GET of a lab may show its views without the ones being written.
+  void WriteViews(const std::unordered_map<long long, long long>& views) {
     Status written = database_.InTransaction<void>([&](soci::session& session) -> Status {
       long long id = 0;
       long long count = 0;
@@ -563,6 +564,11 @@ class SqlLabsService final : public LabsService {
   search::SearchIndex* search_;
   SubmissionCounter& submissions_;
   PendingViews pending_views_;
+  // Declared last, so that it stops, and writes what is counted, before the members it uses go.
+  ViewWriter view_writer_{pending_views_,
+                          [this](const std::unordered_map<long long, long long>& views) {
+                            WriteViews(views);
+                          }};
 };
 
 }  // namespace

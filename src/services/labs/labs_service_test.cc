@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "common/random.h"
 #include "services/labs/view_counts.h"
@@ -269,6 +275,8 @@ TEST_P(LabsServiceTest, ListSortsByPopularity) {
   view.set_id(busy.id());
   view.set_count_view(true);
   ASSERT_TRUE(service_->GetLab(view));
+  // The popular order reads the stored views; a stopping service writes the counted ones.
+  service_ = MakeLabsService(*database_, *blobs_, &search_, counter_);
 
   v1::ListLabsRequest request;
   request.set_sort("popular");
@@ -306,11 +314,65 @@ TEST_P(LabsServiceTest, ViewsCountBeforeTheyAreWritten) {
   EXPECT_EQ(after_list->views(), 3);
 }
 
+TEST_P(LabsServiceTest, ViewsAreWrittenInTheBackground) {
+  const v1::Lab lab = Create("Viewed");
+  v1::GetLabRequest view;
+  view.set_id(lab.id());
+  view.set_count_view(true);
+  ASSERT_TRUE(service_->GetLab(view));
+  ASSERT_TRUE(service_->GetLab(view));
+
+  // No further request is made; the writer's thread stores the views within about a second.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  long long stored = 0;
+  while (stored < 2 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    Result<long long> read =
+        database_->WithSession<long long>([&](soci::session& session) -> Result<long long> {
+          long long views = 0;
+          session << "SELECT views FROM labs WHERE id = :id", soci::use(lab.id()),
+              soci::into(views);
+          return views;
+        });
+    ASSERT_TRUE(read) << read.error().internal;
+    stored = *read;
+  }
+  EXPECT_EQ(stored, 2);
+}
+
 TEST_P(LabsServiceTest, MissingLabCountsNoView) {
   v1::GetLabRequest view;
   view.set_id(999999);
   view.set_count_view(true);
   EXPECT_EQ(service_->GetLab(view).error().code, ErrorCode::kNotFound);
+}
+
+TEST(ViewWriterTest, WritesWhenNotifiedAndOnStop) {
+  PendingViews views;
+  views.Add(7);
+  views.Add(7);
+  std::mutex mutex;
+  std::condition_variable written_cv;
+  std::vector<std::unordered_map<long long, long long>> written;
+  ViewWriter writer(views, [&](const std::unordered_map<long long, long long>& taken) {
+    std::lock_guard lock(mutex);
+    written.push_back(taken);
+    written_cv.notify_all();
+  });
+  writer.Notify();
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(written_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !written.empty(); }));
+    ASSERT_EQ(written.size(), 1u);
+    EXPECT_EQ(written[0].at(7), 2);
+  }
+
+  views.Add(8);
+  writer.Stop();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(written.size(), 2u);
+  EXPECT_EQ(written[1].at(8), 1);
+  EXPECT_EQ(views.Count(8), 0);
 }
 
 TEST(PendingViewsTest, DueAfterMaxAgeOrCount) {

@@ -26,4 +26,50 @@ std::unordered_map<long long, long long> PendingViews::Take() {
   return std::exchange(counts_, {});
 }
 
+ViewWriter::ViewWriter(PendingViews& views, WriteFunction write)
+    : views_(views), write_(std::move(write)), thread_([this] { Run(); }) {}
+
+ViewWriter::~ViewWriter() { Stop(); }
+
+void ViewWriter::Notify() {
+  std::lock_guard lock(mutex_);
+  due_ = true;
+  wake_.notify_one();
+}
+
+void ViewWriter::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void ViewWriter::Run() {
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mutex_);
+      // The thread wakes at least every kMaxAge, so a view waits about that long at most.
+      wake_.wait_for(lock, PendingViews::kMaxAge, [this] { return due_ || stopping_; });
+      due_ = false;
+      stopping = stopping_;
+    }
+    WritePending();
+    if (stopping) {
+      return;
+    }
+  }
+}
+
+void ViewWriter::WritePending() {
+  const std::unordered_map<long long, long long> views = views_.Take();
+  if (!views.empty()) {
+    write_(views);
+  }
+}
+
 }  // namespace openlabs::labs
