@@ -127,7 +127,6 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
     return 1;
   }
   gateway::Router router = BuildRouter(*platform);
-  StartBackgroundWork(*platform);
 
   gateway::ServerOptions options;
   options.host = config->listen_host;
@@ -150,6 +149,8 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   }
   spdlog::info("openlabs {} serving on http://{}:{} with database {}", OPENLABS_VERSION,
                config->listen_host, *port, RedactedUrl(config->EffectiveDatabaseUrl()));
+  // Work that no request waits for starts once the listener accepts connections.
+  StartBackgroundWork(*platform);
   platform->grading->Start();
   server.Run();
   platform->notebook_sessions->Shutdown();

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace openlabs::sandbox {
@@ -35,14 +37,24 @@ UidLease::~UidLease() {
   }
 }
 
+// One pass over the account database (getpwent) replaces a getpwuid call per uid, because with
+// the systemd NSS module each call opens several files and a block may have up to 100,000 uids.
+// Account sources that do not enumerate their accounts (some LDAP setups) are not seen.
 Status CheckUidBlock(const UidBlock& block) {
-  for (int i = 0; i < block.count; ++i) {
-    const uid_t uid = block.first + static_cast<uid_t>(i);
-    if (getpwuid(uid) != nullptr) {
-      return Fail(Error::Internal("the sandbox uid " + std::to_string(uid) +
-                                  " belongs to an account; choose another "
-                                  "notebooks.sandbox_first_uid"));
+  const uint64_t end = uint64_t{block.first} + static_cast<uint64_t>(block.count);
+  std::optional<uid_t> lowest;
+  setpwent();
+  while (const passwd* account = getpwent()) {
+    if (account->pw_uid >= block.first && account->pw_uid < end &&
+        (!lowest || account->pw_uid < *lowest)) {
+      lowest = account->pw_uid;
     }
+  }
+  endpwent();
+  if (lowest) {
+    return Fail(Error::Internal("the sandbox uid " + std::to_string(*lowest) +
+                                " belongs to an account; choose another "
+                                "notebooks.sandbox_first_uid"));
   }
   return {};
 }

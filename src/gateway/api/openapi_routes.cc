@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
-#include <stdexcept>
 
 #include "gateway/api/openapi_document.h"
 
@@ -38,20 +38,47 @@ Response SendDocsPage(const std::string& web_root) {
   return response;
 }
 
+// The OpenAPI document as JSON text, built on first use.
+class OpenApiCache {
+ public:
+  const Result<std::string>& Get() {
+    std::call_once(built_, [this] {
+      Result<nlohmann::json> document = BuildOpenApiDocument(OpenApiSourceFiles());
+      if (document) {
+        body_ = document->dump();
+      } else {
+        spdlog::error("Building the OpenAPI document failed: {}", document.error().internal);
+        body_ = Fail(document.error());
+      }
+    });
+    return body_;
+  }
+
+ private:
+  std::once_flag built_;
+  Result<std::string> body_;
+};
+
 }  // namespace
 
 void AddApiDocsRoutes(Router& router, const ApiDocsRouteOptions& options) {
-  Result<nlohmann::json> document = BuildOpenApiDocument(OpenApiSourceFiles());
-  if (!document) {
-    throw std::logic_error(document.error().internal);
-  }
-  auto body = std::make_shared<const std::string>(document->dump());
-  router.Add("GET", "/api/openapi.json", [body](const Request&) {
-    Response response;
-    response.body = *body;
-    response.headers.emplace_back("Cache-Control", "no-cache");
-    return response;
-  });
+  // Building the document parses every YAML part, which took about as long as the rest of the
+  // start-up, so it is built by the first request instead. openapi_document_test checks that
+  // the embedded document is valid.
+  auto document = std::make_shared<OpenApiCache>();
+  router.Add(
+      "GET", "/api/openapi.json",
+      [document](const Request&) {
+        const Result<std::string>& body = document->Get();
+        if (!body) {
+          return Response::FromError(body.error());
+        }
+        Response response;
+        response.body = *body;
+        response.headers.emplace_back("Cache-Control", "no-cache");
+        return response;
+      },
+      Execution::kWorker);
   router.Add(
       "GET", "/api/docs",
       [web_root = options.web_root](const Request&) { return SendDocsPage(web_root); },

@@ -12,10 +12,9 @@ struct ApiDocsRouteOptions {
   std::string web_root;
 };
 
-// Adds GET /api/openapi.json, the OpenAPI 3.0 document built by BuildOpenApiDocument, and
-// GET /api/docs, the browsable reference (Swagger UI, bundled into the web app so that it works
-// offline). Throws std::logic_error when the embedded document is invalid, because that is a
-// programming error that the tests catch.
+// Adds GET /api/openapi.json, the OpenAPI 3.0 document built by BuildOpenApiDocument on the
+// first request (an invalid embedded document makes it return 500), and GET /api/docs, the
+// browsable reference (Swagger UI, bundled into the web app so that it works offline).
 void AddApiDocsRoutes(Router& router, const ApiDocsRouteOptions& options);
 
 }  // namespace openlabs::gateway
