@@ -26,7 +26,10 @@ class SandboxedSyntaxChecker final : public CellSyntaxChecker {
     // Parsing, unlike running, needs little: these bound a hostile cell that nests deeply.
     options.limits.cpu_seconds = 20;
     options.limits.memory_bytes = 512ull << 20;
-    options.limits.max_processes = 16;
+    // RLIMIT_NPROC counts every process of the shared sandbox uid, grading jobs included, so a
+    // low value would fail this check whenever a job runs many processes. The parser starts
+    // none, because it executes no cell code.
+    options.limits.max_processes = 4096;
     options.limits.max_file_bytes = 1 << 20;
     sandbox::RunOptions run;
     run.wall_timeout = std::chrono::seconds(30);
