@@ -1,6 +1,6 @@
 // Tests the notebook session routes and their WebSocket against the real `openlabs serve`:
 // authentication, ownership, the message size and rate limits, runs, widget changes, edits,
-// export, the per-user limit, ending a session and a clean stop of the server.
+// export, the per-user limit, listing and ending sessions and a clean stop of the server.
 //
 // Usage: node --experimental-websocket tests/notebooks/sessions_api_test.mjs BINARY
 // Prints one line per check and "N passed, N failed"; exits 1 when a check failed.
@@ -291,6 +291,24 @@ try {
   );
   const changed = await live.next((event) => event.type === "stream" && event.text === "70\n");
   check("widget change re-runs the reader", changed.cell === "c2");
+  const cellAsWidget = await api(server, "POST", `/notebook-sessions/${session.id}/widgets/c2`, ada, {
+    value: 1,
+  });
+  check("set value of a cell id is 404", cellAsWidget.status === 404, JSON.stringify(cellAsWidget));
+  check(
+    "unknown widget error names the widget",
+    cellAsWidget.body.error.message.includes("c2") &&
+      cellAsWidget.body.error.details[0].field === "widget",
+    JSON.stringify(cellAsWidget.body),
+  );
+  const knownWidget = await api(
+    server,
+    "POST",
+    `/notebook-sessions/${session.id}/widgets/${widgets.widgets[0].id}`,
+    ada,
+    { value: 7 },
+  );
+  check("set value of a known widget is 202", knownWidget.status === 202, JSON.stringify(knownWidget));
   live.ws.send(JSON.stringify({ type: "bogus" }));
   const rejected = await live.next((event) => event.type === "rejected");
   check("unknown message type is rejected", rejected.message.includes("bogus"));
@@ -303,6 +321,11 @@ try {
     unknownOverSocket.message.includes("nope") && !unknownOverSocket.message.includes("c2"),
     unknownOverSocket.message,
   );
+  live.ws.send(JSON.stringify({ type: "set_widget", widget: "c1-99", value: 1 }));
+  const unknownWidgetOverSocket = await live.next(
+    (event) => event.type === "rejected" && event.message.includes("c1-99"),
+  );
+  check("socket set_widget of an unknown widget is rejected", unknownWidgetOverSocket !== undefined);
   const unknownRun = await api(server, "POST", `/notebook-sessions/${session.id}/run`, ada, {
     cells: ["c1", "missing-1", "missing-2"],
   });
@@ -339,10 +362,40 @@ try {
   check("second session is 201", second.status === 201);
   check("third session over the per-user limit is 429", third.status === 429);
 
+  const listed = await api(server, "GET", "/notebook-sessions", ada);
+  check("list sessions is 200", listed.status === 200, JSON.stringify(listed));
+  const listedIds = listed.body.items.map((item) => item.id).sort();
+  check(
+    "list shows the caller's sessions at the limit",
+    JSON.stringify(listedIds) === JSON.stringify([session.id, second.body.id].sort()),
+    JSON.stringify(listed.body),
+  );
+  check("list shows the per-user limit", listed.body.max_sessions_per_user === 2);
+  const listedFirst = listed.body.items.find((item) => item.id === session.id);
+  check("listed source session has no notebook id", listedFirst.notebook_id === null);
+  check(
+    "listed session has start and activity times",
+    listedFirst.started_at > 0 &&
+      listedFirst.last_active_at >= listedFirst.started_at &&
+      listedFirst.last_active_at <= Date.now() + 1000,
+    JSON.stringify(listedFirst),
+  );
+  check("listed session is not ended", listedFirst.ended === false);
+  const bobList = await api(server, "GET", "/notebook-sessions", bob);
+  check("list hides other users' sessions", bobList.body.items.length === 0, JSON.stringify(bobList));
+  const anonymousList = await api(server, "GET", "/notebook-sessions");
+  check("list without token is 401", anonymousList.status === 401);
+
   const ended = await api(server, "DELETE", `/notebook-sessions/${second.body.id}`, ada);
   check("end session is 204", ended.status === 204);
   const gone = await api(server, "GET", `/notebook-sessions/${second.body.id}`, ada);
   check("ended session is 404", gone.status === 404);
+  const afterEnd = await api(server, "GET", "/notebook-sessions", ada);
+  check(
+    "list drops the ended session",
+    afterEnd.body.items.length === 1 && afterEnd.body.items[0].id === session.id,
+    JSON.stringify(afterEnd.body),
+  );
 
   // A file widget gets its files through the upload route, past the WebSocket's size limit.
   const withUpload = await api(server, "POST", "/notebook-sessions", ada, {
@@ -394,6 +447,13 @@ try {
     wrongReply.message.includes("slider"),
     JSON.stringify(wrongReply),
   );
+  const cellUpload = await uploadFiles(server, withUpload.body.id, "c2", ada, [["e.txt", "x"]]);
+  check("upload to a cell id is 404", cellUpload.status === 404, JSON.stringify(cellUpload));
+  check(
+    "upload to an unknown widget names it",
+    cellUpload.body.error.message.includes("no widget with id c2"),
+    JSON.stringify(cellUpload.body),
+  );
   const strangerUpload = await uploadFiles(server, withUpload.body.id, fileWidget, bob, [
     ["d.txt", "x"],
   ]);
@@ -442,6 +502,12 @@ try {
   check("upload notebook asset succeeds", asset.ok, asset.status);
   const stored = await api(server, "POST", "/notebook-sessions", bob, { notebook_id: notebookId });
   check("session of a stored notebook is 201", stored.status === 201, JSON.stringify(stored.body));
+  const storedList = await api(server, "GET", "/notebook-sessions", bob);
+  check(
+    "list shows a stored notebook's id",
+    storedList.body.items.length === 1 && storedList.body.items[0].notebook_id === notebookId,
+    JSON.stringify(storedList.body),
+  );
   await api(server, "POST", `/notebook-sessions/${stored.body.id}/run-all`, bob, {});
   await api(server, "GET", `/notebook-sessions/${stored.body.id}/export`, bob);
   const storedSnapshot = await api(server, "GET", `/notebook-sessions/${stored.body.id}`, bob);

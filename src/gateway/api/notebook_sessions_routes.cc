@@ -165,6 +165,7 @@ Response CreateSession(const Request& request, SessionManager& sessions, auth::A
       return Response::FromError(resolved.error());
     }
     source.marimo_source = std::move(*resolved);
+    source.notebook_id = id.get<int64_t>();
   } else {
     Result<std::string> text = StringField(*body, "source", options.max_source_bytes);
     if (!text) {
@@ -193,6 +194,47 @@ Response CreateSession(const Request& request, SessionManager& sessions, auth::A
                          {"cells", snapshot["cells"]}});
 }
 
+int64_t UnixMillis(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+// The caller's sessions that count towards its limit, so that a client which lost a session id
+// can find the session and end it.
+Response ListSessions(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
+  Result<CallContext> caller = RequireCaller(request, auth);
+  if (!caller) {
+    return Response::FromError(caller.error());
+  }
+  const auto system_now = std::chrono::system_clock::now();
+  const auto steady_now = std::chrono::steady_clock::now();
+  json items = json::array();
+  for (const std::shared_ptr<Session>& session : sessions.List(caller->user_id)) {
+    const auto idle = std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        steady_now - session->last_active());
+    const std::optional<int64_t> notebook_id = session->notebook_id();
+    items.push_back({{"id", session->id()},
+                     {"notebook_id", notebook_id ? json(*notebook_id) : json()},
+                     {"started_at", UnixMillis(session->opened_at())},
+                     {"last_active_at", UnixMillis(system_now - idle)},
+                     {"ended", session->ended()}});
+  }
+  return Response::Json(
+      200, {{"items", items}, {"max_sessions_per_user", sessions.options().max_sessions_per_user}});
+}
+
+// kNotFound when no cell of the session has shown a widget with this id, so that a value for a
+// cell id or a widget of a cell that has not run yet is rejected here rather than dropped by
+// the kernel after the request was accepted.
+Status CheckWidgetKnown(const Session& session, const std::string& widget) {
+  if (session.HasWidget(widget)) {
+    return {};
+  }
+  Error error = Error::NotFound("The session has no widget with id " + widget +
+                                "; run the cell that creates it first.");
+  error.details = {{"widget", "the session has no widget with id " + widget}};
+  return Fail(std::move(error));
+}
+
 Response RunCells(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
   Result<std::shared_ptr<Session>> session = CallerSession(request, sessions, auth);
   if (!session) {
@@ -217,6 +259,9 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
   const std::string widget(request.PathParam("widget"));
   if (Status valid = CheckId(widget, "widget"); !valid) {
     return Response::FromError(valid.error());
+  }
+  if (Status known = CheckWidgetKnown(**session, widget); !known) {
+    return Response::FromError(known.error());
   }
   Result<json> body = ParseObject(request);
   if (!body) {
@@ -255,6 +300,9 @@ Response UploadWidgetFiles(const Request& request, SessionManager& sessions,
   const std::string widget(request.PathParam("widget"));
   if (Status valid = CheckId(widget, "widget"); !valid) {
     return Response::FromError(valid.error());
+  }
+  if (Status known = CheckWidgetKnown(**session, widget); !known) {
+    return Response::FromError(known.error());
   }
   if (request.files.empty()) {
     return Response::FromError(
@@ -427,6 +475,9 @@ class SessionEvents final : public WebSocketHandler {
           !message.contains("value")) {
         return Fail(Error::InvalidArgument("set_widget needs a \"widget\" id and a \"value\"."));
       }
+      if (Status known = CheckWidgetKnown(*session_, widget.get<std::string>()); !known) {
+        return Fail(known.error());
+      }
       return session_->Submit(
           {{"type", "set_widget"}, {"widget", widget}, {"value", message["value"]}});
     }
@@ -458,6 +509,9 @@ void AddNotebookSessionRoutes(Router& router, SessionManager& sessions, auth::Au
         return CreateSession(request, sessions, auth, options);
       },
       Execution::kWorker);
+  router.Add("GET", base, [&sessions, &auth](const Request& request) {
+    return ListSessions(request, sessions, auth);
+  });
   router.Add("GET", base + "/{id}", [&sessions, &auth](const Request& request) {
     Result<std::shared_ptr<Session>> session = CallerSession(request, sessions, auth);
     if (!session) {

@@ -130,6 +130,8 @@ Status Session::Open(std::string id, int64_t owner_id, const NotebookSource& sou
     std::lock_guard lock(mutex_);
     id_ = std::move(id);
     owner_id_ = owner_id;
+    notebook_id_ = source.notebook_id;
+    opened_at_ = std::chrono::system_clock::now();
   }
   std::error_code error;
   if (!source.assets_dir.empty()) {
@@ -417,6 +419,50 @@ void Session::End(const std::string& reason) {
   }
 
   FinishKernel(reason);
+}
+
+std::optional<int64_t> Session::notebook_id() const {
+  std::lock_guard lock(mutex_);
+  return notebook_id_;
+}
+
+std::chrono::system_clock::time_point Session::opened_at() const {
+  std::lock_guard lock(mutex_);
+  return opened_at_;
+}
+
+namespace {
+
+bool ListsWidget(const json& widgets, const std::string& widget_id) {
+  if (!widgets.is_array()) {
+    return false;
+  }
+  for (const json& widget : widgets) {
+    if (!widget.is_object()) {
+      continue;
+    }
+    const auto id = widget.find("id");
+    if (id != widget.end() && id->is_string() && id->get<std::string>() == widget_id) {
+      return true;
+    }
+    const auto children = widget.find("children");
+    if (children != widget.end() && ListsWidget(*children, widget_id)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Session::HasWidget(const std::string& widget_id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [cell_id, state] : cells_) {
+    if (ListsWidget(state.widgets, widget_id)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Session::ended() const {

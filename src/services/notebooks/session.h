@@ -46,6 +46,7 @@ struct SessionLimits {
 struct NotebookSource {
   std::string marimo_source;
   std::filesystem::path assets_dir;
+  std::optional<int64_t> notebook_id;  // the stored notebook, when the source came from one
 };
 
 // How the kernel is started. `user` is the uid the kernel runs under; `staging_dir` is a host
@@ -93,6 +94,10 @@ class Session {
 
   const std::string& id() const { return id_; }
   int64_t owner_id() const { return owner_id_; }
+  // The stored notebook that Open loaded, or nullopt for a source sent with the request.
+  std::optional<int64_t> notebook_id() const;
+  // Wall-clock time of Open.
+  std::chrono::system_clock::time_point opened_at() const;
   pid_t kernel_pid() const;
   uid_t uid() const { return spec_.user ? spec_.user->uid : getuid(); }
 
@@ -124,6 +129,9 @@ class Session {
   nlohmann::json Snapshot() const;
   // The ids in `cell_ids` that name no cell of the session now, in their order.
   std::vector<std::string> UnknownCells(const std::vector<std::string>& cell_ids) const;
+  // Whether the last `widgets` event of some cell lists a widget with this id, at any depth of
+  // `children`.
+  bool HasWidget(const std::string& widget_id) const;
 
   // Kills the kernel and its whole process tree; subscribers get `session_ended` with `reason`.
   void End(const std::string& reason);
@@ -162,6 +170,8 @@ class Session {
   std::condition_variable changed_;
   std::string id_;
   int64_t owner_id_ = 0;
+  std::optional<int64_t> notebook_id_;
+  std::chrono::system_clock::time_point opened_at_;
   bool ready_ = false;
   bool ended_ = false;
   bool reaped_ = false;

@@ -178,7 +178,9 @@ Result<std::shared_ptr<Session>> SessionManager::Create(int64_t owner_id,
     }
     int owned = 0;
     for (const auto& [session_id, running] : sessions_) {
-      owned += running.session->owner_id() == owner_id ? 1 : 0;
+      // A placeholder has no session yet, but its slot counts for the user who reserved it.
+      const int64_t owner = running.session ? running.session->owner_id() : running.reserved_for;
+      owned += owner == owner_id ? 1 : 0;
     }
     if (owned >= options_.max_sessions_per_user) {
       return Fail(Error{ErrorCode::kRateLimited,
@@ -196,7 +198,9 @@ Result<std::shared_ptr<Session>> SessionManager::Create(int64_t owner_id,
                         30});
     }
     // A placeholder reserves the slot while the kernel starts, outside the lock.
-    sessions_.emplace(id, Kernel{});
+    Kernel placeholder;
+    placeholder.reserved_for = owner_id;
+    sessions_.emplace(id, std::move(placeholder));
     // A pooled kernel that died is left for the sweeper to release.
     for (auto candidate = pool_.begin(); candidate != pool_.end(); ++candidate) {
       if (!candidate->session->ended()) {
@@ -246,6 +250,17 @@ Result<std::shared_ptr<Session>> SessionManager::Get(const std::string& session_
                                 " is open for you; it may have expired. Start a new one."));
   }
   return found->second.session;
+}
+
+std::vector<std::shared_ptr<Session>> SessionManager::List(int64_t owner_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Session>> owned;
+  for (const auto& [id, kernel] : sessions_) {
+    if (kernel.session && kernel.session->owner_id() == owner_id) {
+      owned.push_back(kernel.session);
+    }
+  }
+  return owned;
 }
 
 Status SessionManager::End(const std::string& session_id, int64_t owner_id) {

@@ -71,6 +71,9 @@ class SessionManager {
   // The session with this id when `owner_id` owns it; kNotFound otherwise, so that ids of other
   // users' sessions cannot be probed.
   Result<std::shared_ptr<Session>> Get(const std::string& session_id, int64_t owner_id);
+  // The sessions of `owner_id` that count towards its limit, ordered by id. A session whose
+  // kernel has ended stays listed until the sweeper or End removes it.
+  std::vector<std::shared_ptr<Session>> List(int64_t owner_id) const;
   // Ends a session and frees its kernel.
   Status End(const std::string& session_id, int64_t owner_id);
   // Ends every session and pooled kernel; later Create calls fail. Called when the server stops.
@@ -88,6 +91,8 @@ class SessionManager {
     std::filesystem::path staging_dir;
     std::optional<uid_t> uid;
     std::shared_ptr<sandbox::UidLease> uid_lease;  // holds `uid` until the kernel is released
+    // Owner of a placeholder in sessions_ (a session still starting, with no `session` yet).
+    int64_t reserved_for = 0;
   };
 
   sandbox::UidBlock UidBlock() const;
