@@ -277,6 +277,18 @@ TEST_P(GradingApiTest, RegradeShowsChangedScoresAndSimilarity) {
                       "permission_denied");
   ExpectErrorResponse(client().Get(lab_path + "/similarity?threshold=2", author.access_token), 422,
                       "validation_failed");
+  for (const char* threshold : {"nan", "NaN", "-nan", "inf", "infinity", "-inf"}) {
+    ExpectErrorResponse(
+        client().Get(lab_path + "/similarity?threshold=" + threshold, author.access_token), 422,
+        "validation_failed");
+  }
+  for (const std::string& malformed : std::vector<std::string>{
+           "x", "not-a-batch", batch.substr(1), batch + "0", std::string(36, '-'),
+           "ABCDEF01-2345-4678-89ab-0123456789ab", "0123456789ab-4678-89ab-0123-45678901"}) {
+    ExpectErrorResponse(
+        client().Get(lab_path + "/grading-jobs?batch=" + malformed, author.access_token), 422,
+        "validation_failed");
+  }
 
   ASSERT_EQ(client()
                 .Send({.method = "DELETE",

@@ -1,13 +1,29 @@
 #include "gateway/api/grading_routes.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "gateway/api/api_support.h"
 
 namespace openlabs::gateway {
 namespace {
 
-constexpr size_t kMaxBatchChars = 64;
+// Whether `batch` has the form of the ids the regrade route returns: a lowercase UUID
+// (8-4-4-4-12 hexadecimal digits), as NewUuid makes them.
+bool IsBatchId(std::string_view batch) {
+  if (batch.size() != 36) {
+    return false;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const char c = batch[i];
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool valid = dash_position ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (!valid) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Response JsonResult(const Result<nlohmann::json>& result, int status = 200) {
   if (!result) {
@@ -99,9 +115,9 @@ Response ListJobs(const Request& request, grading::GradingService& grading,
     return Response::FromError(target.error());
   }
   const std::string batch(request.QueryParam("batch"));
-  if (batch.size() > kMaxBatchChars) {
-    return Response::FromError(
-        Error::Validation({{"batch", "must be a batch id returned by the regrade route"}}));
+  if (!batch.empty() && !IsBatchId(batch)) {
+    return Response::FromError(Error::Validation(
+        {{"batch", "must be a batch id returned by the regrade route, a lowercase UUID"}}));
   }
   return JsonResult(grading.ListJobs(target->id, batch, target->caller));
 }
@@ -116,8 +132,9 @@ Response FindSimilar(const Request& request, grading::GradingService& grading,
   const std::string_view text = request.QueryParam("threshold");
   if (!text.empty()) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), threshold);
-    if (error != std::errc() || end != text.data() + text.size() || threshold < 0 ||
-        threshold > 1) {
+    // from_chars accepts "nan", which fails no comparison, so it is rejected by name.
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(threshold) ||
+        threshold < 0 || threshold > 1) {
       return Response::FromError(
           Error::Validation({{"threshold", "must be a number from 0 to 1"}}));
     }
