@@ -1,10 +1,12 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "common/random.h"
 
@@ -120,6 +122,7 @@ class ConfigReader {
     for (const NotebookSetting& setting : NotebookSettings(config)) {
       ReadInt(root, setting.key, *setting.value);
     }
+    ReportUnknownKeys(root);
   }
 
   void ReadEnvironment(Config& config) {
@@ -168,8 +171,39 @@ class ConfigReader {
   }
 
  private:
+  // Reports each key of the file that no Read call asked for, such as a misspelled setting,
+  // which would otherwise leave the default in place without a word.
+  void ReportUnknownKeys(const toml::table& root) {
+    std::string tables;
+    for (const auto& [table, keys] : known_keys_) {
+      tables += (tables.empty() ? "" : ", ") + table;
+    }
+    for (const auto& [key, node] : root) {
+      const std::string table(key.str());
+      const toml::table* settings = node.as_table();
+      const auto known = known_keys_.find(table);
+      if (settings == nullptr || known == known_keys_.end()) {
+        problems_.push_back({table, "is not a known table; the tables are " + tables});
+        continue;
+      }
+      for (const auto& [setting, value] : *settings) {
+        const std::string name(setting.str());
+        if (std::find(known->second.begin(), known->second.end(), name) == known->second.end()) {
+          std::string names;
+          for (const std::string& candidate : known->second) {
+            names += (names.empty() ? "" : ", ") + candidate;
+          }
+          problems_.push_back({table + "." + name,
+                               "is not a known setting; the [" + table + "] table has " + names});
+        }
+      }
+    }
+  }
+
   template <typename Parse>
   void Read(const toml::table& root, std::string_view path, Parse parse) {
+    const size_t dot = path.find('.');
+    known_keys_[std::string(path.substr(0, dot))].emplace_back(path.substr(dot + 1));
     const toml::node_view<const toml::node> node = root.at_path(path);
     if (!node) {
       return;
@@ -203,6 +237,8 @@ class ConfigReader {
   }
 
   std::vector<FieldViolation>& problems_;
+  // The setting names that Read was called with, by table, in the order they were read.
+  std::map<std::string, std::vector<std::string>> known_keys_;
 };
 
 void CheckRange(std::vector<FieldViolation>& problems, const char* field, int64_t value,

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace openlabs {
 namespace {
@@ -59,6 +60,47 @@ database_url = "mysql://x"
   Status status = LoadConfig({path, false}, config);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().details.size(), 5u);
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, UnknownKeysAreReported) {
+  const std::string path = WriteTempFile(R"(
+[search]
+cached_pagez = 5
+[serch]
+cached_pages = 5
+[server]
+io_threads = 0
+[notebooks]
+pool_size = 1
+stray = 1
+)");
+  Config config;
+  Status status = LoadConfig({path, false}, config);
+  ASSERT_FALSE(status);
+  std::map<std::string, std::string> problems;
+  for (const FieldViolation& problem : status.error().details) {
+    problems[problem.field] = problem.message;
+  }
+  EXPECT_EQ(problems.size(), 4u);
+  ASSERT_TRUE(problems.contains("search.cached_pagez"));
+  EXPECT_NE(problems["search.cached_pagez"].find("cached_pages"), std::string::npos)
+      << problems["search.cached_pagez"];
+  ASSERT_TRUE(problems.contains("serch"));
+  EXPECT_NE(problems["serch"].find("search"), std::string::npos) << problems["serch"];
+  EXPECT_TRUE(problems.contains("notebooks.stray"));
+  EXPECT_TRUE(problems.contains("server.io_threads"));
+  EXPECT_FALSE(problems.contains("notebooks.pool_size"));
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, KeyOutsideTableIsReported) {
+  const std::string path = WriteTempFile("listen = \"127.0.0.1:8080\"\n");
+  Config config;
+  Status status = LoadConfig({path, false}, config);
+  ASSERT_FALSE(status);
+  ASSERT_EQ(status.error().details.size(), 1u);
+  EXPECT_EQ(status.error().details[0].field, "listen");
   std::filesystem::remove(path);
 }
 
