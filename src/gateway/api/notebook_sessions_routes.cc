@@ -222,9 +222,12 @@ Response ListSessions(const Request& request, SessionManager& sessions, auth::Au
       200, {{"items", items}, {"max_sessions_per_user", sessions.options().max_sessions_per_user}});
 }
 
-// kNotFound when no cell of the session has shown a widget with this id, so that a value for a
-// cell id or a widget of a cell that has not run yet is rejected here rather than dropped by
-// the kernel after the request was accepted.
+// Fails with kNotFound when no cell of the session has shown a widget with this id. A value for
+// a cell id, or for a widget of a cell that has not run yet, is then rejected here rather than
+// dropped by the kernel after the request was accepted.
+// NOTE: the kernel sends no `widgets` event for a run that creates no widgets, so after such a
+// re-run the session still lists the cell's old widgets. A value for one of them passes this
+// check, and the kernel's `failed` event, sent to the session's subscribers, reports it.
 Status CheckWidgetKnown(const Session& session, const std::string& widget) {
   if (session.HasWidget(widget)) {
     return {};
