@@ -29,9 +29,9 @@ sqlite3* Handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
-// What openlabs_bm25() works out once per query: the IDF of each phrase and the average row
-// length. Kept as FTS5 auxiliary data for the statement's life, with room for the per-row
-// phrase frequencies.
+// Values that openlabs_bm25() computes once per query: the IDF of each phrase and the average
+// row length. They live as FTS5 auxiliary data for the statement's life, with room for the
+// per-row phrase frequencies.
 struct QueryStats {
   double average_tokens = 0;
   std::vector<double> idf;
@@ -59,6 +59,7 @@ QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* sta
   if (*status != SQLITE_OK) {
     return nullptr;
   }
+
   stats->average_tokens = rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 1;
   const int phrases = api->xPhraseCount(context);
   stats->idf.resize(phrases);
@@ -74,6 +75,7 @@ QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* sta
     // A phrase in more than half of the rows would count against a match; it counts a little.
     stats->idf[phrase] = idf > 0 ? idf : 1e-6;
   }
+
   QueryStats* kept = stats.release();
   *status = api->xSetAuxdata(context, kept, DeleteStats);
   return *status == SQLITE_OK ? kept : nullptr;
@@ -215,6 +217,7 @@ void Fts5Ranker::Load(soci::session& session, long long generation) {
     throw soci::soci_error(std::string("reading search_fts_docsize: ") +
                            sqlite_api::sqlite3_errmsg(db));
   }
+
   std::vector<uint32_t> counts;
   size_t rows = 0;
   int status = SQLITE_ROW;
@@ -233,6 +236,7 @@ void Fts5Ranker::Load(soci::session& session, long long generation) {
     while (at < blob + size && ReadVarint(at, blob + size, column)) {
       total += column;
     }
+
     if (total == 0 || total > UINT32_MAX) {
       continue;
     }

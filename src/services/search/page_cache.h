@@ -14,8 +14,8 @@ namespace openlabs::search {
 
 // Result pages of recent searches, each valid for one index generation (search_state.generation,
 // which every change of the index increments). A page found here is the page the query would
-// compute on a snapshot of that generation, so the cache never serves stale results; any change
-// to the index empties it. Least recently used pages go first once either limit is reached.
+// compute on a snapshot of that generation, so the cache serves no stale results. Any change to
+// the index empties it. Least recently used pages go first once either limit is reached.
 // Thread-safe.
 class PageCache {
  public:
