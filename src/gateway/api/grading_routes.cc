@@ -32,7 +32,8 @@ Response JsonResult(const Result<nlohmann::json>& result, int status = 200) {
   return Response::Json(status, *result);
 }
 
-// The {id} path parameter and the signed-in caller, which every route but GET grader needs.
+// The {id} path parameter and the signed-in caller of the grader upload, which registers its
+// route itself to set upload limits.
 struct Target {
   int64_t id = 0;
   CallContext caller;
@@ -77,118 +78,30 @@ Response AttachGrader(const Request& request, grading::GradingService& grading,
       grading.AttachGrader(target->id, archive.blob_key, archive.filename, target->caller), 201);
 }
 
-Response GetGrader(const Request& request, grading::GradingService& grading,
-                   auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = OptionalCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  return JsonResult(grading.GetGrader(*id, *caller));
-}
-
-Response DetachGrader(const Request& request, grading::GradingService& grading,
-                      auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
-  return StatusResponse(grading.DetachGrader(target->id, target->caller));
-}
-
-Response Regrade(const Request& request, grading::GradingService& grading,
-                 auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
-  return JsonResult(grading.Regrade(target->id, target->caller), 202);
-}
-
-Response ListJobs(const Request& request, grading::GradingService& grading,
-                  auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
-  const std::string batch(request.QueryParam("batch"));
+// Reads the optional `batch` filter: empty, or an id that the regrade route returned.
+Result<std::string> BatchFilter(const Request& request) {
+  std::string batch(request.QueryParam("batch"));
   if (!batch.empty() && !IsBatchId(batch)) {
-    return Response::FromError(Error::Validation(
+    return Fail(Error::Validation(
         {{"batch", "must be a batch id returned by the regrade route, a lowercase UUID"}}));
   }
-  return JsonResult(grading.ListJobs(target->id, batch, target->caller));
+  return batch;
 }
 
-Response FindSimilar(const Request& request, grading::GradingService& grading,
-                     auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
+// Reads the optional `threshold`, a number from 0 to 1 (default 0.5).
+Result<double> SimilarityThreshold(const Request& request) {
   double threshold = 0.5;
   const std::string_view text = request.QueryParam("threshold");
-  if (!text.empty()) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), threshold);
-    // from_chars accepts "nan", which fails no comparison, so it is rejected by name.
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(threshold) ||
-        threshold < 0 || threshold > 1) {
-      return Response::FromError(
-          Error::Validation({{"threshold", "must be a number from 0 to 1"}}));
-    }
+  if (text.empty()) {
+    return threshold;
   }
-  return JsonResult(grading.FindSimilar(target->id, threshold, target->caller));
-}
-
-Response GetSubmissionGrading(const Request& request, grading::GradingService& grading,
-                              auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), threshold);
+  // from_chars accepts "nan", which fails no comparison, so it is rejected by name.
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(threshold) ||
+      threshold < 0 || threshold > 1) {
+    return Fail(Error::Validation({{"threshold", "must be a number from 0 to 1"}}));
   }
-  return JsonResult(grading.GetSubmissionGrading(target->id, target->caller));
-}
-
-Response PutRubric(const Request& request, grading::GradingService& grading,
-                   auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
-  v1::PutRubricRequest put;
-  if (Status parsed = ParseJsonBody(request, put); !parsed) {
-    return Response::FromError(parsed.error());
-  }
-  put.set_lab_id(target->id);
-  return ProtoResponse(grading.PutRubric(put, target->caller));
-}
-
-Response GetRubric(const Request& request, grading::GradingService& grading,
-                   auth::AuthService& auth) {
-  Result<int64_t> id = PathId(request, "id");
-  if (!id) {
-    return Response::FromError(id.error());
-  }
-  Result<CallContext> caller = OptionalCaller(request, auth);
-  if (!caller) {
-    return Response::FromError(caller.error());
-  }
-  v1::GetRubricRequest get;
-  get.set_lab_id(*id);
-  return ProtoResponse(grading.GetRubric(get, *caller));
-}
-
-Response GetRubricReview(const Request& request, grading::GradingService& grading,
-                         auth::AuthService& auth) {
-  Result<Target> target = RequireTarget(request, auth);
-  if (!target) {
-    return Response::FromError(target.error());
-  }
-  v1::GetRubricReviewRequest get;
-  get.set_submission_id(target->id);
-  return ProtoResponse(grading.GetRubricReview(get, target->caller));
+  return threshold;
 }
 
 }  // namespace
@@ -208,27 +121,61 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
   attach.upload_limits.max_files = 1;
   router.Add(std::move(attach));
 
-  router.Add("GET", "/api/v1/labs/{id}/grader",
-             [&](const Request& request) { return GetGrader(request, grading, auth); });
-  router.Add("DELETE", "/api/v1/labs/{id}/grader",
-             [&](const Request& request) { return DetachGrader(request, grading, auth); });
-  router.Add(
-      "POST", "/api/v1/labs/{id}/grader/regrade",
-      [&](const Request& request) { return Regrade(request, grading, auth); }, Execution::kWorker);
-  router.Add("GET", "/api/v1/labs/{id}/grading-jobs",
-             [&](const Request& request) { return ListJobs(request, grading, auth); });
-  router.Add(
-      "GET", "/api/v1/labs/{id}/similarity",
-      [&](const Request& request) { return FindSimilar(request, grading, auth); },
+  ApiRoutes api(router, &auth);
+  api.Add("GET", "/api/v1/labs/{id}/grader", CallerPolicy::kOptional,
+          [&grading](const ApiCall& call) {
+            return JsonResult(grading.GetGrader(call.id, call.caller));
+          });
+  api.Add("DELETE", "/api/v1/labs/{id}/grader", CallerPolicy::kRequired,
+          [&grading](const ApiCall& call) {
+            return StatusResponse(grading.DetachGrader(call.id, call.caller));
+          });
+  api.Add(
+      "POST", "/api/v1/labs/{id}/grader/regrade", CallerPolicy::kRequired,
+      [&grading](const ApiCall& call) {
+        return JsonResult(grading.Regrade(call.id, call.caller), 202);
+      },
       Execution::kWorker);
-  router.Add("GET", "/api/v1/submissions/{id}/grading",
-             [&](const Request& request) { return GetSubmissionGrading(request, grading, auth); });
-  router.Add("PUT", "/api/v1/labs/{id}/rubric",
-             [&](const Request& request) { return PutRubric(request, grading, auth); });
-  router.Add("GET", "/api/v1/labs/{id}/rubric",
-             [&](const Request& request) { return GetRubric(request, grading, auth); });
-  router.Add("GET", "/api/v1/submissions/{id}/rubric-review",
-             [&](const Request& request) { return GetRubricReview(request, grading, auth); });
+  api.Add("GET", "/api/v1/labs/{id}/grading-jobs", CallerPolicy::kRequired,
+          [&grading](const ApiCall& call) {
+            Result<std::string> batch = BatchFilter(call.request);
+            if (!batch) {
+              return Response::FromError(batch.error());
+            }
+            return JsonResult(grading.ListJobs(call.id, *batch, call.caller));
+          });
+  api.Add(
+      "GET", "/api/v1/labs/{id}/similarity", CallerPolicy::kRequired,
+      [&grading](const ApiCall& call) {
+        Result<double> threshold = SimilarityThreshold(call.request);
+        if (!threshold) {
+          return Response::FromError(threshold.error());
+        }
+        return JsonResult(grading.FindSimilar(call.id, *threshold, call.caller));
+      },
+      Execution::kWorker);
+  api.Add("GET", "/api/v1/submissions/{id}/grading", CallerPolicy::kRequired,
+          [&grading](const ApiCall& call) {
+            return JsonResult(grading.GetSubmissionGrading(call.id, call.caller));
+          });
+  api.AddJson<v1::PutRubricRequest>(
+      "PUT", "/api/v1/labs/{id}/rubric", CallerPolicy::kRequired,
+      [&grading](const ApiCall& call, v1::PutRubricRequest& put) {
+        put.set_lab_id(call.id);
+        return ProtoResponse(grading.PutRubric(put, call.caller));
+      });
+  api.Add("GET", "/api/v1/labs/{id}/rubric", CallerPolicy::kOptional,
+          [&grading](const ApiCall& call) {
+            v1::GetRubricRequest get;
+            get.set_lab_id(call.id);
+            return ProtoResponse(grading.GetRubric(get, call.caller));
+          });
+  api.Add("GET", "/api/v1/submissions/{id}/rubric-review", CallerPolicy::kRequired,
+          [&grading](const ApiCall& call) {
+            v1::GetRubricReviewRequest get;
+            get.set_submission_id(call.id);
+            return ProtoResponse(grading.GetRubricReview(get, call.caller));
+          });
 }
 
 }  // namespace openlabs::gateway
