@@ -299,7 +299,7 @@ pending_index_jobs() {
 
 # Waits until the server's assistant indexer has indexed every document of the SQLite database $1,
 # so that its background work does not share the cores with the measurements, and sets
-# index_seconds. The first scan starts after the listener, so the wait first sees jobs appear.
+# index_seconds. The first scan starts after the listener, so the wait first waits for jobs to appear.
 wait_for_assistant_index() {
   local database=$1 started=${EPOCHREALTIME/./} pending=0 waited=0
   echo "Waiting for the assistant indexer to index every document" >&2

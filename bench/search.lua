@@ -1,7 +1,7 @@
 -- Sends GET /api/v1/search with each query of the file $BENCH_SEARCH_QUERIES in turn, one query a
 -- line (blank lines and lines starting with # are skipped). bench/run.sh sets BENCH_DIR too. With
 -- BENCH_SEARCH_FRESH=1 each request carries Cache-Control: no-cache, so the server ranks it again
--- instead of answering from its cache of result pages.
+-- instead of returning a page from its cache.
 local queries_file = assert(os.getenv("BENCH_SEARCH_QUERIES"), "BENCH_SEARCH_QUERIES is not set")
 
 local function url_encode(text)

@@ -15,8 +15,8 @@ from typing import Any, TextIO
 from openlabs_kernel import runtime
 
 PROTOCOL_VERSION = 1
-# Requests read from stdin and waiting for the running one. A request beyond it is answered
-# `failed` at once, so a client that sends faster than cells run cannot grow the kernel's
+# Requests read from stdin and waiting for the running one. A request beyond it gets a
+# `failed` reply at once, so a client that sends faster than cells run cannot grow the kernel's
 # memory without bound. `interrupt` requests never wait in this queue.
 MAX_WAITING_REQUESTS = 1000
 

@@ -29,7 +29,7 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
 };
 
 // The [assistant] chat model as the grading service's rubric model: a non-streaming chat
-// completion that asks for a JSON object. Unset when no chat model is configured.
+// completion that requests a JSON object. Unset when no chat model is configured.
 grading::RubricModel MakeRubricModel(const Config& config);
 
 // The submissions service with one addition: each new submission is handed to the grading

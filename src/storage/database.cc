@@ -27,7 +27,7 @@ constexpr std::chrono::milliseconds kWriteTurnTimeout{10'000};
 // explicit COMMIT or ROLLBACK, or a rollback that an error caused).
 struct ConnectionTurn {
   std::shared_ptr<WriteQueue> queue;
-  bool held = false;  // the open transaction of this connection holds a turn
+  bool held = false;  // the open transaction of this connection has a turn
 };
 
 void ReleaseTurn(void* context) {
@@ -205,7 +205,7 @@ Database::PreparedMap& Database::PreparedFor(const soci::session& session) {
 
 // On SQLite, a transaction first waits for its turn in the file's WriteQueue, so that the writers
 // of this process get the file in the order they asked instead of racing SQLite's busy handler.
-// A thread that holds a turn gets it again at once, so a nested transaction on another
+// A thread that has a turn gets it again at once, so a nested transaction on another
 // connection meets SQLite's busy timeout as before instead of waiting for its own thread. A turn
 // not granted within kWriteTurnTimeout is logged and the transaction goes on without one,
 // waiting on the busy timeout as before.

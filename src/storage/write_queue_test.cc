@@ -179,7 +179,7 @@ TEST_F(SqliteWritersTest, ForegroundWritesAreNotStarved) {
   EXPECT_EQ(*count, kForegroundWrites);
 }
 
-// True when another thread can take the file's turn at once, so no transaction still holds it.
+// True when another thread can take the file's turn at once, so no transaction still has it.
 bool TurnIsFree(const std::string& path) {
   std::shared_ptr<WriteQueue> queue = WriteQueue::ForFile(path);
   return std::async(std::launch::async, [&] {

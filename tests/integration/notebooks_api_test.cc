@@ -209,7 +209,7 @@ TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
       "/api/v1/notebooks/import", {{"file", std::string(kNotebook), "a.py"}}, author.access_token);
   ExpectErrorResponse(no_parent, 422, "validation_failed");
   EXPECT_EQ(no_parent.Json()["error"]["details"][0].value("field", ""), "lab_id");
-  // Query parameters that are not numbers answer 400, as on every route.
+  // Query parameters that are not numbers get 400, as on every route.
   ExpectErrorResponse(Import(author, lab_id + 100000, kNotebook), 404, "not_found");
   ExpectErrorResponse(client().Get("/api/v1/notebooks?lab=abc"), 400, "invalid_argument");
 }

@@ -1,6 +1,6 @@
 // Machine-written rubric reviews through the real server: the lab author's rubric, the chat
 // completion request sent to a local stand-in model server, valid, malformed and retried model
-// outputs, who may read the draft, and the answer of a server without a model.
+// outputs, who may read the draft, and the reply of a server without a model.
 #include <atomic>
 #include <chrono>
 #include <thread>

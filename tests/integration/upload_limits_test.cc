@@ -88,7 +88,7 @@ TEST_P(UploadLimitsTest, SubmissionFiles) {
   const HttpResponse empty = submit("");
   ASSERT_EQ(empty.status, 201) << empty.body;
   EXPECT_EQ(empty.Json()["files"][0].value("size", -1), 0);
-  // With no text, an empty file alone is not an answer: 422 and no points spent.
+  // With no text, an empty file alone is not a submission: 422 and no points spent.
   const HttpResponse lab =
       client_->Post("/api/v1/labs", {{"title", "Empty"}, {"body", "# Task"}}, author);
   const HttpResponse only_empty =

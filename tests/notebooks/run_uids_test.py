@@ -19,7 +19,7 @@ import tempfile
 
 SKIP = 77
 
-# The first cell holds its uid long enough for the three runs to overlap.
+# The first cell keeps its uid long enough for the three runs to overlap.
 NOTEBOOK = '''import marimo
 
 app = marimo.App()

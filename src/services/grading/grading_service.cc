@@ -772,7 +772,7 @@ class SqlGradingService final : public GradingService {
   }
 
   // Reads the submission, sends it to the model and validates its output.
-  // NOTE: the model sees the submission only, not the lab's text, so it judges correctness
+  // NOTE: the model gets the submission only, not the lab's text, so it judges correctness
   // without the task statement.
   Result<RubricDraft> DraftRubricReview(const RubricJob& job) {
     Result<SubmissionSnapshot> submission = directory_.GetSubmission(job.submission_id);

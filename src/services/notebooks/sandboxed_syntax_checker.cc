@@ -29,6 +29,9 @@ class SandboxedSyntaxChecker final : public CellSyntaxChecker {
     // RLIMIT_NPROC counts every process of the shared sandbox uid, grading jobs included, so a
     // low value would fail this check whenever a job runs many processes. The parser starts
     // none, because it executes no cell code.
+    // NOTE: a uid of its own per check, leased from the sessions' block, would remove this
+    // dependence; with the shared uid, 4096 processes of other sandboxes still fail the check,
+    // and the service then falls back to the token analysis.
     options.limits.max_processes = 4096;
     options.limits.max_file_bytes = 1 << 20;
     sandbox::RunOptions run;

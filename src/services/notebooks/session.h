@@ -75,7 +75,7 @@ using EventListener = std::function<void(const std::string& event_json)>;
 
 // Whether the session keeps a request's `done` or `failed` reply for Wait. Subscribers get
 // every reply either way. A discarded reply is not stored, so requests that no caller waits for
-// (most runs and widget changes) cost no memory once the kernel has answered them.
+// (most runs and widget changes) cost no memory once the kernel has replied to them.
 enum class ReplyMode { kDiscard, kKeep };
 
 class Session {
@@ -110,7 +110,7 @@ class Session {
   // reply is discarded.
   Result<nlohmann::json> Wait(int64_t request_id, std::chrono::milliseconds timeout);
   // Sets a file widget's value: writes `files` into the staging directory, which the kernel
-  // sees read-only, and submits `set_widget` with their paths inside the sandbox. The files are
+  // can only read, and submits `set_widget` with their paths inside the sandbox. The files are
   // deleted when the kernel has handled the request, or with the session.
   Result<int64_t> SubmitWidgetFiles(const std::string& widget_id,
                                     const std::vector<WidgetFile>& files,

@@ -76,9 +76,9 @@ QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* sta
     stats->idf[phrase] = idf > 0 ? idf : 1e-6;
   }
 
-  QueryStats* kept = stats.release();
-  *status = api->xSetAuxdata(context, kept, DeleteStats);
-  return *status == SQLITE_OK ? kept : nullptr;
+  QueryStats* stored = stats.release();
+  *status = api->xSetAuxdata(context, stored, DeleteStats);
+  return *status == SQLITE_OK ? stored : nullptr;
 }
 
 // openlabs_bm25(search_fts, weight, ...): the BM25 score of the current row, negated so that

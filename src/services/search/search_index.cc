@@ -305,8 +305,8 @@ class SqlSearchIndex final : public SearchIndex {
     page_bindings.Add("snippet_match", match);
     page_bindings.Add("limit", static_cast<long long>(page.limit));
     page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
-    // Without filters the ranking needs no search_documents row, whose lookup would cost one
-    // B-tree search per match; equal scores then keep the newest indexed document first.
+    // Without filters the ranking reads no search_documents row, because that lookup would cost
+    // one B-tree search per match. Equal scores then put the newest indexed document first.
     const std::string ranked =
         filters.empty()
             ? std::string("SELECT search_fts.rowid AS id, ") + kBm25 +

@@ -302,7 +302,7 @@ TEST_P(SearchIndexTest, QueryOperators) {
   EXPECT_EQ(Find("\"calculus lambda\"").total, 0);
 }
 
-// A search repeated after changes to the index sees them (SQLite serves repeats from a cache).
+// A search repeated after changes to the index returns the changed results, although SQLite serves repeats from a cache.
 TEST_P(SearchIndexTest, RepeatedSearchSeesChanges) {
   IndexCorpus();
   EXPECT_EQ(Find("argon").total, 1);

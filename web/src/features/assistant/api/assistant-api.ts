@@ -130,13 +130,13 @@ export interface ConversationPage {
   limit: number;
 }
 
-/** A lab's assistant mode: `on` answers, `guide` leaves out solution sections, `off` is off. */
+/** A lab's assistant mode: `on` replies in full, `guide` leaves out solution sections, `off` is off. */
 export type AssistantMode = "on" | "guide" | "off";
 
 export interface LabAssistantSettings {
   lab_id: number;
   mode: AssistantMode;
-  /** True when a language model writes the answers; returned by GET only. */
+  /** True when a language model writes the replies; returned by GET only. */
   model_configured?: boolean;
 }
 

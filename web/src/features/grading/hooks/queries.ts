@@ -85,7 +85,7 @@ export function useSimilarity(labId: number, threshold: number | null) {
 
 /**
  * Fetches the machine-written rubric review draft, and again every second while it is
- * unfinished. The server answers 404 without a draft and 409 without a language model.
+ * unfinished. The server returns 404 without a draft and 409 without a language model.
  */
 export function useRubricReview(submissionId: number) {
   return useQuery({
