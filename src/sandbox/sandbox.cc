@@ -7,6 +7,8 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -85,14 +87,28 @@ ExecPlan MakePlan(const std::vector<std::string>& command, const Options& option
   return plan;
 }
 
-// Reports a failed step of the child to the parent through `error_fd` and exits. Async-signal-safe.
-[[noreturn]] void ChildFail(int error_fd, int step) {
+// Steps of the child, reported to the parent through the status pipe.
+enum ChildStep : int {
+  kChildReady = 0,  // the parent-death signal is armed; the child waits for the parent's reply
+  kSetsid,
+  kMountNamespace,
+  kDup2,
+  kSetrlimit,
+  kSwitchUser,
+  kParentDeathSignal,
+  kExecBwrap,
+};
+
+// Reports a failed step of the child to the parent through `status_fd` and exits.
+// Async-signal-safe.
+[[noreturn]] void ChildFail(int status_fd, ChildStep step) {
   int report[2] = {step, errno};
-  [[maybe_unused]] ssize_t written = write(error_fd, report, sizeof(report));
+  [[maybe_unused]] ssize_t written = write(status_fd, report, sizeof(report));
   _exit(127);
 }
 
-// Marks every descriptor above the standard streams close-on-exec. The error pipe already is.
+// Marks every descriptor above the standard streams close-on-exec. The pipes to the parent
+// already are.
 void CloseInheritedDescriptors() {
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
     return;
@@ -107,15 +123,30 @@ void CloseInheritedDescriptors() {
   }
 }
 
-// Runs in the forked child: new process group, standard streams, limits, unprivileged uid, then
-// bwrap. Only async-signal-safe calls from here on.
-[[noreturn]] void ExecChild(const ExecPlan& plan, const int (&fds)[3], int error_fd, pid_t parent) {
+// Gives the child, which is PID 1 of a new PID namespace, a mount namespace with a /proc of
+// that namespace. bwrap looks up its own child in /proc by the pid that clone() returned, which
+// is a pid of the new namespace.
+bool MountOwnProc() {
+  return unshare(CLONE_NEWNS) == 0 &&
+         mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
+}
+
+// Runs in the child: new session, standard streams, limits, unprivileged uid, the parent-death
+// signal, then bwrap. Only async-signal-safe calls from here on. The child of a multithreaded
+// process made by a raw clone() must not call glibc's setuid() family either, which signals the
+// parent's threads, so the uid switch uses the system calls themselves.
+[[noreturn]] void ExecChild(const ExecPlan& plan, const int (&fds)[3], int status_fd,
+                            int reply_fd, bool own_pid_namespace) {
   if (setsid() < 0) {
-    ChildFail(error_fd, 1);
+    ChildFail(status_fd, kSetsid);
+  }
+  if (own_pid_namespace && !MountOwnProc()) {
+    ChildFail(status_fd, kMountNamespace);
   }
   for (int stream = 0; stream < 3; ++stream) {
     if (dup2(fds[stream], stream) < 0) {
-      ChildFail(error_fd, 2);
+      ChildFail(status_fd, kDup2);
     }
   }
   // The server's descriptors (client connections, database files, listening sockets) must not
@@ -123,36 +154,51 @@ void CloseInheritedDescriptors() {
   CloseInheritedDescriptors();
   for (size_t i = 0; i < plan.limit_kinds.size(); ++i) {
     if (setrlimit(plan.limit_kinds[i], &plan.limit_values[i]) != 0) {
-      ChildFail(error_fd, 3);
+      ChildFail(status_fd, kSetrlimit);
     }
   }
   // The server ignores SIGPIPE, and an ignored signal would stay ignored across execve.
   signal(SIGPIPE, SIG_DFL);
   if (plan.switch_user) {
-    if (setgroups(0, nullptr) != 0 || setgid(plan.user.gid) != 0 || setuid(plan.user.uid) != 0) {
-      ChildFail(error_fd, 4);
+    const uid_t uid = plan.user.uid;
+    const gid_t gid = plan.user.gid;
+    if (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, gid, gid, gid) != 0 ||
+        syscall(SYS_setresuid, uid, uid, uid) != 0) {
+      ChildFail(status_fd, kSwitchUser);
     }
   }
-  // Set after setuid, which clears the parent-death signal.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) {
+  // Armed after the uid switch, which clears it. bwrap keeps it across execve, because bwrap is
+  // not set-user-ID here and does not change its credentials in the process it runs first.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    ChildFail(status_fd, kParentDeathSignal);
+  }
+  // A parent that died before the prctl sent no signal. The parent replies only while it is
+  // alive, and its death closes the pipe, so the read returns 0 and the child gives up.
+  int report[2] = {kChildReady, 0};
+  char reply = 0;
+  if (write(status_fd, report, sizeof(report)) != sizeof(report) ||
+      read(reply_fd, &reply, 1) != 1) {
     _exit(127);
   }
   char* empty_env[] = {nullptr};
   execve(plan.argv[0], plan.argv.data(), empty_env);
-  ChildFail(error_fd, 5);
+  ChildFail(status_fd, kExecBwrap);
 }
 
 const char* ChildStepName(int step) {
   switch (step) {
-    case 1:
+    case kSetsid:
       return "setsid";
-    case 2:
+    case kMountNamespace:
+      return "mounting /proc in a new mount namespace";
+    case kDup2:
       return "dup2";
-    case 3:
+    case kSetrlimit:
       return "setrlimit";
-    case 4:
+    case kSwitchUser:
       return "switching to the sandbox user";
+    case kParentDeathSignal:
+      return "prctl(PR_SET_PDEATHSIG)";
     default:
       return "executing bwrap";
   }
@@ -203,20 +249,46 @@ struct Pipes {
   }
 };
 
-// Reads the child's failure report, if any. An empty read means execve succeeded (CLOEXEC).
-Status CheckChildStarted(int error_fd, pid_t pid) {
-  int report[2] = {0, 0};
+// Reads one report of the child. Returns false at end of file, when the child has exited or
+// executed bwrap (the pipe is close-on-exec).
+bool ReadChildReport(int status_fd, int (&report)[2]) {
   ssize_t got;
   do {
-    got = read(error_fd, report, sizeof(report));
+    got = read(status_fd, report, sizeof(int[2]));
   } while (got < 0 && errno == EINTR);
-  if (got <= 0) {
-    return {};
+  return got == sizeof(int[2]);
+}
+
+// Completes the start handshake: the child reports that its parent-death signal is armed, the
+// parent replies, and the child executes bwrap. Reaps the child when it failed.
+Status CheckChildStarted(int status_fd, int reply_fd, pid_t pid) {
+  int report[2] = {0, 0};
+  bool reported = ReadChildReport(status_fd, report);
+  if (reported && report[0] == kChildReady) {
+    const char reply = 1;
+    reported = write(reply_fd, &reply, 1) == 1 && ReadChildReport(status_fd, report);
+    if (!reported) {
+      return {};
+    }
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  if (!reported) {
+    return Fail(Error::Internal("cannot start the sandbox: its process exited during setup"));
+  }
   return Fail(Error::Internal(std::string("cannot start the sandbox: ") + ChildStepName(report[0]) +
                               " failed: " + ErrnoText(report[1])));
+}
+
+// Starts the child like fork(). As root, the child is PID 1 of a new PID namespace, so that
+// the kernel kills every process of the sandbox when the child dies, including those that bwrap
+// has not yet armed against its parent's death. glibc's fork() takes no flags, hence clone().
+pid_t StartChild(bool own_pid_namespace) {
+  if (!own_pid_namespace) {
+    return fork();
+  }
+  return static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr,
+                                    nullptr, nullptr));
 }
 
 }  // namespace
@@ -311,25 +383,39 @@ Result<std::unique_ptr<Process>> Spawn(const std::vector<std::string>& command,
   if (Status opened = pipes.Open(); !opened) {
     return Fail(opened.error());
   }
-  int error_pipe[2];
-  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+  // The status pipe carries the child's reports to the parent, the reply pipe the parent's
+  // reply to the child.
+  int status_pipe[2];
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) {
     return Fail(Error::Internal("pipe2 failed: " + ErrnoText(errno)));
   }
-
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
+  int reply_pipe[2];
+  if (pipe2(reply_pipe, O_CLOEXEC) != 0) {
     const int error = errno;
-    close(error_pipe[0]);
-    close(error_pipe[1]);
-    return Fail(Error::Internal("fork failed: " + ErrnoText(error)));
+    close(status_pipe[0]);
+    close(status_pipe[1]);
+    return Fail(Error::Internal("pipe2 failed: " + ErrnoText(error)));
   }
+
+  // Creating a PID namespace needs CAP_SYS_ADMIN.
+  // NOTE: without it (a server that does not run as root), a parent killed while bwrap sets up
+  // the sandbox can leave the sandbox's first process running, because bwrap (0.8.0 here) arms
+  // --die-with-parent in that process only just before executing the command.
+  const bool own_pid_namespace = geteuid() == 0;
+  const pid_t pid = StartChild(own_pid_namespace);
   if (pid == 0) {
-    ExecChild(plan, pipes.child, error_pipe[1], parent);
+    close(status_pipe[0]);
+    close(reply_pipe[1]);
+    ExecChild(plan, pipes.child, status_pipe[1], reply_pipe[0], own_pid_namespace);
   }
-  close(error_pipe[1]);
-  Status started = CheckChildStarted(error_pipe[0], pid);
-  close(error_pipe[0]);
+  const int start_error = errno;
+  close(status_pipe[1]);
+  close(reply_pipe[0]);
+  Status started = pid < 0 ? Fail(Error::Internal("cannot start the sandbox: clone failed: " +
+                                                  ErrnoText(start_error)))
+                           : CheckChildStarted(status_pipe[0], reply_pipe[1], pid);
+  close(status_pipe[0]);
+  close(reply_pipe[1]);
   if (!started) {
     return Fail(started.error());
   }
