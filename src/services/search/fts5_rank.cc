@@ -12,6 +12,7 @@ namespace {
 
 using sqlite_api::Fts5Context;
 using sqlite_api::Fts5ExtensionApi;
+using sqlite_api::Fts5PhraseIter;
 using sqlite_api::fts5_api;
 using sqlite_api::sqlite3;
 using sqlite_api::sqlite3_context;
@@ -22,19 +23,24 @@ using sqlite_api::sqlite3_value;
 constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
 
-// The token counts that openlabs_bm25() calls on this thread read, set by Fts5Ranker::Scope.
+// The token counts that openlabs_bm25() and openlabs_rank() calls on this thread read, set by
+// Fts5Ranker::Scope.
 thread_local const std::vector<uint32_t>* t_token_counts = nullptr;
+// The collector that openlabs_rank() calls on this thread fill, set by Fts5Ranker::Collecting.
+thread_local RankCollector* t_collector = nullptr;
 
 sqlite3* Handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
-// Values that openlabs_bm25() computes once per query: the IDF of each phrase and the average
-// row length. They live as FTS5 auxiliary data for the statement's life, with room for the
-// per-row phrase frequencies.
+// Values that the ranking functions compute once per query: the column weights, the IDF of each
+// phrase and the average row length. They live as FTS5 auxiliary data for the statement's life,
+// with room for the per-row phrase frequencies.
 struct QueryStats {
+  long long rows = 0;
   double average_tokens = 0;
-  std::vector<double> idf;
+  std::vector<double> weights;
+  std::vector<double> idf;  // empty until computed
   std::vector<double> frequency;
 };
 
@@ -45,7 +51,32 @@ int CountRow(const Fts5ExtensionApi*, Fts5Context*, void* hits) {
 
 void DeleteStats(void* stats) { delete static_cast<QueryStats*>(stats); }
 
-QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* status) {
+double IdfOf(long long rows, long long hits) {
+  const double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
+                              (static_cast<double>(hits) + 0.5));
+  // A phrase in more than half of the rows would count against a match, so it counts a little.
+  return idf > 0 ? idf : 1e-6;
+}
+
+// Counts the rows that contain each phrase, walking each phrase's doclist once.
+int ComputeIdf(const Fts5ExtensionApi* api, Fts5Context* context, QueryStats& stats) {
+  const int phrases = api->xPhraseCount(context);
+  stats.idf.resize(phrases);
+  for (int phrase = 0; phrase < phrases; ++phrase) {
+    sqlite3_int64 hits = 0;
+    const int status = api->xQueryPhrase(context, phrase, &hits, CountRow);
+    if (status != SQLITE_OK) {
+      return status;
+    }
+    stats.idf[phrase] = IdfOf(stats.rows, hits);
+  }
+  return SQLITE_OK;
+}
+
+// Returns the query's stats, creating them on the first call from the `weight_count` column
+// weights in `weights`. The IDF is computed unless `with_idf` is false.
+QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int weight_count,
+                     sqlite3_value** weights, bool with_idf, int* status) {
   if (auto* stats = static_cast<QueryStats*>(api->xGetAuxdata(context, 0))) {
     return stats;
   }
@@ -59,21 +90,17 @@ QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* sta
   if (*status != SQLITE_OK) {
     return nullptr;
   }
-
+  stats->rows = rows;
   stats->average_tokens = rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 1;
-  const int phrases = api->xPhraseCount(context);
-  stats->idf.resize(phrases);
-  stats->frequency.resize(phrases);
-  for (int phrase = 0; phrase < phrases; ++phrase) {
-    sqlite3_int64 hits = 0;
-    *status = api->xQueryPhrase(context, phrase, &hits, CountRow);
+  for (int i = 0; i < weight_count; ++i) {
+    stats->weights.push_back(sqlite_api::sqlite3_value_double(weights[i]));
+  }
+  stats->frequency.resize(api->xPhraseCount(context));
+  if (with_idf) {
+    *status = ComputeIdf(api, context, *stats);
     if (*status != SQLITE_OK) {
       return nullptr;
     }
-    const double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
-                                (static_cast<double>(hits) + 0.5));
-    // A phrase in more than half of the rows would count against a match; it counts a little.
-    stats->idf[phrase] = idf > 0 ? idf : 1e-6;
   }
 
   QueryStats* stored = stats.release();
@@ -81,50 +108,114 @@ QueryStats* StatsFor(const Fts5ExtensionApi* api, Fts5Context* context, int* sta
   return *status == SQLITE_OK ? stored : nullptr;
 }
 
-// openlabs_bm25(search_fts, weight, ...): the BM25 score of the current row, negated so that
-// ORDER BY ascending puts the best first, as FTS5's bm25() does. Weight i applies to column i;
-// columns without one weigh 1.
-void Bm25(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
-          int weight_count, sqlite3_value** weights) {
-  int status = SQLITE_OK;
-  QueryStats* stats = StatsFor(api, context, &status);
-  if (stats == nullptr) {
-    sqlite_api::sqlite3_result_error_code(result, status);
-    return;
-  }
-  std::fill(stats->frequency.begin(), stats->frequency.end(), 0.0);
-  int instances = 0;
-  status = api->xInstCount(context, &instances);
-  for (int i = 0; status == SQLITE_OK && i < instances; ++i) {
-    int phrase = 0;
+// Fills stats.frequency with the weighted number of times each phrase occurs in the current row.
+// It iterates each phrase's position list directly, which costs less than xInstCount, because
+// that builds a merged array of every phrase's instances first.
+int ComputeFrequencies(const Fts5ExtensionApi* api, Fts5Context* context, QueryStats& stats) {
+  const int phrases = static_cast<int>(stats.frequency.size());
+  const int weight_count = static_cast<int>(stats.weights.size());
+  for (int phrase = 0; phrase < phrases; ++phrase) {
+    Fts5PhraseIter iterator;
     int column = 0;
     int offset = 0;
-    status = api->xInst(context, i, &phrase, &column, &offset);
-    if (status == SQLITE_OK) {
-      stats->frequency[phrase] +=
-          column < weight_count ? sqlite_api::sqlite3_value_double(weights[column]) : 1.0;
+    const int status = api->xPhraseFirst(context, phrase, &iterator, &column, &offset);
+    if (status != SQLITE_OK) {
+      return status;
     }
+    double frequency = 0;
+    while (column >= 0) {
+      frequency += column < weight_count ? stats.weights[column] : 1.0;
+      api->xPhraseNext(context, &iterator, &column, &offset);
+    }
+    stats.frequency[phrase] = frequency;
   }
-  int tokens = 0;
+  return SQLITE_OK;
+}
+
+// Sets `tokens` to the current row's token count, from the loaded array when it has the row.
+int RowTokens(const Fts5ExtensionApi* api, Fts5Context* context, int& tokens) {
   const sqlite3_int64 row = api->xRowid(context);
   const std::vector<uint32_t>* counts = t_token_counts;
   if (counts != nullptr && row >= 0 && static_cast<uint64_t>(row) < counts->size() &&
       (*counts)[row] != 0) {
     tokens = static_cast<int>((*counts)[row]);
-  } else if (status == SQLITE_OK) {
-    status = api->xColumnSize(context, -1, &tokens);
+    return SQLITE_OK;
   }
-  if (status != SQLITE_OK) {
+  return api->xColumnSize(context, -1, &tokens);
+}
+
+// The BM25 term of one phrase. The expression and its order of operations are those of FTS5's
+// bm25(), so that both give the same double.
+double PhraseScore(double idf, double frequency, int tokens, double average_tokens) {
+  const double length_factor = kK1 * (1 - kB + kB * tokens / average_tokens);
+  return idf * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
+}
+
+double RowScore(const QueryStats& stats, int tokens) {
+  double score = 0;
+  for (size_t phrase = 0; phrase < stats.idf.size(); ++phrase) {
+    score += PhraseScore(stats.idf[phrase], stats.frequency[phrase], tokens, stats.average_tokens);
+  }
+  return score;
+}
+
+// Returns the query's stats (see StatsFor) with the current row's phrase frequencies, and sets
+// `tokens` to the row's token count. Returns null and sets `status` when a step fails.
+QueryStats* ReadRow(const Fts5ExtensionApi* api, Fts5Context* context, int weight_count,
+                    sqlite3_value** weights, bool with_idf, int& tokens, int& status) {
+  QueryStats* stats = StatsFor(api, context, weight_count, weights, with_idf, &status);
+  if (stats != nullptr) {
+    status = ComputeFrequencies(api, context, *stats);
+  }
+  if (status == SQLITE_OK) {
+    status = RowTokens(api, context, tokens);
+  }
+  return status == SQLITE_OK ? stats : nullptr;
+}
+
+// openlabs_bm25(search_fts, weight, ...): the BM25 score of the current row, negated so that
+// ORDER BY ascending puts the best first, as FTS5's bm25() does. Weight i applies to column i;
+// columns without one weigh 1.
+void Bm25(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
+          int weight_count, sqlite3_value** weights) {
+  int tokens = 0;
+  int status = SQLITE_OK;
+  QueryStats* stats = ReadRow(api, context, weight_count, weights, true, tokens, status);
+  if (stats == nullptr) {
     sqlite_api::sqlite3_result_error_code(result, status);
     return;
   }
-  const double length_factor = kK1 * (1 - kB + kB * tokens / stats->average_tokens);
-  double score = 0;
-  for (size_t phrase = 0; phrase < stats->idf.size(); ++phrase) {
-    const double frequency = stats->frequency[phrase];
-    score += stats->idf[phrase] * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
+  sqlite_api::sqlite3_result_double(result, -RowScore(*stats, tokens));
+}
+
+// openlabs_rank(search_fts, created_at, weight, ...): adds the current row to the collector of
+// this thread (see RankCollector) and returns 1.
+void Rank(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
+          int argument_count, sqlite3_value** arguments) {
+  RankCollector* collector = t_collector;
+  if (collector == nullptr || argument_count < 1) {
+    sqlite_api::sqlite3_result_error(
+        result, "openlabs_rank() needs a collector and a created_at argument", -1);
+    return;
   }
-  sqlite_api::sqlite3_result_double(result, -score);
+  const bool deferred_idf = collector->unfiltered() && api->xPhraseCount(context) == 1;
+  int tokens = 0;
+  int status = SQLITE_OK;
+  QueryStats* stats = ReadRow(api, context, argument_count - 1, arguments + 1, !deferred_idf,
+                              tokens, status);
+  if (stats == nullptr) {
+    sqlite_api::sqlite3_result_error_code(result, status);
+    return;
+  }
+  const long long rowid = api->xRowid(context);
+  const long long created_at = sqlite_api::sqlite3_value_int64(arguments[0]);
+  if (deferred_idf) {
+    collector->SetTableStats(stats->rows, stats->average_tokens);
+    collector->AddUnscored(rowid, created_at, stats->frequency[0], tokens);
+  } else {
+    collector->Add({RowScore(*stats, tokens), created_at, rowid});
+  }
+  sqlite_api::sqlite3_result_int(result, 1);
 }
 
 fts5_api* Fts5Api(sqlite3* db) {
@@ -166,9 +257,10 @@ void Fts5Ranker::Register(soci::session& session) {
     return;
   }
   fts5_api* api = Fts5Api(db);
-  if (api == nullptr || api->xCreateFunction(api, "openlabs_bm25", nullptr, Bm25, nullptr) !=
-                            SQLITE_OK) {
-    throw soci::soci_error("cannot register openlabs_bm25 with FTS5");
+  if (api == nullptr ||
+      api->xCreateFunction(api, "openlabs_bm25", nullptr, Bm25, nullptr) != SQLITE_OK ||
+      api->xCreateFunction(api, "openlabs_rank", nullptr, Rank, nullptr) != SQLITE_OK) {
+    throw soci::soci_error("cannot register openlabs_bm25 and openlabs_rank with FTS5");
   }
   registered_.push_back(db);
 }
@@ -203,6 +295,64 @@ Fts5Ranker::Scope::Scope(Fts5Ranker& ranker, soci::session& session, long long g
 }
 
 Fts5Ranker::Scope::~Scope() { t_token_counts = nullptr; }
+
+Fts5Ranker::Collecting::Collecting(RankCollector& collector) { t_collector = &collector; }
+
+Fts5Ranker::Collecting::~Collecting() { t_collector = nullptr; }
+
+bool RanksBefore(const RankedRow& a, const RankedRow& b) {
+  if (a.score != b.score) {
+    return a.score > b.score;
+  }
+  if (a.created_at != b.created_at) {
+    return a.created_at > b.created_at;
+  }
+  return a.rowid > b.rowid;
+}
+
+void RankCollector::Add(const RankedRow& row) {
+  ++matches_;
+  Keep(row);
+}
+
+void RankCollector::Keep(const RankedRow& row) {
+  if (keep_ == 0) {
+    return;
+  }
+  // With RanksBefore as the heap's less-than, the front is the kept row that ranks last.
+  if (heap_.size() < keep_) {
+    heap_.push_back(row);
+    std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
+  } else if (RanksBefore(row, heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), RanksBefore);
+    heap_.back() = row;
+    std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
+  }
+}
+
+void RankCollector::AddUnscored(long long rowid, long long created_at, double frequency,
+                                int tokens) {
+  ++matches_;
+  unscored_.push_back({rowid, created_at, frequency, tokens});
+}
+
+std::vector<RankedRow> RankCollector::Finish() {
+  if (!unscored_.empty()) {
+    // Every match contains the query's one phrase and nothing else limits the matches, so the
+    // phrase's document count is the number of matches.
+    const double idf = IdfOf(table_rows_, static_cast<long long>(unscored_.size()));
+    std::vector<Unscored> rows = std::move(unscored_);
+    unscored_.clear();
+    for (const Unscored& row : rows) {
+      Keep({PhraseScore(idf, row.frequency, row.tokens, average_tokens_), row.created_at,
+           row.rowid});
+    }
+  }
+  std::vector<RankedRow> best = std::move(heap_);
+  heap_.clear();
+  std::sort_heap(best.begin(), best.end(), RanksBefore);
+  return best;
+}
 
 size_t Fts5Ranker::loaded_rows() const {
   std::shared_lock lock(mutex_);

@@ -74,10 +74,95 @@ class Fts5RankerTest : public ::testing::Test {
     }
   }
 
+  // The rowids and scores of ORDER BY openlabs_bm25(), rowid DESC: the order that openlabs_rank()
+  // must reproduce without filters.
+  std::vector<RankedRow> SortedBySql(soci::session& session, const std::string& match) {
+    std::vector<RankedRow> rows;
+    RankedRow row;
+    double negated = 0;
+    soci::statement statement =
+        (session.prepare << "SELECT rowid, openlabs_bm25(search_fts, 10.0, 6.0, 3.0, 1.0) AS s "
+                            "FROM search_fts WHERE search_fts MATCH :match ORDER BY s, rowid DESC",
+         soci::use(match), soci::into(row.rowid), soci::into(negated));
+    statement.execute(false);
+    while (statement.fetch()) {
+      row.score = -negated;
+      rows.push_back(row);
+    }
+    return rows;
+  }
+
+  // Runs openlabs_rank() over the matches of `match` and returns the collector's best rows.
+  std::vector<RankedRow> Collected(soci::session& session, const std::string& match, size_t keep,
+                                   bool unfiltered, long long& matches) {
+    RankCollector collector(keep, unfiltered);
+    long long selected = 0;
+    {
+      Fts5Ranker::Collecting collecting(collector);
+      session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND "
+                 "openlabs_rank(search_fts, 0, 10.0, 6.0, 3.0, 1.0) > 0",
+          soci::use(match), soci::into(selected);
+    }
+    matches = collector.matches();
+    EXPECT_EQ(selected, matches) << match;
+    return collector.Finish();
+  }
+
   std::unique_ptr<Database> database_;
   std::unique_ptr<SearchIndex> index_;
   Fts5Ranker ranker_;
 };
+
+// openlabs_rank() keeps the same rows in the same order with the same scores as sorting by
+// openlabs_bm25(), for one phrase (IDF computed after the pass) and for several.
+TEST_F(Fts5RankerTest, RankCollectorMatchesSortedBm25) {
+  soci::session session(database_->pool());
+  ranker_.Register(session);
+  for (const std::string match :
+       {"gradient", "loss", "\"gradient descent\"", "gradient descent", "loss OR softmax",
+        "loss NOT neural", "nothingmatches"}) {
+    const std::vector<RankedRow> expected = SortedBySql(session, match);
+    for (const bool unfiltered : {true, false}) {
+      for (const size_t keep : {size_t{0}, size_t{1}, size_t{3}, size_t{100}}) {
+        long long matches = 0;
+        const std::vector<RankedRow> best = Collected(session, match, keep, unfiltered, matches);
+        EXPECT_EQ(matches, static_cast<long long>(expected.size())) << match;
+        ASSERT_EQ(best.size(), std::min(keep, expected.size())) << match;
+        for (size_t i = 0; i < best.size(); ++i) {
+          EXPECT_EQ(best[i].rowid, expected[i].rowid) << match << " at " << i;
+          EXPECT_EQ(best[i].score, expected[i].score) << match << " at " << i;
+        }
+      }
+    }
+  }
+}
+
+// Ties on the score go to the newer created_at, then to the higher rowid.
+TEST(RankCollectorTest, BreaksTiesByCreatedAtThenRowid) {
+  RankCollector collector(3, false);
+  collector.Add({1.0, 5, 1});
+  collector.Add({2.0, 1, 2});
+  collector.Add({1.0, 5, 3});
+  collector.Add({1.0, 9, 4});
+  collector.Add({0.5, 9, 5});
+  EXPECT_EQ(collector.matches(), 5);
+  const std::vector<RankedRow> best = collector.Finish();
+  ASSERT_EQ(best.size(), 3u);
+  EXPECT_EQ(best[0].rowid, 2);
+  EXPECT_EQ(best[1].rowid, 4);
+  EXPECT_EQ(best[2].rowid, 3);
+}
+
+// Without a collector installed, openlabs_rank() fails the statement instead of crashing.
+TEST_F(Fts5RankerTest, RankWithoutCollectorFails) {
+  soci::session session(database_->pool());
+  ranker_.Register(session);
+  long long count = 0;
+  EXPECT_THROW((session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH 'gradient' AND "
+                           "openlabs_rank(search_fts, 0) > 0",
+                soci::into(count)),
+               soci::soci_error);
+}
 
 // Without loaded counts, openlabs_bm25() looks each row's size up, as bm25() does.
 TEST_F(Fts5RankerTest, MatchesBuiltInBm25WithoutCounts) {

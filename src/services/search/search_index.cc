@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <span>
 
 #include "common/clock.h"
 #include "services/search/fts5_rank.h"
@@ -32,9 +33,6 @@ constexpr int kMaxHeadlineBytes = 100'000;
 constexpr int kSnippetTokens = 24;
 // The memory that cached result pages may use (see page_cache.h).
 constexpr size_t kCachedPageBytes = 8 << 20;
-
-// BM25 weights of the FTS5 columns title, tags, summary, body (see fts5_rank.h).
-constexpr const char* kBm25 = "openlabs_bm25(search_fts, 10.0, 6.0, 3.0, 1.0)";
 
 // Values bound by name to a statement whose placeholders depend on the query. A deque keeps the
 // addresses that SOCI holds stable while values are added.
@@ -279,52 +277,82 @@ class SqlSearchIndex final : public SearchIndex {
     soci::session& session_;
   };
 
+  // Ranks and counts the matches in one pass of openlabs_rank() (see fts5_rank.h), then reads
+  // the title and the snippet of the page's rows only, because snippet() tokenizes each
+  // document's text.
   static void SearchSqlite(soci::session& session, const SearchQuery& query,
                            const std::string& match, SearchPage& page) {
-    Bindings count_bindings;
-    const std::string filters = FilterSql(query, count_bindings);
-    count_bindings.Add("match", match);
-    // Every search_fts row has its search_documents row, so without filters the count needs no
-    // join, which would cost one lookup per matching document.
-    page.total = Count(session,
-                       filters.empty()
-                           ? "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match"
-                           : "SELECT COUNT(*) FROM search_fts JOIN search_documents d ON d.id = "
-                             "search_fts.rowid WHERE search_fts MATCH :match" + filters,
-                       count_bindings);
-    if (page.total == 0) {
+    Bindings bindings;
+    const std::string filters = FilterSql(query, bindings);
+    bindings.Add("match", match);
+    const long long offset = static_cast<long long>(page.page - 1) * page.limit;
+    RankCollector collector(static_cast<size_t>(offset + page.limit), filters.empty());
+    {
+      Fts5Ranker::Collecting collecting(collector);
+      if (filters.empty()) {
+        // Every search_fts row has its search_documents row, so without filters the ranking
+        // reads no search_documents row, which would cost one B-tree search per match. Called
+        // in WHERE, openlabs_rank() sees every match within one step of the statement. Equal
+        // scores put the newest indexed document first.
+        RunToEnd(session,
+                 std::string("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND ") +
+                     RankCall("0") + " > 0",
+                 bindings);
+      } else {
+        // In the result columns, openlabs_rank() runs only for rows that pass every filter.
+        RunToEnd(session,
+                 "SELECT " + RankCall("d.created_at") +
+                     " FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+                     "WHERE search_fts MATCH :match" +
+                     filters,
+                 bindings);
+      }
+    }
+    page.total = collector.matches();
+    const std::vector<RankedRow> best = collector.Finish();
+    if (static_cast<long long>(best.size()) <= offset) {
       return;
     }
+    FetchHits(session, match, std::span(best).subspan(static_cast<size_t>(offset)), page);
+  }
 
-    // The inner query ranks every match and keeps one page. snippet() tokenizes the document
-    // text, so the outer query computes it for the page rows only: it matches again, restricted
-    // to each row's rowid. CROSS JOIN keeps the page as the outer loop.
-    Bindings page_bindings;
-    FilterSql(query, page_bindings);
-    page_bindings.Add("match", match);
-    page_bindings.Add("snippet_match", match);
-    page_bindings.Add("limit", static_cast<long long>(page.limit));
-    page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
-    // Without filters the ranking reads no search_documents row, because that lookup would cost
-    // one B-tree search per match. Equal scores then put the newest indexed document first.
-    const std::string ranked =
-        filters.empty()
-            ? std::string("SELECT search_fts.rowid AS id, ") + kBm25 +
-                  " AS score FROM search_fts WHERE search_fts MATCH :match ORDER BY score, "
-                  "search_fts.rowid DESC LIMIT :limit OFFSET :offset"
-            : std::string("SELECT search_fts.rowid AS id, ") + kBm25 +
-                  " AS score FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
-                  "WHERE search_fts MATCH :match" +
-                  filters + " ORDER BY score, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset";
-    const std::string sql =
-        std::string("SELECT docs.doc_type, docs.doc_id, search_fts.title, snippet(search_fts, -1, "
-                    "char(2), char(3), '…', ") +
-        std::to_string(kSnippetTokens) + "), -ranked.score FROM (" + ranked +
-        ") ranked CROSS JOIN search_fts CROSS JOIN search_documents docs WHERE search_fts.rowid = "
-        "ranked.id AND search_fts MATCH :snippet_match AND docs.id = ranked.id "
-        "ORDER BY ranked.score" +
-        (filters.empty() ? ", ranked.id DESC" : ", docs.created_at DESC, docs.id DESC");
-    FetchHits(session, sql, page_bindings, page);
+  // The openlabs_rank() call with the BM25 weights of the columns title, tags, summary, body.
+  static std::string RankCall(const std::string& created_at) {
+    return "openlabs_rank(search_fts, " + created_at + ", 10.0, 6.0, 3.0, 1.0)";
+  }
+
+  // Adds the hits of `rows`, in their order, with the type, id, title and snippet of each.
+  static void FetchHits(soci::session& session, std::string match,
+                        std::span<const RankedRow> rows, SearchPage& page) {
+    long long rowid = 0;
+    std::string type;
+    long long id = 0;
+    std::string title;
+    std::string snippet;
+    soci::indicator snippet_indicator = soci::i_ok;
+    // CROSS JOIN keeps search_fts as the outer loop, whose MATCH snippet() needs.
+    soci::statement statement =
+        (session.prepare << "SELECT d.doc_type, d.doc_id, search_fts.title, snippet(search_fts, "
+                            "-1, char(2), char(3), '…', " +
+                                std::to_string(kSnippetTokens) +
+                                ") FROM search_fts CROSS JOIN search_documents d ON d.id = "
+                                "search_fts.rowid WHERE search_fts MATCH :match AND "
+                                "search_fts.rowid = :rowid",
+         soci::use(match, "match"), soci::use(rowid, "rowid"), soci::into(type), soci::into(id),
+         soci::into(title), soci::into(snippet, snippet_indicator));
+    for (const RankedRow& row : rows) {
+      rowid = row.rowid;
+      if (!statement.execute(true)) {
+        continue;  // not possible within one read transaction
+      }
+      SearchHit hit;
+      hit.type = type;
+      hit.id = id;
+      hit.title = title;
+      hit.snippet = snippet_indicator == soci::i_null ? "" : SnippetToHtml(snippet);
+      hit.score = row.score;
+      page.items.push_back(std::move(hit));
+    }
   }
 
   static void SearchPostgres(soci::session& session, const SearchQuery& query,
@@ -333,7 +361,8 @@ class SqlSearchIndex final : public SearchIndex {
     const std::string where = " WHERE d.document @@ websearch_to_tsquery('english', :query)" +
                               FilterSql(query, count_bindings);
     count_bindings.Add("query", text);
-    page.total = Count(session, "SELECT COUNT(*) FROM search_documents d" + where, count_bindings);
+    page.total =
+        RunToEnd(session, "SELECT COUNT(*) FROM search_documents d" + where, count_bindings);
     if (page.total == 0) {
       return;
     }
@@ -362,23 +391,29 @@ class SqlSearchIndex final : public SearchIndex {
         where +
         " ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset) m "
         "ORDER BY m.score DESC, m.created_at DESC, m.id DESC";
-    FetchHits(session, sql, page_bindings, page);
+    FetchPostgresHits(session, sql, page_bindings, page);
   }
 
-  static long long Count(soci::session& session, const std::string& sql, const Bindings& bindings) {
-    long long total = 0;
+  // Runs `sql` to its end and returns the first column of its last row, or 0 without rows.
+  static long long RunToEnd(soci::session& session, const std::string& sql,
+                            const Bindings& bindings) {
+    long long value = 0;
+    long long last = 0;
     soci::statement statement(session);
-    statement.exchange(soci::into(total));
+    statement.exchange(soci::into(value));
     bindings.ExchangeInto(statement);
     statement.alloc();
     statement.prepare(sql);
     statement.define_and_bind();
-    statement.execute(true);
-    return total;
+    statement.execute(false);
+    while (statement.fetch()) {
+      last = value;
+    }
+    return last;
   }
 
-  static void FetchHits(soci::session& session, const std::string& sql, const Bindings& bindings,
-                        SearchPage& page) {
+  static void FetchPostgresHits(soci::session& session, const std::string& sql,
+                                const Bindings& bindings, SearchPage& page) {
     std::string type;
     long long id = 0;
     std::string title;
