@@ -207,6 +207,40 @@ def similarity_lines(rows):
     return lines
 
 
+def agreement_lines(summary, graded_label):
+    """The agreement table of a results page: one row per assignment and a total."""
+    lines = [
+        f"| assignment | {graded_label} | compared (deterministic) | tests compared | agree | "
+        "disagree | agreement |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    totals = [0, 0, 0, 0, 0]
+    for assignment, row in summary.items():
+        agreement = row[3] / row[2] if row[2] else 0
+        lines.append(f"| {assignment} | {row[0]} | {row[1]} | {row[2]} | {row[3]} | {row[4]} | "
+                     f"{agreement:.2%} |")
+        totals = [a + b for a, b in zip(totals, row)]
+    overall = totals[3] / totals[2] if totals[2] else 0
+    lines.append(f"| all | {totals[0]} | {totals[1]} | {totals[2]} | {totals[3]} | {totals[4]} | "
+                 f"**{overall:.2%}** |")
+    return lines
+
+
+def disagreement_lines(disagreements):
+    """The disagreements section of a results page, each with its reason."""
+    lines = ["## Disagreements", ""]
+    if not disagreements:
+        return lines + ["None."]
+    lines += ["| assignment | student | revision | test | recorded | this run | reason |",
+              "|---|---|---|---|---|---|---|"]
+    for row in disagreements:
+        reason = row["reason"].replace("|", "\\|")
+        lines.append(f"| {row['assignment']} | {row['student'][:12]} | {row['revision']} | "
+                     f"{row['test']} | {'pass' if row['recorded'] else 'fail'} | "
+                     f"{'pass' if row['ours'] else 'fail'} | {reason} |")
+    return lines
+
+
 def write_page(path, args, summary, disagreements, throughput, loads, similarity):
     lines = [
         "# IntroClass: autograder agreement and throughput",
@@ -221,19 +255,8 @@ def write_page(path, args, summary, disagreements, throughput, loads, similarity
         f"{args.jobs} graders in parallel, load average {loads[0]:.2f} before and "
         f"{loads[1]:.2f} after.",
         "",
-        "| assignment | revisions graded | compared (deterministic) | tests compared | agree | "
-        "disagree | agreement |",
-        "|---|---|---|---|---|---|---|",
     ]
-    totals = [0, 0, 0, 0, 0]
-    for assignment, row in summary.items():
-        agreement = row[3] / row[2] if row[2] else 0
-        lines.append(f"| {assignment} | {row[0]} | {row[1]} | {row[2]} | {row[3]} | {row[4]} | "
-                     f"{agreement:.2%} |")
-        totals = [a + b for a, b in zip(totals, row)]
-    overall = totals[3] / totals[2] if totals[2] else 0
-    lines.append(f"| all | {totals[0]} | {totals[1]} | {totals[2]} | {totals[3]} | {totals[4]} | "
-                 f"**{overall:.2%}** |")
+    lines += agreement_lines(summary, "revisions graded")
     lines += [
         "",
         f"Throughput: {throughput['submissions']} submissions in {throughput['seconds']:.1f} s "
@@ -241,19 +264,8 @@ def write_page(path, args, summary, disagreements, throughput, loads, similarity
         f"{args.jobs} parallel graders; median {throughput['median']:.2f} s per submission "
         "(build plus every test and checker run, each in its own sandbox).",
         "",
-        "## Disagreements",
-        "",
     ]
-    if not disagreements:
-        lines.append("None.")
-    else:
-        lines += ["| assignment | student | revision | test | recorded | this run | reason |",
-                  "|---|---|---|---|---|---|---|"]
-        for row in disagreements:
-            reason = row["reason"].replace("|", "\\|")
-            lines.append(f"| {row['assignment']} | {row['student'][:12]} | {row['revision']} | "
-                         f"{row['test']} | {'pass' if row['recorded'] else 'fail'} | "
-                         f"{'pass' if row['ours'] else 'fail'} | {reason} |")
+    lines += disagreement_lines(disagreements)
     lines += similarity_lines(similarity)
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
 

@@ -174,19 +174,8 @@ def write_page(path, args, summary, disagreements, throughput, loads, mapping, f
         + (f", first {args.per_assignment} revisions of each assignment." if args.per_assignment
            else "."),
         "",
-        "| assignment | submissions | compared (deterministic) | tests compared | agree | "
-        "disagree | agreement |",
-        "|---|---|---|---|---|---|---|",
     ]
-    totals = [0, 0, 0, 0, 0]
-    for name, row in summary.items():
-        totals = [a + b for a, b in zip(totals, row)]
-        share = row[3] / row[2] if row[2] else 0
-        lines.append(f"| {name} | {row[0]} | {row[1]} | {row[2]} | {row[3]} | {row[4]} | "
-                     f"{share:.2%} |")
-    share = totals[3] / totals[2] if totals[2] else 0
-    lines.append(f"| all | {totals[0]} | {totals[1]} | {totals[2]} | {totals[3]} | {totals[4]} | "
-                 f"**{share:.2%}** |")
+    lines += compare.agreement_lines(summary, "submissions")
     lines += [
         "",
         f"Server-side throughput: {throughput['submissions']} submissions graded in "
@@ -196,18 +185,8 @@ def write_page(path, args, summary, disagreements, throughput, loads, mapping, f
         f"{throughput['job_seconds']:.1f} s, {throughput['job_per_minute']:.1f} per minute. "
         f"Jobs that failed in the machinery: {failed}.",
         "",
-        "## Disagreements",
-        "",
     ]
-    if disagreements:
-        lines += ["| assignment | student | revision | test | recorded | this run | reason |",
-                  "|---|---|---|---|---|---|---|"]
-        for row in disagreements:
-            lines.append(f"| {row['assignment']} | {row['student'][:12]} | {row['revision']} | "
-                         f"{row['test']} | {'pass' if row['recorded'] else 'fail'} | "
-                         f"{'pass' if row['ours'] else 'fail'} | {row['reason']} |")
-    else:
-        lines.append("None.")
+    lines += compare.disagreement_lines(disagreements)
     lines += ["", "## Revisions and their submissions", "",
               "| assignment | student | revision | learner | submission |", "|---|---|---|---|---|"]
     for row in mapping:

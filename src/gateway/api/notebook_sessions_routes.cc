@@ -238,6 +238,18 @@ Status CheckWidgetKnown(const Session& session, const std::string& widget) {
   return Fail(std::move(error));
 }
 
+// The `{widget}` path parameter, checked to be an id that the session knows.
+Result<std::string> PathWidget(const Request& request, const Session& session) {
+  std::string widget(request.PathParam("widget"));
+  if (Status valid = CheckId(widget, "widget"); !valid) {
+    return Fail(valid.error());
+  }
+  if (Status known = CheckWidgetKnown(session, widget); !known) {
+    return Fail(known.error());
+  }
+  return widget;
+}
+
 Response RunCells(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
   Result<std::shared_ptr<Session>> session = CallerSession(request, sessions, auth);
   if (!session) {
@@ -259,12 +271,9 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
   if (!session) {
     return Response::FromError(session.error());
   }
-  const std::string widget(request.PathParam("widget"));
-  if (Status valid = CheckId(widget, "widget"); !valid) {
-    return Response::FromError(valid.error());
-  }
-  if (Status known = CheckWidgetKnown(**session, widget); !known) {
-    return Response::FromError(known.error());
+  Result<std::string> widget = PathWidget(request, **session);
+  if (!widget) {
+    return Response::FromError(widget.error());
   }
   Result<json> body = ParseObject(request);
   if (!body) {
@@ -274,7 +283,7 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
     return Response::FromError(Error::Validation({{"value", "is required"}}));
   }
   return Submitted((*session)->Submit(
-      {{"type", "set_widget"}, {"widget", widget}, {"value", (*body)["value"]}}));
+      {{"type", "set_widget"}, {"widget", *widget}, {"value", (*body)["value"]}}));
 }
 
 // Hands the uploaded files to a file widget. The server has streamed them into `blobs`; they
@@ -300,12 +309,9 @@ Response UploadWidgetFiles(const Request& request, SessionManager& sessions,
   if (!session) {
     return Response::FromError(session.error());
   }
-  const std::string widget(request.PathParam("widget"));
-  if (Status valid = CheckId(widget, "widget"); !valid) {
-    return Response::FromError(valid.error());
-  }
-  if (Status known = CheckWidgetKnown(**session, widget); !known) {
-    return Response::FromError(known.error());
+  Result<std::string> widget = PathWidget(request, **session);
+  if (!widget) {
+    return Response::FromError(widget.error());
   }
   if (request.files.empty()) {
     return Response::FromError(
@@ -331,7 +337,7 @@ Response UploadWidgetFiles(const Request& request, SessionManager& sessions,
     }
     files.push_back({file.filename, std::move(*contents)});
   }
-  return Submitted((*session)->SubmitWidgetFiles(widget, files));
+  return Submitted((*session)->SubmitWidgetFiles(*widget, files));
 }
 
 Response AddCell(const Request& request, SessionManager& sessions, auth::AuthService& auth) {
