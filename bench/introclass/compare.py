@@ -208,7 +208,7 @@ def similarity_lines(rows):
 
 
 def agreement_lines(summary, graded_label):
-    """The agreement table of a results page: one row per assignment and a total."""
+    """Return the agreement table of a results page: a row per assignment and a total."""
     lines = [
         f"| assignment | {graded_label} | compared (deterministic) | tests compared | agree | "
         "disagree | agreement |",
@@ -227,7 +227,7 @@ def agreement_lines(summary, graded_label):
 
 
 def disagreement_lines(disagreements):
-    """The disagreements section of a results page, each with its reason."""
+    """Return the disagreements section of a results page, each with its reason."""
     lines = ["## Disagreements", ""]
     if not disagreements:
         return lines + ["None."]
