@@ -20,6 +20,7 @@
 #include "gateway/api/search_routes.h"
 #include "gateway/api/submissions_routes.h"
 #include "gateway/api/users_routes.h"
+#include "sandbox/uid_lease.h"
 #include "services/notebooks/notebook_runner.h"
 #include "services/notebooks/sandboxed_syntax_checker.h"
 #include "storage/migrations.h"
@@ -72,6 +73,7 @@ void StartGrading(const Config& config, Platform& platform) {
   options.retry_base_millis = int64_t{config.grading_retry_base_seconds} * 1000;
   options.reconcile_interval_millis = int64_t{config.grading_reconcile_interval_seconds} * 1000;
   options.max_archive_bytes = config.grading_max_archive_bytes;
+  options.runner.uid_block = sandbox::ConfiguredUidBlock(config);
   options.rubric_model = MakeRubricModel(config);
   options.rubric_lease_millis = int64_t{config.assistant_model_timeout_seconds + 60} * 1000;
   platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,
@@ -166,7 +168,8 @@ Result<Platform> StartPlatform(const Config& config) {
       std::make_unique<NotebookParentsAdapter>(*platform.labs, *platform.articles);
   notebooks::NotebooksOptions notebook_options;
   if (Result<std::filesystem::path> kernel_dir = notebooks::FindKernelDir(); kernel_dir) {
-    platform.cell_syntax_checker = notebooks::MakeSandboxedSyntaxChecker(*kernel_dir);
+    platform.cell_syntax_checker =
+        notebooks::MakeSandboxedSyntaxChecker(*kernel_dir, sandbox::ConfiguredUidBlock(config));
     notebook_options.syntax_checker = platform.cell_syntax_checker.get();
   } else {
     spdlog::warn("Notebook cells are checked by tokens only, which misses some syntax errors: {}",

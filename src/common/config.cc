@@ -370,11 +370,14 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   for (const NotebookSetting& setting : NotebookSettings(copy)) {
     CheckRange(problems, setting.key, *setting.value, setting.min, setting.max);
   }
+  // Cell syntax checks and command-line runs take the uids left over. When none is free, a
+  // check falls back to the token analysis and a command-line run fails.
   if (config.notebooks.sandbox_uid_count <
-      config.notebooks.max_sessions + config.notebooks.pool_size) {
+      config.notebooks.max_sessions + config.notebooks.pool_size + config.grading_workers) {
     problems.push_back({"notebooks.sandbox_uid_count",
-                        "must be at least notebooks.max_sessions + notebooks.pool_size, because "
-                        "each kernel takes one uid"});
+                        "must be at least notebooks.max_sessions + notebooks.pool_size + "
+                        "grading.workers, because each kernel and each running grading job "
+                        "takes one uid"});
   }
   CheckRange(problems, "grading.workers", config.grading_workers, 0, 64);
   CheckRange(problems, "grading.lease_seconds", config.grading_lease_seconds, 2, 3600);

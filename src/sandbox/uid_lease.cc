@@ -108,4 +108,68 @@ void KillProcessesOfUid(uid_t uid) {
   }
 }
 
+UidBlock ConfiguredUidBlock(const Config& config) {
+  UidBlock block;
+  block.first = static_cast<uid_t>(NotebookSandboxFirstUid(config));
+  block.count = static_cast<int>(config.notebooks.sandbox_uid_count);
+  return block;
+}
+
+Result<UidBlock> LoadConfiguredUidBlock(const std::optional<std::string>& config_file,
+                                        const std::optional<std::string>& data_dir) {
+  Config config;
+  ConfigSources sources;
+  sources.file_path = config_file;
+  sources.overrides = [&](Config& target) {
+    if (data_dir) {
+      target.data_dir = *data_dir;
+    }
+  };
+  if (Status loaded = LoadConfig(sources, config); !loaded) {
+    return Fail(loaded.error());
+  }
+  const UidBlock block = ConfiguredUidBlock(config);
+  if (Status checked = CheckUidBlock(block); !checked) {
+    return Fail(checked.error());
+  }
+  return block;
+}
+
+SandboxUserLease::SandboxUserLease(SandboxUserLease&& other) noexcept
+    : user_(other.user_), lease_(std::exchange(other.lease_, std::nullopt)) {}
+
+SandboxUserLease& SandboxUserLease::operator=(SandboxUserLease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    user_ = other.user_;
+    lease_ = std::exchange(other.lease_, std::nullopt);
+  }
+  return *this;
+}
+
+SandboxUserLease::~SandboxUserLease() { Release(); }
+
+void SandboxUserLease::Release() {
+  if (lease_) {
+    KillProcessesOfUid(lease_->uid());
+    lease_.reset();
+  }
+}
+
+Result<SandboxUserLease> LeaseSandboxUser(const std::optional<UidBlock>& block,
+                                          const std::string& name) {
+  if (geteuid() != 0) {
+    return SandboxUserLease(SandboxUser{getuid(), getgid(), "self"}, std::nullopt);
+  }
+  if (!block) {
+    return SandboxUserLease(DefaultSandboxUser(), std::nullopt);
+  }
+  Result<UidLease> lease = LeaseUid(*block);
+  if (!lease) {
+    return Fail(lease.error());
+  }
+  const uid_t uid = lease->uid();
+  return SandboxUserLease(SandboxUser{uid, uid, name}, std::move(*lease));
+}
+
 }  // namespace openlabs::sandbox

@@ -59,7 +59,9 @@ def main() -> int:
             f"sandbox_first_uid = {first_uid}\n"
             "sandbox_uid_count = 2\n"
             "max_sessions = 1\n"
-            "pool_size = 0\n")
+            "pool_size = 0\n"
+            "[grading]\n"
+            "workers = 1\n")
         command = [args.binary, "notebook", "run", str(notebook), "--format", "json",
                    "--config", str(config)]
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

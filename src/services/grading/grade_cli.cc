@@ -1,5 +1,7 @@
 #include "services/grading/grade_cli.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -47,6 +49,14 @@ GradeCommand::GradeCommand(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   command_->add_option("--format", format_, "Output format: text or json (default: text)")
       ->check(CLI::IsMember({"text", "json"}));
+  command_
+      ->add_option("--config", config_file_,
+                   "TOML configuration file whose [notebooks] sandbox uid block the run leases "
+                   "its uid from")
+      ->check(CLI::ExistingFile);
+  command_->add_option("--data-dir", data_dir_,
+                       "Data folder of the server whose derived uid block the run uses "
+                       "(default: ./data)");
   command_->footer(
       "Exit status: 0 when every test passed, 1 when a test failed or the grader reported an "
       "error, 2 when the grader folder is invalid or the sandbox could not run.");
@@ -63,7 +73,21 @@ int GradeCommand::Run() const {
     }
     return 2;
   }
-  Result<GradeReport> report = RunGrader(*spec, grader_dir_, submission_dir_);
+  RunnerOptions options;
+  // As root, the run leases a uid from the server's block, as each grading job of the server
+  // does. An unprivileged caller cannot switch uids and runs the grader as itself.
+  if (geteuid() == 0) {
+    Result<sandbox::UidBlock> block = sandbox::LoadConfiguredUidBlock(config_file_, data_dir_);
+    if (!block) {
+      std::cerr << "error: cannot read the sandbox uid block: " << block.error().message << "\n";
+      for (const FieldViolation& problem : block.error().details) {
+        std::cerr << "  " << problem.field << ": " << problem.message << "\n";
+      }
+      return 2;
+    }
+    options.uid_block = *block;
+  }
+  Result<GradeReport> report = RunGrader(*spec, grader_dir_, submission_dir_, options);
   if (!report) {
     std::cerr << "error: cannot run the grader: " << report.error().message << " "
               << report.error().internal << "\n";

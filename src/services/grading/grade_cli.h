@@ -2,13 +2,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 namespace openlabs::grading {
 
 class GradeCommand {
  public:
-  // Adds `grade --grader DIR --submission DIR [--format text|json]` to `app`.
+  // Adds `grade --grader DIR --submission DIR [--format text|json] [--config FILE]
+  // [--data-dir DIR]` to `app`.
   explicit GradeCommand(CLI::App& app);
 
   // True when the command line selected `grade`.
@@ -22,6 +24,8 @@ class GradeCommand {
   std::string grader_dir_;
   std::string submission_dir_;
   std::string format_ = "text";
+  std::optional<std::string> config_file_;
+  std::optional<std::string> data_dir_;
 };
 
 }  // namespace openlabs::grading

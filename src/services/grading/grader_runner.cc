@@ -370,13 +370,23 @@ Result<GradeReport> RunGrader(const GraderSpec& spec, const std::filesystem::pat
                               const std::filesystem::path& submission_dir,
                               const RunnerOptions& options) {
   const Clock::time_point start = Clock::now();
-  const sandbox::SandboxUser user =
-      options.user ? *options.user
-                   : (geteuid() == 0 ? sandbox::DefaultSandboxUser()
-                                     : sandbox::SandboxUser{getuid(), getgid(), "self"});
+  // Declared before the work directories, so that it ends after them: the lease's end kills
+  // whatever still runs under its uid.
+  std::optional<sandbox::SandboxUserLease> lease;
+  RunnerOptions job_options = options;
+  if (!job_options.user) {
+    Result<sandbox::SandboxUserLease> leased =
+        sandbox::LeaseSandboxUser(options.uid_block, "openlabs-grading");
+    if (!leased) {
+      return Fail(leased.error());
+    }
+    lease.emplace(std::move(*leased));
+    job_options.user = lease->user();
+  }
+  const sandbox::SandboxUser& user = *job_options.user;
   Result<GradeReport> report =
-      spec.command ? RunCommandGrader(spec, grader_dir, submission_dir, options, user)
-                   : RunTestsGrader(spec, grader_dir, submission_dir, options, user);
+      spec.command ? RunCommandGrader(spec, grader_dir, submission_dir, job_options, user)
+                   : RunTestsGrader(spec, grader_dir, submission_dir, job_options, user);
   if (report) {
     report->execution_seconds = SecondsSince(start);
   }

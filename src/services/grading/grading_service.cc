@@ -1,6 +1,7 @@
 #include "services/grading/grading_service.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -398,6 +399,27 @@ class SqlGradingService final : public GradingService {
       rubric_writer_ = std::thread([this] { RubricWorkerLoop(); });
     }
     spdlog::info("grading: {} workers started", options_.workers);
+    LogSandboxUsers();
+  }
+
+  // Warns when jobs share one uid, because one job's processes then count towards the
+  // RLIMIT_NPROC of every other job.
+  void LogSandboxUsers() const {
+    const RunnerOptions& runner = options_.runner;
+    if (runner.user) {
+      spdlog::warn("grading: every job runs under the configured uid {}", runner.user->uid);
+    } else if (geteuid() != 0) {
+      spdlog::warn(
+          "grading: the server does not run as root, so grading jobs run under its own uid "
+          "and share one process limit");
+    } else if (!runner.uid_block) {
+      spdlog::warn("grading: no sandbox uid block is set, so grading jobs share the uid {}",
+                   sandbox::DefaultSandboxUser().uid);
+    } else {
+      spdlog::info("grading: each job runs under a uid of its own from {} to {}",
+                   runner.uid_block->first,
+                   runner.uid_block->first + static_cast<uid_t>(runner.uid_block->count) - 1);
+    }
   }
 
   void Stop() override {

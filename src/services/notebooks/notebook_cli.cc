@@ -49,24 +49,11 @@ namespace {
 // sessions do, so that a run shares its process limit and files with no session or other run.
 Result<sandbox::UidLease> LeaseRunUid(const std::optional<std::string>& config_file,
                                       const std::optional<std::string>& data_dir) {
-  Config config;
-  ConfigSources sources;
-  sources.file_path = config_file;
-  sources.overrides = [&](Config& target) {
-    if (data_dir) {
-      target.data_dir = *data_dir;
-    }
-  };
-  if (Status loaded = LoadConfig(sources, config); !loaded) {
-    return Fail(loaded.error());
+  Result<sandbox::UidBlock> block = sandbox::LoadConfiguredUidBlock(config_file, data_dir);
+  if (!block) {
+    return Fail(block.error());
   }
-  sandbox::UidBlock block;
-  block.first = static_cast<uid_t>(NotebookSandboxFirstUid(config));
-  block.count = static_cast<int>(config.notebooks.sandbox_uid_count);
-  if (Status checked = sandbox::CheckUidBlock(block); !checked) {
-    return Fail(checked.error());
-  }
-  return sandbox::LeaseUid(block);
+  return sandbox::LeaseUid(*block);
 }
 
 void PrintError(const char* action, const Error& error) {

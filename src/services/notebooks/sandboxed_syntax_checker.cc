@@ -1,6 +1,8 @@
 #include "services/notebooks/sandboxed_syntax_checker.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "sandbox/sandbox.h"
 #include "services/notebooks/notebook_runner.h"
@@ -12,27 +14,40 @@ using nlohmann::json;
 
 class SandboxedSyntaxChecker final : public CellSyntaxChecker {
  public:
-  explicit SandboxedSyntaxChecker(std::filesystem::path kernel_dir)
-      : kernel_dir_(std::move(kernel_dir)) {}
+  SandboxedSyntaxChecker(std::filesystem::path kernel_dir,
+                         std::optional<sandbox::UidBlock> uid_block)
+      : kernel_dir_(std::move(kernel_dir)), uid_block_(std::move(uid_block)) {
+    if (geteuid() != 0) {
+      spdlog::warn(
+          "The server does not run as root, so cell syntax checks run under its own uid and "
+          "share one process limit");
+    } else if (!uid_block_) {
+      spdlog::warn("No sandbox uid block is set, so cell syntax checks share the uid {}",
+                   sandbox::DefaultSandboxUser().uid);
+    }
+  }
 
   Result<std::vector<std::optional<std::string>>> Check(
       const std::vector<std::string>& codes) override {
     if (codes.empty()) {
       return std::vector<std::optional<std::string>>();
     }
+    Result<sandbox::SandboxUserLease> lease =
+        sandbox::LeaseSandboxUser(uid_block_, "openlabs-syntax-check");
+    if (!lease) {
+      return Fail(lease.error());
+    }
     sandbox::Options options;
+    options.user = lease->user();
     options.binds.push_back({kernel_dir_, kKernelMountPoint, false});
     options.env = {{"PYTHONDONTWRITEBYTECODE", "1"}};
     // Parsing, unlike running, needs little: these bound a hostile cell that nests deeply.
     options.limits.cpu_seconds = 20;
     options.limits.memory_bytes = 512ull << 20;
-    // RLIMIT_NPROC counts every process of the shared sandbox uid, grading jobs included, so a
-    // low value would fail this check whenever a job runs many processes. The parser starts
-    // none, because it executes no cell code.
-    // NOTE: a uid of its own per check, leased from the sessions' block, would remove this
-    // dependence; with the shared uid, 4096 processes of other sandboxes still fail the check,
-    // and the service then falls back to the token analysis.
-    options.limits.max_processes = 4096;
+    // On a uid of its own the check needs few processes: bwrap and the parser, which executes
+    // no cell code. On a shared uid, RLIMIT_NPROC counts every process of that uid (the server's
+    // own threads when it does not run as root), so only a high limit lets the check start.
+    options.limits.max_processes = lease->leased() ? 16 : 4096;
     options.limits.max_file_bytes = 1 << 20;
     sandbox::RunOptions run;
     run.wall_timeout = std::chrono::seconds(30);
@@ -76,12 +91,14 @@ class SandboxedSyntaxChecker final : public CellSyntaxChecker {
   }
 
   std::filesystem::path kernel_dir_;
+  std::optional<sandbox::UidBlock> uid_block_;
 };
 
 }  // namespace
 
-std::unique_ptr<CellSyntaxChecker> MakeSandboxedSyntaxChecker(std::filesystem::path kernel_dir) {
-  return std::make_unique<SandboxedSyntaxChecker>(std::move(kernel_dir));
+std::unique_ptr<CellSyntaxChecker> MakeSandboxedSyntaxChecker(
+    std::filesystem::path kernel_dir, std::optional<sandbox::UidBlock> uid_block) {
+  return std::make_unique<SandboxedSyntaxChecker>(std::move(kernel_dir), std::move(uid_block));
 }
 
 }  // namespace openlabs::notebooks
