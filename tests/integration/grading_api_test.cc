@@ -2,12 +2,16 @@
 // learner's and the author's views, regrading, similarity reports, permission checks, and a
 // job that survives the server being killed in the middle of it.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "api_test.h"
 #include "common/random.h"
@@ -303,9 +307,66 @@ TEST_P(GradingApiTest, RegradeShowsChangedScoresAndSimilarity) {
 INSTANTIATE_TEST_SUITE_P(Engines, GradingApiTest, ::testing::ValuesIn(storage::TestDialects()),
                          DialectTestName);
 
-// A server killed with SIGKILL in the middle of a grading job: after a restart the job's lease
-// expires, another attempt runs it, and exactly one result is stored.
+// A server killed with SIGKILL in the middle of a grading job: no process of the job's sandbox
+// outlives the server, after a restart the job's lease expires, another attempt runs it, and
+// exactly one result is stored.
 class GradingRestartTest : public ::testing::TestWithParam<storage::Dialect> {};
+
+// The real uid and state ("R", "S", "Z", ...) of the process /proc/PID/status describes.
+std::pair<uid_t, std::string> UidAndState(const std::filesystem::path& process_dir) {
+  std::ifstream status(process_dir / "status");
+  std::string line;
+  uid_t uid = 0;
+  std::string state;
+  while (std::getline(status, line)) {
+    if (line.starts_with("State:")) {
+      std::istringstream(line.substr(6)) >> state;
+    } else if (line.starts_with("Uid:")) {
+      std::istringstream(line.substr(4)) >> uid;
+    }
+  }
+  return {uid, state};
+}
+
+// The uids of the processes whose command line contains `marker`, after waiting up to five
+// seconds for the first one to appear.
+std::set<uid_t> UidsOfProcessesWith(const std::string& marker) {
+  std::set<uid_t> uids;
+  for (int attempt = 0; attempt < 100 && uids.empty(); ++attempt) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+      std::ifstream cmdline(entry.path() / "cmdline");
+      std::stringstream text;
+      text << cmdline.rdbuf();
+      if (text.str().find(marker) != std::string::npos) {
+        uids.insert(UidAndState(entry.path()).first);
+      }
+    }
+    if (uids.empty()) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  return uids;
+}
+
+// The number of processes, zombies left out, that run under one of `uids`, after waiting up to
+// three seconds for it to drop to zero.
+int LiveProcessCount(const std::set<uid_t>& uids) {
+  int count = 0;
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    count = 0;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+      const auto [uid, state] = UidAndState(entry.path());
+      count += uids.contains(uid) && !state.empty() && state != "Z" ? 1 : 0;
+    }
+    if (count == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return count;
+}
 
 TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   if (PostgresMissing(GetParam())) {
@@ -321,7 +382,13 @@ TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   const TestUser author = RegisterUser(*http, "restart-author");
   const TestUser learner = RegisterUser(*http, "restart-learner");
   const int64_t lab_id = api.CreateLab(author.access_token);
-  ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive("sleep 3; python3 double.py"),
+  // The daemon leaves the shell's process group and session, and the marker names the job's
+  // sandbox processes on this machine.
+  const std::string marker = "restart-marker-" + NewUuid();
+  ASSERT_EQ(api.AttachGrader(lab_id,
+                             DoubleGraderArchive("(setsid sleep 60 &); sleep 3; python3 double.py"
+                                                 " # " +
+                                                 marker),
                              author.access_token)
                 .status,
             201);
@@ -329,9 +396,20 @@ TEST_P(GradingRestartTest, KilledServerJobRunsOnceAfterRestart) {
   api.WaitForGrading(submission_id, author.access_token, [](const nlohmann::json& grading) {
     return grading.value("status", "") == "running";
   });
+  const std::set<uid_t> sandbox_uids = UidsOfProcessesWith(marker);
+  EXPECT_FALSE(sandbox_uids.empty()) << "no sandbox process of the job was seen";
 
   const ProcessResult killed = server.Kill();
   EXPECT_TRUE(WIFSIGNALED(killed.wait_status)) << killed.Describe();
+  // Checked before the restart, whose new attempt may lease the same uid.
+  if (geteuid() == 0) {
+    // The block derived from the data folder starts at 1,000,000, so a uid below it would be
+    // the shared sandbox account or root.
+    for (const uid_t uid : sandbox_uids) {
+      EXPECT_GE(uid, 1'000'000u) << "the job did not run under a leased uid";
+    }
+    EXPECT_EQ(LiveProcessCount(sandbox_uids), 0) << "a sandbox process outlived the server";
+  }
   const auto restarted = server.Restart();
   ASSERT_TRUE(restarted.has_value()) << restarted.error();
   http = std::make_unique<HttpClient>(server.base_url());
