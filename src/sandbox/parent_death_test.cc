@@ -1,8 +1,10 @@
 // A sandbox must not outlive the process that started it, even when that process is killed with
 // SIGKILL and gets no chance to clean up. Each test starts sandboxes from a forked helper
 // process, kills the helper, and scans /proc for processes of the sandbox's uid.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,9 +126,14 @@ constexpr const char* kDaemonizer =
 // returns, while bwrap may still be setting up the namespaces.
 enum class Moment { kProgramReady, kSpawned };
 
+// Who starts the sandbox: a root helper that switches the sandbox to `uid`, or a helper that
+// first drops to `uid` itself, as a server that does not run as root.
+enum class Parent { kRoot, kUnprivileged };
+
 // Forks a helper process that starts `program` in a sandbox under `uid` and then waits forever.
 // Returns the helper's pid once the moment has come, or -1 when the helper failed first.
-pid_t StartHelper(uid_t uid, const std::string& program, Moment moment) {
+pid_t StartHelper(uid_t uid, const std::string& program, Moment moment,
+                  Parent parent = Parent::kRoot) {
   int notify[2];
   if (pipe(notify) != 0) {
     return -1;
@@ -134,12 +141,24 @@ pid_t StartHelper(uid_t uid, const std::string& program, Moment moment) {
   const pid_t helper = fork();
   if (helper == 0) {
     close(notify[0]);
+    if (parent == Parent::kUnprivileged &&
+        (setgroups(0, nullptr) != 0 || setresgid(uid, uid, uid) != 0 ||
+         setresuid(uid, uid, uid) != 0)) {
+      _exit(4);
+    }
+    // Dropping from root made the helper non-dumpable, which would leave /proc/PID of its
+    // children to root. A server that never was root is dumpable.
+    if (parent == Parent::kUnprivileged) {
+      prctl(PR_SET_DUMPABLE, 1);
+    }
     Options options;
     options.user = SandboxUser{uid, uid, "parent-death-test"};
     options.limits.cpu_seconds = 30;
     Result<std::unique_ptr<Process>> process =
         Spawn({"/usr/bin/python3", "-I", "-S", "-c", program}, options);
     if (!process) {
+      const std::string message = process.error().internal + "\n";
+      [[maybe_unused]] ssize_t reported = write(2, message.data(), message.size());
       _exit(2);
     }
     if (moment == Moment::kProgramReady) {
@@ -179,9 +198,10 @@ void KillHelper(pid_t helper) {
   waitpid(helper, &status, 0);
 }
 
-void ExpectNothingSurvivesKilledParent(const std::string& program, int uid_index) {
+void ExpectNothingSurvivesKilledParent(const std::string& program, int uid_index,
+                                       Parent parent = Parent::kRoot) {
   const uid_t uid = TestUid(uid_index);
-  const pid_t helper = StartHelper(uid, program, Moment::kProgramReady);
+  const pid_t helper = StartHelper(uid, program, Moment::kProgramReady, parent);
   ASSERT_GT(helper, 0) << "the helper could not start the sandbox";
   EXPECT_FALSE(LiveProcessesOf(uid).empty()) << "the sandbox is not running under uid " << uid;
 
@@ -201,11 +221,11 @@ TEST(SandboxParentDeath, KillsSetsidDaemons) { ExpectNothingSurvivesKilledParent
 // The parent dies while bwrap is still setting up the sandbox. bwrap (0.8.0 here) arms
 // --die-with-parent in the sandbox's first process only just before executing the command, so a
 // parent that died earlier used to leave that process running, blocked and reparented to init.
-TEST(SandboxParentDeath, KillsSandboxStillStarting) {
-  const uid_t uid = TestUid(3);
+void ExpectNothingSurvivesEarlyKill(int uid_index, Parent parent) {
+  const uid_t uid = TestUid(uid_index);
   std::string survivors_text;
   for (int round = 0; round < 12; ++round) {
-    const pid_t helper = StartHelper(uid, kSleeper, Moment::kSpawned);
+    const pid_t helper = StartHelper(uid, kSleeper, Moment::kSpawned, parent);
     ASSERT_GT(helper, 0) << "the helper could not start the sandbox";
     std::this_thread::sleep_for(std::chrono::milliseconds(round % 6 * 2));
     KillHelper(helper);
@@ -217,6 +237,26 @@ TEST(SandboxParentDeath, KillsSandboxStillStarting) {
   }
   EXPECT_TRUE(survivors_text.empty()) << "still running under uid " << uid << ":\n"
                                       << survivors_text;
+}
+
+TEST(SandboxParentDeath, KillsSandboxStillStarting) {
+  ExpectNothingSurvivesEarlyKill(3, Parent::kRoot);
+}
+
+// Without root the sandbox's outer PID namespace needs a user namespace of its own. The helper
+// drops from root to a test uid, so the test runs only as root.
+TEST(SandboxParentDeath, UnprivilegedParentKillsDaemons) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "switching the helper to a test uid needs root";
+  }
+  ExpectNothingSurvivesKilledParent(kDaemonizer, 4, Parent::kUnprivileged);
+}
+
+TEST(SandboxParentDeath, UnprivilegedParentKillsStartingSandbox) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "switching the helper to a test uid needs root";
+  }
+  ExpectNothingSurvivesEarlyKill(5, Parent::kUnprivileged);
 }
 
 }  // namespace

@@ -137,11 +137,16 @@ bool MountOwnProc() {
 // process made by a raw clone() must not call glibc's setuid() family either, which signals the
 // parent's threads, so the uid switch uses the system calls themselves.
 [[noreturn]] void ExecChild(const ExecPlan& plan, const int (&fds)[3], int status_fd,
-                            int reply_fd, bool own_pid_namespace) {
+                            int reply_fd, bool own_user_namespace) {
+  char reply = 0;
+  // In a user namespace of its own, the child waits until the parent has mapped its uid and gid.
+  if (own_user_namespace && read(reply_fd, &reply, 1) != 1) {
+    _exit(127);
+  }
   if (setsid() < 0) {
     ChildFail(status_fd, kSetsid);
   }
-  if (own_pid_namespace && !MountOwnProc()) {
+  if (!MountOwnProc()) {
     ChildFail(status_fd, kMountNamespace);
   }
   for (int stream = 0; stream < 3; ++stream) {
@@ -175,7 +180,6 @@ bool MountOwnProc() {
   // A parent that died before the prctl sent no signal. The parent replies only while it is
   // alive, and its death closes the pipe, so the read returns 0 and the child gives up.
   int report[2] = {kChildReady, 0};
-  char reply = 0;
   if (write(status_fd, report, sizeof(report)) != sizeof(report) ||
       read(reply_fd, &reply, 1) != 1) {
     _exit(127);
@@ -280,15 +284,44 @@ Status CheckChildStarted(int status_fd, int reply_fd, pid_t pid) {
                               " failed: " + ErrnoText(report[1])));
 }
 
-// Starts the child like fork(). As root, the child is PID 1 of a new PID namespace, so that
-// the kernel kills every process of the sandbox when the child dies, including those that bwrap
-// has not yet armed against its parent's death. glibc's fork() takes no flags, hence clone().
-pid_t StartChild(bool own_pid_namespace) {
-  if (!own_pid_namespace) {
-    return fork();
+// Starts the child like fork(), as PID 1 of a new PID namespace, so that the kernel kills every
+// process of the sandbox when the child dies, including those that bwrap has not yet armed
+// against its parent's death. Creating a PID namespace needs CAP_SYS_ADMIN, so a caller that is
+// not root puts the child in a new user namespace too. glibc's fork() takes no flags, hence
+// clone().
+pid_t StartChild(bool own_user_namespace) {
+  const long flags = CLONE_NEWPID | SIGCHLD | (own_user_namespace ? CLONE_NEWUSER : 0);
+  return static_cast<pid_t>(syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
+}
+
+Status WriteProcFile(pid_t pid, const char* name, const std::string& content) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Fail(Error::Internal("cannot open " + path + ": " + ErrnoText(errno)));
   }
-  return static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr,
-                                    nullptr, nullptr));
+  const ssize_t written = write(fd, content.data(), content.size());
+  const int error = errno;
+  close(fd);
+  if (written != static_cast<ssize_t>(content.size())) {
+    return Fail(Error::Internal("cannot write " + path + ": " + ErrnoText(error)));
+  }
+  return {};
+}
+
+// Maps the caller's uid and gid to themselves in the child's new user namespace, so that bwrap
+// inside sees the same ids. An unprivileged process may map only its own ids, and its gid only
+// after denying setgroups.
+Status MapOwnIds(pid_t pid) {
+  const std::string uid = std::to_string(geteuid());
+  const std::string gid = std::to_string(getegid());
+  if (Status denied = WriteProcFile(pid, "setgroups", "deny"); !denied) {
+    return denied;
+  }
+  if (Status mapped = WriteProcFile(pid, "uid_map", uid + " " + uid + " 1\n"); !mapped) {
+    return mapped;
+  }
+  return WriteProcFile(pid, "gid_map", gid + " " + gid + " 1\n");
 }
 
 }  // namespace
@@ -397,23 +430,34 @@ Result<std::unique_ptr<Process>> Spawn(const std::vector<std::string>& command,
     return Fail(Error::Internal("pipe2 failed: " + ErrnoText(error)));
   }
 
-  // Creating a PID namespace needs CAP_SYS_ADMIN.
-  // NOTE: without it (a server that does not run as root), a parent killed while bwrap sets up
-  // the sandbox can leave the sandbox's first process running, because bwrap (0.8.0 here) arms
-  // --die-with-parent in that process only just before executing the command.
-  const bool own_pid_namespace = geteuid() == 0;
-  const pid_t pid = StartChild(own_pid_namespace);
+  const bool own_user_namespace = geteuid() != 0;
+  const pid_t pid = StartChild(own_user_namespace);
   if (pid == 0) {
     close(status_pipe[0]);
     close(reply_pipe[1]);
-    ExecChild(plan, pipes.child, status_pipe[1], reply_pipe[0], own_pid_namespace);
+    ExecChild(plan, pipes.child, status_pipe[1], reply_pipe[0], own_user_namespace);
   }
   const int start_error = errno;
   close(status_pipe[1]);
   close(reply_pipe[0]);
-  Status started = pid < 0 ? Fail(Error::Internal("cannot start the sandbox: clone failed: " +
-                                                  ErrnoText(start_error)))
-                           : CheckChildStarted(status_pipe[0], reply_pipe[1], pid);
+  Status started;
+  if (pid < 0) {
+    started = Fail(Error::Internal("cannot start the sandbox: clone failed: " +
+                                   ErrnoText(start_error)));
+  } else if (own_user_namespace) {
+    const char reply = 1;
+    started = MapOwnIds(pid);
+    if (started && write(reply_pipe[1], &reply, 1) != 1) {
+      started = Fail(Error::Internal("cannot start the sandbox: its process exited during setup"));
+    }
+    if (!started) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  if (pid > 0 && started) {
+    started = CheckChildStarted(status_pipe[0], reply_pipe[1], pid);
+  }
   close(status_pipe[0]);
   close(reply_pipe[1]);
   if (!started) {

@@ -8,9 +8,9 @@
 // starts. Killing the sandbox sends SIGKILL to its process group. The command is PID 1 of the
 // sandbox's PID namespace, so when it dies the kernel kills every process left inside.
 //
-// When the caller runs as root, bwrap itself is PID 1 of an outer PID namespace and gets
-// SIGKILL when the thread that started it ends, so the whole sandbox dies with its parent, even
-// a parent killed with SIGKILL in the middle of bwrap's setup.
+// bwrap itself is PID 1 of an outer PID namespace (inside a user namespace of its own when the
+// caller is not root) and gets SIGKILL when the thread that started it ends. So the whole
+// sandbox dies with its parent, even a parent killed with SIGKILL in the middle of bwrap's setup.
 #pragma once
 
 #include <sys/types.h>
