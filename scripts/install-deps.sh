@@ -6,7 +6,7 @@ set -euo pipefail
 
 readonly BUILD_PACKAGES=(
   g++ make cmake pkg-config ccache
-  libboost-dev libboost-system-dev nlohmann-json3-dev
+  libboost-dev libboost-system-dev nlohmann-json3-dev rapidjson-dev
   libsoci-dev libsqlite3-dev libpq-dev
   libsodium-dev libjwt-dev liboath-dev libssl-dev libqrencode-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev

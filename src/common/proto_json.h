@@ -3,6 +3,7 @@
 #include <google/protobuf/message.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/error.h"
 
@@ -13,6 +14,10 @@ namespace openlabs {
 // Fields with presence (messages, `optional` scalars, oneof members) appear only when set;
 // other scalars always appear. Enums become their value names.
 nlohmann::json ProtoToJson(const google::protobuf::Message& message);
+
+// The same bytes as ProtoToJson(message).dump(-1, ' ', false, error_handler_t::replace), written
+// without building the nlohmann::json value (see proto_json_writer.cc), for response bodies.
+std::string ProtoToJsonText(const google::protobuf::Message& message);
 
 // Fills `message` from a JSON object. Unknown fields are ignored; a field of the wrong type is
 // reported as kInvalidArgument with one detail per bad field; `null` leaves a field unset.

@@ -1,8 +1,17 @@
 #include "common/proto_json.h"
 
+#include <google/protobuf/type.pb.h>
+#include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "openlabs/v1/auth.pb.h"
+#include "openlabs/v1/labs.pb.h"
 #include "openlabs/v1/users.pb.h"
 
 namespace openlabs {
@@ -78,6 +87,116 @@ TEST(ProtoJsonTest, OptionalStringPresenceFollowsJson) {
   EXPECT_TRUE(request.has_name());
   EXPECT_FALSE(request.has_bio());
   EXPECT_FALSE(request.has_surname());
+}
+
+// The text that ProtoToJsonText must reproduce byte for byte.
+std::string DumpedByNlohmann(const google::protobuf::Message& message) {
+  return ProtoToJson(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TEST(ProtoJsonTextTest, LabMatchesNlohmannDump) {
+  v1::Lab lab;
+  lab.set_id(9007199254740993);
+  lab.set_title("Caf\xc3\xa9 \"quoted\" \\ back\\slash");
+  lab.set_body("# Title\n\nSome `code` with \"quotes\", tabs\tand \r\n line ends.\n"
+               "Math: $\\alpha \\le \\beta$ \xe2\x80\x94 and \xf0\x9f\x98\x80 emoji.\n"
+               "A long run of plain text that spans more than sixteen bytes.");
+  lab.add_tags("python");
+  lab.add_tags("machine-learning");
+  lab.set_views(-5);
+  v1::LabAsset* asset = lab.add_assets();
+  asset->set_id("a1");
+  asset->set_path("img/x.png");
+  asset->set_size(int64_t{1} << 40);
+  lab.set_source_key("labs/one.md");
+  EXPECT_EQ(ProtoToJsonText(lab), DumpedByNlohmann(lab));
+}
+
+TEST(ProtoJsonTextTest, EmptyMessagesAndLists) {
+  v1::Lab lab;
+  EXPECT_EQ(ProtoToJsonText(lab), DumpedByNlohmann(lab));
+  v1::ListLabsResponse page;
+  EXPECT_EQ(ProtoToJsonText(page), DumpedByNlohmann(page));
+  page.add_items()->set_title("one");
+  page.add_items();
+  EXPECT_EQ(ProtoToJsonText(page), DumpedByNlohmann(page));
+}
+
+TEST(ProtoJsonTextTest, UnsetOptionalFieldsAreOmitted) {
+  v1::User user;
+  user.set_id(1);
+  EXPECT_EQ(ProtoToJsonText(user), DumpedByNlohmann(user));
+  user.set_balance(0);
+  user.set_email("ada@example.org");
+  EXPECT_EQ(ProtoToJsonText(user), DumpedByNlohmann(user));
+}
+
+TEST(ProtoJsonTextTest, EnumsBoolsAndNestedMessages) {
+  google::protobuf::Field field;
+  field.set_kind(google::protobuf::Field::TYPE_STRING);
+  field.set_cardinality(google::protobuf::Field::CARDINALITY_REPEATED);
+  field.set_number(-7);
+  field.set_packed(true);
+  field.set_name("name");
+  field.add_options()->set_name("deprecated");
+  EXPECT_EQ(ProtoToJsonText(field), DumpedByNlohmann(field));
+}
+
+TEST(ProtoJsonTextTest, FloatingPointNumbers) {
+  const std::vector<double> values = {0.0,  -0.0, 0.1, 1.5, 1e20, 1e-7, 123456789.125,
+                                      1e300, std::numeric_limits<double>::quiet_NaN(),
+                                      std::numeric_limits<double>::infinity()};
+  for (const double value : values) {
+    google::protobuf::DoubleValue number;
+    number.set_value(value);
+    EXPECT_EQ(ProtoToJsonText(number), DumpedByNlohmann(number)) << value;
+    google::protobuf::FloatValue single;
+    single.set_value(static_cast<float>(value));
+    EXPECT_EQ(ProtoToJsonText(single), DumpedByNlohmann(single)) << value;
+  }
+}
+
+TEST(ProtoJsonTextTest, ControlCharactersAndInvalidUtf8) {
+  const std::vector<std::string> texts = {
+      std::string("nul \0 inside", 12),
+      "\x01\x0b\x1f\x7f",
+      "plain ascii text that is longer than eight bytes\x0b",
+      "truncated at the end \xe2\x80",
+      "\xf0",
+      "overlong \xc0\xaf slash",
+      "surrogate \xed\xa0\x80 half",
+      "above U+10FFFF \xf4\x90\x80\x80",
+      "lone continuation \x80 byte",
+      "valid \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 then \xff",
+  };
+  for (const std::string& text : texts) {
+    v1::Lab lab;
+    lab.set_body(text);
+    EXPECT_EQ(ProtoToJsonText(lab), DumpedByNlohmann(lab)) << text;
+  }
+}
+
+// Random texts of 0 to 96 bytes, mostly lower-case letters with quotes, control characters and
+// valid and invalid UTF-8 sequences mixed in, as a lab's title and tag.
+TEST(ProtoJsonTextTest, RandomTextsMatchNlohmannDump) {
+  std::mt19937 random(20261205);
+  const std::vector<std::string> pieces = {"a", "Z", " ", "\"", "\\", "\n", "\t", "\x01", "\x1f",
+                                           "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80",
+                                           "\xc3", "\x80", "\xff", "\xed\xa0\x80", "/", "\x7f"};
+  std::uniform_int_distribution<size_t> piece(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> plain(0, 9);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const size_t length = static_cast<size_t>(round % 97);
+    while (text.size() < length) {
+      text += plain(random) < 7 ? std::string(1, static_cast<char>('a' + plain(random)))
+                                : pieces[piece(random)];
+    }
+    v1::Lab lab;
+    lab.set_title(text);
+    lab.add_tags(text);
+    EXPECT_EQ(ProtoToJsonText(lab), DumpedByNlohmann(lab)) << "round " << round;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <string>
+#include <utility>
 
 namespace openlabs::gateway {
 namespace {
@@ -44,6 +45,13 @@ Response Response::Json(int status, const nlohmann::json& body) {
   response.status = status;
   // Invalid UTF-8 from user data is replaced rather than thrown, so a response is always sent.
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+Response Response::JsonText(int status, std::string body) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
   return response;
 }
 

@@ -82,6 +82,8 @@ struct Response {
   std::shared_ptr<ResponseStream> stream;
 
   static Response Json(int status, const nlohmann::json& body);
+  // A JSON response whose body is already serialized.
+  static Response JsonText(int status, std::string body);
   static Response NoContent();
   // The JSON error body {"error": {"code", "message", "details"}} with the mapped status.
   static Response FromError(const Error& error);

@@ -99,7 +99,7 @@ Response ProtoResponse(const Result<Message>& result, int status = 200) {
   if (!result) {
     return Response::FromError(result.error());
   }
-  return Response::Json(status, ProtoToJson(*result));
+  return Response::JsonText(status, ProtoToJsonText(*result));
 }
 
 // 200 with the JSON value, or the mapped error.
