@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "common/random.h"
 
@@ -88,6 +90,52 @@ TEST_F(UploadSinkTest, LargeFileHashIsRight) {
   EXPECT_EQ(files[0].size, static_cast<int64_t>(content.size()));
   EXPECT_EQ(files[0].sha256, Sha256Hex(content));
   EXPECT_TRUE(*blobs_->Get(files[0].blob_key) == content);
+}
+
+// Sizes around the 64 KiB from which pieces are hashed on the helper thread, fed in pieces of
+// varying sizes, so that small pieces hashed inline and large ones hashed on the helper alternate.
+TEST_F(UploadSinkTest, MixedPieceSizesHashRight) {
+  constexpr size_t kParallel = 64 * 1024;
+  const std::vector<size_t> sizes = {0, 1, kParallel - 1, kParallel, kParallel + 1,
+                                     3 * kParallel + 12345, (3 << 20) / 2};
+  const std::vector<size_t> piece_sizes = {1, 7, 4096, kParallel, 300001, kParallel + 3};
+  for (const size_t size : sizes) {
+    std::string content(size, '\0');
+    for (size_t i = 0; i < content.size(); ++i) {
+      content[i] = static_cast<char>((i * 2654435761u + size) >> 9);
+    }
+    UploadSink sink(*blobs_, UploadLimits{.max_file_bytes = 8 << 20});
+    MultipartParser parser("b", sink);
+    const std::string body = Body(content);
+    size_t offset = 0;
+    for (size_t piece = 0; offset < body.size(); ++piece) {
+      const size_t length = piece_sizes[piece % piece_sizes.size()];
+      ASSERT_TRUE(parser.Feed(std::string_view(body).substr(offset, length))) << size;
+      offset += length;
+    }
+    ASSERT_TRUE(parser.Finish()) << size;
+
+    const std::vector<UploadedFile> files = sink.TakeFiles();
+    ASSERT_EQ(files.size(), 1u) << size;
+    EXPECT_EQ(files[0].size, static_cast<int64_t>(size));
+    EXPECT_EQ(files[0].sha256, Sha256Hex(content)) << size;
+    EXPECT_TRUE(*blobs_->Get(files[0].blob_key) == content) << size;
+  }
+}
+
+// A sink destroyed in the middle of a large file stops its hashing thread and keeps nothing,
+// not even the temporary file.
+TEST_F(UploadSinkTest, AbandonedLargeFileLeavesNothing) {
+  {
+    UploadSink sink(*blobs_, {});
+    MultipartParser parser("b", sink);
+    const std::string body = Body(std::string(5 << 20, 'x'));
+    ASSERT_TRUE(parser.Feed(std::string_view(body).substr(0, 3 << 20)));
+  }
+  EXPECT_EQ(StoredUploads(), 0u);
+  std::error_code error;
+  EXPECT_TRUE(std::filesystem::is_empty(root_ / ".tmp", error));
+  EXPECT_FALSE(error) << error.message();
 }
 
 TEST_F(UploadSinkTest, DiscardDeletesStoredFiles) {
