@@ -204,6 +204,9 @@ void WriteMessage(const Message& message, JsonWriter& writer) {
 
 }  // namespace
 
+// NOTE: RapidJSON's Writer reserves six output bytes for each byte of a string, which is room for
+// \u00XX escapes. So while a response is written, its buffer can take six times its largest
+// string, about 6 MiB for a lab body at the 1 MiB limit.
 std::string ProtoToJsonText(const Message& message) {
   rapidjson::StringBuffer buffer;
   JsonWriter writer(buffer);
