@@ -74,6 +74,12 @@ void StartGrading(const Config& config, Platform& platform) {
   options.reconcile_interval_millis = int64_t{config.grading_reconcile_interval_seconds} * 1000;
   options.max_archive_bytes = config.grading_max_archive_bytes;
   options.runner.uid_block = sandbox::ConfiguredUidBlock(config);
+  // The jobs' temporary files go to one folder per data directory, emptied when the workers
+  // start, so that those of a killed server do not pile up in the system temp directory.
+  std::error_code ignored;
+  const std::string data_dir = std::filesystem::absolute(config.data_dir, ignored).string();
+  options.runner.work_parent = std::filesystem::temp_directory_path(ignored) /
+                               ("openlabs-grading-" + Sha256Hex(data_dir).substr(0, 16));
   options.rubric_model = MakeRubricModel(config);
   options.rubric_lease_millis = int64_t{config.assistant_model_timeout_seconds + 60} * 1000;
   platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,

@@ -149,10 +149,12 @@ Status ExtractArchive(std::string_view data, const std::filesystem::path& target
   return StripSingleTopFolder(target);
 }
 
-Result<ScratchDir> ScratchDir::Create(std::string_view prefix) {
+Result<ScratchDir> ScratchDir::Create(std::string_view prefix,
+                                      const std::filesystem::path& parent) {
   std::error_code error;
-  std::string pattern =
-      (std::filesystem::temp_directory_path(error) / (std::string(prefix) + "-XXXXXX")).string();
+  const std::filesystem::path base =
+      parent.empty() ? std::filesystem::temp_directory_path(error) : parent;
+  std::string pattern = (base / (std::string(prefix) + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return Fail(Error::Internal("cannot create a temporary folder " + pattern));
   }

@@ -23,10 +23,12 @@ struct ArchiveLimits {
 Status ExtractArchive(std::string_view archive, const std::filesystem::path& target,
                       const ArchiveLimits& limits = {});
 
-// A fresh folder under the system temp dir, removed with its contents on destruction.
+// A fresh folder, removed with its contents on destruction.
 class ScratchDir {
  public:
-  static Result<ScratchDir> Create(std::string_view prefix);
+  // Creates "<parent>/<prefix>-XXXXXX", under the system temp dir when `parent` is empty.
+  static Result<ScratchDir> Create(std::string_view prefix,
+                                   const std::filesystem::path& parent = {});
   ScratchDir(ScratchDir&& other) noexcept;
   ScratchDir& operator=(ScratchDir&&) = delete;
   ~ScratchDir();

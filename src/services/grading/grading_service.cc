@@ -390,6 +390,7 @@ class SqlGradingService final : public GradingService {
       return;
     }
     stopping_ = false;
+    PrepareWorkParent();
     for (int i = 0; i < options_.workers; ++i) {
       workers_.emplace_back([this, i] { WorkerLoop(i); });
     }
@@ -400,6 +401,32 @@ class SqlGradingService final : public GradingService {
     }
     spdlog::info("grading: {} workers started", options_.workers);
     LogSandboxUsers();
+  }
+
+  // Empties the folder of the jobs' temporary files, whose contents at start belong to jobs of
+  // a server process that was killed, and lets sandbox uids pass through it to their own folder.
+  void PrepareWorkParent() const {
+    const std::filesystem::path& folder = options_.runner.work_parent;
+    if (folder.empty()) {
+      return;
+    }
+    std::error_code error;
+    const uintmax_t removed = std::filesystem::remove_all(folder, error);
+    if (error) {
+      spdlog::error("grading: cannot empty the job folder {}: {}", folder.string(),
+                    error.message());
+    } else if (removed > 0) {
+      spdlog::info("grading: removed {} files and folders left by stopped jobs in {}", removed,
+                   folder.string());
+    }
+    std::filesystem::create_directories(folder, error);
+    if (!error) {
+      std::filesystem::permissions(folder, std::filesystem::perms(0711), error);
+    }
+    if (error) {
+      spdlog::error("grading: cannot create the job folder {}: {}", folder.string(),
+                    error.message());
+    }
   }
 
   // Warns when jobs share one uid, because one job's processes then count towards the
@@ -891,8 +918,9 @@ class SqlGradingService final : public GradingService {
       return Fail(Error::Internal("cannot read the grader archive: " + archive.error().message));
     }
 
-    Result<ScratchDir> grader_dir = ScratchDir::Create("openlabs-grader");
-    Result<ScratchDir> submission_dir = ScratchDir::Create("openlabs-submission");
+    const std::filesystem::path& work_parent = options_.runner.work_parent;
+    Result<ScratchDir> grader_dir = ScratchDir::Create("openlabs-grader", work_parent);
+    Result<ScratchDir> submission_dir = ScratchDir::Create("openlabs-submission", work_parent);
     if (!grader_dir || !submission_dir) {
       return Fail(Error::Internal("cannot create temporary folders for grading"));
     }

@@ -202,6 +202,32 @@ TEST_P(GradingServiceTest, GradesNewSubmissionWithVisibleView) {
   EXPECT_EQ((*author_view)["score"], 2.0);
 }
 
+// The job folder is emptied when the workers start, because what is in it then was left by
+// the jobs of a killed server. Jobs keep their temporary files there and remove them.
+TEST_P(GradingServiceTest, StartEmptiesJobFolder) {
+  const TempFolder scratch;
+  // Sandbox uids pass through the scratch folder to their work directories.
+  std::filesystem::permissions(scratch.path(), std::filesystem::perms(0711));
+  const std::filesystem::path job_folder = scratch.path() / "jobs";
+  scratch.Write("jobs/openlabs-sandbox-stale/core", "left by a killed server");
+  GradingOptions options;
+  options.runner.work_parent = job_folder;
+  StartService(std::move(options));
+  EXPECT_FALSE(std::filesystem::exists(job_folder / "openlabs-sandbox-stale"));
+  EXPECT_EQ(std::filesystem::status(job_folder).permissions(), std::filesystem::perms(0711));
+
+  TempFolder grader;
+  WriteDoubleGrader(grader);
+  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "double.tar.gz", User(kAuthor)));
+  AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
+  ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
+  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+
+  EXPECT_EQ(result["status"], "done") << result;
+  EXPECT_EQ(result["score"], 2.0) << result;
+  EXPECT_TRUE(std::filesystem::is_empty(job_folder)) << "a job left files behind";
+}
+
 // A submission committed without its job, as when the process dies between the two steps,
 // is queued when the workers start. One made before the grader was attached is not.
 TEST_P(GradingServiceTest, StartQueuesSubmissionWithoutJob) {
