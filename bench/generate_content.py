@@ -101,12 +101,26 @@ def next_id(db, table):
     return (db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]) + 1
 
 
+# The CJK letters that the search index writes with the byte 0x01 on each side, so that the
+# tokenizer reads each as a word: the blocks of IsCjk in src/services/search/search_text.cc.
+CJK_LETTER = re.compile(
+    "([\u1100-\u11ff\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0002fa1f\U00030000-\U0003134f])")
+
+
+def separate_cjk(text):
+    """Return text as the search index stores it, with 0x01 around each CJK letter."""
+    return CJK_LETTER.sub("\x01\\1\x01", text)
+
+
 def index_rows(doc_type, doc_id, search_id, author_id, created_at, title, tags, summary, body):
     """Return the rows of search_documents, search_document_tags and search_fts for a document."""
     return (
         (search_id, doc_type, doc_id, author_id, created_at, created_at),
         [(search_id, tag) for tag in tags],
-        (search_id, title, " ".join(tags), summary, body),
+        (search_id, separate_cjk(title), separate_cjk(" ".join(tags)), separate_cjk(summary),
+         separate_cjk(body)),
     )
 
 

@@ -1,8 +1,10 @@
 #include "services/search/search_index.h"
 
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <span>
@@ -90,6 +92,16 @@ SearchDocument Cleaned(const SearchDocument& document) {
   return cleaned;
 }
 
+// The cleaned document as it is indexed: every text field with its CJK letters separated (see
+// kCjkSeparator). The tags stay as they are, for the exact matches of the tag filter.
+SearchDocument WithCjkSeparated(const SearchDocument& cleaned) {
+  SearchDocument indexed = cleaned;
+  indexed.title = SeparateCjk(cleaned.title);
+  indexed.summary = SeparateCjk(cleaned.summary);
+  indexed.body = SeparateCjk(cleaned.body);
+  return indexed;
+}
+
 Status CheckKey(std::string_view type, int64_t id) {
   std::vector<FieldViolation> problems;
   const bool type_valid = !type.empty() && type.size() <= kMaxTypeLength &&
@@ -132,16 +144,21 @@ std::string FilterSql(const SearchQuery& query, Bindings& bindings) {
 class SqlSearchIndex final : public SearchIndex {
  public:
   SqlSearchIndex(Database& database, const SearchOptions& options)
-      : database_(database), cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes) {}
+      : database_(database), cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes) {
+    if (database_.dialect() == Dialect::kSqlite) {
+      SeparateCjkInOldRows();
+    }
+  }
 
   Status Upsert(const SearchDocument& document) override {
     if (Status valid = CheckKey(document.type, document.id); !valid) {
       return valid;
     }
     const SearchDocument cleaned = Cleaned(document);
+    const SearchDocument indexed = WithCjkSeparated(cleaned);
     return database_.InTransaction<void>([&](soci::session& session) -> Status {
-      const long long row_id = SaveRow(session, cleaned);
-      SaveText(session, row_id, cleaned);
+      const long long row_id = SaveRow(session, indexed);
+      SaveText(session, row_id, indexed);
       session << "DELETE FROM search_document_tags WHERE document_id = :id", soci::use(row_id);
       for (const std::string& tag : cleaned.tags) {
         session << "INSERT INTO search_document_tags (document_id, tag) VALUES (:id, :tag)",
@@ -193,13 +210,94 @@ class SqlSearchIndex final : public SearchIndex {
         SearchSqlite(session, query, ToFts5Query(parsed), page);
         cache_.Store(key, generation, page);
       } else {
-        SearchPostgres(session, query, CleanText(query.text, kMaxQueryBytes), page);
+        SearchPostgres(session, query, ToWebsearchQuery(CleanText(query.text, kMaxQueryBytes)),
+                       page);
       }
       return page;
     });
   }
 
  private:
+  // Rewrites the search_fts rows indexed before CJK letters were separated (see kCjkSeparator),
+  // once per database. PostgreSQL's migration does the same in SQL.
+  void SeparateCjkInOldRows() {
+    const Status status = database_.InTransaction<void>([&](soci::session& session) -> Status {
+      int separated = 0;
+      session << "SELECT cjk_separated FROM search_state WHERE id = 1", soci::into(separated);
+      if (separated != 0) {
+        return {};
+      }
+      const std::vector<OldRow> rows = FindRowsWithCjk(session);
+      for (const OldRow& row : rows) {
+        session << "UPDATE search_fts SET title = :title, tags = :tags, summary = :summary, "
+                   "body = :body WHERE rowid = :id",
+            soci::use(row.texts[0], "title"), soci::use(row.texts[1], "tags"),
+            soci::use(row.texts[2], "summary"), soci::use(row.texts[3], "body"),
+            soci::use(row.rowid, "id");
+      }
+      session << "UPDATE search_state SET cjk_separated = 1, generation = generation + 1 "
+                 "WHERE id = 1";
+      if (!rows.empty()) {
+        spdlog::info("search: separated the CJK letters of {} indexed documents", rows.size());
+      }
+      return {};
+    });
+    if (!status) {
+      spdlog::error("search: separating the CJK letters of indexed documents failed, so words "
+                    "inside their CJK text are not found: {}",
+                    status.error().internal);
+    }
+  }
+
+  // A search_fts row with its four columns (title, tags, summary, body) as they are to be stored.
+  struct OldRow {
+    long long rowid = 0;
+    std::array<std::string, 4> texts;
+  };
+
+  // Returns the rows of search_fts with CJK letters, separated. The scan reads the texts in
+  // place through the C API, because copying every text (all of the index) would cost more than
+  // checking it.
+  static std::vector<OldRow> FindRowsWithCjk(soci::session& session) {
+    sqlite_api::sqlite3* db =
+        static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+    sqlite_api::sqlite3_stmt* statement = nullptr;
+    if (sqlite_api::sqlite3_prepare_v2(db, "SELECT rowid, title, tags, summary, body FROM search_fts",
+                                       -1, &statement, nullptr) != SQLITE_OK) {
+      throw soci::soci_error(std::string("reading search_fts: ") + sqlite_api::sqlite3_errmsg(db));
+    }
+    std::vector<OldRow> rows;
+    int step = SQLITE_ROW;
+    while ((step = sqlite_api::sqlite3_step(statement)) == SQLITE_ROW) {
+      std::array<std::string_view, 4> texts;
+      bool has_cjk = false;
+      for (int column = 0; column < 4; ++column) {
+        const auto* text = sqlite_api::sqlite3_column_text(statement, column + 1);
+        const int bytes = sqlite_api::sqlite3_column_bytes(statement, column + 1);
+        texts[column] = text == nullptr ? std::string_view()
+                                        : std::string_view(reinterpret_cast<const char*>(text),
+                                                           static_cast<size_t>(bytes));
+        has_cjk = has_cjk || ContainsCjk(texts[column]);
+      }
+      if (!has_cjk) {
+        continue;
+      }
+      OldRow row;
+      row.rowid = sqlite_api::sqlite3_column_int64(statement, 0);
+      for (int column = 0; column < 4; ++column) {
+        // A row written separated already (by bench/generate_content.py, say) keeps one
+        // separator on each side.
+        row.texts[column] = SeparateCjk(WithoutCjkSeparators(texts[column]));
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite_api::sqlite3_finalize(statement);
+    if (step != SQLITE_DONE) {
+      throw soci::soci_error(std::string("reading search_fts: ") + sqlite_api::sqlite3_errmsg(db));
+    }
+    return rows;
+  }
+
   static std::optional<long long> FindRow(soci::session& session, const std::string& type,
                                           long long id) {
     long long row_id = 0;
@@ -217,7 +315,7 @@ class SqlSearchIndex final : public SearchIndex {
     const long long now = NowMillis();
     const long long author_id = document.author_id;
     const long long created_at = document.created_at > 0 ? document.created_at : now;
-    const std::string tags_text = JoinTags(document.tags);
+    const std::string tags_text = SeparateCjk(JoinTags(document.tags));
     const long long doc_id = document.id;
     long long row_id = 0;
     if (database_.dialect() == Dialect::kSqlite) {
@@ -250,7 +348,7 @@ class SqlSearchIndex final : public SearchIndex {
     if (database_.dialect() != Dialect::kSqlite) {
       return;
     }
-    const std::string tags_text = JoinTags(document.tags);
+    const std::string tags_text = SeparateCjk(JoinTags(document.tags));
     session << "UPDATE search_state SET generation = generation + 1 WHERE id = 1";
     session << "DELETE FROM search_fts WHERE rowid = :id", soci::use(row_id);
     session << "INSERT INTO search_fts (rowid, title, tags, summary, body) VALUES (:id, :title, "
@@ -292,7 +390,7 @@ class SqlSearchIndex final : public SearchIndex {
       if (filters.empty()) {
         // Every search_fts row has its search_documents row, so without filters the ranking
         // reads no search_documents row, which would cost one B-tree search per match. Called
-        // in WHERE, openlabs_rank() sees every match within one step of the statement. Equal
+        // in WHERE, openlabs_rank() runs for every match within one step of the statement. Equal
         // scores put the newest indexed document first.
         RunToEnd(session,
                  std::string("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND ") +
@@ -348,7 +446,7 @@ class SqlSearchIndex final : public SearchIndex {
       SearchHit hit;
       hit.type = type;
       hit.id = id;
-      hit.title = title;
+      hit.title = WithoutCjkSeparators(title);
       hit.snippet = snippet_indicator == soci::i_null ? "" : SnippetToHtml(snippet);
       hit.score = row.score;
       page.items.push_back(std::move(hit));
@@ -375,9 +473,13 @@ class SqlSearchIndex final : public SearchIndex {
     FilterSql(query, page_bindings);
     page_bindings.Add("query", text);
     page_bindings.Add("headline_query", text);
+    // NOTE: with MaxFragments=1, ts_headline (PostgreSQL 15) returns only the matched letters of
+    // a CJK phrase, without the text around them, so CJK queries use the default algorithm,
+    // which shows the match and the text after it.
+    const std::string fragments = ContainsCjk(text) ? "" : ", MaxFragments=1";
     page_bindings.Add("options", std::string("StartSel=") + kMarkStart + ", StopSel=" + kMarkEnd +
                                      ", MaxWords=" + std::to_string(kSnippetTokens) +
-                                     ", MinWords=12, MaxFragments=1");
+                                     ", MinWords=12" + fragments);
     page_bindings.Add("limit", static_cast<long long>(page.limit));
     page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
     const std::string sql =
@@ -435,7 +537,7 @@ class SqlSearchIndex final : public SearchIndex {
       SearchHit hit;
       hit.type = type;
       hit.id = id;
-      hit.title = title;
+      hit.title = WithoutCjkSeparators(title);
       hit.snippet = snippet_indicator == soci::i_null ? "" : SnippetToHtml(snippet);
       hit.score = score;
       page.items.push_back(std::move(hit));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "services/search/search_text.h"
 #include "storage/test_database.h"
 
 namespace openlabs::search {
@@ -69,6 +70,21 @@ std::vector<SearchDocument> FixedCorpus() {
                "Simulate a two-dimensional gas.",
                "Velocity Verlet integration and Monte Carlo moves for argon atoms.",
                {"physics", "python"}),
+  };
+}
+
+// Chinese, Japanese and Korean documents whose words run together without spaces, and one in
+// English.
+std::vector<SearchDocument> CjkCorpus() {
+  return {
+      Document("lab", 21, "机器学习入门", "用Python学习机器学习的基础。",
+               "我们用梯度下降训练神经网络模型。", {"机器学习"}),
+      Document("lab", 22, "自然言語処理の基礎", "日本語の文章を形態素に分割する。",
+               "東京大学の講義ノートです。", {"nlp"}),
+      Document("article", 23, "한국어 검색 엔진", "학교에서 배우는 정보 검색",
+               "형태소 분석기를 사용합니다.", {"korean"}),
+      Document("article", 24, "Deep learning notes", "English text about training.",
+               "No CJK letters here.", {"english"}),
   };
 }
 
@@ -318,23 +334,133 @@ TEST_P(SearchIndexTest, RepeatedSearchSeesChanges) {
   EXPECT_EQ(Find("argon").total, 0);
 }
 
+// A CJK word is found inside a longer run of CJK letters, as a substring.
+TEST_P(SearchIndexTest, FindsCjkWordInsideRun) {
+  for (const SearchDocument& document : CjkCorpus()) {
+    ASSERT_TRUE(index_->Upsert(document));
+  }
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"学习", 21}, {"神经网络", 21}, {"python学习", 21}, {"言語", 22},
+      {"形態素", 22}, {"東京", 22}, {"학교", 23}, {"검색", 23},
+  };
+  for (const auto& [text, expected_id] : cases) {
+    const SearchPage page = Find(text);
+    EXPECT_EQ(page.total, 1) << text;
+    ASSERT_EQ(page.items.size(), 1u) << text;
+    EXPECT_EQ(page.items[0].id, expected_id) << text;
+  }
+  EXPECT_EQ(Find("习学").total, 0);  // the letters occur, but not in this order
+  EXPECT_EQ(Find("\"言語処理\"").total, 1);
+  EXPECT_EQ(Find("学习 -神经").total, 0);
+  EXPECT_EQ(Find("言語 OR 학교").total, 2);
+  EXPECT_EQ(Find("学习", "", {"机器学习"}).total, 1);
+  EXPECT_EQ(Find("training").total, 1);
+}
+
+// Titles and snippets show the text as written: one highlight over a CJK word and no spaces or
+// separator bytes between its letters.
+TEST_P(SearchIndexTest, CjkSnippetReadsNaturally) {
+  for (const SearchDocument& document : CjkCorpus()) {
+    ASSERT_TRUE(index_->Upsert(document));
+  }
+  const SearchPage page = Find("梯度下降");
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].title, "机器学习入门");
+  const std::string& snippet = page.items[0].snippet;
+  EXPECT_NE(snippet.find("<mark>梯度下降</mark>"), std::string::npos) << snippet;
+  EXPECT_NE(snippet.find("训练神经网络"), std::string::npos) << snippet;
+  EXPECT_EQ(snippet.find(kCjkSeparator), std::string::npos) << snippet;
+  EXPECT_EQ(snippet.find("梯 度"), std::string::npos) << snippet;
+  const SearchPage korean = Find("학교");
+  ASSERT_EQ(korean.items.size(), 1u);
+  EXPECT_EQ(korean.items[0].title, "한국어 검색 엔진");
+  EXPECT_NE(korean.items[0].snippet.find("<mark>학교</mark>에서"), std::string::npos)
+      << korean.items[0].snippet;
+}
+
+// An index written before CJK letters were separated finds CJK words once migrated: SQLite's
+// rows are rewritten when the index starts, PostgreSQL's by the migration.
+TEST_P(SearchIndexTest, OldCjkIndexIsMigrated) {
+  const std::string url = storage::NewTestDatabaseUrl(GetParam());
+  Result<std::unique_ptr<Database>> opened = Database::Open(url, 2);
+  ASSERT_TRUE(opened);
+  Database& database = **opened;
+
+  const std::span<const storage::Migration> migrations = SearchMigrations();
+  ASSERT_GE(migrations.size(), 3u);
+  ASSERT_TRUE(storage::ApplyMigrations(database, "search", migrations.first(2)));
+
+  const std::string title = "机器学习入门";
+  const std::string body = "我们用梯度下降训练神经网络模型。";
+  const Status written = database.WithSession<void>([&](soci::session& session) -> Status {
+    if (GetParam() == Dialect::kSqlite) {
+      session << "INSERT INTO search_documents (id, doc_type, doc_id, author_id, created_at, "
+                 "updated_at) VALUES (1, 'lab', 21, 7, 1, 1)";
+      session << "INSERT INTO search_fts (rowid, title, tags, summary, body) VALUES (1, :title, "
+                 "'', '', :body)",
+          soci::use(title, "title"), soci::use(body, "body");
+    } else {
+      session << "INSERT INTO search_documents (doc_type, doc_id, author_id, title, tags_text, "
+                 "summary, body, created_at, updated_at) VALUES ('lab', 21, 7, :title, '', '', "
+                 ":body, 1, 1)",
+          soci::use(title, "title"), soci::use(body, "body");
+    }
+    return {};
+  });
+  ASSERT_TRUE(written);
+
+  ASSERT_TRUE(storage::ApplyMigrations(database, "search", migrations));
+  std::unique_ptr<SearchIndex> index = MakeSearchIndex(database);
+  SearchQuery query;
+  query.text = "神经网络";
+  Result<SearchPage> page = index->Search(query);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].title, title);
+  EXPECT_NE(page->items[0].snippet.find("<mark>神经网络</mark>"), std::string::npos)
+      << page->items[0].snippet;
+
+  // A second start leaves the rewritten rows as they are.
+  index = MakeSearchIndex(database);
+  page = index->Search(query);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SearchIndexTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 
+// The same documents indexed on SQLite and on PostgreSQL.
+class SearchEnginesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sqlite_ = OpenMigrated(Dialect::kSqlite);
+    postgres_ = OpenMigrated(Dialect::kPostgres);
+    if (postgres_ == nullptr) {
+      GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
+    }
+    ASSERT_NE(sqlite_, nullptr);
+    sqlite_index_ = MakeSearchIndex(*sqlite_);
+    postgres_index_ = MakeSearchIndex(*postgres_);
+  }
+
+  void IndexOnBoth(const std::vector<SearchDocument>& corpus) {
+    for (const SearchDocument& document : corpus) {
+      ASSERT_TRUE(sqlite_index_->Upsert(document));
+      ASSERT_TRUE(postgres_index_->Upsert(document));
+    }
+  }
+
+  std::unique_ptr<Database> sqlite_;
+  std::unique_ptr<Database> postgres_;
+  std::unique_ptr<SearchIndex> sqlite_index_;
+  std::unique_ptr<SearchIndex> postgres_index_;
+};
+
 // The same queries give the same top results on SQLite and PostgreSQL for a fixed corpus.
-TEST(SearchEngines, AgreeOnTopResults) {
-  std::unique_ptr<Database> sqlite = OpenMigrated(Dialect::kSqlite);
-  std::unique_ptr<Database> postgres = OpenMigrated(Dialect::kPostgres);
-  if (postgres == nullptr) {
-    GTEST_SKIP() << "OPENLABS_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh";
-  }
-  ASSERT_NE(sqlite, nullptr);
-  std::unique_ptr<SearchIndex> sqlite_index = MakeSearchIndex(*sqlite);
-  std::unique_ptr<SearchIndex> postgres_index = MakeSearchIndex(*postgres);
-  for (const SearchDocument& document : FixedCorpus()) {
-    ASSERT_TRUE(sqlite_index->Upsert(document));
-    ASSERT_TRUE(postgres_index->Upsert(document));
-  }
+TEST_F(SearchEnginesTest, AgreeOnTopResults) {
+  IndexOnBoth(FixedCorpus());
   const std::vector<std::pair<std::string, int64_t>> cases = {
       {"curve fitting", 1},          {"lambda calculus", 2},
       {"fluid dynamics", 3},         {"prisoner's dilemma", 4},
@@ -344,14 +470,33 @@ TEST(SearchEngines, AgreeOnTopResults) {
   for (const auto& [text, expected_id] : cases) {
     SearchQuery query;
     query.text = text;
-    Result<SearchPage> from_sqlite = sqlite_index->Search(query);
-    Result<SearchPage> from_postgres = postgres_index->Search(query);
+    Result<SearchPage> from_sqlite = sqlite_index_->Search(query);
+    Result<SearchPage> from_postgres = postgres_index_->Search(query);
     ASSERT_TRUE(from_sqlite && from_postgres) << text;
     ASSERT_FALSE(from_sqlite->items.empty()) << text;
     ASSERT_FALSE(from_postgres->items.empty()) << text;
     EXPECT_EQ(from_sqlite->items[0].id, expected_id) << "sqlite: " << text;
     EXPECT_EQ(from_postgres->items[0].id, expected_id) << "postgres: " << text;
     EXPECT_EQ(from_sqlite->total, from_postgres->total) << text;
+  }
+}
+
+// CJK queries give the same totals and top results on SQLite and PostgreSQL.
+TEST_F(SearchEnginesTest, AgreeOnCjkResults) {
+  IndexOnBoth(CjkCorpus());
+  for (const std::string text : {"学习", "机器学习", "python学习", "自然言語", "大学 -東京",
+                                 "言語 OR 학교", "\"형태소 분석기\"", "入门 training"}) {
+    SearchQuery query;
+    query.text = text;
+    Result<SearchPage> from_sqlite = sqlite_index_->Search(query);
+    Result<SearchPage> from_postgres = postgres_index_->Search(query);
+    ASSERT_TRUE(from_sqlite) << text;
+    ASSERT_TRUE(from_postgres) << text;
+    EXPECT_EQ(from_sqlite->total, from_postgres->total) << text;
+    ASSERT_EQ(from_sqlite->items.size(), from_postgres->items.size()) << text;
+    if (!from_sqlite->items.empty()) {
+      EXPECT_EQ(from_sqlite->items[0].id, from_postgres->items[0].id) << text;
+    }
   }
 }
 

@@ -73,6 +73,66 @@ size_t ValidSequenceLength(std::string_view text) {
   return length;
 }
 
+// Decodes the code point of the valid UTF-8 sequence of `length` bytes at the start of `text`.
+char32_t DecodeSequence(std::string_view text, size_t length) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  if (length == 1) {
+    return byte(0);
+  }
+  unsigned char lead_mask = 0x07;
+  if (length == 2) {
+    lead_mask = 0x1F;
+  } else if (length == 3) {
+    lead_mask = 0x0F;
+  }
+  char32_t code_point = byte(0) & lead_mask;
+  for (size_t i = 1; i < length; ++i) {
+    code_point = (code_point << 6) | (byte(i) & 0x3F);
+  }
+  return code_point;
+}
+
+// Calls `visit(piece, code_point)` for each character of `text`. An invalid byte is visited
+// alone with code point U+FFFD.
+template <typename Visit>
+void ForEachCharacter(std::string_view text, Visit&& visit) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t length = ValidSequenceLength(text.substr(i));
+    if (length == 0) {
+      visit(text.substr(i, 1), char32_t{0xFFFD});
+      ++i;
+      continue;
+    }
+    visit(text.substr(i, length), DecodeSequence(text.substr(i), length));
+    i += length;
+  }
+}
+
+struct CjkRange {
+  char32_t first;
+  char32_t last;
+};
+
+// Unicode blocks of CJK letters. CJK punctuation and symbols are left out, because both
+// tokenizers read them as separators (PostgreSQL's parser in a UTF-8 locale other than C).
+constexpr std::array<CjkRange, 14> kCjkRanges = {{
+    {0x1100, 0x11FF},    // Hangul Jamo
+    {0x3040, 0x309F},    // Hiragana
+    {0x30A0, 0x30FF},    // Katakana
+    {0x3130, 0x318F},    // Hangul Compatibility Jamo
+    {0x31F0, 0x31FF},    // Katakana Phonetic Extensions
+    {0x3400, 0x4DBF},    // CJK Unified Ideographs Extension A
+    {0x4E00, 0x9FFF},    // CJK Unified Ideographs
+    {0xA960, 0xA97F},    // Hangul Jamo Extended-A
+    {0xAC00, 0xD7AF},    // Hangul Syllables
+    {0xD7B0, 0xD7FF},    // Hangul Jamo Extended-B
+    {0xF900, 0xFAFF},    // CJK Compatibility Ideographs
+    {0xFF66, 0xFF9F},    // Halfwidth Katakana
+    {0x20000, 0x2FA1F},  // CJK Unified Ideographs Extensions B to F and the supplement
+    {0x30000, 0x3134F},  // CJK Unified Ideographs Extension G
+}};
+
 // True when the term has a letter or digit, or any non-ASCII character, so that a tokenizer
 // finds a word in it.
 bool HasWord(std::string_view term) {
@@ -147,6 +207,70 @@ std::string QuoteFts5(std::string_view term) {
 
 }  // namespace
 
+bool IsCjk(char32_t code_point) {
+  return std::any_of(kCjkRanges.begin(), kCjkRanges.end(), [&](const CjkRange& range) {
+    return code_point >= range.first && code_point <= range.last;
+  });
+}
+
+bool ContainsCjk(std::string_view text) {
+  // Every CJK letter is at least U+1100, so its UTF-8 lead byte is at least 0xE1, and no
+  // continuation byte is (they are 0x80 to 0xBF). Text below that is skipped byte by byte.
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) < 0xE1) {
+      continue;
+    }
+    const size_t length = ValidSequenceLength(text.substr(i));
+    if (length != 0 && IsCjk(DecodeSequence(text.substr(i), length))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string SeparateCjk(std::string_view text, char separator) {
+  std::string separated;
+  separated.reserve(text.size());
+  ForEachCharacter(text, [&](std::string_view piece, char32_t code_point) {
+    if (IsCjk(code_point)) {
+      separated += separator;
+      separated += piece;
+      separated += separator;
+    } else {
+      separated += piece;
+    }
+  });
+  return separated;
+}
+
+std::string WithoutCjkSeparators(std::string_view text) {
+  std::string cleaned(text);
+  std::erase(cleaned, kCjkSeparator);
+  return cleaned;
+}
+
+std::string ToWebsearchQuery(std::string_view text) {
+  if (!ContainsCjk(text)) {
+    return std::string(text);
+  }
+  std::string query;
+  for (const Token& token : Tokenize(text)) {
+    if (!query.empty()) {
+      query += ' ';
+    }
+    if (token.negated) {
+      query += '-';
+    }
+    // A token never contains a double quote: Tokenize ends words and phrases at one.
+    if (token.quoted || ContainsCjk(token.text)) {
+      query += '"' + SeparateCjk(token.text, ' ') + '"';
+    } else {
+      query += token.text;
+    }
+  }
+  return query;
+}
+
 ParsedQuery ParseQuery(std::string_view text) {
   const std::string cleaned = CleanText(text, kMaxQueryBytes);
   ParsedQuery query;
@@ -188,12 +312,12 @@ std::string ToFts5Query(const ParsedQuery& query) {
     }
     expression += "(";
     for (size_t i = 0; i < group.size(); ++i) {
-      expression += (i == 0 ? "" : " OR ") + QuoteFts5(group[i]);
+      expression += (i == 0 ? "" : " OR ") + QuoteFts5(SeparateCjk(group[i], ' '));
     }
     expression += ")";
   }
   for (const std::string& excluded : query.none_of) {
-    expression += " NOT " + QuoteFts5(excluded);
+    expression += " NOT " + QuoteFts5(SeparateCjk(excluded, ' '));
   }
   return expression;
 }
@@ -225,7 +349,22 @@ std::string SnippetToHtml(std::string_view snippet) {
   html.reserve(snippet.size() + 32);
   bool open = false;
   bool after_space = false;
-  for (char c : snippet) {
+  for (size_t i = 0; i < snippet.size(); ++i) {
+    const char c = snippet[i];
+    if (c == kCjkSeparator) {
+      continue;
+    }
+    if (c == kMarkEnd && open) {
+      // A highlight that only separators part from the next one continues it.
+      size_t next = i + 1;
+      while (next < snippet.size() && snippet[next] == kCjkSeparator) {
+        ++next;
+      }
+      if (next < snippet.size() && snippet[next] == kMarkStart) {
+        i = next;
+        continue;
+      }
+    }
     // PDF text keeps the page layout's runs of spaces and newlines; a snippet shows one space.
     const bool space = c == ' ' || c == '\n' || c == '\t';
     if (space && after_space) {

@@ -57,6 +57,29 @@ TEST(ToFts5Query, QuotesEveryTerm) {
   EXPECT_EQ(ToFts5Query(ParseQuery("")), "");
 }
 
+TEST(ToFts5Query, CjkTermBecomesPhrase) {
+  EXPECT_EQ(ToFts5Query(ParseQuery("机器学习")), "(\" 机  器  学  习 \")");
+  EXPECT_EQ(ToFts5Query(ParseQuery("python编程 -東京")),
+            "(\"python 编  程 \") NOT \" 東  京 \"");
+}
+
+TEST(SeparateCjk, SurroundsEachCjkLetter) {
+  EXPECT_EQ(SeparateCjk("ab机器 학교 カナ"),
+            "ab\x01机\x01\x01器\x01 \x01학\x01\x01교\x01 \x01カ\x01\x01ナ\x01");
+  EXPECT_EQ(SeparateCjk("plain text, é and 😀"), "plain text, é and 😀");
+  EXPECT_EQ(SeparateCjk("𠀀。", '|'), "|𠀀|。");  // an Extension B ideograph; punctuation stays
+  EXPECT_EQ(WithoutCjkSeparators(SeparateCjk("机器learning")), "机器learning");
+  EXPECT_TRUE(ContainsCjk("x日本"));
+  EXPECT_FALSE(ContainsCjk("Navier–Stokes é 😀"));
+}
+
+TEST(ToWebsearchQuery, QuotesCjkWords) {
+  EXPECT_EQ(ToWebsearchQuery("python -snake \"game theory\""), "python -snake \"game theory\"");
+  EXPECT_EQ(ToWebsearchQuery("机器学习 python"), "\" 机  器  学  习 \" python");
+  EXPECT_EQ(ToWebsearchQuery("-東京 OR \"自然 言語\""),
+            "-\" 東  京 \" OR \" 自  然   言  語 \"");
+}
+
 TEST(CleanText, ReplacesInvalidUtf8AndControls) {
   EXPECT_EQ(CleanText(std::string("a\0b", 3), 100), "a b");
   EXPECT_EQ(CleanText("a\x02"
@@ -84,6 +107,18 @@ TEST(SnippetToHtml, CollapsesWhitespace) { EXPECT_EQ(SnippetToHtml("a  \n\n   b\
 TEST(SnippetToHtml, ClosesAnOpenMark) {
   EXPECT_EQ(SnippetToHtml(std::string(1, kMarkStart) + "fox"), "<mark>fox</mark>");
   EXPECT_EQ(SnippetToHtml(std::string(1, kMarkEnd) + "fox"), "fox");
+}
+
+// PostgreSQL highlights each character of a CJK phrase, but the page shows one highlight and no
+// separators. Highlights parted by a space stay apart.
+TEST(SnippetToHtml, JoinsCjkHighlights) {
+  const std::string start(1, kMarkStart);
+  const std::string end(1, kMarkEnd);
+  const std::string separator(1, kCjkSeparator);
+  const std::string snippet = separator + "用" + separator + separator + start + "机" + end +
+                              separator + separator + start + "器" + end + separator + " " +
+                              start + "numpy" + end + " " + start + "array" + end;
+  EXPECT_EQ(SnippetToHtml(snippet), "用<mark>机器</mark> <mark>numpy</mark> <mark>array</mark>");
 }
 
 }  // namespace
