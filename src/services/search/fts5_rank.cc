@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "services/search/fts5_snippet.h"
+
 namespace openlabs::search {
 namespace {
 
@@ -259,8 +261,9 @@ void Fts5Ranker::Register(soci::session& session) {
   fts5_api* api = Fts5Api(db);
   if (api == nullptr ||
       api->xCreateFunction(api, "openlabs_bm25", nullptr, Bm25, nullptr) != SQLITE_OK ||
-      api->xCreateFunction(api, "openlabs_rank", nullptr, Rank, nullptr) != SQLITE_OK) {
-    throw soci::soci_error("cannot register openlabs_bm25 and openlabs_rank with FTS5");
+      api->xCreateFunction(api, "openlabs_rank", nullptr, Rank, nullptr) != SQLITE_OK ||
+      api->xCreateFunction(api, "openlabs_snippet", nullptr, Fts5Snippet, nullptr) != SQLITE_OK) {
+    throw soci::soci_error("cannot register the openlabs ranking and snippet functions with FTS5");
   }
   registered_.push_back(db);
 }

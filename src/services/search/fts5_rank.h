@@ -92,7 +92,8 @@ class Fts5Ranker {
   Fts5Ranker(const Fts5Ranker&) = delete;
   Fts5Ranker& operator=(const Fts5Ranker&) = delete;
 
-  // Registers openlabs_bm25() and openlabs_rank() on the SQLite connection of `session`, once per connection.
+  // Registers openlabs_bm25(), openlabs_rank() and openlabs_snippet() (fts5_snippet.h) on the
+  // SQLite connection of `session`, once per connection.
   void Register(soci::session& session);
 
   // Returns search_state.generation in the snapshot of `session`.

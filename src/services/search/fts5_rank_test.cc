@@ -137,6 +137,31 @@ TEST_F(Fts5RankerTest, RankCollectorMatchesSortedBm25) {
   }
 }
 
+// openlabs_snippet() shows a window at the sentence of the match, from the body rather than the
+// title, with ellipses for the text left out on both sides.
+TEST_F(Fts5RankerTest, SnippetShowsSentenceOfMatch) {
+  std::string filler;
+  for (int i = 0; i < 300; ++i) {
+    filler += "word" + std::to_string(i) + " ";
+  }
+  SearchDocument document;
+  document.type = "lab";
+  document.id = 50;
+  document.title = "Zebras";
+  document.body = filler + "end. Zebras graze on the savanna near water. " + filler;
+  ASSERT_TRUE(index_->Upsert(document));
+  SearchQuery query;
+  query.text = "zebras";
+  Result<SearchPage> page = index_->Search(query);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  const std::string& snippet = page->items[0].snippet;
+  EXPECT_EQ(snippet.rfind("…<mark>Zebras</mark> graze on the savanna near water.", 0), 0u)
+      << snippet;
+  EXPECT_TRUE(snippet.ends_with("…")) << snippet;
+  EXPECT_LT(snippet.size(), 300u) << snippet;
+}
+
 // Ties on the score go to the newer created_at, then to the higher rowid.
 TEST(RankCollectorTest, BreaksTiesByCreatedAtThenRowid) {
   RankCollector collector(3, false);

@@ -428,10 +428,10 @@ class SqlSearchIndex final : public SearchIndex {
     std::string title;
     std::string snippet;
     soci::indicator snippet_indicator = soci::i_ok;
-    // CROSS JOIN keeps search_fts as the outer loop, whose MATCH snippet() needs.
+    // CROSS JOIN keeps search_fts as the outer loop, whose MATCH openlabs_snippet() needs.
     soci::statement statement =
-        (session.prepare << "SELECT d.doc_type, d.doc_id, search_fts.title, snippet(search_fts, "
-                            "-1, char(2), char(3), '…', " +
+        (session.prepare << "SELECT d.doc_type, d.doc_id, search_fts.title, openlabs_snippet("
+                            "search_fts, " +
                                 std::to_string(kSnippetTokens) +
                                 ") FROM search_fts CROSS JOIN search_documents d ON d.id = "
                                 "search_fts.rowid WHERE search_fts MATCH :match AND "
