@@ -29,6 +29,16 @@ Result<int64_t> GradingDirectoryAdapter::GetLabAuthor(int64_t lab_id) {
   return lab->author_id;
 }
 
+Result<grading::LabText> GradingDirectoryAdapter::GetLabText(int64_t lab_id) {
+  v1::GetLabRequest get;
+  get.set_id(lab_id);
+  Result<v1::Lab> lab = lab_texts_.GetLab(get);
+  if (!lab) {
+    return Fail(lab.error());
+  }
+  return grading::LabText{lab->title(), lab->description(), lab->body()};
+}
+
 Result<grading::SubmissionSnapshot> GradingDirectoryAdapter::GetSubmission(int64_t submission_id) {
   const CallContext machinery = GradingMachinery();
   v1::GetSubmissionRequest get;

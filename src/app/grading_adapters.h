@@ -2,6 +2,7 @@
 
 #include "common/config.h"
 #include "services/grading/grading_service.h"
+#include "services/labs/labs_service.h"
 #include "services/submissions/lab_directory.h"
 #include "services/submissions/submissions_service.h"
 
@@ -12,11 +13,12 @@ namespace openlabs::app {
 class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
  public:
   GradingDirectoryAdapter(submissions::SubmissionsService& submissions,
-                          submissions::LabDirectory& labs)
-      : submissions_(submissions), labs_(labs) {}
+                          submissions::LabDirectory& labs, labs::LabsService& lab_texts)
+      : submissions_(submissions), labs_(labs), lab_texts_(lab_texts) {}
 
   Result<int64_t> GetLabAuthor(int64_t lab_id) override;
   Result<grading::SubmissionSnapshot> GetSubmission(int64_t submission_id) override;
+  Result<grading::LabText> GetLabText(int64_t lab_id) override;
   Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) override;
   Result<std::vector<int64_t>> ListLabSubmissionsSince(int64_t lab_id, int64_t since_millis,
                                                        int limit) override;
@@ -26,6 +28,7 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
  private:
   submissions::SubmissionsService& submissions_;
   submissions::LabDirectory& labs_;
+  labs::LabsService& lab_texts_;
 };
 
 // The [assistant] chat model as the grading service's rubric model: a non-streaming chat

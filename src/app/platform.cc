@@ -64,8 +64,8 @@ namespace {
 // Builds the grading service over the submissions service, and the wrapper that queues a
 // grading job for each new submission. Its workers start with the server (StartWorkers).
 void StartGrading(const Config& config, Platform& platform) {
-  platform.grading_directory =
-      std::make_unique<GradingDirectoryAdapter>(*platform.submissions_core, *platform.lab_directory);
+  platform.grading_directory = std::make_unique<GradingDirectoryAdapter>(
+      *platform.submissions_core, *platform.lab_directory, *platform.labs);
   grading::GradingOptions options;
   options.workers = config.grading_workers;
   options.lease_millis = int64_t{config.grading_lease_seconds} * 1000;

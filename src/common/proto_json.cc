@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "openlabs/v1/json_options.pb.h"
+
 namespace openlabs {
 namespace {
 
@@ -187,8 +189,11 @@ nlohmann::json ProtoToJson(const Message& message) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
     if (field->is_repeated()) {
-      nlohmann::json items = nlohmann::json::array();
       const int size = reflection->FieldSize(message, field);
+      if (size == 0 && field->options().GetExtension(v1::json_omit_empty)) {
+        continue;
+      }
+      nlohmann::json items = nlohmann::json::array();
       for (int index = 0; index < size; ++index) {
         items.push_back(ScalarToJson(message, field, index));
       }
@@ -196,6 +201,9 @@ nlohmann::json ProtoToJson(const Message& message) {
       continue;
     }
     if (field->has_presence() && !reflection->HasField(message, field)) {
+      if (field->options().GetExtension(v1::json_null_when_unset)) {
+        json[field->name()] = nullptr;
+      }
       continue;
     }
     json[field->name()] = ScalarToJson(message, field, 0);

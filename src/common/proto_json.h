@@ -11,8 +11,10 @@ namespace openlabs {
 
 // Converts a protobuf message to JSON with the proto field names (snake_case). Unlike the
 // protobuf JSON mapping, 64-bit integers stay numbers, because clients use ids as numbers.
-// Fields with presence (messages, `optional` scalars, oneof members) appear only when set;
-// other scalars always appear. Enums become their value names.
+// Fields with presence (messages, `optional` scalars, oneof members) appear only when set. The
+// ones with the option json_null_when_unset appear as null when unset. Other scalars always
+// appear. Repeated fields appear as arrays, except empty ones with the option json_omit_empty.
+// Enums become their value names.
 nlohmann::json ProtoToJson(const google::protobuf::Message& message);
 
 // The same bytes as ProtoToJson(message).dump(-1, ' ', false, error_handler_t::replace), written

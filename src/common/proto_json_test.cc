@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "openlabs/v1/auth.pb.h"
+#include "openlabs/v1/grading.pb.h"
 #include "openlabs/v1/labs.pb.h"
 #include "openlabs/v1/users.pb.h"
 
@@ -87,6 +88,40 @@ TEST(ProtoJsonTest, OptionalStringPresenceFollowsJson) {
   EXPECT_TRUE(request.has_name());
   EXPECT_FALSE(request.has_bio());
   EXPECT_FALSE(request.has_surname());
+}
+
+TEST(ProtoJsonTest, UnsetFieldWrittenAsNull) {
+  v1::GradingJob job;
+  job.set_job_id(4);
+  nlohmann::json json = ProtoToJson(job);
+  ASSERT_TRUE(json.contains("score"));
+  EXPECT_TRUE(json["score"].is_null());
+  ASSERT_TRUE(json.contains("previous_score"));
+  EXPECT_TRUE(json["previous_score"].is_null());
+  EXPECT_FALSE(json.contains("finished_at"));
+  EXPECT_FALSE(json.contains("error"));
+
+  job.set_score(0);
+  json = ProtoToJson(job);
+  EXPECT_EQ(json["score"], 0.0);
+}
+
+TEST(ProtoJsonTest, EmptyListLeftOut) {
+  v1::Grader grader;
+  nlohmann::json json = ProtoToJson(grader);
+  EXPECT_FALSE(json.contains("tests"));
+
+  grader.add_tests()->set_name("one");
+  json = ProtoToJson(grader);
+  ASSERT_EQ(json["tests"].size(), 1u);
+  EXPECT_EQ(json["tests"][0]["name"], "one");
+}
+
+TEST(ProtoJsonTest, NullParsesAsUnset) {
+  v1::GradingJob job;
+  ASSERT_TRUE(JsonToProto({{"score", nullptr}, {"max_score", 2.5}}, job));
+  EXPECT_FALSE(job.has_score());
+  EXPECT_TRUE(job.has_max_score());
 }
 
 // The text that ProtoToJsonText must reproduce byte for byte.
@@ -197,6 +232,23 @@ TEST(ProtoJsonTextTest, RandomTextsMatchNlohmannDump) {
     lab.add_tags(text);
     EXPECT_EQ(ProtoToJsonText(lab), DumpedByNlohmann(lab)) << "round " << round;
   }
+}
+
+TEST(ProtoJsonTextTest, JsonOptionsMatchNlohmannDump) {
+  v1::GradingJob unscored;
+  unscored.set_job_id(4);
+  v1::GradingJob scored = unscored;
+  scored.set_score(1.5);
+  v1::Grader public_view;
+  v1::Grader manager_view;
+  manager_view.add_tests()->set_name("one");
+
+  EXPECT_EQ(ProtoToJsonText(unscored), DumpedByNlohmann(unscored));
+  EXPECT_NE(ProtoToJsonText(unscored).find("\"score\":null"), std::string::npos);
+  EXPECT_EQ(ProtoToJsonText(scored), DumpedByNlohmann(scored));
+  EXPECT_EQ(ProtoToJsonText(public_view), DumpedByNlohmann(public_view));
+  EXPECT_EQ(ProtoToJsonText(public_view).find("\"tests\""), std::string::npos);
+  EXPECT_EQ(ProtoToJsonText(manager_view), DumpedByNlohmann(manager_view));
 }
 
 }  // namespace

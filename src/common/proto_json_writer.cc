@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/proto_json.h"
+#include "openlabs/v1/json_options.pb.h"
 
 namespace openlabs {
 namespace {
@@ -177,16 +178,20 @@ void WriteValue(const Message& message, const FieldDescriptor* field, int index,
   writer.Null();
 }
 
-// Writes `message` as an object with the fields of ProtoToJson: repeated fields always, fields
-// with presence only when set.
+// Writes `message` as an object with the fields of ProtoToJson: repeated fields always (except
+// empty ones with json_omit_empty), fields with presence only when set (or as null with
+// json_null_when_unset).
 void WriteMessage(const Message& message, JsonWriter& writer) {
   const Reflection* reflection = message.GetReflection();
   writer.StartObject();
   for (const FieldDescriptor* field : SortedFields(message.GetDescriptor())) {
     if (field->is_repeated()) {
+      const int size = reflection->FieldSize(message, field);
+      if (size == 0 && field->options().GetExtension(v1::json_omit_empty)) {
+        continue;
+      }
       WriteString(field->name(), writer);
       writer.StartArray();
-      const int size = reflection->FieldSize(message, field);
       for (int index = 0; index < size; ++index) {
         WriteValue(message, field, index, writer);
       }
@@ -194,6 +199,10 @@ void WriteMessage(const Message& message, JsonWriter& writer) {
       continue;
     }
     if (field->has_presence() && !reflection->HasField(message, field)) {
+      if (field->options().GetExtension(v1::json_null_when_unset)) {
+        WriteString(field->name(), writer);
+        writer.Null();
+      }
       continue;
     }
     WriteString(field->name(), writer);

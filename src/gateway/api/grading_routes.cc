@@ -1,36 +1,11 @@
 #include "gateway/api/grading_routes.h"
 
 #include <charconv>
-#include <cmath>
 
 #include "gateway/api/api_support.h"
 
 namespace openlabs::gateway {
 namespace {
-
-// Whether `batch` has the form of the ids the regrade route returns: a lowercase UUID
-// (8-4-4-4-12 hexadecimal digits), as NewUuid makes them.
-bool IsBatchId(std::string_view batch) {
-  if (batch.size() != 36) {
-    return false;
-  }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const char c = batch[i];
-    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    const bool valid = dash_position ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    if (!valid) {
-      return false;
-    }
-  }
-  return true;
-}
-
-Response JsonResult(const Result<nlohmann::json>& result, int status = 200) {
-  if (!result) {
-    return Response::FromError(result.error());
-  }
-  return Response::Json(status, *result);
-}
 
 // The {id} path parameter and the signed-in caller of the grader upload, which registers its
 // route itself to set upload limits.
@@ -73,22 +48,14 @@ Response AttachGrader(const Request& request, grading::GradingService& grading,
                             "send exactly one file, the grader folder as a .tar, .tar.gz or .zip "
                             "archive, in the form field \"archive\""}}));
   }
-  const UploadedFile& archive = request.files[0];
-  return JsonResult(
-      grading.AttachGrader(target->id, archive.blob_key, archive.filename, target->caller), 201);
+  v1::AttachGraderRequest attach;
+  attach.set_lab_id(target->id);
+  attach.set_upload_key(request.files[0].blob_key);
+  attach.set_archive_name(request.files[0].filename);
+  return ProtoResponse(grading.AttachGrader(attach, target->caller), 201);
 }
 
-// Reads the optional `batch` filter: empty, or an id that the regrade route returned.
-Result<std::string> BatchFilter(const Request& request) {
-  std::string batch(request.QueryParam("batch"));
-  if (!batch.empty() && !IsBatchId(batch)) {
-    return Fail(Error::Validation(
-        {{"batch", "must be a batch id returned by the regrade route, a lowercase UUID"}}));
-  }
-  return batch;
-}
-
-// Reads the optional `threshold`, a number from 0 to 1 (default 0.5).
+// Reads the optional `threshold` (default 0.5). The service checks its range.
 Result<double> SimilarityThreshold(const Request& request) {
   double threshold = 0.5;
   const std::string_view text = request.QueryParam("threshold");
@@ -96,9 +63,7 @@ Result<double> SimilarityThreshold(const Request& request) {
     return threshold;
   }
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), threshold);
-  // from_chars accepts "nan", which fails no comparison, so it is rejected by name.
-  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(threshold) ||
-      threshold < 0 || threshold > 1) {
+  if (error != std::errc() || end != text.data() + text.size()) {
     return Fail(Error::Validation({{"threshold", "must be a number from 0 to 1"}}));
   }
   return threshold;
@@ -124,25 +89,30 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
   ApiRoutes api(router, &auth);
   api.Add("GET", "/api/v1/labs/{id}/grader", CallerPolicy::kOptional,
           [&grading](const ApiCall& call) {
-            return JsonResult(grading.GetGrader(call.id, call.caller));
+            v1::GetGraderRequest get;
+            get.set_lab_id(call.id);
+            return ProtoResponse(grading.GetGrader(get, call.caller));
           });
   api.Add("DELETE", "/api/v1/labs/{id}/grader", CallerPolicy::kRequired,
           [&grading](const ApiCall& call) {
-            return StatusResponse(grading.DetachGrader(call.id, call.caller));
+            v1::DetachGraderRequest detach;
+            detach.set_lab_id(call.id);
+            return NoContentResponse(grading.DetachGrader(detach, call.caller));
           });
   api.Add(
       "POST", "/api/v1/labs/{id}/grader/regrade", CallerPolicy::kRequired,
       [&grading](const ApiCall& call) {
-        return JsonResult(grading.Regrade(call.id, call.caller), 202);
+        v1::RegradeRequest regrade;
+        regrade.set_lab_id(call.id);
+        return ProtoResponse(grading.Regrade(regrade, call.caller), 202);
       },
       Execution::kWorker);
   api.Add("GET", "/api/v1/labs/{id}/grading-jobs", CallerPolicy::kRequired,
           [&grading](const ApiCall& call) {
-            Result<std::string> batch = BatchFilter(call.request);
-            if (!batch) {
-              return Response::FromError(batch.error());
-            }
-            return JsonResult(grading.ListJobs(call.id, *batch, call.caller));
+            v1::ListGradingJobsRequest list;
+            list.set_lab_id(call.id);
+            list.set_batch(std::string(call.request.QueryParam("batch")));
+            return ProtoResponse(grading.ListGradingJobs(list, call.caller));
           });
   api.Add(
       "GET", "/api/v1/labs/{id}/similarity", CallerPolicy::kRequired,
@@ -151,12 +121,17 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
         if (!threshold) {
           return Response::FromError(threshold.error());
         }
-        return JsonResult(grading.FindSimilar(call.id, *threshold, call.caller));
+        v1::FindSimilarSubmissionsRequest find;
+        find.set_lab_id(call.id);
+        find.set_threshold(*threshold);
+        return ProtoResponse(grading.FindSimilarSubmissions(find, call.caller));
       },
       Execution::kWorker);
   api.Add("GET", "/api/v1/submissions/{id}/grading", CallerPolicy::kRequired,
           [&grading](const ApiCall& call) {
-            return JsonResult(grading.GetSubmissionGrading(call.id, call.caller));
+            v1::GetSubmissionGradingRequest get;
+            get.set_submission_id(call.id);
+            return ProtoResponse(grading.GetSubmissionGrading(get, call.caller));
           });
   api.AddJson<v1::PutRubricRequest>(
       "PUT", "/api/v1/labs/{id}/rubric", CallerPolicy::kRequired,

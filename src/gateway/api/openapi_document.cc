@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "openlabs/v1/json_options.pb.h"
+
 namespace openlabs::gateway {
 namespace {
 
@@ -221,9 +223,19 @@ nlohmann::json ValueSchema(const FieldDescriptor& field, std::deque<std::string>
   return nlohmann::json::object();
 }
 
+// Whether ProtoToJson writes `field` in every response (see the options in json_options.proto).
+bool AlwaysWritten(const FieldDescriptor& field) {
+  const google::protobuf::FieldOptions& options = field.options();
+  if (field.is_repeated()) {
+    return !options.GetExtension(v1::json_omit_empty);
+  }
+  return !field.has_presence() || options.GetExtension(v1::json_null_when_unset);
+}
+
 // The JSON schema of a message as ProtoToJson writes it. Fields without presence and repeated
 // fields always appear, so they are required. Messages, `optional` scalars and oneof members
-// appear only when set.
+// appear only when set, unless they are written as null when unset, which makes them required
+// and nullable. Repeated fields with json_omit_empty are left out when empty.
 nlohmann::json MessageSchema(const Descriptor& message, std::deque<std::string>& pending) {
   nlohmann::json properties = nlohmann::json::object();
   nlohmann::json required = nlohmann::json::array();
@@ -233,16 +245,22 @@ nlohmann::json MessageSchema(const Descriptor& message, std::deque<std::string>&
     if (field.is_repeated()) {
       schema = {{"type", "array"}, {"items", std::move(schema)}};
     }
+    const bool nullable =
+        !field.is_repeated() && field.options().GetExtension(v1::json_null_when_unset);
     const std::string description = DescriptionOf(field);
+    // OpenAPI 3.0 ignores the siblings of a "$ref", so a described or nullable reference is
+    // wrapped.
+    if ((!description.empty() || nullable) && schema.contains("$ref")) {
+      schema = {{"allOf", nlohmann::json::array({std::move(schema)})}};
+    }
     if (!description.empty()) {
-      // OpenAPI 3.0 ignores the siblings of a "$ref", so a described reference is wrapped.
-      if (schema.contains("$ref")) {
-        schema = {{"allOf", nlohmann::json::array({std::move(schema)})}};
-      }
       schema["description"] = description;
     }
+    if (nullable) {
+      schema["nullable"] = true;
+    }
     properties[field.name()] = std::move(schema);
-    if (field.is_repeated() || !field.has_presence()) {
+    if (AlwaysWritten(field)) {
       required.push_back(field.name());
     }
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,25 @@ TEST(OpenApiDocumentTest, EmbeddedDocumentBuilds) {
   ASSERT_TRUE(document) << document.error().internal;
   EXPECT_EQ((*document)["openapi"], "3.0.3");
   EXPECT_TRUE(document->contains("/paths/~1api~1v1~1labs/get"_json_pointer));
+}
+
+bool Contains(const nlohmann::json& array, const std::string& value) {
+  return std::find(array.begin(), array.end(), value) != array.end();
+}
+
+TEST(OpenApiDocumentTest, JsonOptionsShapeSchemas) {
+  Result<nlohmann::json> document = BuildOpenApiDocument(OpenApiSourceFiles());
+  ASSERT_TRUE(document) << document.error().internal;
+  const nlohmann::json& job = (*document)["components"]["schemas"]["GradingJob"];
+  const nlohmann::json& grader = (*document)["components"]["schemas"]["Grader"];
+
+  EXPECT_TRUE(Contains(job["required"], "score")) << job;
+  EXPECT_EQ(job["properties"]["score"]["nullable"], true) << job;
+  EXPECT_FALSE(Contains(job["required"], "finished_at")) << job;
+  EXPECT_FALSE(job["properties"]["finished_at"].contains("nullable")) << job;
+  EXPECT_TRUE(Contains(job["required"], "job_id")) << job;
+  EXPECT_FALSE(Contains(grader["required"], "tests")) << grader;
+  EXPECT_EQ(grader["properties"]["tests"]["type"], "array") << grader;
 }
 
 TEST(OpenApiDocumentTest, PlainScalarsGetYamlTypes) {

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "common/random.h"
 #include "services/grading/grader_archive.h"
 #include "services/grading/grader_spec.h"
+#include "services/grading/grading_messages.h"
 #include "services/grading/job_queue.h"
 #include "services/grading/rubric_store.h"
 #include "services/grading/similarity_report.h"
@@ -19,36 +22,6 @@
 
 namespace openlabs::grading {
 namespace {
-
-struct GraderRow {
-  int64_t id = 0;
-  int64_t version = 0;
-  std::string blob_key;
-  std::string archive_name;
-  std::string sha256;
-  int64_t size = 0;
-  std::string summary_json;
-  int64_t uploaded_by = 0;
-  int64_t created_at = 0;
-};
-
-nlohmann::json SpecSummary(const GraderSpec& spec) {
-  nlohmann::json tests = nlohmann::json::array();
-  for (const TestCase& test : spec.tests) {
-    tests.push_back({{"name", test.name},
-                     {"visibility", test.hidden ? "hidden" : "visible"},
-                     {"max_score", test.max_score}});
-  }
-  nlohmann::json summary = {{"kind", spec.command ? "command" : "tests"},
-                            {"language", spec.language},
-                            {"compare", CompareModeName(spec.compare)},
-                            {"has_checker", spec.checker.has_value()},
-                            {"has_build", spec.build.has_value()},
-                            {"time_limit_s", spec.time_limit_s},
-                            {"memory_mb", spec.memory_mb},
-                            {"tests", std::move(tests)}};
-  return summary;
-}
 
 Error NoGrader(int64_t lab_id) {
   return Error::NotFound("lab " + std::to_string(lab_id) + " has no grader attached");
@@ -63,6 +36,23 @@ Error GraderInvalid(Error error) {
   }
   error.message = "The grader archive is invalid.";
   return error;
+}
+
+// Whether `batch` has the form of the ids that Regrade returns: a lowercase UUID
+// (8-4-4-4-12 hexadecimal digits), as NewUuid makes them.
+bool IsBatchId(std::string_view batch) {
+  if (batch.size() != 36) {
+    return false;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const char c = batch[i];
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool valid = dash_position ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (!valid) {
+      return false;
+    }
+  }
+  return true;
 }
 
 class SqlGradingService final : public GradingService {
@@ -80,18 +70,19 @@ class SqlGradingService final : public GradingService {
 
   ~SqlGradingService() override { Stop(); }
 
-  Result<nlohmann::json> AttachGrader(int64_t lab_id, const std::string& upload_key,
-                                      const std::string& archive_name,
-                                      const CallContext& caller) override {
-    Result<nlohmann::json> attached = AttachUploaded(lab_id, upload_key, archive_name, caller);
-    if (Status removed = blobs_.Delete(upload_key); !removed) {
-      spdlog::warn("grading: cannot delete the upload {}: {}", upload_key,
+  Result<v1::Grader> AttachGrader(const v1::AttachGraderRequest& request,
+                                  const CallContext& caller) override {
+    Result<v1::Grader> attached = AttachUploaded(request, caller);
+    if (Status removed = blobs_.Delete(request.upload_key()); !removed) {
+      spdlog::warn("grading: cannot delete the upload {}: {}", request.upload_key(),
                    removed.error().internal);
     }
     return attached;
   }
 
-  Result<nlohmann::json> GetGrader(int64_t lab_id, const CallContext& caller) override {
+  Result<v1::Grader> GetGrader(const v1::GetGraderRequest& request,
+                               const CallContext& caller) override {
+    const int64_t lab_id = request.lab_id();
     Result<int64_t> author = directory_.GetLabAuthor(lab_id);
     if (!author) {
       return Fail(author.error());
@@ -104,12 +95,14 @@ class SqlGradingService final : public GradingService {
       return Fail(NoGrader(lab_id));
     }
     const bool manager = caller.user_id == *author || caller.is_moderator();
-    return GraderJson(lab_id, **row, manager);
+    return GraderMessage(lab_id, **row, manager);
   }
 
-  Status DetachGrader(int64_t lab_id, const CallContext& caller) override {
+  Result<v1::DetachGraderResponse> DetachGrader(const v1::DetachGraderRequest& request,
+                                                const CallContext& caller) override {
+    const int64_t lab_id = request.lab_id();
     if (Status allowed = RequireManager(lab_id, caller); !allowed) {
-      return allowed;
+      return Fail(allowed.error());
     }
     Result<int> detached =
         database_.InTransaction<int>(
@@ -129,7 +122,7 @@ class SqlGradingService final : public GradingService {
       return Fail(NoGrader(lab_id));
     }
     spdlog::info("grading: grader of lab {} detached by user {}", lab_id, caller.user_id);
-    return {};
+    return v1::DetachGraderResponse();
   }
 
   Status SubmissionCreated(int64_t submission_id, int64_t lab_id) override {
@@ -222,69 +215,23 @@ class SqlGradingService final : public GradingService {
   }
 
   Result<int> QueueMissingJobs() override {
-    struct ActivePeriod {
-      int64_t grader_id = 0;
-      int64_t lab_id = 0;
-      int64_t since = 0;
-    };
-    Result<std::vector<ActivePeriod>> periods = database_.WithSession<std::vector<ActivePeriod>>(
-        [&](soci::session& session) -> Result<std::vector<ActivePeriod>> {
-          std::vector<ActivePeriod> found;
-          long long id = 0, lab = 0, since = 0;
-          soci::statement select =
-              (session.prepare << "SELECT id, lab_id, active_since FROM lab_graders WHERE "
-                                  "active = 1 ORDER BY id",
-               soci::into(id), soci::into(lab), soci::into(since));
-          select.execute();
-          while (select.fetch()) {
-            found.push_back({id, lab, since});
-          }
-          return found;
-        });
-    if (!periods) {
-      return Fail(periods.error());
+    Result<int> graded = QueueMissingGradingJobs();
+    if (!graded) {
+      return Fail(graded.error());
     }
-    int queued = 0;
-    for (const ActivePeriod& period : *periods) {
-      Result<std::vector<int64_t>> ids = directory_.ListLabSubmissionsSince(
-          period.lab_id, period.since, options_.max_regrade_submissions);
-      if (!ids) {
-        if (ids.error().code == ErrorCode::kNotFound) {
-          continue;  // the lab was deleted
-        }
-        return Fail(ids.error());
-      }
-      constexpr size_t kChunk = 500;
-      for (size_t start = 0; start < ids->size(); start += kChunk) {
-        const std::vector<int64_t> chunk(
-            ids->begin() + static_cast<std::ptrdiff_t>(start),
-            ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kChunk)));
-        Result<std::vector<int64_t>> missing = queue_.WithoutInitialJob(chunk);
-        if (!missing) {
-          return Fail(missing.error());
-        }
-        for (int64_t submission_id : *missing) {
-          Result<bool> added =
-              queue_.Enqueue(submission_id, period.lab_id, period.grader_id, "", std::nullopt);
-          if (!added) {
-            return Fail(added.error());
-          }
-          if (*added) {
-            ++queued;
-            spdlog::warn("grading: submission {} of lab {} had no grading job; queued it now",
-                         submission_id, period.lab_id);
-          }
-        }
-      }
+    Result<int> drafted = QueueMissingRubricReviews();
+    if (!drafted) {
+      return Fail(drafted.error());
     }
-    if (queued > 0) {
+    if (*graded + *drafted > 0) {
       wake_.notify_all();
     }
-    return queued;
+    return *graded + *drafted;
   }
 
-  Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
-                                              const CallContext& caller) override {
+  Result<v1::SubmissionGrading> GetSubmissionGrading(const v1::GetSubmissionGradingRequest& request,
+                                                     const CallContext& caller) override {
+    const int64_t submission_id = request.submission_id();
     Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
     if (!access) {
       return Fail(access.error());
@@ -301,10 +248,12 @@ class SqlGradingService final : public GradingService {
                                   " has no grading job; its lab had no grader when it was made"));
     }
     const bool submitter_only = caller.user_id == access->learner_id && !caller.is_moderator();
-    return JobJson(**job, !submitter_only);
+    return SubmissionGradingMessage(**job, !submitter_only);
   }
 
-  Result<nlohmann::json> Regrade(int64_t lab_id, const CallContext& caller) override {
+  Result<v1::RegradeResponse> Regrade(const v1::RegradeRequest& request,
+                                      const CallContext& caller) override {
+    const int64_t lab_id = request.lab_id();
     if (Status allowed = RequireManager(lab_id, caller); !allowed) {
       return Fail(allowed.error());
     }
@@ -340,47 +289,62 @@ class SqlGradingService final : public GradingService {
     wake_.notify_all();
     spdlog::info("grading: user {} queued {} submissions of lab {} for regrading (batch {})",
                  caller.user_id, queued, lab_id, batch);
-    return nlohmann::json{{"lab_id", lab_id},
-                          {"batch", batch},
-                          {"grader_version", (*row)->version},
-                          {"queued", queued}};
+    v1::RegradeResponse response;
+    response.set_lab_id(lab_id);
+    response.set_batch(batch);
+    response.set_grader_version((*row)->version);
+    response.set_queued(queued);
+    return response;
   }
 
-  Result<nlohmann::json> ListJobs(int64_t lab_id, const std::string& batch,
-                                  const CallContext& caller) override {
+  Result<v1::ListGradingJobsResponse> ListGradingJobs(const v1::ListGradingJobsRequest& request,
+                                                      const CallContext& caller) override {
+    const int64_t lab_id = request.lab_id();
+    if (!request.batch().empty() && !IsBatchId(request.batch())) {
+      return Fail(Error::Validation(
+          {{"batch", "must be a batch id returned by the regrade route, a lowercase UUID"}}));
+    }
     if (Status allowed = RequireManager(lab_id, caller); !allowed) {
       return Fail(allowed.error());
     }
     Result<std::vector<JobRow>> rows =
-        queue_.ListForLab(lab_id, batch, options_.max_regrade_submissions);
+        queue_.ListForLab(lab_id, request.batch(), options_.max_regrade_submissions);
     if (!rows) {
       return Fail(rows.error());
     }
-    nlohmann::json items = nlohmann::json::array();
-    std::map<std::string, int> counts = {{"queued", 0}, {"running", 0}, {"done", 0}, {"failed", 0}};
-    int changed = 0;
+    v1::ListGradingJobsResponse response;
+    response.set_lab_id(lab_id);
+    if (!request.batch().empty()) {
+      response.set_batch(request.batch());
+    }
     for (const JobRow& row : *rows) {
-      nlohmann::json item = JobSummaryJson(row);
-      changed += item.value("score_changed", false) ? 1 : 0;
-      counts[row.status] += 1;
-      items.push_back(std::move(item));
+      v1::GradingJob* item = response.add_items();
+      *item = JobMessage(row);
+      response.set_changed(response.changed() + (item->score_changed() ? 1 : 0));
+      if (row.status == "queued") {
+        response.set_queued(response.queued() + 1);
+      } else if (row.status == "running") {
+        response.set_running(response.running() + 1);
+      } else if (row.status == "done") {
+        response.set_done(response.done() + 1);
+      } else if (row.status == "failed") {
+        response.set_failed(response.failed() + 1);
+      }
     }
-    nlohmann::json body = {{"lab_id", lab_id}, {"items", std::move(items)}, {"changed", changed}};
-    if (!batch.empty()) {
-      body["batch"] = batch;
-    }
-    for (const auto& [status, count] : counts) {
-      body[status] = count;
-    }
-    return body;
+    return response;
   }
 
-  Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
-                                     const CallContext& caller) override {
-    if (Status allowed = RequireManager(lab_id, caller); !allowed) {
+  Result<v1::SimilarityReport> FindSimilarSubmissions(
+      const v1::FindSimilarSubmissionsRequest& request, const CallContext& caller) override {
+    const double threshold = request.threshold();
+    // NaN fails every comparison, so it is rejected by name.
+    if (!std::isfinite(threshold) || threshold < 0 || threshold > 1) {
+      return Fail(Error::Validation({{"threshold", "must be a number from 0 to 1"}}));
+    }
+    if (Status allowed = RequireManager(request.lab_id(), caller); !allowed) {
       return Fail(allowed.error());
     }
-    return BuildSimilarityReport(blobs_, directory_, lab_id, threshold,
+    return BuildSimilarityReport(blobs_, directory_, request.lab_id(), threshold,
                                  options_.max_similarity_submissions);
   }
 
@@ -486,9 +450,11 @@ class SqlGradingService final : public GradingService {
     return {};
   }
 
-  Result<nlohmann::json> AttachUploaded(int64_t lab_id, const std::string& upload_key,
-                                        const std::string& archive_name,
-                                        const CallContext& caller) {
+  Result<v1::Grader> AttachUploaded(const v1::AttachGraderRequest& request,
+                                    const CallContext& caller) {
+    const int64_t lab_id = request.lab_id();
+    const std::string& upload_key = request.upload_key();
+    const std::string& archive_name = request.archive_name();
     if (Status allowed = RequireManager(lab_id, caller); !allowed) {
       return Fail(allowed.error());
     }
@@ -520,7 +486,7 @@ class SqlGradingService final : public GradingService {
     row.sha256 = Sha256Hex(*archive);
     row.size = static_cast<int64_t>(archive->size());
     row.archive_name = archive_name.empty() ? "grader" : archive_name.substr(0, 255);
-    row.summary_json = SpecSummary(*spec).dump();
+    row.summary_json = SpecSummaryJson(*spec);
     row.uploaded_by = caller.user_id;
     Result<GraderRow> stored =
         StoreGrader(lab_id, std::move(row), *archive, static_cast<int>(spec->tests.size()),
@@ -530,7 +496,7 @@ class SqlGradingService final : public GradingService {
     }
     spdlog::info("grading: grader version {} attached to lab {} by user {} ({} tests)",
                  stored->version, lab_id, caller.user_id, spec->tests.size());
-    return GraderJson(lab_id, *stored, true);
+    return GraderMessage(lab_id, *stored, true);
   }
 
   Result<GraderRow> StoreGrader(int64_t lab_id, GraderRow row, const std::string& archive,
@@ -607,78 +573,119 @@ class SqlGradingService final : public GradingService {
         });
   }
 
-  nlohmann::json GraderJson(int64_t lab_id, const GraderRow& row, bool manager) const {
-    nlohmann::json summary = nlohmann::json::parse(row.summary_json, nullptr, false);
-    nlohmann::json body = {
-        {"lab_id", lab_id}, {"version", row.version}, {"created_at", row.created_at}};
-    if (summary.is_object()) {
-      body["kind"] = summary["kind"];
-      body["language"] = summary["language"];
-      body["test_count"] = summary["tests"].size();
-      if (manager) {
-        body.update(summary);
+  // Queues a grading job for each submission made since its lab's grader became active that
+  // has none. Returns the number queued.
+  Result<int> QueueMissingGradingJobs() {
+    struct ActivePeriod {
+      int64_t grader_id = 0;
+      int64_t lab_id = 0;
+      int64_t since = 0;
+    };
+    Result<std::vector<ActivePeriod>> periods = database_.WithSession<std::vector<ActivePeriod>>(
+        [&](soci::session& session) -> Result<std::vector<ActivePeriod>> {
+          std::vector<ActivePeriod> found;
+          long long id = 0, lab = 0, since = 0;
+          soci::statement select =
+              (session.prepare << "SELECT id, lab_id, active_since FROM lab_graders WHERE "
+                                  "active = 1 ORDER BY id",
+               soci::into(id), soci::into(lab), soci::into(since));
+          select.execute();
+          while (select.fetch()) {
+            found.push_back({id, lab, since});
+          }
+          return found;
+        });
+    if (!periods) {
+      return Fail(periods.error());
+    }
+    int queued = 0;
+    for (const ActivePeriod& period : *periods) {
+      Result<int> added = QueueMissingSubmissions(
+          period.lab_id, period.since, "grading job",
+          [&](const std::vector<int64_t>& ids) { return queue_.WithoutInitialJob(ids); },
+          [&](int64_t submission_id) {
+            return queue_.Enqueue(submission_id, period.lab_id, period.grader_id, "", std::nullopt);
+          });
+      if (!added) {
+        return Fail(added.error());
       }
+      queued += *added;
     }
-    if (manager) {
-      body["archive_name"] = row.archive_name;
-      body["size"] = row.size;
-      body["sha256"] = row.sha256;
-      body["uploaded_by"] = row.uploaded_by;
-    }
-    return body;
+    return queued;
   }
 
-  static nlohmann::json JobSummaryJson(const JobRow& row) {
-    nlohmann::json item = {{"job_id", row.id},
-                           {"submission_id", row.submission_id},
-                           {"status", row.status},
-                           {"attempts", row.attempts},
-                           {"created_at", row.created_at},
-                           {"updated_at", row.updated_at}};
-    item["score"] = row.score ? nlohmann::json(*row.score) : nlohmann::json(nullptr);
-    item["max_score"] = row.max_score ? nlohmann::json(*row.max_score) : nlohmann::json(nullptr);
-    if (!row.batch.empty()) {
-      item["batch"] = row.batch;
-      item["previous_score"] =
-          row.previous_score ? nlohmann::json(*row.previous_score) : nlohmann::json(nullptr);
-      if (row.status == "done") {
-        item["score_changed"] = row.score != row.previous_score;
+  // Queues a rubric review draft, with the rubric as it is now, for each submission made since
+  // its lab's rubric was enabled that has none. Returns the number queued, which is 0 without a
+  // model.
+  // NOTE: a submission made while the server had no model configured also gets a draft once a
+  // model is configured, so the first run after that may send many model requests.
+  Result<int> QueueMissingRubricReviews() {
+    if (!options_.rubric_model.configured()) {
+      return 0;
+    }
+    Result<std::vector<EnabledRubric>> enabled = rubrics_.ListEnabled();
+    if (!enabled) {
+      return Fail(enabled.error());
+    }
+    int queued = 0;
+    for (const EnabledRubric& period : *enabled) {
+      Result<std::optional<v1::Rubric>> rubric = rubrics_.Load(period.lab_id);
+      if (!rubric) {
+        return Fail(rubric.error());
       }
+      if (!*rubric || !(*rubric)->enabled()) {
+        continue;  // changed since it was listed
+      }
+      Result<int> added = QueueMissingSubmissions(
+          period.lab_id, period.enabled_since, "rubric review draft",
+          [&](const std::vector<int64_t>& ids) { return rubrics_.WithoutReview(ids); },
+          [&](int64_t submission_id) { return rubrics_.Enqueue(submission_id, **rubric); });
+      if (!added) {
+        return Fail(added.error());
+      }
+      queued += *added;
     }
-    if (!row.error.empty()) {
-      item["error"] = row.error;
-    }
-    if (row.finished_at) {
-      item["finished_at"] = *row.finished_at;
-    }
-    return item;
+    return queued;
   }
 
-  static nlohmann::json JobJson(const JobRow& row, bool full) {
-    nlohmann::json body = JobSummaryJson(row);
-    body["view"] = full ? "all_tests" : "visible_tests";
-    if (row.result_json.empty()) {
-      return body;
+  // Calls `queue` for each submission of the lab made at or after `since_millis` that `missing`
+  // returns, and counts and logs the calls that returned true. `what` names the queued item in
+  // the log. A deleted lab has no submissions.
+  Result<int> QueueMissingSubmissions(
+      int64_t lab_id, int64_t since_millis, std::string_view what,
+      const std::function<Result<std::vector<int64_t>>(const std::vector<int64_t>&)>& missing,
+      const std::function<Result<bool>(int64_t)>& queue) {
+    Result<std::vector<int64_t>> ids =
+        directory_.ListLabSubmissionsSince(lab_id, since_millis, options_.max_regrade_submissions);
+    if (!ids) {
+      if (ids.error().code == ErrorCode::kNotFound) {
+        return 0;
+      }
+      return Fail(ids.error());
     }
-    const nlohmann::json stored = nlohmann::json::parse(row.result_json, nullptr, false);
-    Result<GradeReport> report = stored.is_discarded()
-                                     ? Fail(Error::Internal("stored result is not JSON"))
-                                     : ReportFromJson(stored);
-    if (!report) {
-      return body;
+    constexpr size_t kChunk = 500;
+    int queued = 0;
+    for (size_t start = 0; start < ids->size(); start += kChunk) {
+      const std::vector<int64_t> chunk(
+          ids->begin() + static_cast<std::ptrdiff_t>(start),
+          ids->begin() + static_cast<std::ptrdiff_t>(std::min(ids->size(), start + kChunk)));
+      Result<std::vector<int64_t>> without = missing(chunk);
+      if (!without) {
+        return Fail(without.error());
+      }
+      for (int64_t submission_id : *without) {
+        Result<bool> added = queue(submission_id);
+        if (!added) {
+          return Fail(added.error());
+        }
+        if (*added) {
+          ++queued;
+          spdlog::warn("grading: submission {} of lab {} had no {}; queued it now", submission_id,
+                       lab_id, what);
+        }
+      }
     }
-    if (full) {
-      body["results"] = stored;
-      return body;
-    }
-    const GradeReport view = VisibleView(*report);
-    body["results"] = ReportToJson(view);
-    body["score"] = view.score;
-    body["max_score"] = view.max_score;
-    body["hidden_tests"] = report->tests.size() - view.tests.size();
-    body.erase("previous_score");
-    body.erase("score_changed");
-    return body;
+    return queued;
   }
 
   // Workers: claim, run, record; idle workers wait for a wake-up or the poll interval.
@@ -750,8 +757,6 @@ class SqlGradingService final : public GradingService {
   }
 
   // Queues a draft when the lab's rubric is enabled and a model is configured.
-  // NOTE: QueueMissingJobs does not look for drafts, so a draft lost between the submission's
-  // commit and this insert stays missing.
   Status QueueRubricReview(int64_t submission_id, int64_t lab_id) {
     if (!options_.rubric_model.configured()) {
       return {};
@@ -820,18 +825,21 @@ class SqlGradingService final : public GradingService {
     }
   }
 
-  // Reads the submission, sends it to the model and validates its output.
-  // NOTE: the model gets the submission only, not the lab's text, so it judges correctness
-  // without the task statement.
+  // Reads the lab and the submission, sends them to the model and validates its output.
   Result<RubricDraft> DraftRubricReview(const RubricJob& job) {
     Result<SubmissionSnapshot> submission = directory_.GetSubmission(job.submission_id);
     if (!submission) {
       return Fail(submission.error());
     }
+    Result<LabText> lab = directory_.GetLabText(job.lab_id);
+    if (!lab) {
+      return Fail(lab.error());
+    }
+    const RubricPromptLimits& limits = options_.rubric_prompt_limits;
     std::vector<RubricFile> files;
     for (const SubmissionFileRef& file : submission->files) {
-      if (file.size > static_cast<int64_t>(options_.rubric_max_file_bytes)) {
-        files.push_back({file.filename, std::string(options_.rubric_max_file_bytes + 1, ' ')});
+      if (file.size > static_cast<int64_t>(limits.max_file_bytes)) {
+        files.push_back({file.filename, std::string(limits.max_file_bytes + 1, ' ')});
         continue;  // too long to send; BuildRubricPrompt lists it by name
       }
       Result<std::string> content = blobs_.Get(file.blob_key);
@@ -841,7 +849,7 @@ class SqlGradingService final : public GradingService {
       files.push_back({file.filename, std::move(*content)});
     }
     const std::vector<ModelTurn> prompt =
-        BuildRubricPrompt(job.rubric, submission->text, files, options_.rubric_max_file_bytes);
+        BuildRubricPrompt(job.rubric, *lab, submission->text, files, limits);
     Result<std::string> output = options_.rubric_model.complete(prompt);
     if (!output) {
       return Fail(output.error());
@@ -858,10 +866,11 @@ class SqlGradingService final : public GradingService {
       lock.unlock();
       Result<int> queued = QueueMissingJobs();
       if (!queued) {
-        spdlog::error("grading: failed to look for submissions without a grading job: {}",
-                      queued.error().internal);
+        spdlog::error(
+            "grading: failed to look for submissions without a grading job or rubric review: {}",
+            queued.error().internal);
       } else if (*queued > 0) {
-        spdlog::warn("grading: queued {} submissions that had no grading job", *queued);
+        spdlog::warn("grading: queued {} missing grading jobs and rubric review drafts", *queued);
       }
       lock.lock();
       wake_.wait_for(lock, period, [this] { return stopping_; });

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,6 +54,8 @@ class SubmissionDirectory {
   virtual Result<int64_t> GetLabAuthor(int64_t lab_id) = 0;
   // kNotFound when the submission was deleted.
   virtual Result<SubmissionSnapshot> GetSubmission(int64_t submission_id) = 0;
+  // The lab's title, description and body. kNotFound when the lab does not exist.
+  virtual Result<LabText> GetLabText(int64_t lab_id) = 0;
   // The ids of the lab's submissions, newest first, at most `limit`.
   virtual Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) = 0;
   // The ids of the lab's submissions created at or after `since_millis` (Unix milliseconds),
@@ -80,13 +81,13 @@ struct GradingOptions {
   RunnerOptions runner;
   // The language model that writes rubric review drafts; unset: no drafts.
   RubricModel rubric_model;
-  // Files of a submission beyond this many bytes in total are named to the model, not sent.
-  size_t rubric_max_file_bytes = 48'000;
+  // Size limits of the submission's files and the lab's text in the model request.
+  RubricPromptLimits rubric_prompt_limits;
   int64_t rubric_lease_millis = 300'000;  // longer than the model client's timeout
   std::function<int64_t()> now_millis = NowMillis;
 };
 
-// Responses are JSON objects in the REST API's shape.
+// The C++ interface of the Grading service of grading.proto.
 //
 // Access: the lab's author and moderators manage graders, regrade and read similarity reports.
 // A submission's grading result is readable by anyone who may read the submission. The
@@ -95,39 +96,45 @@ class GradingService {
  public:
   virtual ~GradingService() = default;
 
-  // Validates the grader archive stored at `upload_key` (tar, tar.gz or zip of a grader folder)
-  // and attaches it to the lab as its next version. The upload blob is deleted either way.
-  // kValidationFailed lists what is wrong with the grader.
-  virtual Result<nlohmann::json> AttachGrader(int64_t lab_id, const std::string& upload_key,
-                                              const std::string& archive_name,
-                                              const CallContext& caller) = 0;
-  // The lab's current grader: version, kind and tests. kNotFound when it has none.
-  virtual Result<nlohmann::json> GetGrader(int64_t lab_id, const CallContext& caller) = 0;
+  // Validates the grader archive stored at `request.upload_key` and attaches it to the lab as
+  // its next version. The upload blob is deleted either way. kValidationFailed lists what is
+  // wrong with the grader.
+  virtual Result<v1::Grader> AttachGrader(const v1::AttachGraderRequest& request,
+                                          const CallContext& caller) = 0;
+  // The lab's current grader. kNotFound when it has none.
+  virtual Result<v1::Grader> GetGrader(const v1::GetGraderRequest& request,
+                                       const CallContext& caller) = 0;
   // Detaches the grader: new submissions are no longer graded. Results stay.
-  virtual Status DetachGrader(int64_t lab_id, const CallContext& caller) = 0;
+  virtual Result<v1::DetachGraderResponse> DetachGrader(const v1::DetachGraderRequest& request,
+                                                        const CallContext& caller) = 0;
 
-  // Queues the grading of a new submission when its lab has a grader. Idempotent.
+  // Queues the grading of a new submission when its lab has a grader, and its rubric review
+  // draft when the lab's rubric is enabled and a model is configured. Idempotent.
   virtual Status SubmissionCreated(int64_t submission_id, int64_t lab_id) = 0;
 
-  // Queues the job that SubmissionCreated would have queued for every submission made since its
-  // lab's grader became active that has none, for example because the process died between
-  // the submission's commit and SubmissionCreated. Returns the number of jobs queued. Start
-  // runs it once and then every reconcile_interval_millis.
+  // Queues what SubmissionCreated should have queued but is missing, for example because the
+  // process died between the submission's commit and SubmissionCreated. Each submission made
+  // since its lab's grader became active gets a grading job. While a model is configured, each
+  // submission made since its lab's rubric was enabled gets a rubric review draft. Returns the
+  // number queued. Start runs it once and then every reconcile_interval_millis.
   virtual Result<int> QueueMissingJobs() = 0;
 
   // The submission's newest grading job: status and, once done, the results.
-  virtual Result<nlohmann::json> GetSubmissionGrading(int64_t submission_id,
-                                                      const CallContext& caller) = 0;
+  virtual Result<v1::SubmissionGrading> GetSubmissionGrading(
+      const v1::GetSubmissionGradingRequest& request, const CallContext& caller) = 0;
   // Queues every submission of the lab with the current grader, as one batch.
-  virtual Result<nlohmann::json> Regrade(int64_t lab_id, const CallContext& caller) = 0;
+  virtual Result<v1::RegradeResponse> Regrade(const v1::RegradeRequest& request,
+                                              const CallContext& caller) = 0;
   // The jobs of a batch (empty: those queued with the submissions), with each score beside
-  // the score before the batch and whether it changed.
-  virtual Result<nlohmann::json> ListJobs(int64_t lab_id, const std::string& batch,
-                                          const CallContext& caller) = 0;
+  // the score before the batch and whether it changed. kValidationFailed when `batch` is not
+  // a batch id.
+  virtual Result<v1::ListGradingJobsResponse> ListGradingJobs(
+      const v1::ListGradingJobsRequest& request, const CallContext& caller) = 0;
   // Pairs of the lab's submissions by different learners whose code similarity reaches
-  // `threshold`, with the matching lines side by side.
-  virtual Result<nlohmann::json> FindSimilar(int64_t lab_id, double threshold,
-                                             const CallContext& caller) = 0;
+  // `threshold`, with the matching lines side by side. kValidationFailed unless the threshold
+  // is a number from 0 to 1.
+  virtual Result<v1::SimilarityReport> FindSimilarSubmissions(
+      const v1::FindSimilarSubmissionsRequest& request, const CallContext& caller) = 0;
 
   // Sets the lab's rubric for machine-written review drafts of new submissions. The lab's
   // author and moderators only.

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -47,6 +48,13 @@ class MemoryDirectory final : public SubmissionDirectory {
       return Fail(Error::NotFound("submission not found"));
     }
     return found->second;
+  }
+
+  Result<LabText> GetLabText(int64_t lab_id) override {
+    if (lab_id != kLab) {
+      return Fail(Error::NotFound("lab not found"));
+    }
+    return LabText{"Doubling", "Double a number.", "Read a number and print twice its value."};
   }
 
   Result<std::vector<int64_t>> ListLabSubmissions(int64_t lab_id, int limit) override {
@@ -95,6 +103,35 @@ CallContext User(int64_t id, const std::string& role = "user") {
   context.username = "user" + std::to_string(id);
   context.role = role;
   return context;
+}
+
+v1::AttachGraderRequest AttachRequest(int64_t lab_id, const std::string& upload_key,
+                                      const std::string& archive_name) {
+  v1::AttachGraderRequest request;
+  request.set_lab_id(lab_id);
+  request.set_upload_key(upload_key);
+  request.set_archive_name(archive_name);
+  return request;
+}
+
+v1::GetSubmissionGradingRequest GradingRequest(int64_t submission_id) {
+  v1::GetSubmissionGradingRequest request;
+  request.set_submission_id(submission_id);
+  return request;
+}
+
+v1::ListGradingJobsRequest JobsRequest(int64_t lab_id, const std::string& batch) {
+  v1::ListGradingJobsRequest request;
+  request.set_lab_id(lab_id);
+  request.set_batch(batch);
+  return request;
+}
+
+v1::FindSimilarSubmissionsRequest SimilarRequest(int64_t lab_id, double threshold) {
+  v1::FindSimilarSubmissionsRequest request;
+  request.set_lab_id(lab_id);
+  request.set_threshold(threshold);
+  return request;
 }
 
 // A stdin/stdout grader that doubles a number; "hidden/big" is hidden from learners.
@@ -157,10 +194,11 @@ class GradingServiceTest : public ::testing::TestWithParam<Dialect> {
   }
 
   // Polls the submission's grading until its status is done or failed.
-  nlohmann::json WaitForResult(int64_t submission_id, const CallContext& caller) {
+  v1::SubmissionGrading WaitForResult(int64_t submission_id, const CallContext& caller) {
     for (int i = 0; i < 600; ++i) {
-      Result<nlohmann::json> grading = service_->GetSubmissionGrading(submission_id, caller);
-      if (grading && ((*grading)["status"] == "done" || (*grading)["status"] == "failed")) {
+      Result<v1::SubmissionGrading> grading =
+          service_->GetSubmissionGrading(GradingRequest(submission_id), caller);
+      if (grading && (grading->status() == "done" || grading->status() == "failed")) {
         return *grading;
       }
       std::this_thread::sleep_for(50ms);
@@ -180,26 +218,39 @@ TEST_P(GradingServiceTest, GradesNewSubmissionWithVisibleView) {
   StartService();
   TempFolder grader;
   WriteDoubleGrader(grader);
-  Result<nlohmann::json> attached =
-      service_->AttachGrader(kLab, UploadArchive(grader), "double.tar.gz", User(kAuthor));
+  Result<v1::Grader> attached = service_->AttachGrader(
+      AttachRequest(kLab, UploadArchive(grader), "double.tar.gz"), User(kAuthor));
   ASSERT_TRUE(attached.has_value()) << attached.error().message;
-  EXPECT_EQ((*attached)["version"], 1);
-  EXPECT_EQ((*attached)["test_count"], 2);
+  EXPECT_EQ(attached->version(), 1);
+  EXPECT_EQ(attached->test_count(), 2);
+  EXPECT_EQ(attached->tests_size(), 2);
+  EXPECT_EQ(attached->archive_name(), "double.tar.gz");
+  v1::GetGraderRequest get;
+  get.set_lab_id(kLab);
+  Result<v1::Grader> public_view = service_->GetGrader(get, User(kLearner));
+  ASSERT_TRUE(public_view.has_value());
+  EXPECT_EQ(public_view->test_count(), 2);
+  EXPECT_EQ(public_view->tests_size(), 0);
+  EXPECT_FALSE(public_view->has_archive_name());
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
 
   ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
-  const nlohmann::json learner_view = WaitForResult(1, User(kLearner));
-  Result<nlohmann::json> author_view = service_->GetSubmissionGrading(1, User(kAuthor));
+  const v1::SubmissionGrading learner_view = WaitForResult(1, User(kLearner));
+  Result<v1::SubmissionGrading> author_view =
+      service_->GetSubmissionGrading(GradingRequest(1), User(kAuthor));
 
-  EXPECT_EQ(learner_view["status"], "done");
-  EXPECT_EQ(learner_view["view"], "visible_tests");
-  ASSERT_EQ(learner_view["results"]["tests"].size(), 1u);
-  EXPECT_EQ(learner_view["results"]["tests"][0]["name"], "one");
-  EXPECT_EQ(learner_view["hidden_tests"], 1);
+  EXPECT_EQ(learner_view.status(), "done");
+  EXPECT_EQ(learner_view.view(), "visible_tests");
+  ASSERT_EQ(learner_view.results().tests_size(), 1);
+  EXPECT_EQ(learner_view.results().tests(0).name(), "one");
+  EXPECT_EQ(learner_view.hidden_tests(), 1);
+  EXPECT_EQ(learner_view.score(), 1.0);
+  EXPECT_GT(learner_view.results().execution_time(), 0.0);
   ASSERT_TRUE(author_view.has_value());
-  EXPECT_EQ((*author_view)["view"], "all_tests");
-  EXPECT_EQ((*author_view)["results"]["tests"].size(), 2u);
-  EXPECT_EQ((*author_view)["score"], 2.0);
+  EXPECT_EQ(author_view->view(), "all_tests");
+  EXPECT_EQ(author_view->results().tests_size(), 2);
+  EXPECT_EQ(author_view->score(), 2.0);
+  EXPECT_FALSE(author_view->has_hidden_tests());
 }
 
 // The job folder is emptied when the workers start, because what is in it then was left by
@@ -218,13 +269,14 @@ TEST_P(GradingServiceTest, StartEmptiesJobFolder) {
 
   TempFolder grader;
   WriteDoubleGrader(grader);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "double.tar.gz", User(kAuthor)));
+  ASSERT_TRUE(service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "double.tar.gz"),
+                                     User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
   ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
-  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+  const v1::SubmissionGrading result = WaitForResult(1, User(kAuthor));
 
-  EXPECT_EQ(result["status"], "done") << result;
-  EXPECT_EQ(result["score"], 2.0) << result;
+  EXPECT_EQ(result.status(), "done") << result.ShortDebugString();
+  EXPECT_EQ(result.score(), 2.0) << result.ShortDebugString();
   EXPECT_TRUE(std::filesystem::is_empty(job_folder)) << "a job left files behind";
 }
 
@@ -235,16 +287,18 @@ TEST_P(GradingServiceTest, StartQueuesSubmissionWithoutJob) {
   TempFolder grader;
   WriteDoubleGrader(grader);
   service_ = MakeGradingService(*database_, *blobs_, directory_, {});
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
   AddSubmission(2, kOtherLearner, "print(int(input()) * 2)\n", before_grader);
 
   StartService();
-  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+  const v1::SubmissionGrading result = WaitForResult(1, User(kAuthor));
 
-  EXPECT_EQ(result["status"], "done");
-  EXPECT_EQ(result["score"], 2.0);
-  Result<nlohmann::json> old = service_->GetSubmissionGrading(2, User(kAuthor));
+  EXPECT_EQ(result.status(), "done");
+  EXPECT_EQ(result.score(), 2.0);
+  Result<v1::SubmissionGrading> old =
+      service_->GetSubmissionGrading(GradingRequest(2), User(kAuthor));
   ASSERT_FALSE(old.has_value());
   EXPECT_EQ(old.error().code, ErrorCode::kNotFound);
   Result<int> again = service_->QueueMissingJobs();
@@ -257,36 +311,45 @@ TEST_P(GradingServiceTest, MissingJobsFollowActivePeriod) {
   service_ = MakeGradingService(*database_, *blobs_, directory_, {.workers = 0});
   TempFolder grader;
   WriteDoubleGrader(grader);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v1.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "v1.tgz"), User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
   std::this_thread::sleep_for(5ms);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v2.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "v2.tgz"), User(kAuthor)));
 
   Result<int> first = service_->QueueMissingJobs();
   ASSERT_TRUE(first.has_value()) << first.error().internal;
   EXPECT_EQ(*first, 1);
 
-  ASSERT_TRUE(service_->DetachGrader(kLab, User(kAuthor)));
+  v1::DetachGraderRequest detach;
+  detach.set_lab_id(kLab);
+  ASSERT_TRUE(service_->DetachGrader(detach, User(kAuthor)));
   AddSubmission(2, kOtherLearner, "print(int(input()) * 2)\n");
   std::this_thread::sleep_for(5ms);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "v3.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "v3.tgz"), User(kAuthor)));
   Result<int> second = service_->QueueMissingJobs();
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(*second, 0);
-  Result<nlohmann::json> queued = service_->GetSubmissionGrading(1, User(kAuthor));
+  Result<v1::SubmissionGrading> queued =
+      service_->GetSubmissionGrading(GradingRequest(1), User(kAuthor));
   ASSERT_TRUE(queued.has_value());
-  EXPECT_EQ((*queued)["status"], "queued");
+  EXPECT_EQ(queued->status(), "queued");
+  EXPECT_FALSE(queued->has_score());
 }
 
 TEST_P(GradingServiceTest, StrangerCannotReadResults) {
   StartService();
   TempFolder grader;
   WriteDoubleGrader(grader);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
   ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
 
-  Result<nlohmann::json> stranger = service_->GetSubmissionGrading(1, User(kOtherLearner));
+  Result<v1::SubmissionGrading> stranger =
+      service_->GetSubmissionGrading(GradingRequest(1), User(kOtherLearner));
 
   ASSERT_FALSE(stranger.has_value());
   EXPECT_EQ(stranger.error().code, ErrorCode::kNotFound);
@@ -297,12 +360,12 @@ TEST_P(GradingServiceTest, OnlyManagersAttachGraders) {
   TempFolder grader;
   WriteDoubleGrader(grader);
 
-  Result<nlohmann::json> learner =
-      service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kLearner));
-  Result<nlohmann::json> moderator = service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz",
-                                                            User(kOtherLearner, "moderator"));
-  Result<nlohmann::json> missing_lab =
-      service_->AttachGrader(99, UploadArchive(grader), "g.tgz", User(kAuthor));
+  Result<v1::Grader> learner =
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kLearner));
+  Result<v1::Grader> moderator = service_->AttachGrader(
+      AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kOtherLearner, "moderator"));
+  Result<v1::Grader> missing_lab =
+      service_->AttachGrader(AttachRequest(99, UploadArchive(grader), "g.tgz"), User(kAuthor));
 
   ASSERT_FALSE(learner.has_value());
   EXPECT_EQ(learner.error().code, ErrorCode::kPermissionDenied);
@@ -319,9 +382,10 @@ TEST_P(GradingServiceTest, InvalidGraderIsRejectedWithDetails) {
   const std::string garbage_key = "uploads/" + NewUuid();
   ASSERT_TRUE(blobs_->Put(garbage_key, "not an archive at all").has_value());
 
-  Result<nlohmann::json> invalid =
-      service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor));
-  Result<nlohmann::json> garbage = service_->AttachGrader(kLab, garbage_key, "x", User(kAuthor));
+  Result<v1::Grader> invalid =
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kAuthor));
+  Result<v1::Grader> garbage =
+      service_->AttachGrader(AttachRequest(kLab, garbage_key, "x"), User(kAuthor));
 
   ASSERT_FALSE(invalid.has_value());
   EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
@@ -340,51 +404,64 @@ TEST_P(GradingServiceTest, RegradeReportsChangedScores) {
   StartService();
   TempFolder grader;
   WriteDoubleGrader(grader);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
   AddSubmission(2, kOtherLearner, "n = int(input())\nprint(2 if n == 1 else 0)\n");
   ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
   ASSERT_TRUE(service_->SubmissionCreated(2, kLab).has_value());
-  EXPECT_EQ(WaitForResult(1, User(kAuthor))["score"], 2.0);
-  EXPECT_EQ(WaitForResult(2, User(kAuthor))["score"], 1.0);
+  EXPECT_EQ(WaitForResult(1, User(kAuthor)).score(), 2.0);
+  EXPECT_EQ(WaitForResult(2, User(kAuthor)).score(), 1.0);
 
   // The new grader expects 201 for 100: the first program now fails that test, and the second
   // failed it already.
   TempFolder changed;
   WriteDoubleGrader(changed, "201\n");
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(changed), "g2.tgz", User(kAuthor)));
-  Result<nlohmann::json> batch = service_->Regrade(kLab, User(kAuthor));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(changed), "g2.tgz"), User(kAuthor)));
+  v1::RegradeRequest regrade;
+  regrade.set_lab_id(kLab);
+  Result<v1::RegradeResponse> batch = service_->Regrade(regrade, User(kAuthor));
   ASSERT_TRUE(batch.has_value()) << batch.error().message;
-  EXPECT_EQ((*batch)["queued"], 2);
-  EXPECT_EQ((*batch)["grader_version"], 2);
-  const std::string batch_id = (*batch)["batch"];
-  nlohmann::json jobs;
+  EXPECT_EQ(batch->queued(), 2);
+  EXPECT_EQ(batch->grader_version(), 2);
+  const std::string batch_id = batch->batch();
+  v1::ListGradingJobsResponse jobs;
   for (int i = 0; i < 600; ++i) {
-    Result<nlohmann::json> listed = service_->ListJobs(kLab, batch_id, User(kAuthor));
+    Result<v1::ListGradingJobsResponse> listed =
+        service_->ListGradingJobs(JobsRequest(kLab, batch_id), User(kAuthor));
     ASSERT_TRUE(listed.has_value());
     jobs = *listed;
-    if (jobs["done"] == 2) {
+    if (jobs.done() == 2) {
       break;
     }
     std::this_thread::sleep_for(50ms);
   }
 
-  ASSERT_EQ(jobs["done"], 2);
-  EXPECT_EQ(jobs["changed"], 1);
-  for (const nlohmann::json& item : jobs["items"]) {
-    if (item["submission_id"] == 1) {
-      EXPECT_EQ(item["previous_score"], 2.0);
-      EXPECT_EQ(item["score"], 1.0);
-      EXPECT_TRUE(item["score_changed"]);
+  ASSERT_EQ(jobs.done(), 2);
+  EXPECT_EQ(jobs.changed(), 1);
+  EXPECT_EQ(jobs.batch(), batch_id);
+  for (const v1::GradingJob& item : jobs.items()) {
+    EXPECT_EQ(item.batch(), batch_id);
+    ASSERT_TRUE(item.has_score_changed());
+    if (item.submission_id() == 1) {
+      EXPECT_EQ(item.previous_score(), 2.0);
+      EXPECT_EQ(item.score(), 1.0);
+      EXPECT_TRUE(item.score_changed());
     } else {
-      EXPECT_EQ(item["previous_score"], 1.0);
-      EXPECT_EQ(item["score"], 1.0);
-      EXPECT_FALSE(item["score_changed"]);
+      EXPECT_EQ(item.previous_score(), 1.0);
+      EXPECT_EQ(item.score(), 1.0);
+      EXPECT_FALSE(item.score_changed());
     }
   }
-  Result<nlohmann::json> learner_list = service_->ListJobs(kLab, batch_id, User(kLearner));
+  Result<v1::ListGradingJobsResponse> learner_list =
+      service_->ListGradingJobs(JobsRequest(kLab, batch_id), User(kLearner));
+  Result<v1::ListGradingJobsResponse> malformed =
+      service_->ListGradingJobs(JobsRequest(kLab, "not-a-batch"), User(kAuthor));
   ASSERT_FALSE(learner_list.has_value());
   EXPECT_EQ(learner_list.error().code, ErrorCode::kPermissionDenied);
+  ASSERT_FALSE(malformed.has_value());
+  EXPECT_EQ(malformed.error().code, ErrorCode::kValidationFailed);
 }
 
 TEST_P(GradingServiceTest, MachineryFailureIsRetriedThenFailed) {
@@ -394,15 +471,17 @@ TEST_P(GradingServiceTest, MachineryFailureIsRetriedThenFailed) {
   StartService(options);
   TempFolder grader;
   WriteDoubleGrader(grader);
-  ASSERT_TRUE(service_->AttachGrader(kLab, UploadArchive(grader), "g.tgz", User(kAuthor)));
+  ASSERT_TRUE(
+      service_->AttachGrader(AttachRequest(kLab, UploadArchive(grader), "g.tgz"), User(kAuthor)));
   AddSubmission(1, kLearner, "print(int(input()) * 2)\n");
 
   ASSERT_TRUE(service_->SubmissionCreated(1, kLab).has_value());
-  const nlohmann::json result = WaitForResult(1, User(kAuthor));
+  const v1::SubmissionGrading result = WaitForResult(1, User(kAuthor));
 
-  EXPECT_EQ(result["status"], "failed");
-  EXPECT_EQ(result["attempts"], 2);
-  EXPECT_NE(result["error"].get<std::string>().find("bwrap"), std::string::npos);
+  EXPECT_EQ(result.status(), "failed");
+  EXPECT_EQ(result.attempts(), 2);
+  EXPECT_FALSE(result.has_score());
+  EXPECT_NE(result.error().find("bwrap"), std::string::npos);
 }
 
 TEST_P(GradingServiceTest, SimilarityFindsRenamedCopy) {
@@ -423,18 +502,24 @@ TEST_P(GradingServiceTest, SimilarityFindsRenamedCopy) {
   AddSubmission(2, kOtherLearner, renamed);
   AddSubmission(3, 202, different);
 
-  Result<nlohmann::json> report = service_->FindSimilar(kLab, 0.5, User(kAuthor));
-  Result<nlohmann::json> denied = service_->FindSimilar(kLab, 0.5, User(kLearner));
+  Result<v1::SimilarityReport> report =
+      service_->FindSimilarSubmissions(SimilarRequest(kLab, 0.5), User(kAuthor));
+  Result<v1::SimilarityReport> denied =
+      service_->FindSimilarSubmissions(SimilarRequest(kLab, 0.5), User(kLearner));
+  Result<v1::SimilarityReport> not_a_number = service_->FindSimilarSubmissions(
+      SimilarRequest(kLab, std::numeric_limits<double>::quiet_NaN()), User(kAuthor));
 
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ((*report)["submissions_compared"], 3);
-  ASSERT_EQ((*report)["pairs"].size(), 1u);
-  const nlohmann::json& pair = (*report)["pairs"][0];
-  EXPECT_EQ(pair["submission_a"].get<int64_t>() + pair["submission_b"].get<int64_t>(), 3);
-  EXPECT_FALSE(pair["regions"].empty());
-  EXPECT_NE(pair["regions"][0]["a"]["text"].get<std::string>().find("for"), std::string::npos);
+  EXPECT_EQ(report->submissions_compared(), 3);
+  ASSERT_EQ(report->pairs_size(), 1);
+  const v1::SimilarSubmissionPair& pair = report->pairs(0);
+  EXPECT_EQ(pair.submission_a() + pair.submission_b(), 3);
+  ASSERT_GT(pair.regions_size(), 0);
+  EXPECT_NE(pair.regions(0).a().text().find("for"), std::string::npos);
   ASSERT_FALSE(denied.has_value());
   EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  ASSERT_FALSE(not_a_number.has_value());
+  EXPECT_EQ(not_a_number.error().code, ErrorCode::kValidationFailed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, GradingServiceTest, ::testing::ValuesIn(storage::TestDialects()),

@@ -1,11 +1,5 @@
 #include "services/grading/job_queue.h"
 
-#include <spdlog/spdlog.h>
-
-#include <set>
-
-#include "common/random.h"
-
 namespace openlabs::grading {
 namespace {
 
@@ -89,17 +83,19 @@ std::vector<JobRow> SelectJobs(soci::session& session, const std::string& sql, U
   return rows;
 }
 
-// The condition of a claimable job: due and queued, or running with an expired lease.
-constexpr const char* kClaimable =
-    "((status = 'queued' AND run_after <= :now) OR (status = 'running' AND lease_expires_at < "
-    ":now2))";
+Lease HeldLease(const ClaimedJob& job) {
+  return Lease{.id = job.id,
+               .submission_id = job.submission_id,
+               .attempts = job.attempts,
+               .token = job.lease_token};
+}
 
 }  // namespace
 
 Result<bool> JobQueue::Enqueue(int64_t submission_id, int64_t lab_id, int64_t grader_id,
                                const std::string& batch, std::optional<double> previous_score) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
+    const long long now = leases_.options().now_millis();
     const long long submission = submission_id;
     const long long lab = lab_id;
     const long long grader = grader_id;
@@ -125,78 +121,35 @@ Result<bool> JobQueue::Enqueue(int64_t submission_id, int64_t lab_id, int64_t gr
 Result<std::optional<ClaimedJob>> JobQueue::Claim() {
   return database_.InTransaction<std::optional<ClaimedJob>>(
       [&](soci::session& session) -> Result<std::optional<ClaimedJob>> {
-        const long long now = options_.now_millis();
-        // A few rounds, because a job that used up its attempts is failed and the next one tried.
-        for (int round = 0; round < 16; ++round) {
-          ClaimedJob job;
-          long long id = 0, submission = 0, lab = 0, grader = 0;
-          std::string status;
-          soci::indicator found = soci::i_null;
-          session << "SELECT id, submission_id, lab_id, grader_id, attempts, status FROM "
-                     "grading_jobs WHERE " +
-                         std::string(kClaimable) + " ORDER BY id LIMIT 1",
-              soci::use(now, "now"), soci::use(now, "now2"), soci::into(id, found),
-              soci::into(submission), soci::into(lab), soci::into(grader), soci::into(job.attempts),
-              soci::into(status);
-          if (found != soci::i_ok || !session.got_data()) {
-            return std::optional<ClaimedJob>();
-          }
-          if (status == "running" && job.attempts >= options_.max_attempts) {
-            const std::string error = "the grading process stopped during each of " +
-                                      std::to_string(job.attempts) + " attempts";
-            session << "UPDATE grading_jobs SET status = 'failed', error = :error, lease_token = "
-                       "NULL, lease_expires_at = NULL, finished_at = :now, updated_at = :now2 "
-                       "WHERE id = :id",
-                soci::use(error), soci::use(now), soci::use(now), soci::use(id);
-            spdlog::error("grading job {} of submission {} failed: {}", id, submission, error);
-            continue;
-          }
-          job.lease_token = RandomToken(16);
-          const long long expires = now + options_.lease_millis;
-          soci::statement update =
-              (session.prepare << "UPDATE grading_jobs SET status = 'running', attempts = "
-                                  "attempts + 1, lease_token = :token, lease_expires_at = "
-                                  ":expires, updated_at = :updated WHERE id = :id AND " +
-                                      std::string(kClaimable),
-               soci::use(job.lease_token, "token"), soci::use(expires, "expires"),
-               soci::use(now, "updated"), soci::use(id, "id"), soci::use(now, "now"),
-               soci::use(now, "now2"));
-          update.execute(true);
-          if (update.get_affected_rows() == 0) {
-            continue;  // another process took it first
-          }
-          if (status == "running") {
-            spdlog::warn("grading job {} of submission {}: lease expired, taking it over", id,
-                         submission);
-          }
-          job.id = id;
-          job.submission_id = submission;
-          job.lab_id = lab;
-          job.grader_id = grader;
-          job.attempts += 1;
-          return std::optional<ClaimedJob>(std::move(job));
+        const std::optional<Lease> lease = leases_.Claim(session);
+        if (!lease) {
+          return std::optional<ClaimedJob>();
         }
-        return std::optional<ClaimedJob>();
+        const long long id = lease->id;
+        long long lab = 0, grader = 0;
+        session << "SELECT lab_id, grader_id FROM grading_jobs WHERE id = :id", soci::use(id),
+            soci::into(lab), soci::into(grader);
+        ClaimedJob job;
+        job.id = lease->id;
+        job.submission_id = lease->submission_id;
+        job.lab_id = lab;
+        job.grader_id = grader;
+        job.attempts = lease->attempts;
+        job.lease_token = lease->token;
+        return std::optional<ClaimedJob>(std::move(job));
       });
 }
 
 Result<bool> JobQueue::Renew(const ClaimedJob& job) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long expires = options_.now_millis() + options_.lease_millis;
-    const long long id = job.id;
-    soci::statement update =
-        (session.prepare << "UPDATE grading_jobs SET lease_expires_at = :expires WHERE id = :id "
-                            "AND status = 'running' AND lease_token = :token",
-         soci::use(expires), soci::use(id), soci::use(job.lease_token));
-    update.execute(true);
-    return update.get_affected_rows() > 0;
+    return leases_.Renew(session, HeldLease(job));
   });
 }
 
 Result<bool> JobQueue::Complete(const ClaimedJob& job, const GradeReport& report) {
   const std::string result_json = ReportToJson(report).dump();
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
+    const long long now = leases_.options().now_millis();
     const long long id = job.id;
     const std::string status = report.grader_error.empty() ? "done" : "failed";
     const std::string error = report.grader_error;
@@ -206,8 +159,8 @@ Result<bool> JobQueue::Complete(const ClaimedJob& job, const GradeReport& report
         (session.prepare << "UPDATE grading_jobs SET status = :status, score = :score, max_score "
                             "= :max_score, result_json = :result, error = :error, lease_token = "
                             "NULL, lease_expires_at = NULL, finished_at = :finished, updated_at = "
-                            ":updated WHERE id = :id AND status = 'running' AND lease_token = "
-                            ":token",
+                            ":updated WHERE " +
+                                std::string(LeasedQueue::kHeld),
          soci::use(status), soci::use(report.score, score_null),
          soci::use(report.max_score, score_null), soci::use(result_json),
          soci::use(error, error_null), soci::use(now), soci::use(now), soci::use(id),
@@ -219,24 +172,7 @@ Result<bool> JobQueue::Complete(const ClaimedJob& job, const GradeReport& report
 
 Result<bool> JobQueue::Fail(const ClaimedJob& job, const std::string& error, bool retryable) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
-    const long long id = job.id;
-    const bool retry = retryable && job.attempts < options_.max_attempts;
-    const long long delay = options_.retry_base_millis << std::min(job.attempts - 1, 20);
-    const long long run_after = now + delay;
-    const std::string status = retry ? "queued" : "failed";
-    const long long finished = now;
-    soci::indicator finished_null = retry ? soci::i_null : soci::i_ok;
-    soci::statement update =
-        (session.prepare << "UPDATE grading_jobs SET status = :status, error = :error, "
-                            "run_after = :run_after, lease_token = NULL, lease_expires_at = NULL, "
-                            "finished_at = :finished, updated_at = :updated WHERE id = :id AND "
-                            "status = 'running' AND lease_token = :token",
-         soci::use(status), soci::use(error), soci::use(run_after),
-         soci::use(finished, finished_null), soci::use(now), soci::use(id),
-         soci::use(job.lease_token));
-    update.execute(true);
-    return update.get_affected_rows() > 0;
+    return leases_.RecordFailure(session, HeldLease(job), error, retryable);
   });
 }
 
@@ -258,29 +194,9 @@ Result<std::optional<JobRow>> JobQueue::Latest(int64_t submission_id) {
 
 Result<std::vector<int64_t>> JobQueue::WithoutInitialJob(
     const std::vector<int64_t>& submission_ids) {
-  if (submission_ids.empty()) {
-    return std::vector<int64_t>();
-  }
   return database_.WithSession<std::vector<int64_t>>(
       [&](soci::session& session) -> Result<std::vector<int64_t>> {
-        // The ids are integers, so they are written into the IN list directly.
-        std::string list;
-        for (int64_t id : submission_ids) {
-          list += (list.empty() ? "" : ",") + std::to_string(id);
-        }
-        std::vector<long long> found(submission_ids.size());
-        session << "SELECT submission_id FROM grading_jobs WHERE batch IS NULL AND "
-                   "submission_id IN (" +
-                       list + ")",
-            soci::into(found);
-        const std::set<int64_t> queued(found.begin(), found.end());
-        std::vector<int64_t> missing;
-        for (int64_t id : submission_ids) {
-          if (!queued.contains(id)) {
-            missing.push_back(id);
-          }
-        }
-        return missing;
+        return SubmissionsWithoutRow(session, "grading_jobs", "batch IS NULL", submission_ids);
       });
 }
 

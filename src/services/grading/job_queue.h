@@ -2,24 +2,16 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
 #include "common/error.h"
 #include "services/grading/grade_report.h"
+#include "services/grading/leased_queue.h"
 #include "storage/database.h"
 
 namespace openlabs::grading {
-
-struct JobQueueOptions {
-  int64_t lease_millis = 60'000;
-  int max_attempts = 3;
-  int64_t retry_base_millis = 5'000;  // first retry delay, doubled on each further retry
-  std::function<int64_t()> now_millis = NowMillis;
-};
 
 // A job this process has claimed; only the holder of `lease_token` may finish it.
 struct ClaimedJob {
@@ -53,7 +45,7 @@ struct JobRow {
 class JobQueue {
  public:
   JobQueue(storage::Database& database, JobQueueOptions options)
-      : database_(database), options_(std::move(options)) {}
+      : database_(database), leases_("grading_jobs", "grading job", std::move(options)) {}
 
   // Queues a job. The job of a new submission (empty `batch`) is queued at most once; a regrade
   // batch contains at most one job per submission. Returns false when the job already existed.
@@ -87,7 +79,7 @@ class JobQueue {
 
  private:
   storage::Database& database_;
-  JobQueueOptions options_;
+  LeasedQueue leases_;
 };
 
 }  // namespace openlabs::grading

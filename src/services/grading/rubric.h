@@ -26,6 +26,13 @@ struct RubricModel {
   bool configured() const { return static_cast<bool>(complete); }
 };
 
+// The lab's own text: the task that the submission answers.
+struct LabText {
+  std::string title;
+  std::string description;
+  std::string body;  // Markdown
+};
+
 // A file of the submission as the model reads it.
 struct RubricFile {
   std::string name;
@@ -41,13 +48,21 @@ struct RubricDraft {
 // invalid field.
 Result<v1::Rubric> ValidateRubric(const v1::PutRubricRequest& request);
 
-// The system message (the rubric and the output format) and the user message (the submission
-// as one JSON document, so that its text stays quoted material and cannot pose as
-// instructions). Binary files, and files whose text does not fit in `max_file_chars` bytes in
-// total, are listed by name only.
-std::vector<ModelTurn> BuildRubricPrompt(const v1::Rubric& rubric, const std::string& text,
+// Size limits of the material in the user message, in bytes.
+struct RubricPromptLimits {
+  size_t max_file_bytes = 48'000;  // the submission's files together
+  size_t max_lab_bytes = 24'000;   // the lab's title, description and body together
+};
+
+// The system message (the rubric and the output format) and the user message (the lab and the
+// submission as one JSON document, so that their text stays quoted material and cannot pose as
+// instructions). Binary files, and files whose text does not fit in `max_file_bytes` in total,
+// are listed by name only. The lab's text is cut at `max_lab_bytes`, the body first, and the
+// document marks the cut with "truncated": true.
+std::vector<ModelTurn> BuildRubricPrompt(const v1::Rubric& rubric, const LabText& lab,
+                                         const std::string& text,
                                          const std::vector<RubricFile>& files,
-                                         size_t max_file_chars);
+                                         const RubricPromptLimits& limits);
 
 // Checks the model's output against the rubric: one JSON object with a score and a
 // justification for each criterion, every score a whole number in the scale. The error message

@@ -1,20 +1,13 @@
 #include "services/grading/rubric_store.h"
 
-#include <spdlog/spdlog.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/proto_json.h"
-#include "common/random.h"
 
 namespace openlabs::grading {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kClaimable =
-    "((status = 'queued' AND run_after <= :now) OR (status = 'running' AND lease_expires_at < "
-    ":now2))";
 
 // The rubric as stored in rubric_json: criteria and scale only.
 std::string RubricJson(const v1::Rubric& rubric) {
@@ -41,21 +34,26 @@ v1::Rubric RubricFromJson(const std::string& text) {
 
 Result<v1::Rubric> RubricStore::Save(const v1::Rubric& rubric, int64_t user_id) {
   Status saved = database_.InTransaction<void>([&](soci::session& session) -> Status {
-    const long long now = options_.now_millis();
+    const long long now = leases_.options().now_millis();
     const long long lab = rubric.lab_id();
     const long long by = user_id;
     const int enabled = rubric.enabled() ? 1 : 0;
     const std::string criteria = json::parse(RubricJson(rubric))["criteria"].dump();
     const int min = rubric.scale().min();
     const int max = rubric.scale().max();
+    soci::indicator since_null = rubric.enabled() ? soci::i_ok : soci::i_null;
+    // A rubric that stays enabled keeps its enabled_since.
     session << "INSERT INTO lab_rubrics (lab_id, enabled, criteria_json, scale_min, scale_max, "
-               "updated_by, created_at, updated_at) VALUES (:lab, :enabled, :criteria, :min, "
-               ":max, :by, :created, :updated) ON CONFLICT (lab_id) DO UPDATE SET enabled = "
-               "excluded.enabled, criteria_json = excluded.criteria_json, scale_min = "
-               "excluded.scale_min, scale_max = excluded.scale_max, updated_by = "
-               "excluded.updated_by, updated_at = excluded.updated_at",
+               "updated_by, created_at, updated_at, enabled_since) VALUES (:lab, :enabled, "
+               ":criteria, :min, :max, :by, :created, :updated, :since) ON CONFLICT (lab_id) DO "
+               "UPDATE SET enabled = excluded.enabled, criteria_json = excluded.criteria_json, "
+               "scale_min = excluded.scale_min, scale_max = excluded.scale_max, updated_by = "
+               "excluded.updated_by, updated_at = excluded.updated_at, enabled_since = CASE "
+               "WHEN excluded.enabled = 0 THEN NULL WHEN lab_rubrics.enabled = 1 THEN "
+               "COALESCE(lab_rubrics.enabled_since, excluded.enabled_since) ELSE "
+               "excluded.enabled_since END",
         soci::use(lab), soci::use(enabled), soci::use(criteria), soci::use(min), soci::use(max),
-        soci::use(by), soci::use(now), soci::use(now);
+        soci::use(by), soci::use(now), soci::use(now), soci::use(now, since_null);
     return {};
   });
   if (!saved) {
@@ -100,9 +98,26 @@ Result<std::optional<v1::Rubric>> RubricStore::Load(int64_t lab_id) {
       });
 }
 
+Result<std::vector<EnabledRubric>> RubricStore::ListEnabled() {
+  return database_.WithSession<std::vector<EnabledRubric>>(
+      [&](soci::session& session) -> Result<std::vector<EnabledRubric>> {
+        std::vector<EnabledRubric> found;
+        long long lab = 0, since = 0;
+        soci::statement select =
+            (session.prepare << "SELECT lab_id, enabled_since FROM lab_rubrics WHERE enabled = 1 "
+                                "AND enabled_since IS NOT NULL ORDER BY lab_id",
+             soci::into(lab), soci::into(since));
+        select.execute();
+        while (select.fetch()) {
+          found.push_back({lab, since});
+        }
+        return found;
+      });
+}
+
 Result<bool> RubricStore::Enqueue(int64_t submission_id, const v1::Rubric& rubric) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
+    const long long now = leases_.options().now_millis();
     const long long submission = submission_id;
     const long long lab = rubric.lab_id();
     const std::string stored = RubricJson(rubric);
@@ -125,63 +140,31 @@ Result<bool> RubricStore::Enqueue(int64_t submission_id, const v1::Rubric& rubri
 Result<std::optional<RubricJob>> RubricStore::Claim() {
   return database_.InTransaction<std::optional<RubricJob>>(
       [&](soci::session& session) -> Result<std::optional<RubricJob>> {
-        const long long now = options_.now_millis();
-        // A few rounds, because a request that used up its attempts is failed and the next one
-        // tried.
-        for (int round = 0; round < 16; ++round) {
-          RubricJob job;
-          long long id = 0, submission = 0, lab = 0;
-          std::string status, rubric;
-          soci::indicator found = soci::i_null;
-          session << "SELECT id, submission_id, lab_id, attempts, status, rubric_json FROM "
-                     "rubric_reviews WHERE " +
-                         std::string(kClaimable) + " ORDER BY id LIMIT 1",
-              soci::use(now, "now"), soci::use(now, "now2"), soci::into(id, found),
-              soci::into(submission), soci::into(lab), soci::into(job.attempts),
-              soci::into(status), soci::into(rubric);
-          if (found != soci::i_ok || !session.got_data()) {
-            return std::optional<RubricJob>();
-          }
-          if (status == "running" && job.attempts >= options_.max_attempts) {
-            const std::string error = "the server stopped during each of " +
-                                      std::to_string(job.attempts) + " attempts";
-            session << "UPDATE rubric_reviews SET status = 'failed', error = :error, lease_token "
-                       "= NULL, lease_expires_at = NULL, finished_at = :now, updated_at = :now2 "
-                       "WHERE id = :id",
-                soci::use(error), soci::use(now), soci::use(now), soci::use(id);
-            spdlog::error("rubric review {} of submission {} failed: {}", id, submission, error);
-            continue;
-          }
-          job.lease_token = RandomToken(16);
-          const long long expires = now + options_.lease_millis;
-          soci::statement update =
-              (session.prepare << "UPDATE rubric_reviews SET status = 'running', attempts = "
-                                  "attempts + 1, lease_token = :token, lease_expires_at = "
-                                  ":expires, updated_at = :updated WHERE id = :id AND " +
-                                      std::string(kClaimable),
-               soci::use(job.lease_token, "token"), soci::use(expires, "expires"),
-               soci::use(now, "updated"), soci::use(id, "id"), soci::use(now, "now"),
-               soci::use(now, "now2"));
-          update.execute(true);
-          if (update.get_affected_rows() == 0) {
-            continue;  // another process took it first
-          }
-          job.id = id;
-          job.submission_id = submission;
-          job.lab_id = lab;
-          job.attempts += 1;
-          job.rubric = RubricFromJson(rubric);
-          job.rubric.set_lab_id(lab);
-          return std::optional<RubricJob>(std::move(job));
+        const std::optional<Lease> lease = leases_.Claim(session);
+        if (!lease) {
+          return std::optional<RubricJob>();
         }
-        return std::optional<RubricJob>();
+        const long long id = lease->id;
+        long long lab = 0;
+        std::string rubric;
+        session << "SELECT lab_id, rubric_json FROM rubric_reviews WHERE id = :id", soci::use(id),
+            soci::into(lab), soci::into(rubric);
+        RubricJob job;
+        job.id = lease->id;
+        job.submission_id = lease->submission_id;
+        job.lab_id = lab;
+        job.attempts = lease->attempts;
+        job.lease_token = lease->token;
+        job.rubric = RubricFromJson(rubric);
+        job.rubric.set_lab_id(lab);
+        return std::optional<RubricJob>(std::move(job));
       });
 }
 
 Result<bool> RubricStore::Complete(const RubricJob& job, const RubricDraft& draft,
                                    const std::string& model) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
+    const long long now = leases_.options().now_millis();
     const long long id = job.id;
     json stored = {{"scores", json::array()}, {"summary", draft.summary}};
     for (const v1::RubricScore& score : draft.scores) {
@@ -191,8 +174,8 @@ Result<bool> RubricStore::Complete(const RubricJob& job, const RubricDraft& draf
     soci::statement update =
         (session.prepare << "UPDATE rubric_reviews SET status = 'done', draft_json = :draft, "
                             "model = :model, error = NULL, lease_token = NULL, lease_expires_at = "
-                            "NULL, finished_at = :finished, updated_at = :updated WHERE id = :id "
-                            "AND status = 'running' AND lease_token = :token",
+                            "NULL, finished_at = :finished, updated_at = :updated WHERE " +
+                                std::string(LeasedQueue::kHeld),
          soci::use(text), soci::use(model), soci::use(now), soci::use(now), soci::use(id),
          soci::use(job.lease_token));
     update.execute(true);
@@ -200,23 +183,14 @@ Result<bool> RubricStore::Complete(const RubricJob& job, const RubricDraft& draf
   });
 }
 
-Result<bool> RubricStore::RecordFailure(const RubricJob& job, const std::string& error, bool retryable) {
+Result<bool> RubricStore::RecordFailure(const RubricJob& job, const std::string& error,
+                                        bool retryable) {
   return database_.InTransaction<bool>([&](soci::session& session) -> Result<bool> {
-    const long long now = options_.now_millis();
-    const long long id = job.id;
-    const bool retry = retryable && job.attempts < options_.max_attempts;
-    const long long run_after = now + (options_.retry_base_millis << std::min(job.attempts - 1, 20));
-    const std::string status = retry ? "queued" : "failed";
-    soci::indicator finished_null = retry ? soci::i_null : soci::i_ok;
-    soci::statement update =
-        (session.prepare << "UPDATE rubric_reviews SET status = :status, error = :error, "
-                            "run_after = :run_after, lease_token = NULL, lease_expires_at = NULL, "
-                            "finished_at = :finished, updated_at = :updated WHERE id = :id AND "
-                            "status = 'running' AND lease_token = :token",
-         soci::use(status), soci::use(error), soci::use(run_after), soci::use(now, finished_null),
-         soci::use(now), soci::use(id), soci::use(job.lease_token));
-    update.execute(true);
-    return update.get_affected_rows() > 0;
+    const Lease lease{.id = job.id,
+                      .submission_id = job.submission_id,
+                      .attempts = job.attempts,
+                      .token = job.lease_token};
+    return leases_.RecordFailure(session, lease, error, retryable);
   });
 }
 
@@ -273,6 +247,14 @@ Result<std::optional<v1::RubricReview>> RubricStore::Find(int64_t submission_id)
           review.set_finished_at(finished);
         }
         return std::optional<v1::RubricReview>(std::move(review));
+      });
+}
+
+Result<std::vector<int64_t>> RubricStore::WithoutReview(
+    const std::vector<int64_t>& submission_ids) {
+  return database_.WithSession<std::vector<int64_t>>(
+      [&](soci::session& session) -> Result<std::vector<int64_t>> {
+        return SubmissionsWithoutRow(session, "rubric_reviews", "", submission_ids);
       });
 }
 

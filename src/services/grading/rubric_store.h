@@ -4,9 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
-#include "services/grading/job_queue.h"
+#include "services/grading/leased_queue.h"
 #include "services/grading/rubric.h"
 #include "storage/database.h"
 
@@ -22,16 +23,25 @@ struct RubricJob {
   v1::Rubric rubric;
 };
 
-// Thread-safe: every call runs in its own transaction. Leases, attempts and backoff follow
-// JobQueueOptions as grading jobs do.
+// A lab whose rubric is enabled, and the time since which it has been without a gap.
+struct EnabledRubric {
+  int64_t lab_id = 0;
+  int64_t enabled_since = 0;  // Unix milliseconds
+};
+
+// Thread-safe: every call runs in its own transaction. Leases, attempts and backoff are those of
+// grading jobs (LeasedQueue).
 class RubricStore {
  public:
   RubricStore(storage::Database& database, JobQueueOptions options)
-      : database_(database), options_(std::move(options)) {}
+      : database_(database), leases_("rubric_reviews", "rubric review", std::move(options)) {}
 
-  // Creates or replaces the lab's rubric; returns it with its times.
+  // Creates or replaces the lab's rubric and returns it with its times. Enabling a disabled
+  // rubric starts a new enabled period, and disabling one ends it.
   Result<v1::Rubric> Save(const v1::Rubric& rubric, int64_t user_id);
   Result<std::optional<v1::Rubric>> Load(int64_t lab_id);
+  // The labs whose rubric is enabled, by lab id.
+  Result<std::vector<EnabledRubric>> ListEnabled();
 
   // Queues the draft of a submission with the rubric as it is now. False when the submission
   // already has one.
@@ -46,10 +56,12 @@ class RubricStore {
   Result<bool> RecordFailure(const RubricJob& job, const std::string& error, bool retryable);
 
   Result<std::optional<v1::RubricReview>> Find(int64_t submission_id);
+  // The ids among `submission_ids` that have no draft, in the given order.
+  Result<std::vector<int64_t>> WithoutReview(const std::vector<int64_t>& submission_ids);
 
  private:
   storage::Database& database_;
-  JobQueueOptions options_;
+  LeasedQueue leases_;
 };
 
 }  // namespace openlabs::grading

@@ -27,11 +27,17 @@ std::string Lines(const std::string& text, int first, int last) {
   return out;
 }
 
+void SetSide(v1::RegionSide& side, const std::string& code, int first_line, int last_line) {
+  side.set_first_line(first_line);
+  side.set_last_line(last_line);
+  side.set_text(ToValidUtf8(Lines(code, first_line, last_line)));
+}
+
 }  // namespace
 
-Result<nlohmann::json> BuildSimilarityReport(storage::BlobStore& blobs,
-                                             SubmissionDirectory& directory, int64_t lab_id,
-                                             double threshold, int max_submissions) {
+Result<v1::SimilarityReport> BuildSimilarityReport(storage::BlobStore& blobs,
+                                                   SubmissionDirectory& directory, int64_t lab_id,
+                                                   double threshold, int max_submissions) {
   Result<std::vector<int64_t>> ids = directory.ListLabSubmissions(lab_id, max_submissions);
   if (!ids) {
     return Fail(ids.error());
@@ -54,43 +60,35 @@ Result<nlohmann::json> BuildSimilarityReport(storage::BlobStore& blobs,
   options.threshold = threshold;
   const std::vector<SimilarPair> pairs = FindSimilarPairs(codes, options);
 
-  nlohmann::json items = nlohmann::json::array();
+  v1::SimilarityReport report;
+  report.set_lab_id(lab_id);
+  report.set_threshold(threshold);
+  report.set_submissions_compared(static_cast<int32_t>(codes.size()));
   for (const SimilarPair& pair : pairs) {
-    if (items.size() >= kMaxPairs) {
+    if (static_cast<size_t>(report.pairs_size()) >= kMaxPairs) {
       break;
     }
     const SubmissionCode& a = codes[index_by_id[pair.submission_a]];
     const SubmissionCode& b = codes[index_by_id[pair.submission_b]];
-    nlohmann::json regions = nlohmann::json::array();
+    v1::SimilarSubmissionPair* item = report.add_pairs();
+    item->set_submission_a(a.submission_id);
+    item->set_learner_a(a.learner_id);
+    item->set_submission_b(b.submission_id);
+    item->set_learner_b(b.learner_id);
+    item->set_score(pair.similarity.score);
+    item->set_shared_fingerprints(pair.similarity.shared_fingerprints);
     for (const MatchRegion& region : pair.similarity.regions) {
-      regions.push_back(
-          {{"a",
-            {{"first_line", region.first_line_a},
-             {"last_line", region.last_line_a},
-             {"text", ToValidUtf8(Lines(a.code, region.first_line_a, region.last_line_a))}}},
-           {"b",
-            {{"first_line", region.first_line_b},
-             {"last_line", region.last_line_b},
-             {"text", ToValidUtf8(Lines(b.code, region.first_line_b, region.last_line_b))}}}});
+      v1::MatchingRegion* matching = item->add_regions();
+      SetSide(*matching->mutable_a(), a.code, region.first_line_a, region.last_line_a);
+      SetSide(*matching->mutable_b(), b.code, region.first_line_b, region.last_line_b);
     }
-    items.push_back({{"submission_a", a.submission_id},
-                     {"learner_a", a.learner_id},
-                     {"submission_b", b.submission_id},
-                     {"learner_b", b.learner_id},
-                     {"score", pair.similarity.score},
-                     {"shared_fingerprints", pair.similarity.shared_fingerprints},
-                     {"regions", std::move(regions)}});
   }
-  return nlohmann::json{
-      {"lab_id", lab_id},
-      {"threshold", threshold},
-      {"submissions_compared", codes.size()},
-      {"pairs", std::move(items)},
-      {"method",
-       "winnowing over normalized tokens (k = " + std::to_string(options.winnowing.kgram_tokens) +
-           ", w = " + std::to_string(options.winnowing.window) +
-           "); code shared by more than half of the learners is ignored; "
-           "score = Jaccard similarity of the fingerprint sets"}};
+  report.set_method(
+      "winnowing over normalized tokens (k = " + std::to_string(options.winnowing.kgram_tokens) +
+      ", w = " + std::to_string(options.winnowing.window) +
+      "); code shared by more than half of the learners is ignored; "
+      "score = Jaccard similarity of the fingerprint sets");
+  return report;
 }
 
 }  // namespace openlabs::grading
