@@ -88,6 +88,14 @@ class GradedSubmissionsService final : public submissions::SubmissionsService {
     return inner_.RecordReview(request);
   }
   Result<int64_t> CountForLab(int64_t lab_id) override { return inner_.CountForLab(lab_id); }
+  Result<v1::ExportSubmissionsResponse> ExportSubmissions(
+      const v1::ExportSubmissionsRequest& request) override {
+    return inner_.ExportSubmissions(request);
+  }
+  Result<v1::SubmissionsVersion> GetSubmissionsVersion(
+      const v1::GetSubmissionsVersionRequest& request) override {
+    return inner_.GetSubmissionsVersion(request);
+  }
 
  private:
   submissions::SubmissionsService& inner_;

@@ -188,8 +188,9 @@ Result<Platform> StartPlatform(const Config& config) {
       MakeAssistant(config, *platform.database, *platform.labs, *platform.articles,
                     *platform.notebooks);
   platform.indexed_content->AttachIndexer(*platform.assistant.indexer);
-  platform.recommendations = recommendations::MakeRecommendationsService(
-      recommendations::MakeSqlActivitySource(*platform.database));
+  platform.recommendations =
+      recommendations::MakeRecommendationsService(recommendations::MakeServiceActivitySource(
+          *platform.labs, *platform.articles, *platform.submissions, *platform.comments));
   return platform;
 }
 

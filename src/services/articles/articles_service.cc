@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "services/articles/article_export.h"
 #include "services/articles/article_rows.h"
 #include "services/articles/pdf_text.h"
 #include "services/articles/validation.h"
@@ -319,6 +320,16 @@ class SqlArticlesService final : public ArticlesService {
           }
           return response;
         });
+  }
+
+  Result<v1::ExportArticlesResponse> ExportArticles(
+      const v1::ExportArticlesRequest& request) override {
+    return articles::ExportArticles(database_, request);
+  }
+
+  Result<v1::ArticlesVersion> GetArticlesVersion(
+      const v1::GetArticlesVersionRequest& /*request*/) override {
+    return articles::GetArticlesVersion(database_);
   }
 
  private:

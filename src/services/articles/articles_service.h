@@ -21,8 +21,8 @@ struct ArticlesOptions {
 // The articles service: PDFs with title, abstract, authors and tags, their text page by page,
 // and their entries in the search index (type "article"). Reads are public. Creating needs an
 // authenticated caller; only the uploader, moderators and admins may update or delete.
-// Calls made for another service (GetArticlePdf, FindArticleBySha256, ListArticlePages) trust
-// their caller. Implementations are thread-safe.
+// Calls made for another service (GetArticlePdf, FindArticleBySha256, ListArticlePages,
+// ExportArticles) trust their caller. Implementations are thread-safe.
 class ArticlesService {
  public:
   virtual ~ArticlesService() = default;
@@ -62,6 +62,16 @@ class ArticlesService {
   // The extracted text of a range of pages.
   virtual Result<v1::ListArticlePagesResponse> ListArticlePages(
       const v1::ListArticlePagesRequest& request) = 0;
+
+  // One page of articles in id order, with tags, for a service that keeps its own copy of the
+  // catalog (the recommender). kValidationFailed for a limit outside 1 to 5000.
+  virtual Result<v1::ExportArticlesResponse> ExportArticles(
+      const v1::ExportArticlesRequest& request) = 0;
+
+  // A value that changes whenever ExportArticles would return other articles, titles, abstracts
+  // or tags. Cheap next to ExportArticles, so a reader checks it before reading them again.
+  virtual Result<v1::ArticlesVersion> GetArticlesVersion(
+      const v1::GetArticlesVersionRequest& request) = 0;
 };
 
 // The SQL implementation. Its tables are "articles", "article_tags" and "article_pages"; PDF

@@ -368,6 +368,48 @@ TEST_P(ArticlesServiceTest, FindsBySha256) {
   EXPECT_FALSE(service_->FindArticleBySha256(find));
 }
 
+TEST_P(ArticlesServiceTest, ExportPagesWithTags) {
+  const v1::Article first = Create("First paper", "alpha", {"Physics", "optics"});
+  const v1::Article second = Create("Second paper", "beta");
+  const v1::Article third = Create("Third paper", "gamma", {"math"}, 2);
+  Result<v1::ArticlesVersion> before = service_->GetArticlesVersion({});
+  ASSERT_TRUE(before);
+
+  v1::ExportArticlesRequest request;
+  request.set_limit(2);
+  std::vector<v1::Article> articles;
+  int pages = 0;
+  do {
+    Result<v1::ExportArticlesResponse> page = service_->ExportArticles(request);
+    ASSERT_TRUE(page) << page.error().message;
+    ++pages;
+    articles.insert(articles.end(), page->items().begin(), page->items().end());
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0 && pages < 10);
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(articles.size(), 3u);
+  EXPECT_EQ(articles[0].id(), first.id());
+  EXPECT_EQ(articles[1].id(), second.id());
+  EXPECT_EQ(articles[2].id(), third.id());
+  EXPECT_EQ(articles[0].abstract(), "An abstract about First paper");
+  EXPECT_EQ(std::vector<std::string>(articles[0].tags().begin(), articles[0].tags().end()),
+            (std::vector<std::string>{"physics", "optics"}));
+  EXPECT_TRUE(articles[1].tags().empty());
+  EXPECT_EQ(articles[2].uploader_id(), 2);
+
+  v1::DeleteArticleRequest remove;
+  remove.set_id(second.id());
+  ASSERT_TRUE(service_->DeleteArticle(remove, Caller(1)));
+  Result<v1::ArticlesVersion> after = service_->GetArticlesVersion({});
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->version(), before->version());
+
+  request.set_after_id(-1);
+  Result<v1::ExportArticlesResponse> invalid = service_->ExportArticles(request);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ArticlesServiceTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 

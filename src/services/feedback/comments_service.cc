@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -60,6 +61,26 @@ void IntoComment(Statement&& statement, CommentRow& row) {
       soci::into(row.parent_id), soci::into(row.root_id), soci::into(row.depth),
       soci::into(row.author_id), soci::into(row.content), soci::into(row.deleted),
       soci::into(row.edited), soci::into(row.created_at), soci::into(row.updated_at);
+}
+
+constexpr int kMaxExportLimit = 5000;
+
+Status CheckExportRequest(const v1::ExportCommentsRequest& request) {
+  std::vector<FieldViolation> problems;
+  if (request.before_id() < 0) {
+    problems.push_back({"before_id", "must be 0 or a comment id"});
+  }
+  if (request.limit() < 1 || request.limit() > kMaxExportLimit) {
+    problems.push_back({"limit", "must be from 1 to 5000"});
+  }
+  if (request.max_content_chars() < 0 ||
+      static_cast<size_t>(request.max_content_chars()) > kMaxCommentLength) {
+    problems.push_back({"max_content_chars", "must be from 0 to 10000"});
+  }
+  if (!problems.empty()) {
+    return Fail(Error::Validation(std::move(problems)));
+  }
+  return {};
 }
 
 std::optional<CommentRow> LoadComment(soci::session& session, long long id) {
@@ -294,6 +315,55 @@ class SqlCommentsService final : public CommentsService {
           }
           spdlog::info("user id={} deleted comment id={}", context.user_id, row->id);
           return response;
+        });
+  }
+
+  Result<v1::ExportCommentsResponse> ExportComments(
+      const v1::ExportCommentsRequest& request) override {
+    if (Status valid = CheckExportRequest(request); !valid) {
+      return Fail(valid.error());
+    }
+    return database_.WithSession<v1::ExportCommentsResponse>(
+        [&](soci::session& session) -> Result<v1::ExportCommentsResponse> {
+          v1::ExportCommentsResponse response;
+          // No comment has id 0 or less, so the largest id stands for "from the newest".
+          const long long before_id =
+              request.before_id() > 0 ? request.before_id() : std::numeric_limits<long long>::max();
+          CommentRow row;
+          // The limits are validated integers, so they are written into the SQL text.
+          soci::statement select =
+              (session.prepare << "SELECT id, target_type, target_id, parent_id, depth, "
+                                  "author_id, substr(content, 1, " +
+                                      std::to_string(request.max_content_chars()) +
+                                      "), edited, created_at, updated_at FROM comments WHERE "
+                                      "deleted = 0 AND id < :before_id ORDER BY id DESC LIMIT " +
+                                      std::to_string(request.limit()),
+               soci::use(before_id), soci::into(row.id), soci::into(row.target_type),
+               soci::into(row.target_id), soci::into(row.parent_id), soci::into(row.depth),
+               soci::into(row.author_id), soci::into(row.content), soci::into(row.edited),
+               soci::into(row.created_at), soci::into(row.updated_at));
+          select.execute();
+          while (select.fetch()) {
+            *response.add_items() = row.ToProto();
+          }
+          if (response.items_size() == request.limit()) {
+            response.set_next_before_id(row.id);
+          }
+          return response;
+        });
+  }
+
+  Result<v1::CommentsVersion> GetCommentsVersion(
+      const v1::GetCommentsVersionRequest& /*request*/) override {
+    return database_.WithSession<v1::CommentsVersion>(
+        [](soci::session& session) -> Result<v1::CommentsVersion> {
+          long long count = 0;
+          long long newest = 0;
+          session << "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM comments",
+              soci::into(count), soci::into(newest);
+          v1::CommentsVersion version;
+          version.set_version(std::to_string(count) + "," + std::to_string(newest));
+          return version;
         });
   }
 

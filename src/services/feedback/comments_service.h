@@ -51,6 +51,17 @@ class CommentsService {
   // one without disappears, together with placeholder ancestors left without replies.
   virtual Result<v1::DeleteCommentResponse> DeleteComment(const v1::DeleteCommentRequest& request,
                                                           const CallContext& context) = 0;
+
+  // One page of the comments that are not deleted, newest first, with contents cut to
+  // `max_content_chars`, for a service that learns from what people wrote (the recommender).
+  // kValidationFailed for a limit outside 1 to 5000 or a content limit outside 0 to 10,000.
+  virtual Result<v1::ExportCommentsResponse> ExportComments(
+      const v1::ExportCommentsRequest& request) = 0;
+
+  // A value that changes whenever ExportComments would return other comments. Cheap next to
+  // ExportComments, so a reader checks it before reading the comments again.
+  virtual Result<v1::CommentsVersion> GetCommentsVersion(
+      const v1::GetCommentsVersionRequest& request) = 0;
 };
 
 // The SQL implementation. Its table is "comments". `targets` must outlive the service.

@@ -224,6 +224,55 @@ TEST_P(CommentsServiceTest, TopLevelPagesHaveRealTotal) {
   EXPECT_EQ(List(1, 3, 3).items_size(), 1);
 }
 
+TEST_P(CommentsServiceTest, ExportPagesNewestFirstWithoutDeleted) {
+  const Result<v1::Comment> oldest = Post(kAlice, "The oldest comment");
+  ASSERT_TRUE(oldest);
+  const Result<v1::Comment> deleted = Post(kBob, "Deleted soon");
+  ASSERT_TRUE(deleted);
+  const Result<v1::Comment> reply = Post(kBob, "A reply on the article", 0, "article", 1);
+  ASSERT_TRUE(reply);
+  const Result<v1::Comment> newest = Post(kAlice, "The newest comment", oldest->id());
+  ASSERT_TRUE(newest);
+  ASSERT_TRUE(Delete(deleted->id(), User(kBob)));
+
+  v1::ExportCommentsRequest request;
+  request.set_limit(2);
+  request.set_max_content_chars(5);
+  std::vector<v1::Comment> comments;
+  int pages = 0;
+  do {
+    Result<v1::ExportCommentsResponse> page = service_->ExportComments(request);
+    ASSERT_TRUE(page) << page.error().message;
+    ++pages;
+    comments.insert(comments.end(), page->items().begin(), page->items().end());
+    request.set_before_id(page->next_before_id());
+  } while (request.before_id() != 0 && pages < 10);
+  ASSERT_EQ(comments.size(), 3u);
+  EXPECT_EQ(comments[0].id(), newest->id());
+  EXPECT_EQ(comments[1].id(), reply->id());
+  EXPECT_EQ(comments[2].id(), oldest->id());
+  EXPECT_EQ(comments[0].content(), "The n");
+  EXPECT_EQ(comments[0].author_id(), kAlice);
+  EXPECT_EQ(comments[0].parent_id(), oldest->id());
+  EXPECT_EQ(comments[1].target_type(), "article");
+  EXPECT_EQ(comments[1].target_id(), 1);
+
+  request.set_before_id(0);
+  request.set_limit(0);
+  Result<v1::ExportCommentsResponse> invalid = service_->ExportComments(request);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+}
+
+TEST_P(CommentsServiceTest, VersionChangesWithNewComments) {
+  Result<v1::CommentsVersion> before = service_->GetCommentsVersion({});
+  ASSERT_TRUE(before);
+  ASSERT_TRUE(Post(kAlice, "A new comment"));
+  Result<v1::CommentsVersion> after = service_->GetCommentsVersion({});
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->version(), before->version());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CommentsServiceTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 

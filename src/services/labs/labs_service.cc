@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "services/labs/content_type.h"
+#include "services/labs/lab_export.h"
 #include "services/labs/lab_list.h"
 #include "services/labs/lab_rows.h"
 #include "services/labs/validation.h"
@@ -369,6 +370,20 @@ class SqlLabsService final : public LabsService {
           response.set_submission_count(row->submission_count);
           return response;
         });
+  }
+
+  Result<v1::ExportLabsResponse> ExportLabs(const v1::ExportLabsRequest& request) override {
+    Result<v1::ExportLabsResponse> page = labs::ExportLabs(database_, request);
+    if (page) {
+      for (v1::Lab& lab : *page->mutable_items()) {
+        lab.set_views(lab.views() + pending_views_.Count(lab.id()));
+      }
+    }
+    return page;
+  }
+
+  Result<v1::LabsVersion> GetLabsVersion(const v1::GetLabsVersionRequest& /*request*/) override {
+    return labs::GetLabsVersion(database_);
   }
 
  private:

@@ -28,7 +28,8 @@ class SubmissionCounter {
 // The labs service: labs, their tags and their asset files. Reads are public (archived labs are
 // readable by id but left out of lists); creating needs an account; editing, deleting and
 // managing assets need the lab's author, a moderator or an admin. Calls made for another service
-// (FindLabBySource, RecordSubmission) trust their caller. Implementations are thread-safe.
+// (FindLabBySource, RecordSubmission, ExportLabs) trust their caller. Implementations are
+// thread-safe.
 class LabsService {
  public:
   virtual ~LabsService() = default;
@@ -76,6 +77,15 @@ class LabsService {
   // Adds one to the lab's submission count, which ranks labs for sort=popular.
   virtual Result<v1::RecordSubmissionResponse> RecordSubmission(
       const v1::RecordSubmissionRequest& request) = 0;
+
+  // One page of published labs in id order, with tags and bodies cut to `max_body_chars`, for a
+  // service that keeps its own copy of the catalog (the recommender). kValidationFailed for a
+  // limit outside 1 to 5000 or a body limit outside 0 to 1 MiB.
+  virtual Result<v1::ExportLabsResponse> ExportLabs(const v1::ExportLabsRequest& request) = 0;
+
+  // A value that changes whenever ExportLabs would return other labs, titles, texts or tags.
+  // Cheap next to ExportLabs, so a reader checks it before reading the labs again.
+  virtual Result<v1::LabsVersion> GetLabsVersion(const v1::GetLabsVersionRequest& request) = 0;
 };
 
 // The SQL implementation. Its tables are "labs", "lab_tags" and "lab_assets"; asset blobs are

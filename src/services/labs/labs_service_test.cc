@@ -550,6 +550,71 @@ TEST_P(LabsServiceTest, SourceKeyFindsImportedLab) {
   EXPECT_FALSE(service_->FindLabBySource(find)->found());
 }
 
+TEST_P(LabsServiceTest, ExportPagesThroughPublishedLabs) {
+  const v1::Lab first = Create("First lab", {"Python", "stats"});
+  const v1::Lab archived = Create("Archived lab", {"c"});
+  const v1::Lab third = Create("Third lab");
+  const v1::Lab fourth = Create("Fourth lab", {"rust"});
+  counter_.counts[archived.id()] = 1;
+  v1::DeleteLabRequest remove;
+  remove.set_id(archived.id());
+  ASSERT_TRUE(service_->DeleteLab(remove, User(kAuthor))->archived());
+
+  v1::ExportLabsRequest request;
+  request.set_limit(2);
+  request.set_max_body_chars(7);
+  std::vector<v1::Lab> labs;
+  int pages = 0;
+  do {
+    Result<v1::ExportLabsResponse> page = service_->ExportLabs(request);
+    ASSERT_TRUE(page) << page.error().message;
+    ++pages;
+    labs.insert(labs.end(), page->items().begin(), page->items().end());
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0 && pages < 10);
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(labs.size(), 3u);
+  EXPECT_EQ(labs[0].id(), first.id());
+  EXPECT_EQ(labs[1].id(), third.id());
+  EXPECT_EQ(labs[2].id(), fourth.id());
+  EXPECT_EQ(labs[0].body(), "# First");
+  EXPECT_EQ(labs[0].description(), "About First lab");
+  EXPECT_EQ(labs[0].author_id(), kAuthor);
+  EXPECT_EQ(std::vector<std::string>(labs[0].tags().begin(), labs[0].tags().end()),
+            (std::vector<std::string>{"python", "stats"}));
+  EXPECT_TRUE(labs[1].tags().empty());
+  EXPECT_EQ(labs[2].tags_size(), 1);
+
+  request.set_after_id(0);
+  request.set_limit(5001);
+  Result<v1::ExportLabsResponse> invalid = service_->ExportLabs(request);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+}
+
+TEST_P(LabsServiceTest, VersionChangesWithEdits) {
+  const v1::Lab lab = Create("Versioned lab");
+  Result<v1::LabsVersion> created = service_->GetLabsVersion({});
+  ASSERT_TRUE(created);
+
+  // Update times have millisecond resolution, so the edit must land in a later millisecond.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  v1::UpdateLabRequest update;
+  update.set_id(lab.id());
+  update.set_title("Renamed lab");
+  ASSERT_TRUE(service_->UpdateLab(update, User(kAuthor)));
+  Result<v1::LabsVersion> edited = service_->GetLabsVersion({});
+  ASSERT_TRUE(edited);
+  EXPECT_NE(edited->version(), created->version());
+
+  v1::DeleteLabRequest remove;
+  remove.set_id(lab.id());
+  ASSERT_TRUE(service_->DeleteLab(remove, User(kAuthor)));
+  Result<v1::LabsVersion> deleted = service_->GetLabsVersion({});
+  ASSERT_TRUE(deleted);
+  EXPECT_NE(deleted->version(), edited->version());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, LabsServiceTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 

@@ -1,7 +1,6 @@
 #include "services/recommendations/activity.h"
 
-#include <soci/soci.h>
-
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -13,186 +12,173 @@ namespace {
 constexpr int kMaxBodyChars = 20'000;
 constexpr int kMaxWrittenChars = 4'000;
 constexpr int kMaxWrittenTexts = 50'000;
+// Rows per bulk-read call: large pages keep the number of calls low, and a page of labs with
+// bodies at the character bound stays within tens of megabytes.
+constexpr int kPageSize = 2000;
 
-void LoadLabs(soci::session& session, Activity& activity) {
-  long long id = 0;
-  long long author_id = 0;
-  long long views = 0;
-  long long submissions = 0;
-  long long created_at = 0;
-  std::string title;
-  std::string description;
-  std::string body;
-  soci::statement labs =
-      (session.prepare << "SELECT id, title, description, substr(body, 1, " +
-                              std::to_string(kMaxBodyChars) +
-                              "), author_id, views, submission_count, created_at FROM labs "
-                              "WHERE status = 'published' ORDER BY id",
-       soci::into(id), soci::into(title), soci::into(description), soci::into(body),
-       soci::into(author_id), soci::into(views), soci::into(submissions), soci::into(created_at));
-  labs.execute();
-  std::map<long long, size_t> index;
-  while (labs.fetch()) {
-    index[id] = activity.items.size();
-    activity.items.push_back({.type = "lab",
-                              .id = id,
-                              .title = title,
-                              .summary = description,
-                              .text = body,
-                              .owner_id = author_id,
-                              .submissions = submissions,
-                              .views = views,
-                              .created_at = created_at});
-  }
-
-  std::string tag;
-  soci::statement tags = (session.prepare << "SELECT lab_id, tag FROM lab_tags ORDER BY lab_id, "
-                                             "position",
-                          soci::into(id), soci::into(tag));
-  tags.execute();
-  while (tags.fetch()) {
-    if (auto found = index.find(id); found != index.end()) {
-      activity.items[found->second].tags.push_back(tag);
+Status LoadLabs(labs::LabsService& service, Activity& activity) {
+  v1::ExportLabsRequest request;
+  request.set_limit(kPageSize);
+  request.set_max_body_chars(kMaxBodyChars);
+  do {
+    Result<v1::ExportLabsResponse> page = service.ExportLabs(request);
+    if (!page) {
+      return Fail(page.error());
     }
-  }
-}
-
-void LoadArticles(soci::session& session, Activity& activity) {
-  long long id = 0;
-  long long uploader_id = 0;
-  long long views = 0;
-  long long created_at = 0;
-  std::string title;
-  std::string abstract;
-  soci::statement articles =
-      (session.prepare << "SELECT id, title, abstract, uploader_id, views, created_at FROM "
-                          "articles ORDER BY id",
-       soci::into(id), soci::into(title), soci::into(abstract), soci::into(uploader_id),
-       soci::into(views), soci::into(created_at));
-  articles.execute();
-  std::map<long long, size_t> index;
-  while (articles.fetch()) {
-    index[id] = activity.items.size();
-    activity.items.push_back({.type = "article",
-                              .id = id,
-                              .title = title,
-                              .summary = abstract,
-                              .owner_id = uploader_id,
-                              .views = views,
-                              .created_at = created_at});
-  }
-
-  std::string tag;
-  soci::statement tags =
-      (session.prepare << "SELECT article_id, tag FROM article_tags ORDER BY article_id, position",
-       soci::into(id), soci::into(tag));
-  tags.execute();
-  while (tags.fetch()) {
-    if (auto found = index.find(id); found != index.end()) {
-      activity.items[found->second].tags.push_back(tag);
+    for (v1::Lab& lab : *page->mutable_items()) {
+      CatalogItem& item = activity.items.emplace_back();
+      item.type = "lab";
+      item.id = lab.id();
+      item.title = std::move(*lab.mutable_title());
+      item.summary = std::move(*lab.mutable_description());
+      item.text = std::move(*lab.mutable_body());
+      item.tags.assign(std::make_move_iterator(lab.mutable_tags()->begin()),
+                       std::make_move_iterator(lab.mutable_tags()->end()));
+      item.owner_id = lab.author_id();
+      item.submissions = lab.submission_count();
+      item.views = lab.views();
+      item.created_at = lab.created_at();
     }
-  }
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0);
+  return {};
 }
 
-void LoadSubmissions(soci::session& session, Activity& activity) {
-  long long learner_id = 0;
-  long long lab_id = 0;
-  std::string status;
-  std::string text;
-  soci::statement submissions =
-      (session.prepare << "SELECT learner_id, lab_id, status, substr(text, 1, " +
-                              std::to_string(kMaxWrittenChars) +
-                              ") FROM submissions WHERE status <> 'withdrawn' ORDER BY id",
-       soci::into(learner_id), soci::into(lab_id), soci::into(status), soci::into(text));
-  submissions.execute();
-  while (submissions.fetch()) {
-    const InteractionKind kind =
-        status == "accepted" ? InteractionKind::kSolved : InteractionKind::kSubmitted;
-    activity.interactions.push_back({learner_id, "lab", lab_id, kind});
-    if (!text.empty()) {
-      activity.texts.push_back({learner_id, text});
+Status LoadArticles(articles::ArticlesService& service, Activity& activity) {
+  v1::ExportArticlesRequest request;
+  request.set_limit(kPageSize);
+  do {
+    Result<v1::ExportArticlesResponse> page = service.ExportArticles(request);
+    if (!page) {
+      return Fail(page.error());
     }
-  }
-
-  long long reviewer_id = 0;
-  soci::statement reviews =
-      (session.prepare << "SELECT v.reviewer_id, s.lab_id FROM submission_verdicts v JOIN "
-                          "submissions s ON s.id = v.submission_id ORDER BY v.id",
-       soci::into(reviewer_id), soci::into(lab_id));
-  reviews.execute();
-  while (reviews.fetch()) {
-    activity.interactions.push_back({reviewer_id, "lab", lab_id, InteractionKind::kReviewed});
-  }
+    for (v1::Article& article : *page->mutable_items()) {
+      CatalogItem& item = activity.items.emplace_back();
+      item.type = "article";
+      item.id = article.id();
+      item.title = std::move(*article.mutable_title());
+      item.summary = std::move(*article.mutable_abstract());
+      item.tags.assign(std::make_move_iterator(article.mutable_tags()->begin()),
+                       std::make_move_iterator(article.mutable_tags()->end()));
+      item.owner_id = article.uploader_id();
+      item.views = article.views();
+      item.created_at = article.created_at();
+    }
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0);
+  return {};
 }
 
-void LoadComments(soci::session& session, Activity& activity) {
-  long long author_id = 0;
-  long long target_id = 0;
-  std::string target_type;
-  std::string content;
-  // The newest comments when there are more than the cap.
-  soci::statement comments =
-      (session.prepare << "SELECT author_id, target_type, target_id, substr(content, 1, " +
-                              std::to_string(kMaxWrittenChars) +
-                              ") FROM comments WHERE deleted = 0 ORDER BY id DESC LIMIT " +
-                              std::to_string(kMaxWrittenTexts),
-       soci::into(author_id), soci::into(target_type), soci::into(target_id), soci::into(content));
-  comments.execute();
-  while (comments.fetch()) {
-    activity.interactions.push_back(
-        {author_id, target_type, target_id, InteractionKind::kCommented});
-    activity.texts.push_back({author_id, content});
-  }
+Status LoadSubmissions(submissions::SubmissionsService& service, Activity& activity) {
+  v1::ExportSubmissionsRequest request;
+  request.set_limit(kPageSize);
+  request.set_max_text_chars(kMaxWrittenChars);
+  do {
+    Result<v1::ExportSubmissionsResponse> page = service.ExportSubmissions(request);
+    if (!page) {
+      return Fail(page.error());
+    }
+    for (v1::SubmissionActivity& submission : *page->mutable_items()) {
+      const InteractionKind kind = submission.status() == "accepted" ? InteractionKind::kSolved
+                                                                     : InteractionKind::kSubmitted;
+      activity.interactions.push_back({submission.learner_id(), "lab", submission.lab_id(), kind});
+      for (const int64_t reviewer : submission.reviewer_ids()) {
+        activity.interactions.push_back(
+            {reviewer, "lab", submission.lab_id(), InteractionKind::kReviewed});
+      }
+      if (!submission.text().empty()) {
+        activity.texts.push_back({submission.learner_id(), std::move(*submission.mutable_text())});
+      }
+    }
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0);
+  return {};
 }
 
-class SqlActivitySource final : public ActivitySource {
+// Reads the newest comments, at most kMaxWrittenTexts of them.
+Status LoadComments(feedback::CommentsService& service, Activity& activity) {
+  v1::ExportCommentsRequest request;
+  request.set_max_content_chars(kMaxWrittenChars);
+  int remaining = kMaxWrittenTexts;
+  do {
+    request.set_limit(std::min(kPageSize, remaining));
+    Result<v1::ExportCommentsResponse> page = service.ExportComments(request);
+    if (!page) {
+      return Fail(page.error());
+    }
+    for (v1::Comment& comment : *page->mutable_items()) {
+      activity.interactions.push_back({comment.author_id(), comment.target_type(),
+                                       comment.target_id(), InteractionKind::kCommented});
+      activity.texts.push_back({comment.author_id(), std::move(*comment.mutable_content())});
+    }
+    remaining -= page->items_size();
+    request.set_before_id(page->next_before_id());
+  } while (request.before_id() != 0 && remaining > 0);
+  return {};
+}
+
+class ServiceActivitySource final : public ActivitySource {
  public:
-  explicit SqlActivitySource(storage::Database& database) : database_(database) {}
+  ServiceActivitySource(labs::LabsService& labs, articles::ArticlesService& articles,
+                        submissions::SubmissionsService& submissions,
+                        feedback::CommentsService& comments)
+      : labs_(labs), articles_(articles), submissions_(submissions), comments_(comments) {}
 
   Result<std::string> Version() override {
-    return database_.WithSession<std::string>([](soci::session& session) -> Result<std::string> {
-      // Row counts catch inserts and deletes, the newest update times catch edits.
-      long long values[9] = {};
-      session << "SELECT (SELECT COUNT(*) FROM labs), (SELECT COALESCE(MAX(updated_at), 0) FROM "
-                 "labs), (SELECT COUNT(*) FROM articles), (SELECT COALESCE(MAX(updated_at), 0) "
-                 "FROM articles), (SELECT COUNT(*) FROM submissions), (SELECT "
-                 "COALESCE(MAX(updated_at), 0) FROM submissions), (SELECT COUNT(*) FROM "
-                 "submission_verdicts), (SELECT COUNT(*) FROM comments), (SELECT "
-                 "COALESCE(MAX(updated_at), 0) FROM comments)",
-          soci::into(values[0]), soci::into(values[1]), soci::into(values[2]),
-          soci::into(values[3]), soci::into(values[4]), soci::into(values[5]),
-          soci::into(values[6]), soci::into(values[7]), soci::into(values[8]);
-      std::string version;
-      for (const long long value : values) {
-        version += std::to_string(value) + ",";
-      }
-      return version;
-    });
+    Result<v1::LabsVersion> labs = labs_.GetLabsVersion({});
+    if (!labs) {
+      return Fail(labs.error());
+    }
+    Result<v1::ArticlesVersion> articles = articles_.GetArticlesVersion({});
+    if (!articles) {
+      return Fail(articles.error());
+    }
+    Result<v1::SubmissionsVersion> submissions = submissions_.GetSubmissionsVersion({});
+    if (!submissions) {
+      return Fail(submissions.error());
+    }
+    Result<v1::CommentsVersion> comments = comments_.GetCommentsVersion({});
+    if (!comments) {
+      return Fail(comments.error());
+    }
+    return labs->version() + "/" + articles->version() + "/" + submissions->version() + "/" +
+           comments->version();
   }
 
   Result<Activity> Load() override {
-    return database_.WithSession<Activity>([](soci::session& session) -> Result<Activity> {
-      Activity activity;
-      LoadLabs(session, activity);
-      LoadArticles(session, activity);
-      for (const CatalogItem& item : activity.items) {
-        const InteractionKind kind = InteractionKind::kAuthored;
-        activity.interactions.push_back({item.owner_id, item.type, item.id, kind});
-      }
-      LoadSubmissions(session, activity);
-      LoadComments(session, activity);
-      return activity;
-    });
+    Activity activity;
+    if (Status loaded = LoadLabs(labs_, activity); !loaded) {
+      return Fail(loaded.error());
+    }
+    if (Status loaded = LoadArticles(articles_, activity); !loaded) {
+      return Fail(loaded.error());
+    }
+    for (const CatalogItem& item : activity.items) {
+      activity.interactions.push_back(
+          {item.owner_id, item.type, item.id, InteractionKind::kAuthored});
+    }
+    if (Status loaded = LoadSubmissions(submissions_, activity); !loaded) {
+      return Fail(loaded.error());
+    }
+    if (Status loaded = LoadComments(comments_, activity); !loaded) {
+      return Fail(loaded.error());
+    }
+    return activity;
   }
 
  private:
-  storage::Database& database_;
+  labs::LabsService& labs_;
+  articles::ArticlesService& articles_;
+  submissions::SubmissionsService& submissions_;
+  feedback::CommentsService& comments_;
 };
 
 }  // namespace
 
-std::unique_ptr<ActivitySource> MakeSqlActivitySource(storage::Database& database) {
-  return std::make_unique<SqlActivitySource>(database);
+std::unique_ptr<ActivitySource> MakeServiceActivitySource(
+    labs::LabsService& labs, articles::ArticlesService& articles,
+    submissions::SubmissionsService& submissions, feedback::CommentsService& comments) {
+  return std::make_unique<ServiceActivitySource>(labs, articles, submissions, comments);
 }
 
 }  // namespace openlabs::recommendations

@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "common/error.h"
-#include "storage/database.h"
+#include "services/articles/articles_service.h"
+#include "services/feedback/comments_service.h"
+#include "services/labs/labs_service.h"
+#include "services/submissions/submissions_service.h"
 
 namespace openlabs::recommendations {
 
@@ -68,9 +71,12 @@ class ActivitySource {
   virtual Result<std::string> Version() = 0;
 };
 
-// Reads the activity from the tables of the labs, articles, submissions and comments services.
-// NOTE: this reads other services' tables directly, which works only while they share one
-// database. A split deployment needs these facts as events from the owning services.
-std::unique_ptr<ActivitySource> MakeSqlActivitySource(storage::Database& database);
+// Reads the activity through the bulk-read calls of the services that own it (ExportLabs,
+// ExportArticles, ExportSubmissions, ExportComments) and their version calls. It uses nothing but
+// their interfaces, so a client of a service in another process can stand in for the service.
+// Every reference must outlive the source.
+std::unique_ptr<ActivitySource> MakeServiceActivitySource(
+    labs::LabsService& labs, articles::ArticlesService& articles,
+    submissions::SubmissionsService& submissions, feedback::CommentsService& comments);
 
 }  // namespace openlabs::recommendations

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace openlabs::recommendations {
@@ -108,13 +109,25 @@ class CachedRecommendationsService final : public RecommendationsService {
     if (model_ && *version == version_) {
       return model_;
     }
+    const auto load_started = std::chrono::steady_clock::now();
     Result<Activity> activity = source_->Load();
     if (!activity) {
       spdlog::error("recommendations: loading the activity failed: {}", activity.error().internal);
       return Fail(activity.error());
     }
+    const auto build_started = std::chrono::steady_clock::now();
+    const size_t items = activity->items.size();
+    const size_t interactions = activity->interactions.size();
     model_ = std::make_shared<const RankingModel>(std::move(*activity), options_.weights);
     version_ = *version;
+    const auto built = std::chrono::steady_clock::now();
+    using Milliseconds = std::chrono::milliseconds;
+    spdlog::info(
+        "recommendations: rebuilt the model of {} items and {} interactions; loading took {} ms, "
+        "building {} ms",
+        items, interactions,
+        std::chrono::duration_cast<Milliseconds>(build_started - load_started).count(),
+        std::chrono::duration_cast<Milliseconds>(built - build_started).count());
     return model_;
   }
 

@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
+#include "common/random.h"
 #include "services/articles/articles_service.h"
 #include "services/feedback/comments_service.h"
 #include "services/labs/labs_service.h"
+#include "services/search/search_index.h"
 #include "services/submissions/submissions_service.h"
+#include "services/users/users_service.h"
 #include "storage/migrations.h"
 #include "storage/test_database.h"
 
@@ -30,7 +34,29 @@ constexpr long long kShellLearner = 11;       // submitted the shell lab, not ac
 constexpr long long kKernelAuthor = 13;       // wrote a kernel lab and a comment on paging
 constexpr long long kReviewer = 14;           // reviewed a linear regression submission
 
-// Counts the loads of the SQL source, to show when the service reuses its model.
+// The narrow adapters that the services take from each other. The recommender reads only
+// through the services' bulk-read calls, so these only need to let the services be built.
+class NoSubmissionCounter final : public labs::SubmissionCounter {
+ public:
+  Result<int64_t> CountForLab(int64_t /*lab_id*/) override { return 0; }
+};
+
+class NoLabDirectory final : public submissions::LabDirectory {
+ public:
+  Result<submissions::LabSummary> GetLab(int64_t /*lab_id*/) override {
+    return Fail(Error::NotFound("The lab does not exist."));
+  }
+  Status RecordSubmission(int64_t /*lab_id*/) override { return {}; }
+};
+
+class AnyCommentTarget final : public feedback::CommentTargets {
+ public:
+  Status CheckTarget(std::string_view /*target_type*/, int64_t /*target_id*/) override {
+    return {};
+  }
+};
+
+// Counts the loads of the service-backed source, to show when the service reuses its model.
 class CountingSource final : public ActivitySource {
  public:
   explicit CountingSource(std::unique_ptr<ActivitySource> inner) : inner_(std::move(inner)) {}
@@ -59,10 +85,27 @@ class RecommendationsTest : public ::testing::TestWithParam<Dialect> {
     ASSERT_TRUE(storage::ApplyMigrations(*database_, "articles", ArticlesMigrations()));
     ASSERT_TRUE(storage::ApplyMigrations(*database_, "submissions", SubmissionsMigrations()));
     ASSERT_TRUE(storage::ApplyMigrations(*database_, "comments", CommentsMigrations()));
+    ASSERT_TRUE(storage::ApplyMigrations(*database_, "users", UsersMigrations()));
+    ASSERT_TRUE(storage::ApplyMigrations(*database_, "search", SearchMigrations()));
+    blob_root_ = std::filesystem::temp_directory_path() / ("openlabs-recommendations-" + NewUuid());
+    blobs_ = storage::MakeLocalBlobStore(blob_root_.string());
+    search_ = search::MakeSearchIndex(*database_, {});
+    users_ = users::MakeUsersService(*database_, {});
+    labs_ = labs::MakeLabsService(*database_, *blobs_, nullptr, submission_counter_);
+    articles_ = articles::MakeArticlesService(*database_, *blobs_, *search_, {});
+    submissions_ =
+        submissions::MakeSubmissionsService(*database_, *blobs_, *users_, lab_directory_, {});
+    comments_ = feedback::MakeCommentsService(*database_, comment_targets_);
     ASSERT_NO_FATAL_FAILURE(BuildSite());
-    auto source = std::make_unique<CountingSource>(MakeSqlActivitySource(*database_));
+    auto source = std::make_unique<CountingSource>(
+        MakeServiceActivitySource(*labs_, *articles_, *submissions_, *comments_));
     source_ = source.get();
     service_ = MakeRecommendationsService(std::move(source));
+  }
+
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(blob_root_, ignored);
   }
 
   void Execute(const std::function<void(soci::session&)>& body) {
@@ -262,6 +305,17 @@ class RecommendationsTest : public ::testing::TestWithParam<Dialect> {
   static std::pair<std::string, long long> Article(long long id) { return {"article", id}; }
 
   std::unique_ptr<Database> database_;
+  std::filesystem::path blob_root_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<search::SearchIndex> search_;
+  std::unique_ptr<users::UsersService> users_;
+  NoSubmissionCounter submission_counter_;
+  NoLabDirectory lab_directory_;
+  AnyCommentTarget comment_targets_;
+  std::unique_ptr<labs::LabsService> labs_;
+  std::unique_ptr<articles::ArticlesService> articles_;
+  std::unique_ptr<submissions::SubmissionsService> submissions_;
+  std::unique_ptr<feedback::CommentsService> comments_;
   CountingSource* source_ = nullptr;
   std::unique_ptr<RecommendationsService> service_;
   long long clock_ = 1'700'000'000'000;

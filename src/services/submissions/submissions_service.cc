@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/random.h"
+#include "services/submissions/submission_export.h"
 #include "services/submissions/submission_rows.h"
 #include "services/submissions/verdicts.h"
 
@@ -321,6 +322,16 @@ class SqlSubmissionsService final : public SubmissionsService {
           soci::use(id), soci::into(count);
       return count;
     });
+  }
+
+  Result<v1::ExportSubmissionsResponse> ExportSubmissions(
+      const v1::ExportSubmissionsRequest& request) override {
+    return submissions::ExportSubmissions(database_, request);
+  }
+
+  Result<v1::SubmissionsVersion> GetSubmissionsVersion(
+      const v1::GetSubmissionsVersionRequest& /*request*/) override {
+    return submissions::GetSubmissionsVersion(database_);
   }
 
  private:

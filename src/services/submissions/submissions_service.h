@@ -100,6 +100,18 @@ class SubmissionsService {
   // The number of submissions a lab has received (every status), for the labs service, which
   // archives a lab with submissions instead of deleting it.
   virtual Result<int64_t> CountForLab(int64_t lab_id) = 0;
+
+  // One page of submissions in id order, without withdrawn ones, with the reviewers whose
+  // verdicts counted and texts cut to `max_text_chars`, for a service that learns from people's
+  // history (the recommender). Trusts its caller. kValidationFailed for a limit outside 1 to
+  // 5000 or a text limit outside 0 to 100,000.
+  virtual Result<v1::ExportSubmissionsResponse> ExportSubmissions(
+      const v1::ExportSubmissionsRequest& request) = 0;
+
+  // A value that changes whenever ExportSubmissions would return other rows. Cheap next to
+  // ExportSubmissions, so a reader checks it before reading the submissions again.
+  virtual Result<v1::SubmissionsVersion> GetSubmissionsVersion(
+      const v1::GetSubmissionsVersionRequest& request) = 0;
 };
 
 // The SQL implementation. Its tables are "submissions", "submission_files" and

@@ -394,6 +394,60 @@ TEST_P(SubmissionsServiceTest, ResubmitOnlyAfterRejection) {
   EXPECT_EQ(Balance(learner_), 8);
 }
 
+TEST_P(SubmissionsServiceTest, ExportPagesWithReviewers) {
+  Result<v1::Submission> rejected = Submit(learner_);
+  ASSERT_TRUE(rejected);
+  ASSERT_TRUE(ClaimAndReview(author_, rejected->id(), "reject", 20));
+  Result<v1::Submission> accepted = Submit(learner_);
+  ASSERT_TRUE(accepted);
+  ASSERT_TRUE(ClaimAndReview(author_, accepted->id(), "accept", 80));
+  Result<v1::Submission> withdrawn = Submit(stranger_);
+  ASSERT_TRUE(withdrawn);
+  v1::DeleteSubmissionRequest remove;
+  remove.set_id(withdrawn->id());
+  ASSERT_TRUE(submissions_->DeleteSubmission(remove, stranger_));
+  Result<v1::Submission> open = Submit(moderator_);
+  ASSERT_TRUE(open);
+  Result<v1::SubmissionsVersion> before_review = submissions_->GetSubmissionsVersion({});
+  ASSERT_TRUE(before_review);
+
+  v1::ExportSubmissionsRequest request;
+  request.set_limit(2);
+  request.set_max_text_chars(11);
+  std::vector<v1::SubmissionActivity> items;
+  int pages = 0;
+  do {
+    Result<v1::ExportSubmissionsResponse> page = submissions_->ExportSubmissions(request);
+    ASSERT_TRUE(page) << page.error().message;
+    ++pages;
+    items.insert(items.end(), page->items().begin(), page->items().end());
+    request.set_after_id(page->next_after_id());
+  } while (request.after_id() != 0 && pages < 10);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].id(), rejected->id());
+  EXPECT_EQ(items[0].status(), "rejected");
+  EXPECT_EQ(items[0].learner_id(), learner_.user_id);
+  EXPECT_EQ(items[0].lab_id(), kLabId);
+  EXPECT_EQ(items[0].text(), "# My answer");
+  ASSERT_EQ(items[0].reviewer_ids_size(), 1);
+  EXPECT_EQ(items[0].reviewer_ids(0), author_.user_id);
+  EXPECT_EQ(items[1].id(), accepted->id());
+  EXPECT_EQ(items[1].status(), "accepted");
+  EXPECT_EQ(items[2].id(), open->id());
+  EXPECT_TRUE(items[2].reviewer_ids().empty());
+
+  ASSERT_TRUE(ClaimAndReview(author_, open->id(), "accept", 90));
+  Result<v1::SubmissionsVersion> after_review = submissions_->GetSubmissionsVersion({});
+  ASSERT_TRUE(after_review);
+  EXPECT_NE(after_review->version(), before_review->version());
+
+  request.set_after_id(0);
+  request.set_max_text_chars(-1);
+  Result<v1::ExportSubmissionsResponse> invalid = submissions_->ExportSubmissions(request);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+}
+
 TEST_P(SubmissionsServiceTest, ConcurrentSubmitsChargeOnce) {
   constexpr int kThreads = 6;
   std::atomic<int> created{0};
