@@ -296,7 +296,7 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await signUp(page, baseUrl, "bob");
   await page.goto(`${baseUrl}/labs`);
   await page.getByLabel("Search labs").fill("regression");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("main").getByRole("button", { name: "Search" }).click();
   await page.waitForURL(/q=regression/);
   await page.getByRole("link", { name: "Linear regression by hand" }).waitFor();
   await shoot("labs");
@@ -465,7 +465,7 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   step("article search shows a highlighted snippet");
   await page.goto(`${baseUrl}/articles`);
   await page.getByLabel("Search articles").fill("residuals");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("main").getByRole("button", { name: "Search" }).click();
   await page.locator("mark").first().waitFor();
   await page.getByRole("link", { name: "Least squares, short notes" }).waitFor();
   await shoot("articles");

@@ -11,6 +11,7 @@ import { launchBrowser, watchErrors } from "./browser.mjs";
 import { gradingJourney } from "./grading-journey.mjs";
 import { journey } from "./journey.mjs";
 import { notebookWidgets } from "./notebook-widgets.mjs";
+import { searchJourney } from "./search-journey.mjs";
 import { startServer } from "./server.mjs";
 
 const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -22,7 +23,12 @@ if (!existsSync(join(webRoot, "dist/index.html"))) {
   process.exit(1);
 }
 
-const journeys = { main: journey, widgets: notebookWidgets, grading: gradingJourney };
+const journeys = {
+  main: journey,
+  widgets: notebookWidgets,
+  grading: gradingJourney,
+  search: searchJourney,
+};
 const chosen = process.argv.slice(2);
 for (const name of chosen) {
   if (!(name in journeys)) {

@@ -30,6 +30,7 @@ const ArticlePage = page(() => import("./routes/ArticlePage"), "ArticlePage");
 const ArticleUploadPage = page(() => import("./routes/ArticleUploadPage"), "ArticleUploadPage");
 const ArticleEditPage = page(() => import("./routes/ArticleEditPage"), "ArticleEditPage");
 const ModerationPage = page(() => import("./routes/ModerationPage"), "ModerationPage");
+const SearchPage = page(() => import("./routes/SearchPage"), "SearchPage");
 
 export const router = createBrowserRouter([
   {
@@ -44,6 +45,7 @@ export const router = createBrowserRouter([
       { path: "labs/:id", element: <LabPage /> },
       { path: "articles", element: <ArticlesPage /> },
       { path: "articles/:id", element: <ArticlePage /> },
+      { path: "search", element: <SearchPage /> },
       {
         element: <RequireAuth />,
         children: [

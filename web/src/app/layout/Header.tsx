@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 
+import { SearchBox } from "@/features/search";
 import { ThemeToggle } from "@/features/theme";
 
 import { AccountMenu } from "./AccountMenu";
@@ -20,6 +21,9 @@ export function Header() {
           </ul>
         </nav>
         <div className="ml-auto flex items-center gap-1">
+          <div className="hidden sm:block">
+            <SearchBox />
+          </div>
           <div className="hidden items-center gap-1 sm:flex">
             <AccountMenu />
           </div>
@@ -52,6 +56,13 @@ export function Header() {
           </ul>
           <div className="mt-2 flex flex-wrap items-center gap-2 sm:hidden">
             <AccountMenu />
+          </div>
+          <div className="mt-2 sm:hidden">
+            <SearchBox
+              onSearch={() => {
+                setMenuOpen(false);
+              }}
+            />
           </div>
         </nav>
       )}
