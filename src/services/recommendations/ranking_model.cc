@@ -105,19 +105,23 @@ void Normalize(TermVector& vector) {
   }
 }
 
-double Dot(const TermVector& a, const TermVector& b) {
+// Spreads a sparse vector over the whole vocabulary, so that each item's dot product with it
+// reads only the item's own terms instead of merging two term lists.
+std::vector<double> Densify(const TermVector& vector, size_t vocabulary_size) {
+  std::vector<double> dense(vocabulary_size, 0.0);
+  for (const auto& [term, weight] : vector) {
+    dense[term] = weight;
+  }
+  return dense;
+}
+
+// The dot product of a sparse and a dense vector. Terms missing from either side add nothing.
+double DotDense(const TermVector& sparse, const std::vector<double>& dense) {
   double sum = 0;
-  size_t i = 0;
-  size_t j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i].first == b[j].first) {
-      sum += a[i].second * b[j].second;
-      ++i;
-      ++j;
-    } else if (a[i].first < b[j].first) {
-      ++i;
-    } else {
-      ++j;
+  for (const auto& [term, weight] : sparse) {
+    const double other = dense[term];
+    if (other != 0) {
+      sum += weight * other;
     }
   }
   return sum;
@@ -331,6 +335,7 @@ std::vector<Ranked> RankingModel::Recommend(int64_t user_id, size_t limit,
   }
   const TermVector profile_vector = FromMap(profile);
 
+  const std::vector<double> dense_profile = Densify(profile_vector, idf_.size());
   std::vector<Signals> signals(items_.size());
   std::vector<bool> allowed(items_.size(), false);
   for (size_t i = 0; i < items_.size(); ++i) {
@@ -338,7 +343,7 @@ std::vector<Ranked> RankingModel::Recommend(int64_t user_id, size_t limit,
     const bool done = own != history.end() && own->second >= kDoneThreshold;
     allowed[i] = !done && (type.empty() || items_[i].type == type);
     signals[i].popularity = popularity_[i];
-    signals[i].content = Dot(profile_vector, item_terms_[i]);
+    signals[i].content = DotDense(item_terms_[i], dense_profile);
   }
   for (const auto& [item, weight] : history) {
     for (const auto& [other, similarity] : similar_[item]) {
@@ -359,11 +364,12 @@ std::optional<std::vector<Ranked>> RankingModel::Related(const std::string& item
   if (!source) {
     return std::nullopt;
   }
+  const std::vector<double> dense_source = Densify(item_terms_[*source], idf_.size());
   std::vector<Signals> signals(items_.size());
   std::vector<bool> allowed(items_.size(), false);
   for (size_t i = 0; i < items_.size(); ++i) {
     allowed[i] = i != *source && (type.empty() || items_[i].type == type);
-    signals[i].content = Dot(item_terms_[*source], item_terms_[i]);
+    signals[i].content = DotDense(item_terms_[i], dense_source);
     signals[i].popularity = popularity_[i];
   }
   for (const auto& [other, similarity] : similar_[*source]) {
