@@ -75,9 +75,10 @@ write_results_page() {
   user_ratio=$(divide "$user_openlabs_rps" "$user_nginx_rps" 2)
   login_rps=$(metric_median login-openlabs rps)
 
-  local rss_start_mib rss_load_mib rss_peak_mib
+  local rss_start_mib rss_load_mib rss_right_after_load_mib rss_peak_mib
   rss_start_mib=$(kib_to_mib "$rss_after_start_kib")
   rss_load_mib=$(kib_to_mib "$rss_after_load_kib")
+  rss_right_after_load_mib=$(kib_to_mib "$rss_right_after_load_kib")
   rss_peak_mib=$(kib_to_mib "$rss_peak_kib")
 
   local fresh_median existing_median shutdown_median
@@ -169,12 +170,15 @@ route does no database work, so the gap between it and the user route is the han
 ## Memory
 
 VmRSS of the \`openlabs serve\` process from /proc/PID/status, on SQLite. "After start" is 1 s
-after the first 200 from /healthz, before any other request. "After the load" is 2 s after the
-last wrk run.
+after the first 200 from /healthz, before any other request. Once no request has begun for 1 s
+(checked once a second), the server frees the SQLite page caches of idle connections and trims
+the malloc arenas (\`malloc_trim\`). "Right after the load" is 0.5 s after the last wrk run, before
+that release; "after the load" is 5 s after it, when the server is idle.
 
 | when | VmRSS | threads |
 |---|---|---|
 | after start | $rss_start_mib MiB | $threads_after_start |
+| right after the load | $rss_right_after_load_mib MiB | |
 | after the load | $rss_load_mib MiB | $threads_after_load |
 | peak (VmHWM) | $rss_peak_mib MiB | |
 

@@ -417,7 +417,12 @@ for round in $(seq 1 "$rounds"); do
 done
 load_average_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-sleep 2
+# The server gives freed memory back once no request has begun for 1 s, checked once a second.
+# So the idle figure is read 5 s after the load. The one at 0.5 s is taken before that release,
+# while the last password hashes may still be running.
+sleep 0.5
+rss_right_after_load_kib=$(proc_status_field "$openlabs_pid" VmRSS)
+sleep 4.5
 rss_after_load_kib=$(proc_status_field "$openlabs_pid" VmRSS)
 rss_peak_kib=$(proc_status_field "$openlabs_pid" VmHWM)
 threads_after_load=$(proc_status_field "$openlabs_pid" Threads)

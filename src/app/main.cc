@@ -1,4 +1,5 @@
 // The openlabs command: runs the platform and its administrative tasks.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -112,6 +113,43 @@ std::string RedactedUrl(const std::string& url) {
   return url.substr(0, colon) + ":***" + url.substr(at);
 }
 
+// Gives memory freed after a load back to the system once the server is idle: the SQLite page
+// caches of unused connections, then the free pages of every malloc arena. Without the trim,
+// glibc's malloc keeps those pages in the arenas they were allocated from.
+void ReleaseIdleMemory(storage::Database& database) {
+  const int64_t cache_bytes = database.ReleaseIdleMemory();
+  malloc_trim(0);
+  spdlog::debug("idle: released {} bytes of SQLite page cache and trimmed the malloc arenas",
+                cache_bytes);
+}
+
+// For a command line whose deepest chosen command needs a subcommand but got an unknown word,
+// a message naming the word and the valid subcommands; nothing otherwise.
+std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
+  const CLI::App* command = &app;
+  std::string path = "openlabs";
+  for (;;) {
+    const std::vector<const CLI::App*> chosen = command->get_subcommands(
+        [](const CLI::App* candidate) { return candidate->parsed(); });
+    if (chosen.empty()) {
+      break;
+    }
+    command = chosen.front();
+    path += " " + command->get_name();
+  }
+  const std::vector<std::string> remaining = command->remaining();
+  if (remaining.empty() || remaining.front().starts_with("-")) {
+    return std::nullopt;
+  }
+  std::string names;
+  for (const CLI::App* subcommand : command->get_subcommands({})) {
+    names += names.empty() ? "" : ", ";
+    names += subcommand->get_name();
+  }
+  return path + ": unknown command \"" + remaining.front() + "\"; the commands are " + names +
+         " (see " + path + " --help)";
+}
+
 int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   std::optional<Config> config = LoadOrReport(storage, &serve);
   if (!config) {
@@ -141,6 +179,7 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   options.web_root = config->web_root;
   options.handle_signals = true;
   storage::Database& database = *platform->database;
+  options.on_idle = [&database] { ReleaseIdleMemory(database); };
   gateway::HttpServer server(options, router, [&database] { return database.Ping(); });
   Result<uint16_t> port = server.Listen();
   if (!port) {
@@ -414,7 +453,19 @@ int main(int argc, char** argv) {
 
   CLI::App* version_command = app.add_subcommand("version", "Print the version and exit");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 checks require_subcommand before it reports extra arguments, so "openlabs bogus"
+    // would only say that a subcommand is required. Name the word it did not recognise instead.
+    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+      if (std::optional<std::string> message = UnknownCommandMessage(app); message) {
+        std::cerr << *message << "\n";
+        return static_cast<int>(CLI::ExitCodes::ExtrasError);
+      }
+    }
+    return app.exit(error);
+  }
 
   if (*serve_command) {
     return Serve(storage, serve);

@@ -353,6 +353,7 @@ class HttpServer::Impl {
 
   asio::awaitable<void> Accept(Loop& loop);
   asio::awaitable<void> Sweep(Loop& loop);
+  void CheckIdle(Clock::time_point now);
   asio::awaitable<void> Serve(Loop& loop, tcp::socket socket);
   asio::awaitable<bool> ServeOne(Connection& connection);
   asio::awaitable<bool> WaitForRequest(Connection& connection);
@@ -404,6 +405,12 @@ class HttpServer::Impl {
   std::condition_variable run_changed_;
   bool stop_requested_ = false;
   size_t loops_finished_ = 0;
+
+  // Requests begun, for CheckIdle. The other idle fields belong to the first loop's thread.
+  std::atomic<uint64_t> requests_started_{0};
+  uint64_t requests_seen_ = 0;
+  Clock::time_point last_request_seen_;
+  bool idle_callback_due_ = false;
 };
 
 Result<uint16_t> HttpServer::Impl::Listen() {
@@ -639,6 +646,28 @@ asio::awaitable<void> HttpServer::Impl::Sweep(Loop& loop) {
         connection->socket.close(ec);
       }
     }
+    if (loop.index == 0) {
+      CheckIdle(now);
+    }
+  }
+}
+
+// Calls options_.on_idle once per quiet spell: after requests came and then none began for
+// options_.idle_seconds. Runs on the first loop's thread.
+void HttpServer::Impl::CheckIdle(Clock::time_point now) {
+  if (!options_.on_idle || stopping_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  const uint64_t started = requests_started_.load(std::memory_order_relaxed);
+  if (started != requests_seen_) {
+    requests_seen_ = started;
+    last_request_seen_ = now;
+    idle_callback_due_ = true;
+    return;
+  }
+  if (idle_callback_due_ && now - last_request_seen_ >= std::chrono::seconds(options_.idle_seconds)) {
+    idle_callback_due_ = false;
+    asio::post(workers_, options_.on_idle);
   }
 }
 
@@ -685,6 +714,7 @@ asio::awaitable<bool> HttpServer::Impl::ServeOne(Connection& connection) {
   const Clock::time_point started = Clock::now();
   connection.deadline = started + RequestTimeout();
   InFlightGuard in_flight(metrics_, connection.loop.index);
+  requests_started_.fetch_add(1, std::memory_order_relaxed);
   Request& request = connection.request;
   ResetRequest(request);
   RequestParser parser(request);

@@ -29,6 +29,11 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;  // exact origins that get CORS headers
   std::string web_root;                   // directory of the built web app; empty serves no files
   bool handle_signals = false;            // SIGTERM and SIGINT call Stop
+  // Runs on a worker thread once the server has handled requests and then seen none start for
+  // `idle_seconds` (checked once a second, so up to a second later). The platform uses it to
+  // give memory freed after a load back to the system.
+  std::function<void()> on_idle;
+  int idle_seconds = 1;
 };
 
 // The HTTP/1.1 server of the gateway (Boost.Beast): routing, limits, request ids, logs,

@@ -78,6 +78,14 @@ ConnectionTurn* TurnOf(const soci::session& session) {
   return found == turns.end() ? nullptr : found->second.get();
 }
 
+// The bytes of page cache that `connection` holds.
+int SqliteCacheBytes(sqlite_api::sqlite3* connection) {
+  int current = 0;
+  int highest = 0;
+  sqlite_api::sqlite3_db_status(connection, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0);
+  return current;
+}
+
 bool IsPostgresUrl(std::string_view url) {
   return url.starts_with("postgresql://") || url.starts_with("postgres://");
 }
@@ -244,6 +252,27 @@ Status Database::Ping() {
     }
     return {};
   });
+}
+
+int64_t Database::ReleaseIdleMemory() {
+  if (dialect_ != Dialect::kSqlite) {
+    return 0;
+  }
+  // Holding every free lease at once keeps try_lease from returning the same one twice.
+  std::vector<size_t> leased;
+  size_t position = 0;
+  while (leased.size() < sessions_.size() && pool_->try_lease(position, 0)) {
+    leased.push_back(position);
+  }
+  int64_t freed = 0;
+  for (const size_t leased_position : leased) {
+    sqlite_api::sqlite3* connection = SqliteHandle(pool_->at(leased_position));
+    const int before = SqliteCacheBytes(connection);
+    sqlite_api::sqlite3_db_release_memory(connection);
+    freed += before - SqliteCacheBytes(connection);
+    pool_->give_back(leased_position);
+  }
+  return freed;
 }
 
 void Database::ExecuteScript(soci::session& session, Dialect dialect, const std::string& script) {

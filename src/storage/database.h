@@ -38,19 +38,30 @@ class Database {
   soci::connection_pool& pool() { return *pool_; }
 
   // Runs `body` in a transaction on a borrowed session and commits when it returns a value;
-  // rolls back when it returns an error or throws. SQLite transactions begin IMMEDIATE so that
-  // concurrent writers wait on the busy timeout instead of failing at their first write.
-  // Database exceptions become Error::Internal, except unique violations, which the body should
-  // catch itself with IsUniqueViolation when it expects them.
+  // rolls back when it returns an error or throws. On SQLite, the transaction first waits for
+  // its turn in the file's WriteQueue (write_queue.h), so the writers of this process get the
+  // file in the order they asked. Then it begins IMMEDIATE, so that a writer of another process
+  // makes it wait on the busy timeout instead of failing at its first write. The turn ends when
+  // the transaction commits or rolls back. A turn not granted within the busy timeout is logged,
+  // and the transaction goes on without one. Database exceptions become Error::Internal, except
+  // unique violations, which the body should catch itself with IsUniqueViolation when it
+  // expects them.
   template <typename T>
   Result<T> InTransaction(const std::function<Result<T>(soci::session&)>& body);
 
   // Runs `body` on a borrowed session without a transaction, converting database exceptions.
+  // It takes no WriteQueue turn, so on SQLite each statement that writes commits on its own and
+  // races other writers on the busy timeout. Use it for reads, and InTransaction for writes.
   template <typename T>
   Result<T> WithSession(const std::function<Result<T>(soci::session&)>& body);
 
   // Runs one statement that needs no parameters; used by readiness checks.
   Status Ping();
+
+  // Frees the page caches of the SQLite connections that no call is using at the moment
+  // (sqlite3_db_release_memory), for when the server goes idle. Later queries read the pages
+  // from the file again. Returns the bytes freed. Does nothing on PostgreSQL.
+  int64_t ReleaseIdleMemory();
 
   // Executes a script of several statements separated by semicolons (migrations).
   static void ExecuteScript(soci::session& session, Dialect dialect, const std::string& script);

@@ -1,13 +1,14 @@
 #include "services/articles/pdf_text.h"
 
-#include <poppler-document.h>
-#include <poppler-global.h>
-#include <poppler-page.h>
+#include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
 #include <climits>
-#include <memory>
+#include <filesystem>
 #include <mutex>
+#include <system_error>
+
+#include "services/articles/pdf_module.h"
 
 namespace openlabs::articles {
 namespace {
@@ -16,12 +17,50 @@ constexpr size_t kHeaderWindowBytes = 1024;
 
 Error NotPdf(std::string message) { return Error::Validation({{"file", std::move(message)}}); }
 
-// Sends poppler's diagnostics to the debug log instead of stderr.
-void LogPopplerMessage(const std::string& message, void*) { spdlog::debug("poppler: {}", message); }
-
 std::mutex& PopplerMutex() {
   static std::mutex mutex;
   return mutex;
+}
+
+// Loads the PDF reader module once and returns its function, or an error naming the paths that
+// were tried. The module is looked for beside the running executable first (a copied or
+// installed binary), then at the path where this build wrote it. The caller holds PopplerMutex.
+Result<PdfModuleExtractFunction> LoadPdfModule() {
+  static PdfModuleExtractFunction loaded = nullptr;
+  if (loaded != nullptr) {
+    return loaded;
+  }
+  std::vector<std::filesystem::path> candidates;
+  std::error_code error;
+  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    candidates.push_back(executable.parent_path() / OPENLABS_PDF_MODULE_NAME);
+  }
+  candidates.emplace_back(OPENLABS_PDF_MODULE_PATH);
+
+  std::string failures;
+  for (const std::filesystem::path& candidate : candidates) {
+    if (!std::filesystem::exists(candidate, error)) {
+      failures += candidate.string() + ": not found; ";
+      continue;
+    }
+    // The handle stays open for the life of the process.
+    void* handle = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      failures += candidate.string() + ": " + dlerror() + "; ";
+      continue;
+    }
+    void* symbol = dlsym(handle, kPdfModuleExtractSymbol);
+    if (symbol == nullptr) {
+      failures += candidate.string() + ": no symbol " + kPdfModuleExtractSymbol + "; ";
+      dlclose(handle);
+      continue;
+    }
+    loaded = reinterpret_cast<PdfModuleExtractFunction>(symbol);
+    spdlog::info("loaded the PDF reader module {}", candidate.string());
+    return loaded;
+  }
+  return Fail(Error::Internal("cannot load the PDF reader module: " + failures));
 }
 
 }  // namespace
@@ -42,27 +81,19 @@ Result<PdfText> ExtractPdfText(std::string_view data) {
   }
 
   std::lock_guard lock(PopplerMutex());
-  poppler::set_debug_error_function(LogPopplerMessage, nullptr);
-  std::unique_ptr<poppler::document> document(
-      poppler::document::load_from_raw_data(data.data(), static_cast<int>(data.size())));
-  if (document == nullptr) {
-    return Fail(NotPdf("is not a readable PDF: the PDF reader could not open it"));
+  Result<PdfModuleExtractFunction> extract = LoadPdfModule();
+  if (!extract) {
+    spdlog::error("{}", extract.error().internal);
+    return Fail(extract.error());
   }
-  if (document->is_locked()) {
-    return Fail(NotPdf("is a password-protected PDF; upload it without a password"));
-  }
-
   PdfText text;
-  const int page_count = document->pages();
-  text.pages.reserve(static_cast<size_t>(std::max(page_count, 0)));
-  for (int i = 0; i < page_count; ++i) {
-    std::unique_ptr<poppler::page> page(document->create_page(i));
-    if (page == nullptr) {
-      text.pages.emplace_back();
-      continue;
-    }
-    const poppler::byte_array utf8 = page->text().to_utf8();
-    text.pages.emplace_back(utf8.begin(), utf8.end());
+  switch ((*extract)(data, &text.pages)) {
+    case PdfModuleStatus::kOk:
+      break;
+    case PdfModuleStatus::kUnreadable:
+      return Fail(NotPdf("is not a readable PDF: the PDF reader could not open it"));
+    case PdfModuleStatus::kLocked:
+      return Fail(NotPdf("is a password-protected PDF; upload it without a password"));
   }
   if (text.pages.empty()) {
     return Fail(NotPdf("is a PDF without pages"));

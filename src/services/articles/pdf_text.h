@@ -18,7 +18,8 @@ bool HasPdfHeader(std::string_view data);
 
 // Opens `data` with poppler and extracts the text of every page. kValidationFailed (on the
 // "file" field) when the data has no PDF header, poppler cannot open it, or it is encrypted
-// with a password. Thread-safe: calls are serialized, because poppler's global state is not
+// with a password. Poppler runs in the PDF reader module (pdf_module.h), loaded on the first
+// call; kInternal when it cannot be loaded. Thread-safe: calls are serialized, because poppler's global state is not
 // documented as safe for concurrent use.
 Result<PdfText> ExtractPdfText(std::string_view data);
 
