@@ -211,9 +211,15 @@ nlohmann::json ProtoToJson(const Message& message) {
   return json;
 }
 
+Error NotJsonObject() {
+  return {ErrorCode::kValidationFailed,
+          "The request body must be a JSON object.",
+          {{"body", "must be a JSON object"}}};
+}
+
 Status JsonToProto(const nlohmann::json& json, Message& message) {
   if (!json.is_object()) {
-    return Fail(Error::InvalidArgument("The request body must be a JSON object."));
+    return Fail(NotJsonObject());
   }
   std::vector<FieldViolation> problems;
   const auto* descriptor = message.GetDescriptor();
@@ -241,7 +247,7 @@ Status JsonToProto(const nlohmann::json& json, Message& message) {
     }
   }
   if (!problems.empty()) {
-    return Fail({ErrorCode::kInvalidArgument, "The request body has fields of the wrong type.",
+    return Fail({ErrorCode::kValidationFailed, "The request body has fields of the wrong type.",
                  std::move(problems)});
   }
   return {};

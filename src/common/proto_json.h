@@ -21,8 +21,12 @@ nlohmann::json ProtoToJson(const google::protobuf::Message& message);
 // without building the nlohmann::json value (see proto_json_writer.cc), for response bodies.
 std::string ProtoToJsonText(const google::protobuf::Message& message);
 
-// Fills `message` from a JSON object. Unknown fields are ignored; a field of the wrong type is
-// reported as kInvalidArgument with one detail per bad field; `null` leaves a field unset.
+// The kValidationFailed error for a well-formed JSON body that is not an object.
+Error NotJsonObject();
+
+// Fills `message` from a JSON object. Unknown fields are ignored; `null` leaves a field unset.
+// JSON that is not an object, or a field of the wrong type, is kValidationFailed with one detail
+// per bad field (the body is well-formed JSON, so the fault is in its values).
 Status JsonToProto(const nlohmann::json& json, google::protobuf::Message& message);
 
 }  // namespace openlabs

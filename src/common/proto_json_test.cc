@@ -65,7 +65,7 @@ TEST(ProtoJsonTest, ReportsEveryWrongType) {
   const nlohmann::json json = {{"username", 5}, {"email", true}, {"name", "ok"}};
   Status status = JsonToProto(json, request);
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(status.error().code, ErrorCode::kValidationFailed);
   EXPECT_EQ(status.error().details.size(), 2u);
 }
 
@@ -78,7 +78,11 @@ TEST(ProtoJsonTest, RejectsOutOfRangeInt32) {
 
 TEST(ProtoJsonTest, RejectsNonObject) {
   v1::RegisterRequest request;
-  EXPECT_FALSE(JsonToProto(nlohmann::json::array({1, 2}), request));
+  const Status array = JsonToProto(nlohmann::json::array({1, 2}), request);
+  ASSERT_FALSE(array);
+  EXPECT_EQ(array.error().code, ErrorCode::kValidationFailed);
+  ASSERT_EQ(array.error().details.size(), 1u);
+  EXPECT_EQ(array.error().details[0].field, "body");
   EXPECT_FALSE(JsonToProto("text", request));
 }
 

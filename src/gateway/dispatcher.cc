@@ -59,6 +59,61 @@ bool AcceptsContentType(const Route& route, std::string_view content_type) {
       [&](const std::string& accepted) { return EqualsIgnoreCase(accepted, media_type); });
 }
 
+// The 422 error for an API request whose query has a parameter that the route does not read
+// (Route::query_params) or has one parameter twice. Nothing when the query is acceptable.
+std::optional<Error> CheckQueryParams(const Route& route, const Request& request) {
+  const auto is_known = [&route](const std::string& name) {
+    return std::find(route.query_params.begin(), route.query_params.end(), name) !=
+           route.query_params.end();
+  };
+  std::vector<FieldViolation> problems;
+  for (const auto& [name, value] : request.query) {
+    if (is_known(name)) {
+      continue;
+    }
+    std::string accepted;
+    for (const std::string& known : route.query_params) {
+      accepted += accepted.empty() ? "" : ", ";
+      accepted += known;
+    }
+    problems.push_back({name, accepted.empty()
+                                  ? "is not a query parameter of this route; it accepts none"
+                                  : "is not a query parameter of this route; it accepts " +
+                                        accepted});
+  }
+  for (const std::string& name : request.repeated_query) {
+    if (is_known(name)) {
+      problems.push_back({name, "occurs more than once; send each query parameter once"});
+    }
+  }
+  if (problems.empty()) {
+    return std::nullopt;
+  }
+  // The query is an unordered map, so the details are sorted to keep the body stable.
+  std::sort(problems.begin(), problems.end(),
+            [](const FieldViolation& a, const FieldViolation& b) { return a.field < b.field; });
+  return Error::Validation(std::move(problems));
+}
+
+// The 422 error for a multipart body with a text field twice; nothing when each name is unique.
+std::optional<Error> CheckRepeatedFormFields(const Request& request) {
+  std::vector<FieldViolation> problems;
+  // Equal keys of an unordered_multimap are adjacent, so each name is visited once.
+  for (auto it = request.form.begin(); it != request.form.end();) {
+    const auto [first, last] = request.form.equal_range(it->first);
+    if (std::distance(first, last) > 1) {
+      problems.push_back({first->first, "occurs more than once; send each form field once"});
+    }
+    it = last;
+  }
+  if (problems.empty()) {
+    return std::nullopt;
+  }
+  std::sort(problems.begin(), problems.end(),
+            [](const FieldViolation& a, const FieldViolation& b) { return a.field < b.field; });
+  return Error::Validation(std::move(problems));
+}
+
 Dispatch Respond(Response response, std::string_view label) {
   Dispatch dispatch;
   dispatch.response = std::move(response);
@@ -195,6 +250,11 @@ Dispatch Dispatcher::Preflight(const Request& request) const {
 
 Dispatch Dispatcher::Handle(const Router::Match& match, Request& request, bool has_body) const {
   const Route& route = *match.route;
+  if (IsApiPath(request.path)) {
+    if (std::optional<Error> query_error = CheckQueryParams(route, request)) {
+      return Respond(Response::FromError(*query_error), route.pattern);
+    }
+  }
   if (HasBodyToCheck(route, request, has_body) &&
       !AcceptsContentType(route, request.Header("content-type"))) {
     Error error{ErrorCode::kUnsupportedMediaType,
@@ -254,6 +314,12 @@ Dispatch Dispatcher::ServeFile(const Request& request) const {
 
 Response Dispatcher::Invoke(const Route& route, const Request& request) const {
   logging::ScopedRequestId scoped_id(request.request_id);
+  // When the response is an error, the server deletes the files that the upload stored.
+  if (route.upload_store != nullptr) {
+    if (std::optional<Error> repeated = CheckRepeatedFormFields(request)) {
+      return Response::FromError(*repeated);
+    }
+  }
   try {
     return route.handler(request);
   } catch (const std::exception& exception) {

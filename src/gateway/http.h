@@ -46,6 +46,7 @@ struct Request {
   std::string target;  // as received, with the query string
   std::string path;    // percent-decoded path without the query string
   std::unordered_map<std::string, std::string> query;        // percent-decoded parameters
+  std::vector<std::string> repeated_query;  // parameters that occur more than once in the query
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   std::string remote_address;  // the peer's IP address

@@ -120,6 +120,20 @@ TEST(UrlTest, ParseTargetSplitsPathAndQuery) {
   EXPECT_TRUE(request.query.contains("flag"));
 }
 
+TEST(UrlTest, ParseTargetRecordsRepeatedParameters) {
+  Request request;
+  request.target = "/labs?page=1&q=a&page=2&q=b&page=3&limit=5";
+  ASSERT_TRUE(ParseTarget(request).has_value());
+  EXPECT_EQ(request.QueryParam("page"), "1");
+  EXPECT_EQ(request.QueryParam("limit"), "5");
+  EXPECT_EQ(request.repeated_query, (std::vector<std::string>{"page", "q"}));
+
+  // A new target clears what the previous request recorded.
+  request.target = "/labs?page=1";
+  ASSERT_TRUE(ParseTarget(request).has_value());
+  EXPECT_TRUE(request.repeated_query.empty());
+}
+
 TEST(UrlTest, ParseTargetAcceptsAbsoluteForm) {
   Request request;
   request.target = "http://example.org/api/v1/labs?x=1";

@@ -101,17 +101,17 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
-void Router::Add(std::string_view method, std::string_view pattern, Handler handler,
-                 Execution execution) {
+Route& Router::Add(std::string_view method, std::string_view pattern, Handler handler,
+                   Execution execution) {
   Route route;
   route.method = std::string(method);
   route.pattern = std::string(pattern);
   route.handler = std::move(handler);
   route.execution = execution;
-  Add(std::move(route));
+  return Add(std::move(route));
 }
 
-void Router::Add(Route route) {
+Route& Router::Add(Route route) {
   if (route.method.empty()) {
     ThrowInvalidPattern(route.pattern, "the method is empty");
   }
@@ -166,6 +166,7 @@ void Router::Add(Route route) {
   }
   routes_.push_back(std::make_unique<Route>(std::move(route)));
   node->endpoints.push_back({routes_.back().get(), std::move(parameter_names)});
+  return *routes_.back();
 }
 
 bool Router::Node::VisitEnd(Search& search) const {

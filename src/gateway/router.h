@@ -34,6 +34,10 @@ struct Route {
   // function (see websocket.h); any other request runs `handler`.
   WebSocketAccept websocket;
   WebSocketLimits websocket_limits;
+  // The query parameters that the handler reads. For paths under /api/, the server answers 422
+  // validation_failed before the handler runs when the query has any other parameter or has
+  // one parameter twice, with one detail naming each such parameter.
+  std::vector<std::string> query_params;
 };
 
 // The "field" of the error detail that lists the allowed methods of a 405 error, for example
@@ -52,10 +56,11 @@ class Router {
 
   // Registers a route. Throws std::invalid_argument on a malformed pattern (not starting with
   // '/', an empty segment, a "{" segment not closed by "}") or on a duplicate method and
-  // pattern, because both are programming errors found at start-up.
-  void Add(std::string_view method, std::string_view pattern, Handler handler,
-           Execution execution = Execution::kInline);
-  void Add(Route route);
+  // pattern, because both are programming errors found at start-up. Returns the stored route,
+  // so that the caller can set more of it (query_params) before serving starts.
+  Route& Add(std::string_view method, std::string_view pattern, Handler handler,
+             Execution execution = Execution::kInline);
+  Route& Add(Route route);
 
   struct Match {
     const Route* route = nullptr;

@@ -32,7 +32,7 @@ class HttpServerTest : public ::testing::Test {
     router_.Add("GET", "/api/v1/users/{id}", [](const Request& request) {
       return Response::Json(
           200, {{"id", request.PathParam("id")}, {"sort", request.QueryParam("sort")}});
-    });
+    }).query_params = {"sort"};
     router_.Add("GET", "/api/v1/users/me", [](const Request&) {
       return Response::Json(200, {{"me", true}});
     });
@@ -121,6 +121,21 @@ class HttpServerTest : public ::testing::Test {
   std::thread::id worker_thread_;
   std::promise<void> slow_started_;
 };
+
+TEST_F(HttpServerTest, UnknownOrRepeatedQueryParameterIs422) {
+  StartServer();
+
+  const HttpReply unknown = Fetch(Get("/api/v1/users/42?order=name"));
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(unknown.Json()["error"]["details"][0]["field"], "order");
+
+  const HttpReply repeated = Fetch(Get("/api/v1/users/42?sort=a&sort=b"));
+  EXPECT_EQ(repeated.status, 422);
+  EXPECT_EQ(repeated.Json()["error"]["details"][0]["field"], "sort");
+
+  const HttpReply none = Fetch(Get("/api/v1/users/me?sort=a"));
+  EXPECT_EQ(none.status, 422);
+}
 
 TEST_F(HttpServerTest, RoutesWithPathAndQueryParameters) {
   StartServer();

@@ -181,7 +181,7 @@ class TransferServerTest : public ::testing::Test {
       options.attachment = request.QueryParam("attachment") == "1";
       return BlobDownload(request, *blobs_, "files/" + std::string(request.PathParam("name")),
                           options);
-    });
+    }).query_params = {"attachment", "filename"};
   }
 
   ~TransferServerTest() override {

@@ -1,5 +1,7 @@
 #include "gateway/url.h"
 
+#include <algorithm>
+
 namespace openlabs::gateway {
 namespace {
 
@@ -54,8 +56,12 @@ Status ParseQuery(std::string_view query, Request& request) {
     if (!name || !value) {
       return Fail(Error::InvalidArgument("The query string has a malformed percent escape."));
     }
-    // The first occurrence of a repeated parameter wins.
-    request.query.emplace(std::move(*name), std::move(*value));
+    // `query` keeps the first value; the dispatcher rejects API requests with a repeated name.
+    if (!request.query.emplace(*name, std::move(*value)).second &&
+        std::find(request.repeated_query.begin(), request.repeated_query.end(), *name) ==
+            request.repeated_query.end()) {
+      request.repeated_query.push_back(std::move(*name));
+    }
   }
   return {};
 }
@@ -106,6 +112,7 @@ Status ParseTarget(Request& request) {
   request.path = std::move(*path);
 
   request.query.clear();
+  request.repeated_query.clear();
   if (question == std::string_view::npos) {
     return {};
   }

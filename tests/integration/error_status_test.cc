@@ -1,6 +1,7 @@
 // Every error status of the API produced by a real request, each with the JSON error body
 // {"error": {"code", "message", "details"}} and an X-Request-Id header.
 #include "api_test.h"
+#include "form_data.h"
 
 namespace openlabs::integration {
 namespace {
@@ -50,14 +51,22 @@ TEST_P(ErrorStatusTest, MissingBodyIs400) {
   ExpectErrorResponse(response, 400, "invalid_argument");
 }
 
-TEST_P(ErrorStatusTest, WrongFieldTypeIs400WithField) {
+TEST_P(ErrorStatusTest, WrongFieldTypeIs422WithField) {
   const HttpResponse number = PostRegister(RegistrationWith("username", 12345).dump());
-  ExpectErrorResponse(number, 400, "invalid_argument");
+  ExpectErrorResponse(number, 422, "validation_failed");
   EXPECT_TRUE(HasDetailFor(number, "username")) << number.body;
 
   const HttpResponse object = PostRegister(RegistrationWith("password", {{"a", 1}}).dump());
-  ExpectErrorResponse(object, 400, "invalid_argument");
+  ExpectErrorResponse(object, 422, "validation_failed");
   EXPECT_TRUE(HasDetailFor(object, "password")) << object.body;
+
+  const TestUser user = Register("errtype");
+  const HttpResponse profile = client().Send({.method = "PATCH",
+                                              .path = "/api/v1/users/me",
+                                              .body = R"({"bio": ["a"]})",
+                                              .bearer_token = user.access_token});
+  ExpectErrorResponse(profile, 422, "validation_failed");
+  EXPECT_TRUE(HasDetailFor(profile, "bio")) << profile.body;
 }
 
 TEST_P(ErrorStatusTest, BadPathIdIs400) {
@@ -95,6 +104,70 @@ TEST_P(ErrorStatusTest, BadQueryParameterIs422) {
     ExpectErrorResponse(response, 422, "validation_failed");
     EXPECT_TRUE(HasDetailFor(response, parameter)) << response.body;
   }
+}
+
+TEST_P(ErrorStatusTest, UnknownQueryParameterIs422OnEveryRoute) {
+  const TestUser user = Register("errunknown");
+  // Routes that read no query parameter. The check runs before the caller and the resource are
+  // looked up, so the ids need not exist.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"GET", "/api/v1/labs/1?x=1"},
+      {"GET", "/api/v1/labs/1/grader?verbose=1"},
+      {"GET", "/api/v1/submissions/1?x=1"},
+      {"GET", "/api/v1/users/me?fields=id"},
+      {"GET", "/api/v1/users/1?x="},
+      {"GET", "/api/v1/config?x=1"},
+      {"GET", "/api/v1/articles/1?x=1"},
+      {"GET", "/api/v1/notebooks/1?x=1"},
+      {"GET", "/api/openapi.json?x=1"},
+      {"POST", "/api/v1/auth/login?x=1"},
+      {"DELETE", "/api/v1/labs/1?force=1"},
+  };
+  for (const auto& [method, path] : cases) {
+    SCOPED_TRACE(method + " " + path);
+    const HttpResponse response = client().Send({.method = method,
+                                                 .path = path,
+                                                 .body = method == "POST" ? "{}" : "",
+                                                 .bearer_token = user.access_token});
+    ExpectErrorResponse(response, 422, "validation_failed");
+    const std::string name = path.substr(path.find('?') + 1, path.find('=') - path.find('?') - 1);
+    EXPECT_TRUE(HasDetailFor(response, name)) << response.body;
+  }
+
+  // A route that reads some parameters lists them in the detail.
+  const HttpResponse tags = client().Get("/api/v1/tags?sort=name");
+  ExpectErrorResponse(tags, 422, "validation_failed");
+  EXPECT_NE(tags.body.find("it accepts limit"), std::string::npos) << tags.body;
+  ASSERT_EQ(client().Get("/api/v1/tags?limit=5").status, 200);
+}
+
+TEST_P(ErrorStatusTest, RepeatedQueryParameterIs422) {
+  const TestUser user = Register("errrepeat");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/api/v1/labs?page=1&page=2", "page"},
+      {"/api/v1/search?q=a&q=b", "q"},
+      {"/api/v1/users/me/points?limit=5&limit=5", "limit"},
+  };
+  for (const auto& [path, parameter] : cases) {
+    SCOPED_TRACE(path);
+    const HttpResponse response = client().Get(path, user.access_token);
+    ExpectErrorResponse(response, 422, "validation_failed");
+    EXPECT_TRUE(HasDetailFor(response, parameter)) << response.body;
+    EXPECT_NE(response.body.find("more than once"), std::string::npos) << response.body;
+  }
+}
+
+TEST_P(ErrorStatusTest, RepeatedFormFieldIs422) {
+  const TestUser user = Register("errform");
+  const HttpResponse response =
+      PostForm(client(), "/api/v1/articles",
+               {{.name = "title", .value = "First"},
+                {.name = "title", .value = "Second"},
+                {.name = "file", .value = "%PDF-1.4\n", .filename = "a.pdf",
+                 .content_type = "application/pdf"}},
+               user.access_token);
+  ExpectErrorResponse(response, 422, "validation_failed");
+  EXPECT_TRUE(HasDetailFor(response, "title")) << response.body;
 }
 
 TEST_P(ErrorStatusTest, MissingTokenIs401) {

@@ -382,8 +382,8 @@ TEST_P(LearningLoopTest, DeletedMiddleCommentKeepsThreadShape) {
   EXPECT_GE(edited.status, 400) << edited.body;
   const HttpResponse leaf =
       SendJson("DELETE", IdPath("/api/v1/comments/", ids[4]), nullptr, author.access_token);
-  ASSERT_EQ(leaf.status, 200) << leaf.body;
-  EXPECT_FALSE(leaf.Json().value("placeholder", true));
+  ASSERT_EQ(leaf.status, 204) << leaf.body;
+  EXPECT_TRUE(leaf.body.empty()) << leaf.body;
   nlohmann::json level3 = client().Get(comments).Json()["items"][0];
   for (int depth = 0; depth < 3; ++depth) {
     level3 = level3["replies"][0];
@@ -402,6 +402,29 @@ TEST_P(LearningLoopTest, ArticleThatIsNotPdfIs422) {
                uploader.access_token);
   ExpectErrorResponse(rejected, 422, "validation_failed");
   EXPECT_EQ(client().Get("/api/v1/articles").Json().value("total", -2), total_before);
+}
+
+TEST_P(LearningLoopTest, DeleteLabIs204OrArchived) {
+  const TestUser author = Register("deleter");
+  const TestUser learner = Register("deletelearner");
+
+  const int64_t unused = CreateLab(author);
+  const HttpResponse deleted =
+      SendJson("DELETE", IdPath("/api/v1/labs/", unused), nullptr, author.access_token);
+  ASSERT_EQ(deleted.status, 204) << deleted.body;
+  EXPECT_TRUE(deleted.body.empty()) << deleted.body;
+  EXPECT_EQ(client().Get(IdPath("/api/v1/labs/", unused)).status, 404);
+
+  // A lab with a submission stays, archived, and the response body reports it.
+  const int64_t submitted = CreateLab(author);
+  const HttpResponse submission = Submit(learner, submitted);
+  ASSERT_EQ(submission.status, 201) << submission.body;
+  const HttpResponse archived =
+      SendJson("DELETE", IdPath("/api/v1/labs/", submitted), nullptr, author.access_token);
+  ASSERT_EQ(archived.status, 200) << archived.body;
+  EXPECT_TRUE(archived.Json().value("archived", false)) << archived.body;
+  EXPECT_EQ(client().Get(IdPath("/api/v1/labs/", submitted)).Json().value("status", ""),
+            "archived");
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, LearningLoopTest, ::testing::ValuesIn(storage::TestDialects()),

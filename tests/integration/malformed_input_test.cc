@@ -125,14 +125,15 @@ TEST_P(MalformedInputTest, ControlCharactersInNameGet422) {
   ExpectErrorResponse(response, 422, "validation_failed");
 }
 
-TEST_P(MalformedInputTest, DeeplyNestedArraysGet400) {
+TEST_P(MalformedInputTest, DeeplyNestedArraysAreRejected) {
   constexpr size_t kDepth = 100'000;
   const std::string open(kDepth, '[');
   const std::string close(kDepth, ']');
+  // Unclosed arrays are not JSON; closed ones are JSON of the wrong type.
   ExpectErrorResponse(PostJson("/api/v1/auth/login", open), 400, "invalid_argument");
-  ExpectErrorResponse(PostJson("/api/v1/auth/login", open + close), 400, "invalid_argument");
+  ExpectErrorResponse(PostJson("/api/v1/auth/login", open + close), 422, "validation_failed");
   ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"username\": " + open + close + "}"),
-                      400, "invalid_argument");
+                      422, "validation_failed");
 }
 
 TEST_P(MalformedInputTest, DeeplyNestedObjectsAreRejected) {
@@ -145,22 +146,31 @@ TEST_P(MalformedInputTest, DeeplyNestedObjectsAreRejected) {
   ASSERT_LT(nested.size() + 32, static_cast<size_t>(kSharedMaxBodyBytes));
 
   // A string field gets an object: the wrong type.
-  ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"username\": " + nested + "}"), 400,
-                      "invalid_argument");
+  ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"username\": " + nested + "}"), 422,
+                      "validation_failed");
   // "client" is a message field, so the nested object reaches the conversion of nested
   // messages. Its unknown field "a" is ignored, which leaves a registration without fields.
   ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"client\": " + nested + "}"), 422,
                       "validation_failed");
 }
 
-TEST_P(MalformedInputTest, NonObjectTopLevelGets400) {
+TEST_P(MalformedInputTest, NonObjectTopLevelGets422) {
   for (const std::string body : {"[1, 2]", "[]", "\"text\"", "42", "null", "true"}) {
     SCOPED_TRACE(body);
-    ExpectErrorResponse(PostJson("/api/v1/auth/login", body), 400, "invalid_argument");
+    const HttpResponse response = PostJson("/api/v1/auth/login", body);
+    ExpectErrorResponse(response, 422, "validation_failed");
+    EXPECT_NE(response.body.find("\"body\""), std::string::npos) << response.body;
+  }
+  const TestUser user = Register("nonobject");
+  for (const char* path : {"/api/v1/assistant/chat", "/api/v1/notebook-sessions"}) {
+    SCOPED_TRACE(path);
+    const HttpResponse response = client().Send(
+        {.method = "POST", .path = path, .body = "[1]", .bearer_token = user.access_token});
+    ExpectErrorResponse(response, 422, "validation_failed");
   }
 }
 
-TEST_P(MalformedInputTest, DuplicateKeysGet400) {
+TEST_P(MalformedInputTest, DuplicateKeysGet422) {
   const TestUser user = Register("duplicates");
   for (const std::string body :
        {R"({"bio": "first", "bio": "second"})", R"({"name": "a", "client": {"x": 1, "x": 2}})"}) {
@@ -169,19 +179,19 @@ TEST_P(MalformedInputTest, DuplicateKeysGet400) {
                                                  .path = "/api/v1/users/me",
                                                  .body = body,
                                                  .bearer_token = user.access_token});
-    ExpectErrorResponse(response, 400, "invalid_argument");
+    ExpectErrorResponse(response, 422, "validation_failed");
     EXPECT_NE(response.body.find("twice"), std::string::npos) << response.body;
   }
   const HttpResponse chat = client().Send({.method = "POST",
                                            .path = "/api/v1/assistant/chat",
                                            .body = R"({"message": "a", "message": "b"})",
                                            .bearer_token = user.access_token});
-  ExpectErrorResponse(chat, 400, "invalid_argument");
+  ExpectErrorResponse(chat, 422, "validation_failed");
   const HttpResponse session = client().Send({.method = "POST",
                                               .path = "/api/v1/notebook-sessions",
                                               .body = R"({"source": "a", "source": "b"})",
                                               .bearer_token = user.access_token});
-  ExpectErrorResponse(session, 400, "invalid_argument");
+  ExpectErrorResponse(session, 422, "validation_failed");
 
   // The same key in two different objects is not a duplicate.
   const HttpResponse nested = client().Send({.method = "PATCH",

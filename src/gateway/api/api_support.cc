@@ -34,10 +34,10 @@ Result<nlohmann::json> ParseJsonRequestBody(const Request& request) {
     return Fail(Error::InvalidArgument("The request body is not valid JSON."));
   }
   if (!duplicate_key.empty()) {
-    Error duplicate = Error::InvalidArgument("The request body has the key \"" + duplicate_key +
-                                             "\" twice in one object; send each key once.");
-    duplicate.details.push_back({duplicate_key, "is duplicated"});
-    return Fail(std::move(duplicate));
+    return Fail(Error{ErrorCode::kValidationFailed,
+                      "The request body has the key \"" + duplicate_key +
+                          "\" twice in one object; send each key once.",
+                      {{duplicate_key, "is duplicated"}}});
   }
   return json;
 }
@@ -251,9 +251,9 @@ Handler MakeApiHandler(std::string_view pattern, auth::AuthService* auth, Caller
   };
 }
 
-void ApiRoutes::Add(std::string_view method, std::string_view pattern, CallerPolicy policy,
-                    ApiHandler handler, Execution execution) {
-  router_.Add(method, pattern, MakeApiHandler(pattern, auth_, policy, std::move(handler)),
+Route& ApiRoutes::Add(std::string_view method, std::string_view pattern, CallerPolicy policy,
+                      ApiHandler handler, Execution execution) {
+  return router_.Add(method, pattern, MakeApiHandler(pattern, auth_, policy, std::move(handler)),
               execution);
 }
 

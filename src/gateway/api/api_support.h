@@ -20,12 +20,13 @@
 
 namespace openlabs::gateway {
 
-// Parses the JSON body. An empty or malformed body, or one with a key twice in an object, is
-// kInvalidArgument.
+// Parses the JSON body. An empty or malformed body is kInvalidArgument (400). A well-formed body
+// with a key twice in one object is kValidationFailed (422) naming the key.
 Result<nlohmann::json> ParseJsonRequestBody(const Request& request);
 
-// Parses the JSON body into `message`. An empty or malformed body, or a field of the wrong type,
-// is kInvalidArgument with a message that names what to fix.
+// Parses the JSON body into `message`. An empty or malformed body is kInvalidArgument (400); a
+// body that is not an object, a repeated key or a field of the wrong type is kValidationFailed
+// (422) with details that name what to fix.
 Status ParseJsonBody(const Request& request, google::protobuf::Message& message);
 
 // The caller behind the request's "Authorization: Bearer" token. kUnauthenticated when the
@@ -89,6 +90,11 @@ struct ListQuery {
   std::vector<std::string> tags;
 };
 
+// The query parameters that ParsePage and ParseListQuery read, for Route::query_params.
+inline const std::vector<std::string> kPageQueryParams = {"page", "limit"};
+inline const std::vector<std::string> kListQueryParams = {"page", "limit", "author",
+                                                          "q",    "sort",  "tags"};
+
 // Reads `page`, `limit`, `author`, `q`, `sort` and the comma-separated `tags` (at most 1000
 // bytes), and rejects any other parameter. The services validate `sort` and the tags.
 Result<ListQuery> ParseListQuery(const Request& request);
@@ -149,16 +155,17 @@ class ApiRoutes {
  public:
   ApiRoutes(Router& router, auth::AuthService* auth) : router_(router), auth_(auth) {}
 
-  void Add(std::string_view method, std::string_view pattern, CallerPolicy policy,
-           ApiHandler handler, Execution execution = Execution::kInline);
+  // Registers the route and returns it, for setting Route::query_params.
+  Route& Add(std::string_view method, std::string_view pattern, CallerPolicy policy,
+             ApiHandler handler, Execution execution = Execution::kInline);
 
   // Adds a route whose handler also receives the JSON body parsed into `Body` (400 when the
   // body is missing or malformed, checked after the caller).
   template <typename Body>
-  void AddJson(std::string_view method, std::string_view pattern, CallerPolicy policy,
-               std::function<Response(const ApiCall&, Body&)> handler,
-               Execution execution = Execution::kInline) {
-    Add(
+  Route& AddJson(std::string_view method, std::string_view pattern, CallerPolicy policy,
+                 std::function<Response(const ApiCall&, Body&)> handler,
+                 Execution execution = Execution::kInline) {
+    return Add(
         method, pattern, policy,
         [handler = std::move(handler)](const ApiCall& call) {
           Body body;

@@ -166,7 +166,7 @@ void AddArticlesRoutes(Router& router, articles::ArticlesService& articles, auth
       return Response::FromError(list.error());
     }
     return ProtoResponse(articles.ListArticles(*list));
-  });
+  }).query_params = kListQueryParams;
   api.Add("GET", "/api/v1/articles/{id}", CallerPolicy::kAnonymous,
           [&articles](const ApiCall& call) {
             v1::GetArticleRequest get;

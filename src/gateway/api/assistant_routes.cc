@@ -20,7 +20,7 @@ Result<json> ParseBody(const Request& request) {
     return Fail(body.error());
   }
   if (!body->is_object()) {
-    return Fail(Error::InvalidArgument("The request body must be a JSON object."));
+    return Fail(NotJsonObject());
   }
   return body;
 }
@@ -118,7 +118,8 @@ void AddAssistantRoutes(Router& router, assistant::ChatService& chat, auth::Auth
       },
       Execution::kWorker);
   api.Add("GET", "/api/v1/assistant/conversations", CallerPolicy::kRequired,
-          [&chat](const ApiCall& call) { return ListConversations(call, chat); });
+          [&chat](const ApiCall& call) { return ListConversations(call, chat); })
+      .query_params = {"lab_id", "article_id", "page", "limit"};
   api.Add("GET", "/api/v1/assistant/conversations/{id}", CallerPolicy::kRequired,
           [&chat](const ApiCall& call) {
             return JsonResponse(chat.GetConversation(call.id, call.caller));

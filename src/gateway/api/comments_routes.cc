@@ -30,7 +30,7 @@ void AddCommentsRoutes(Router& router, feedback::CommentsService& comments,
     const std::string pattern = std::string("/api/v1/") + type + "s/{id}/comments";
     api.Add("GET", pattern, CallerPolicy::kAnonymous, [&comments, type](const ApiCall& call) {
       return ListComments(call, comments, type);
-    });
+    }).query_params = kPageQueryParams;
     api.AddJson<v1::CreateCommentRequest>(
         "POST", pattern, CallerPolicy::kRequired,
         [&comments, type](const ApiCall& call, v1::CreateCommentRequest& create) {
@@ -49,7 +49,12 @@ void AddCommentsRoutes(Router& router, feedback::CommentsService& comments,
           [&comments](const ApiCall& call) {
             v1::DeleteCommentRequest remove;
             remove.set_id(call.id);
-            return ProtoResponse(comments.DeleteComment(remove, call.caller));
+            // 204 when the comment is gone; 200 with {"placeholder": true} when replies keep it.
+            Result<v1::DeleteCommentResponse> removed = comments.DeleteComment(remove, call.caller);
+            if (removed && !removed->placeholder()) {
+              return Response::NoContent();
+            }
+            return ProtoResponse(removed);
           });
 }
 

@@ -113,7 +113,8 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
             list.set_lab_id(call.id);
             list.set_batch(std::string(call.request.QueryParam("batch")));
             return ProtoResponse(grading.ListGradingJobs(list, call.caller));
-          });
+          })
+      .query_params = {"batch"};
   api.Add(
       "GET", "/api/v1/labs/{id}/similarity", CallerPolicy::kRequired,
       [&grading](const ApiCall& call) {
@@ -126,7 +127,8 @@ void AddGradingRoutes(Router& router, grading::GradingService& grading, auth::Au
         find.set_threshold(*threshold);
         return ProtoResponse(grading.FindSimilarSubmissions(find, call.caller));
       },
-      Execution::kWorker);
+      Execution::kWorker)
+      .query_params = {"threshold"};
   api.Add("GET", "/api/v1/submissions/{id}/grading", CallerPolicy::kRequired,
           [&grading](const ApiCall& call) {
             v1::GetSubmissionGradingRequest get;

@@ -96,9 +96,8 @@ Response DownloadFileByPath(const ApiCall& call, labs::LabsService& labs,
                             storage::BlobStore& blobs) {
   const Request& request = call.request;
   if (request.QueryParam("path").empty()) {
-    return Response::FromError(
-        Error::InvalidArgument("The query parameter path is missing: give the file's relative "
-                               "path, e.g. ?path=img/x.png"));
+    return Response::FromError(Error::Validation(
+        {{"path", "is missing: give the file's relative path, e.g. ?path=img/x.png"}}));
   }
   v1::GetAssetRequest get;
   get.set_lab_id(call.id);
@@ -125,7 +124,7 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
       return Response::FromError(list.error());
     }
     return ProtoResponse(labs.ListLabs(*list));
-  });
+  }).query_params = kListQueryParams;
   api.Add("GET", "/api/v1/labs/{id}", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {
     v1::GetLabRequest get;
     get.set_id(call.id);
@@ -140,10 +139,16 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
   api.Add("DELETE", "/api/v1/labs/{id}", CallerPolicy::kRequired, [&labs](const ApiCall& call) {
     v1::DeleteLabRequest remove;
     remove.set_id(call.id);
-    return ProtoResponse(labs.DeleteLab(remove, call.caller));
+    // 204 when the lab is gone; 200 with {"archived": true} when submissions keep it archived.
+    Result<v1::DeleteLabResponse> removed = labs.DeleteLab(remove, call.caller);
+    if (removed && !removed->archived()) {
+      return Response::NoContent();
+    }
+    return ProtoResponse(removed);
   });
-  router.Add("GET", "/api/v1/tags",
-             [&](const Request& request) { return ListTags(request, labs); });
+  router.Add("GET", "/api/v1/tags", [&](const Request& request) {
+    return ListTags(request, labs);
+  }).query_params = {"limit"};
 
   Route upload =
       api.MakeRoute("POST", "/api/v1/labs/{id}/assets", CallerPolicy::kRequired,
@@ -171,7 +176,8 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
   api.Add(
       "GET", "/api/v1/labs/{id}/file", CallerPolicy::kAnonymous,
       [&labs, &blobs](const ApiCall& call) { return DownloadFileByPath(call, labs, blobs); },
-      Execution::kWorker);
+      Execution::kWorker)
+      .query_params = {"path"};
   api.Add("DELETE", "/api/v1/labs/{id}/assets/{asset_id}", CallerPolicy::kRequired,
           [&labs](const ApiCall& call) {
             v1::DeleteAssetRequest remove;

@@ -31,7 +31,7 @@ Result<json> ParseObject(const Request& request) {
     return Fail(body.error());
   }
   if (!body->is_object()) {
-    return Fail(Error::InvalidArgument("The request body must be a JSON object."));
+    return Fail(NotJsonObject());
   }
   return body;
 }

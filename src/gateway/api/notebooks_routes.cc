@@ -338,9 +338,8 @@ Response SendAsset(const Request& request, NotebooksService& notebooks, auth::Au
   get.set_notebook_id(target->id);
   if (by_path) {
     if (request.QueryParam("path").empty()) {
-      return Response::FromError(
-          Error::InvalidArgument("The query parameter path is missing: give the file's relative "
-                                 "path, e.g. ?path=data/points.csv"));
+      return Response::FromError(Error::Validation(
+          {{"path", "is missing: give the file's relative path, e.g. ?path=data/points.csv"}}));
     }
     get.set_path(std::string(request.QueryParam("path")));
   } else {
@@ -423,7 +422,9 @@ void AddNotebooksRoutes(Router& router, NotebooksService& notebooks, auth::AuthS
                         storage::BlobStore& blobs, NotebooksRouteOptions options) {
   const std::string base = "/api/v1/notebooks";
   router.Add("POST", base, [&](const Request& r) { return CreateNotebook(r, notebooks, auth); });
-  router.Add("GET", base, [&](const Request& r) { return ListNotebooks(r, notebooks, auth); });
+  router.Add("GET", base, [&](const Request& r) {
+    return ListNotebooks(r, notebooks, auth);
+  }).query_params = {"lab", "article"};
   router.Add(UploadRoute(
       base + "/import", [&](const Request& r) { return ImportNotebook(r, notebooks, auth, blobs); },
       blobs, options.max_file_bytes));
@@ -459,14 +460,16 @@ void AddNotebooksRoutes(Router& router, NotebooksService& notebooks, auth::AuthS
   router.Add(
       "GET", base + "/{id}/file",
       [&](const Request& r) { return SendAsset(r, notebooks, auth, blobs, true); },
-      Execution::kWorker);
+      Execution::kWorker)
+      .query_params = {"path"};
   router.Add("DELETE", base + "/{id}/assets/{asset_id}",
              [&](const Request& r) { return DeleteAsset(r, notebooks, auth); });
 
   router.Add("POST", base + "/{id}/copies",
              [&](const Request& r) { return SaveCopy(r, notebooks, auth); });
-  router.Add("GET", "/api/v1/notebook-copies",
-             [&](const Request& r) { return ListMyCopies(r, notebooks, auth); });
+  router.Add("GET", "/api/v1/notebook-copies", [&](const Request& r) {
+    return ListMyCopies(r, notebooks, auth);
+  }).query_params = {"notebook"};
 }
 
 }  // namespace openlabs::gateway

@@ -40,7 +40,8 @@ void AddRecommendationsRoutes(Router& router, recommendations::RecommendationsSe
         recommend.set_type(std::string(call.request.QueryParam("type")));
         return ProtoResponse(service.Recommend(recommend));
       },
-      Execution::kWorker);
+      Execution::kWorker)
+      .query_params = {"limit", "type"};
   for (const char* item_type : {"lab", "article"}) {
     api.Add(
         "GET", std::string("/api/v1/") + item_type + "s/{id}/related", CallerPolicy::kAnonymous,
@@ -56,7 +57,8 @@ void AddRecommendationsRoutes(Router& router, recommendations::RecommendationsSe
           related.set_result_type(std::string(call.request.QueryParam("type")));
           return ProtoResponse(service.Related(related));
         },
-        Execution::kWorker);
+        Execution::kWorker)
+        .query_params = {"limit", "type"};
   }
 }
 

@@ -87,7 +87,8 @@ void AddReviewsRoutes(Router& router, submissions::SubmissionsService& submissio
             return ProtoResponse(reviews.ListReviews(list, call.caller));
           });
   api.Add("GET", "/api/v1/reviews/queue", CallerPolicy::kRequired,
-          [&submissions](const ApiCall& call) { return ReviewQueue(call, submissions); });
+          [&submissions](const ApiCall& call) { return ReviewQueue(call, submissions); })
+      .query_params = kPageQueryParams;
   api.AddJson<v1::RateReviewRequest>(
       "POST", "/api/v1/reviews/{id}/rating", CallerPolicy::kRequired,
       [&reviews](const ApiCall& call, v1::RateReviewRequest& rate) {

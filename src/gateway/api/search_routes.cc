@@ -97,8 +97,9 @@ Response Search(const Request& request, search::SearchIndex& index) {
 }  // namespace
 
 void AddSearchRoutes(Router& router, search::SearchIndex& index) {
-  router.Add("GET", "/api/v1/search",
-             [&](const Request& request) { return Search(request, index); });
+  router.Add("GET", "/api/v1/search", [&](const Request& request) {
+    return Search(request, index);
+  }).query_params = {"q", "type", "tags", "page", "limit"};
 }
 
 }  // namespace openlabs::gateway

@@ -176,7 +176,8 @@ void AddSubmissionsRoutes(Router& router, submissions::SubmissionsService& submi
   router.Add(std::move(upload));
 
   api.Add("GET", "/api/v1/submissions/mine", CallerPolicy::kRequired,
-          [&submissions](const ApiCall& call) { return ListMine(call, submissions); });
+          [&submissions](const ApiCall& call) { return ListMine(call, submissions); })
+      .query_params = kPageQueryParams;
   api.Add("GET", "/api/v1/submissions/{id}", CallerPolicy::kRequired,
           [&submissions, &reviews](const ApiCall& call) {
             return GetSubmission(call, submissions, reviews);
@@ -206,7 +207,8 @@ void AddSubmissionsRoutes(Router& router, submissions::SubmissionsService& submi
       },
       Execution::kWorker);
   api.Add("GET", "/api/v1/labs/{id}/submissions", CallerPolicy::kRequired,
-          [&submissions](const ApiCall& call) { return ListForLab(call, submissions); });
+          [&submissions](const ApiCall& call) { return ListForLab(call, submissions); })
+      .query_params = kPageQueryParams;
 }
 
 }  // namespace openlabs::gateway

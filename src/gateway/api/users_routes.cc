@@ -68,7 +68,8 @@ void AddUsersRoutes(Router& router, users::UsersService& users, auth::AuthServic
             list.set_user_id(call.caller.user_id);
             SetPage(*page, list);
             return ProtoResponse(users.ListLedger(list, call.caller));
-          });
+          })
+      .query_params = kPageQueryParams;
   api.Add("GET", "/api/v1/users/{id}", CallerPolicy::kOptional,
           [&users, reputation](const ApiCall& call) {
             v1::GetUserRequest get;
@@ -87,7 +88,7 @@ void AddUsersRoutes(Router& router, users::UsersService& users, auth::AuthServic
     v1::LeaderboardRequest board;
     SetPage(*page, board);
     return ProtoResponse(users.Leaderboard(board));
-  });
+  }).query_params = kPageQueryParams;
 }
 
 }  // namespace openlabs::gateway

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/proto_json.h"
 #include "services/search/search_text.h"
 
 namespace openlabs::assistant {
@@ -99,7 +100,7 @@ Result<PreparedChat> ChatService::Prepare(const json& request, const CallContext
     return Fail(Error::Unauthenticated("Sign in to use the assistant."));
   }
   if (!request.is_object()) {
-    return Fail(Error::InvalidArgument("The request body must be a JSON object."));
+    return Fail(NotJsonObject());
   }
   Result<Scope> scope = ParseScope(request);
   if (!scope) {
@@ -166,7 +167,7 @@ Result<PreparedChat> ChatService::Prepare(const json& request, const CallContext
       session << "SELECT user_id, scope_type, scope_id FROM assistant_conversations WHERE id = :id",
           soci::use(id), soci::into(owner), soci::into(scope_type), soci::into(stored_scope);
       if (!session.got_data() || owner != user_id) {
-        return Fail(Error::NotFound("No conversation " + std::to_string(id) + " was found."));
+        return Fail(Error::NotFound("The conversation does not exist."));
       }
       if (scope_type != scope->type || stored_scope != scope_id) {
         return Fail(Invalid("conversation_id", "belongs to another lab or article"));
@@ -395,7 +396,7 @@ Result<json> ChatService::GetConversation(int64_t id, const CallContext& context
         soci::use(conversation), soci::into(owner), soci::into(scope_type), soci::into(scope_id),
         soci::into(title), soci::into(created_at), soci::into(updated_at);
     if (!session.got_data() || owner != context.user_id) {
-      return Fail(Error::NotFound("No conversation " + std::to_string(id) + " was found."));
+      return Fail(Error::NotFound("The conversation does not exist."));
     }
     json messages = json::array();
     long long message_id = 0;
@@ -438,7 +439,7 @@ Status ChatService::DeleteConversation(int64_t id, const CallContext& context) {
     session << "SELECT user_id FROM assistant_conversations WHERE id = :id",
         soci::use(conversation), soci::into(owner);
     if (!session.got_data() || owner != context.user_id) {
-      return Fail(Error::NotFound("No conversation " + std::to_string(id) + " was found."));
+      return Fail(Error::NotFound("The conversation does not exist."));
     }
     session << "DELETE FROM assistant_messages WHERE conversation_id = :id",
         soci::use(conversation);

@@ -24,7 +24,7 @@ namespace openlabs::grading {
 namespace {
 
 Error NoGrader(int64_t lab_id) {
-  return Error::NotFound("lab " + std::to_string(lab_id) + " has no grader attached");
+  return Error::NotFound("Lab " + std::to_string(lab_id) + " has no grader attached.");
 }
 
 // Field names of grader.toml problems, prefixed so that the client sees where they are.
@@ -170,8 +170,8 @@ class SqlGradingService final : public GradingService {
       return Fail(rubric.error());
     }
     if (!*rubric) {
-      return Fail(Error::NotFound("lab " + std::to_string(request.lab_id()) +
-                                  " has no rubric; its author can set one"));
+      return Fail(Error::NotFound("Lab " + std::to_string(request.lab_id()) +
+                                  " has no rubric; its author can set one."));
     }
     (*rubric)->set_model_configured(options_.rubric_model.configured());
     const bool manager = caller.authenticated() &&
@@ -191,7 +191,7 @@ class SqlGradingService final : public GradingService {
       return Fail(access.error());
     }
     if (!access->can_read) {
-      return Fail(Error::NotFound("submission " + std::to_string(submission_id) + " not found"));
+      return Fail(Error::NotFound("The submission does not exist."));
     }
     if (caller.user_id == access->learner_id && !caller.is_moderator()) {
       return Fail(Error::PermissionDenied(
@@ -207,9 +207,9 @@ class SqlGradingService final : public GradingService {
       return Fail(review.error());
     }
     if (!*review) {
-      return Fail(Error::NotFound("submission " + std::to_string(submission_id) +
+      return Fail(Error::NotFound("Submission " + std::to_string(submission_id) +
                                   " has no rubric review; its lab had no enabled rubric when it "
-                                  "was made"));
+                                  "was made."));
     }
     return **review;
   }
@@ -237,15 +237,15 @@ class SqlGradingService final : public GradingService {
       return Fail(access.error());
     }
     if (!access->can_read) {
-      return Fail(Error::NotFound("submission " + std::to_string(submission_id) + " not found"));
+      return Fail(Error::NotFound("The submission does not exist."));
     }
     Result<std::optional<JobRow>> job = queue_.Latest(submission_id);
     if (!job) {
       return Fail(job.error());
     }
     if (!*job) {
-      return Fail(Error::NotFound("submission " + std::to_string(submission_id) +
-                                  " has no grading job; its lab had no grader when it was made"));
+      return Fail(Error::NotFound("Submission " + std::to_string(submission_id) +
+                                  " has no grading job; its lab had no grader when it was made."));
     }
     const bool submitter_only = caller.user_id == access->learner_id && !caller.is_moderator();
     return SubmissionGradingMessage(**job, !submitter_only);
