@@ -14,6 +14,10 @@ enum class Format {
 // "warn", "error"). Call once at start-up, before other threads log.
 void Init(Format format, std::string_view level);
 
+// Copies `text` with each byte that is not part of a valid UTF-8 sequence written as "\xNN"
+// (two upper-case hex digits), so that text log lines stay valid UTF-8 whatever a client sent.
+std::string EscapeInvalidUtf8(std::string_view text);
+
 // The request id of the request this thread is handling, or an empty view.
 std::string_view CurrentRequestId();
 

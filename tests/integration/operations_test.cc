@@ -190,5 +190,40 @@ TEST_P(RequestTimeoutTest, StalledRequestIsCutOff) {
 INSTANTIATE_TEST_SUITE_P(Dialects, RequestTimeoutTest, ::testing::ValuesIn(storage::TestDialects()),
                          DialectTestName);
 
+class TextLogTest : public DedicatedServerTest {};
+
+// A path whose percent escapes decode to bytes that are not UTF-8 is written to the text log
+// as \xNN escapes, so the log stays valid UTF-8.
+TEST_P(TextLogTest, EscapesInvalidUtf8FromPaths) {
+  std::unique_ptr<ServerProcess> server =
+      StartServer("[log]\nlevel = \"info\"\nformat = \"text\"\n");
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(HttpClient(server->base_url()).Get("/api/v1/caf%C3%A9-%FF%FE").status, 404);
+  const ProcessResult exit = server->Stop();
+  ASSERT_TRUE(exit.ExitedWithZero()) << exit.Describe() << "\n" << exit.output;
+  EXPECT_NE(exit.output.find("/api/v1/caf\xC3\xA9-\\xFF\\xFE"), std::string::npos) << exit.output;
+  EXPECT_EQ(exit.output.find("\xFF"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, TextLogTest, ::testing::Values(storage::Dialect::kSqlite),
+                         DialectTestName);
+
+TEST(Cli, UnknownCommandIsNamed) {
+  const ProcessResult top = RunOpenlabs({"bogus"}, "");
+  EXPECT_FALSE(top.ExitedWithZero()) << top.output;
+  EXPECT_NE(top.output.find("unknown command \"bogus\""), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("serve"), std::string::npos) << top.output;
+
+  const ProcessResult nested = RunOpenlabs({"user", "remove"}, "");
+  EXPECT_FALSE(nested.ExitedWithZero()) << nested.output;
+  EXPECT_NE(nested.output.find("openlabs user: unknown command \"remove\""), std::string::npos)
+      << nested.output;
+
+  // With no command at all, CLI11's own message stays.
+  const ProcessResult none = RunOpenlabs({}, "");
+  EXPECT_FALSE(none.ExitedWithZero()) << none.output;
+  EXPECT_NE(none.output.find("subcommand"), std::string::npos) << none.output;
+}
+
 }  // namespace
 }  // namespace openlabs::integration
