@@ -187,6 +187,9 @@ During the login load, each argon2id hash uses 64 MiB of working memory (libsodi
 once, so the peak can exceed the idle size by that many times 64 MiB. "After the load" shows how
 much of it was returned to the system.
 
+\`bench/idle_memory.sh BEFORE AFTER\` measures two builds side by side under the same load and
+writes [idle-memory.md](idle-memory.md).
+
 ## Start-up and shutdown
 
 Start-up time runs from just before the fork of \`openlabs serve\` to the first 200 response of
