@@ -308,14 +308,14 @@ TEST_P(ErrorStatusTest, AllInvalidFieldsAreReportedAt422) {
   EXPECT_TRUE(HasDetailFor(response, "password")) << response.body;
 }
 
-TEST_P(ErrorStatusTest, WrongRoleTypeIs400) {
+TEST_P(ErrorStatusTest, WrongRoleTypeIs422) {
   const TestUser user = Register("errbadrole");
   const HttpResponse response =
       client().Send({.method = "PUT",
                      .path = "/api/v1/users/" + std::to_string(user.id) + "/role",
                      .body = R"({"role": 5})",
                      .bearer_token = user.access_token});
-  ExpectErrorResponse(response, 400, "invalid_argument");
+  ExpectErrorResponse(response, 422, "validation_failed");
 }
 
 TEST_P(ErrorStatusTest, ClientRequestIdIsEchoed) {

@@ -209,9 +209,9 @@ TEST_P(NotebooksApiTest, ImportRejectsInvalidFiles) {
       "/api/v1/notebooks/import", {{"file", std::string(kNotebook), "a.py"}}, author.access_token);
   ExpectErrorResponse(no_parent, 422, "validation_failed");
   EXPECT_EQ(no_parent.Json()["error"]["details"][0].value("field", ""), "lab_id");
-  // Query parameters that are not numbers get 400, as on every route.
+  // A query parameter that is not a number gets 422, as on every route.
   ExpectErrorResponse(Import(author, lab_id + 100000, kNotebook), 404, "not_found");
-  ExpectErrorResponse(client().Get("/api/v1/notebooks?lab=abc"), 400, "invalid_argument");
+  ExpectErrorResponse(client().Get("/api/v1/notebooks?lab=abc"), 422, "validation_failed");
 }
 
 TEST_P(NotebooksApiTest, SyntaxErrorCellExportsUnparsable) {

@@ -30,19 +30,15 @@ Result<Target> ReadTarget(const Request& request, auth::AuthService& auth, bool 
   return Target{*id, std::move(*caller)};
 }
 
-// The fields ReadParent reads a parent from. Query parameters that cannot be read get 400, as
-// every route's query parameters do. Form fields of a request body that fail their check get
-// 422, as every other body field of the notebook routes does.
+// The fields ReadParent reads a parent from: query parameters or form fields of an upload.
+// Either way a value that fails its check gets 422 with the field named, like every other
+// invalid query parameter and body field.
 struct ParentSource {
   std::string_view lab_field;
   std::string_view article_field;
-  bool in_body = false;
 };
 
-Error ParentError(const ParentSource& from, std::string_view field, const std::string& message) {
-  if (!from.in_body) {
-    return Error::InvalidArgument(message);
-  }
+Error ParentError(std::string_view field, const std::string& message) {
   Error error = Error::Validation({{std::string(field), message}});
   error.message = message;
   return error;
@@ -52,7 +48,7 @@ Error ParentError(const ParentSource& from, std::string_view field, const std::s
 Status ReadParent(std::string_view lab, std::string_view article, const ParentSource& from,
                   std::string& type, int64_t& id) {
   if (lab.empty() == article.empty()) {
-    return Fail(ParentError(from, from.lab_field,
+    return Fail(ParentError(from.lab_field,
                             "Give exactly one of " + std::string(from.lab_field) + " and " +
                                 std::string(from.article_field) +
                                 ": the id of the lab or article the notebook belongs to."));
@@ -63,14 +59,14 @@ Status ReadParent(std::string_view lab, std::string_view article, const ParentSo
   id = 0;
   for (char c : text) {
     if (c < '0' || c > '9' || id > (int64_t{1} << 53)) {
-      return Fail(ParentError(from, field,
+      return Fail(ParentError(field,
                               "The " + type + " id must be a positive integer, got \"" +
                                   std::string(text.substr(0, 40)) + "\"."));
     }
     id = id * 10 + (c - '0');
   }
   if (id == 0) {
-    return Fail(ParentError(from, field, "The " + type + " id must be a positive integer."));
+    return Fail(ParentError(field, "The " + type + " id must be a positive integer."));
   }
   return {};
 }
@@ -102,7 +98,7 @@ Response ListNotebooks(const Request& request, NotebooksService& notebooks,
   v1::ListNotebooksRequest list;
   int64_t parent_id = 0;
   if (Status parent = ReadParent(request.QueryParam("lab"), request.QueryParam("article"),
-                                 {"lab", "article", false}, *list.mutable_parent_type(), parent_id);
+                                 {"lab", "article"}, *list.mutable_parent_type(), parent_id);
       !parent) {
     return Response::FromError(parent.error());
   }
@@ -125,7 +121,7 @@ Response ImportNotebook(const Request& request, NotebooksService& notebooks,
   int64_t parent_id = 0;
   if (Status parent =
           ReadParent(FormValue(request, "lab_id"), FormValue(request, "article_id"),
-                     {"lab_id", "article_id", true}, *import.mutable_parent_type(), parent_id);
+                     {"lab_id", "article_id"}, *import.mutable_parent_type(), parent_id);
       !parent) {
     return Response::FromError(parent.error());
   }
