@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +29,15 @@ struct Route {
   // limit, and fills Request::form and Request::files (Request::body stays empty). The body must
   // be multipart/form-data (415 otherwise, 400 without a boundary or when malformed, 413 over a
   // limit, all sent before the rest of the body is read). The handler runs once the whole body
-  // is stored, so it can only reject an upload (for example a missing login) after the fact.
+  // is stored.
   storage::BlobStore* upload_store = nullptr;
   UploadLimits upload_limits;
+  // For upload routes: runs on the request head before the body is read. A response it returns
+  // is sent at once with "Connection: close", and nothing of the body is stored, so that a
+  // request without a valid login does not make the server write its files first.
+  // NOTE: as with the early 413, a client still sending more than the lingering close reads
+  // (at most 16 MiB in 2 s) may see the connection reset before it reads the response.
+  std::function<std::optional<Response>(const Request&)> upload_check;
   // Set for WebSocket routes (method GET): a request that asks for the upgrade goes to this
   // function (see websocket.h); any other request runs `handler`.
   WebSocketAccept websocket;

@@ -792,6 +792,13 @@ asio::awaitable<bool> HttpServer::Impl::ReceiveUpload(Connection& connection, Re
                                                       Clock::time_point started) {
   const Route& route = *dispatch.route;
   Request& request = connection.request;
+  if (route.upload_check) {
+    std::optional<Response> rejected = route.upload_check(request);
+    if (rejected) {
+      co_await RejectAndClose(connection, *rejected, route.pattern, started);
+      co_return false;
+    }
+  }
   Result<std::unique_ptr<UploadBody>> upload =
       UploadBody::Start(*route.upload_store, route.upload_limits, request.Header("content-type"));
   if (!upload) {

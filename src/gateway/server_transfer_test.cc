@@ -175,6 +175,7 @@ class TransferServerTest : public ::testing::Test {
     large.max_field_bytes = 1024;
     large.max_fields = 2;
     AddUploadRoute("/api/v1/uploads/large", large, 201, Execution::kInline);
+    AddUploadRoute("/api/v1/uploads/checked", large, 201, Execution::kInline);
     router_.Add("GET", "/api/v1/blobs/{name}", [this](const Request& request) {
       DownloadOptions options;
       options.filename = std::string(request.QueryParam("filename"));
@@ -205,6 +206,14 @@ class TransferServerTest : public ::testing::Test {
     route.upload_store = blobs_.get();
     route.upload_limits = limits;
     route.execution = execution;
+    if (route.pattern.ends_with("/checked")) {
+      route.upload_check = [](const Request& request) -> std::optional<Response> {
+        if (request.Header("authorization") == "Bearer ok") {
+          return std::nullopt;
+        }
+        return Response::FromError(Error::Unauthenticated("Sign in first."));
+      };
+    }
     route.handler = [this, status](const Request& request) {
       ReceivedUpload received{request.form, request.files, true};
       nlohmann::json files = nlohmann::json::array();
@@ -429,6 +438,49 @@ TEST_F(TransferServerTest, AnnouncedOversizedBodyIs413BeforeContinue) {
             std::string::npos)
       << reply->body;
   EXPECT_TRUE(client.WaitForClose());
+}
+
+TEST_F(TransferServerTest, RejectedUploadCheckAnswersBeforeContinue) {
+  StartServer();
+  Client client(port_);
+
+  ASSERT_TRUE(client.Send(
+      UploadHead("/api/v1/uploads/checked", uint64_t{1} << 30, "Expect: 100-continue\r\n")));
+  const std::optional<HttpReply> reply = client.Read();
+
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 401);
+  EXPECT_EQ(reply->Json()["error"]["code"], "unauthenticated") << reply->body;
+  EXPECT_TRUE(client.WaitForClose());
+}
+
+TEST_F(TransferServerTest, RejectedUploadCheckStoresNothing) {
+  StartServer();
+  const std::string head = PartHeader({"files[]", "a.bin", "application/octet-stream", ""});
+  const uint64_t announced = uint64_t{400} << 20;
+  Client client(port_);
+  ASSERT_TRUE(client.Send(UploadHead("/api/v1/uploads/checked", announced) + head));
+
+  const uint64_t sent = client.SendGenerated(announced - head.size(), FillPattern);
+  const std::optional<HttpReply> reply = client.Read();
+
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 401);
+  // The server stops reading after the lingering close (at most 16 MiB), far before 400 MiB.
+  EXPECT_LT(sent, uint64_t{64} << 20);
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_EQ(StoredUploadFiles(), 0u);
+}
+
+TEST_F(TransferServerTest, PassedUploadCheckStoresFile) {
+  StartServer();
+  const std::string body = MultipartBody({{"files[]", "a.txt", "text/plain", "hello"}});
+  const HttpReply reply = Fetch(UploadHead("/api/v1/uploads/checked", body.size(),
+                                           "Authorization: Bearer ok\r\n") +
+                                body);
+
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(StoredUploadFiles(), 1u);
 }
 
 TEST_F(TransferServerTest, FieldOverLimitAnswersBeforeBodyEnds) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 
@@ -263,6 +264,19 @@ Route ApiRoutes::MakeRoute(std::string_view method, std::string_view pattern, Ca
   route.method = std::string(method);
   route.pattern = std::string(pattern);
   route.handler = MakeApiHandler(pattern, auth_, policy, std::move(handler));
+  // An upload route checks the caller before the body is read too, so that a request without a
+  // valid token gets its 401 at once instead of after its files were written.
+  if (policy != CallerPolicy::kAnonymous) {
+    route.upload_check = [auth = auth_, policy](const Request& request) -> std::optional<Response> {
+      const Result<CallContext> caller = policy == CallerPolicy::kRequired
+                                             ? RequireCaller(request, *auth)
+                                             : OptionalCaller(request, *auth);
+      if (!caller) {
+        return Response::FromError(caller.error());
+      }
+      return std::nullopt;
+    };
+  }
   return route;
 }
 

@@ -178,7 +178,8 @@ class ApiRoutes {
   }
 
   // A route with the shared checks, for the caller to add settings (uploads) before
-  // registering it with router().
+  // registering it with router(). Unless `policy` is kAnonymous, its upload_check checks the
+  // caller before an upload body is read.
   Route MakeRoute(std::string_view method, std::string_view pattern, CallerPolicy policy,
                   ApiHandler handler) const;
 
