@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace openlabs::recommendations {
 namespace {
@@ -62,6 +64,12 @@ class CachedRecommendationsService final : public RecommendationsService {
                                RecommendationsOptions options)
       : source_(std::move(source)), options_(std::move(options)) {}
 
+  ~CachedRecommendationsService() override {
+    if (rebuild_thread_.joinable()) {
+      rebuild_thread_.join();
+    }
+  }
+
   Result<v1::RecommendationsResponse> Recommend(const v1::RecommendRequest& request) override {
     if (Status valid = CheckLimitAndType(request.limit(), request.type(), "type"); !valid) {
       return Fail(valid.error());
@@ -94,12 +102,11 @@ class CachedRecommendationsService final : public RecommendationsService {
   }
 
  private:
-  // The cached model, rebuilt from a fresh load when the activity's version has changed.
-  // Callers that arrive during a rebuild wait for it, so each version is loaded once.
-  // NOTE: the rebuild reads the whole catalog and history while holding the lock, so on a large
-  // site the first request after a change waits for it.
+  // Returns the model of the current activity version. While rebuilds are quick, callers wait
+  // for one; after a rebuild slower than options_.wait_for_rebuild, the next runs in the
+  // background.
   Result<std::shared_ptr<const RankingModel>> CurrentModel() {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     Result<std::string> version = source_->Version();
     if (!version) {
       spdlog::error("recommendations: reading the activity version failed: {}",
@@ -109,6 +116,35 @@ class CachedRecommendationsService final : public RecommendationsService {
     if (model_ && *version == version_) {
       return model_;
     }
+    if (model_ && last_rebuild_.load() > options_.wait_for_rebuild) {
+      if (!rebuilding_) {
+        rebuilding_ = true;
+        if (rebuild_thread_.joinable()) {
+          rebuild_thread_.join();  // finished, because rebuilding_ was false
+        }
+        rebuild_thread_ = std::thread([this, next = *version] {
+          Result<std::shared_ptr<const RankingModel>> built = Build();
+          std::lock_guard done(mutex_);
+          if (built) {
+            model_ = *built;
+            version_ = next;
+          }
+          rebuilding_ = false;
+        });
+      }
+      return model_;
+    }
+    Result<std::shared_ptr<const RankingModel>> built = Build();
+    if (!built) {
+      return Fail(built.error());
+    }
+    model_ = *built;
+    version_ = *version;
+    return model_;
+  }
+
+  // Loads the activity and builds a model of it, and records how long that took.
+  Result<std::shared_ptr<const RankingModel>> Build() {
     const auto load_started = std::chrono::steady_clock::now();
     Result<Activity> activity = source_->Load();
     if (!activity) {
@@ -118,9 +154,9 @@ class CachedRecommendationsService final : public RecommendationsService {
     const auto build_started = std::chrono::steady_clock::now();
     const size_t items = activity->items.size();
     const size_t interactions = activity->interactions.size();
-    model_ = std::make_shared<const RankingModel>(std::move(*activity), options_.weights);
-    version_ = *version;
+    auto model = std::make_shared<const RankingModel>(std::move(*activity), options_.weights);
     const auto built = std::chrono::steady_clock::now();
+    last_rebuild_ = built - load_started;
     using Milliseconds = std::chrono::milliseconds;
     spdlog::info(
         "recommendations: rebuilt the model of {} items and {} interactions; loading took {} ms, "
@@ -128,7 +164,7 @@ class CachedRecommendationsService final : public RecommendationsService {
         items, interactions,
         std::chrono::duration_cast<Milliseconds>(build_started - load_started).count(),
         std::chrono::duration_cast<Milliseconds>(built - build_started).count());
-    return model_;
+    return std::shared_ptr<const RankingModel>(std::move(model));
   }
 
   std::unique_ptr<ActivitySource> source_;
@@ -136,6 +172,10 @@ class CachedRecommendationsService final : public RecommendationsService {
   std::mutex mutex_;
   std::shared_ptr<const RankingModel> model_;
   std::string version_;
+  // The duration of the last rebuild, written by the thread that built it.
+  std::atomic<std::chrono::steady_clock::duration> last_rebuild_{};
+  bool rebuilding_ = false;
+  std::thread rebuild_thread_;
 };
 
 }  // namespace

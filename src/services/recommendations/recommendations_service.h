@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -12,12 +13,16 @@ namespace openlabs::recommendations {
 
 struct RecommendationsOptions {
   RankingWeights weights;
+  // Callers wait for a rebuild while rebuilds take at most this long; after a longer one, they
+  // get the current model and the next is built in the background.
+  std::chrono::steady_clock::duration wait_for_rebuild = std::chrono::milliseconds(500);
 };
 
 // Recommendations of labs and articles: for a user, what to do next; for one item, the items
 // like it. Rankings combine item-to-item co-occurrence in people's histories, TF-IDF similarity
 // of titles, tags and text, and popularity. The model behind them is rebuilt on the first call
-// after the activity's version changes. Implementations are thread-safe.
+// after the activity's version changes, in the background on a site where rebuilds are slow.
+// Implementations are thread-safe.
 class RecommendationsService {
  public:
   virtual ~RecommendationsService() = default;

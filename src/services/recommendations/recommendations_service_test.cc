@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/random.h"
 #include "services/articles/articles_service.h"
@@ -65,7 +68,7 @@ class CountingSource final : public ActivitySource {
     return inner_->Load();
   }
   Result<std::string> Version() override { return inner_->Version(); }
-  int loads = 0;
+  std::atomic<int> loads = 0;  // a background rebuild loads on its own thread
 
  private:
   std::unique_ptr<ActivitySource> inner_;
@@ -451,6 +454,36 @@ TEST_P(RecommendationsTest, ModelRebuildsAfterChange) {
   EXPECT_EQ(Position(refreshed, Lab(logistic_)), -1);
   ASSERT_FALSE(refreshed.empty());
   EXPECT_EQ(refreshed[0], Lab(bayes_));
+}
+
+// On a site where rebuilds are slow (here every rebuild counts as slow), a change does not make
+// the next request wait: it gets the current model, and the rebuilt one follows.
+TEST_P(RecommendationsTest, SlowRebuildRunsInBackground) {
+  RecommendationsOptions options;
+  options.wait_for_rebuild = std::chrono::steady_clock::duration::zero();
+  auto source = std::make_unique<CountingSource>(
+      MakeServiceActivitySource(*labs_, *articles_, *submissions_, *comments_));
+  CountingSource* counting = source.get();
+  service_ = MakeRecommendationsService(std::move(source), options);
+  source_ = counting;
+  ASSERT_EQ(Recommend(kRegressionLearner, 20, "lab")[0], Lab(logistic_));
+  EXPECT_EQ(source_->loads, 1) << "the first model is built before the first answer";
+
+  Submit(logistic_, kRegressionLearner, "accepted");
+  EXPECT_EQ(Recommend(kRegressionLearner, 20, "lab")[0], Lab(logistic_))
+      << "the answer came from a model built after the change, so the request waited for it";
+  std::vector<std::pair<std::string, long long>> refreshed;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    refreshed = Recommend(kRegressionLearner, 20, "lab");
+    if (Position(refreshed, Lab(logistic_)) == -1) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(Position(refreshed, Lab(logistic_)), -1) << "the background rebuild never arrived";
+  ASSERT_FALSE(refreshed.empty());
+  EXPECT_EQ(refreshed[0], Lab(bayes_));
+  EXPECT_EQ(source_->loads, 2) << "one rebuild per change";
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, RecommendationsTest,
