@@ -123,8 +123,8 @@ void ReleaseIdleMemory(storage::Database& database) {
                 cache_bytes);
 }
 
-// For a command line whose deepest chosen command needs a subcommand but got an unknown word,
-// a message naming the word and the valid subcommands; nothing otherwise.
+// Returns a message naming the unknown word and the valid subcommands when the deepest chosen
+// command needs a subcommand but got an unknown word. Returns nothing otherwise.
 std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
   const CLI::App* command = &app;
   std::string path = "openlabs";
@@ -457,7 +457,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // CLI11 checks require_subcommand before it reports extra arguments, so "openlabs bogus"
-    // would only say that a subcommand is required. Name the word it did not recognise instead.
+    // would only report that a subcommand is required. Name the unknown word instead.
     if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
       if (std::optional<std::string> message = UnknownCommandMessage(app); message) {
         std::cerr << *message << "\n";

@@ -42,7 +42,7 @@ struct Route {
   // function (see websocket.h); any other request runs `handler`.
   WebSocketAccept websocket;
   WebSocketLimits websocket_limits;
-  // The query parameters that the handler reads. For paths under /api/, the server answers 422
+  // The query parameters that the handler reads. For paths under /api/, the server responds 422
   // validation_failed before the handler runs when the query has any other parameter or has
   // one parameter twice, with one detail naming each such parameter.
   std::vector<std::string> query_params;

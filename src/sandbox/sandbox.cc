@@ -310,7 +310,7 @@ Status WriteProcFile(pid_t pid, const char* name, const std::string& content) {
 }
 
 // Maps the caller's uid and gid to themselves in the child's new user namespace, so that bwrap
-// inside sees the same ids. An unprivileged process may map only its own ids, and its gid only
+// inside runs with the same ids. An unprivileged process may map only its own ids, and its gid only
 // after denying setgroups.
 Status MapOwnIds(pid_t pid) {
   const std::string uid = std::to_string(geteuid());

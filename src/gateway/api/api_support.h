@@ -24,9 +24,9 @@ namespace openlabs::gateway {
 // with a key twice in one object is kValidationFailed (422) naming the key.
 Result<nlohmann::json> ParseJsonRequestBody(const Request& request);
 
-// Parses the JSON body into `message`. An empty or malformed body is kInvalidArgument (400); a
+// Parses the JSON body into `message`. An empty or malformed body is kInvalidArgument (400). A
 // body that is not an object, a repeated key or a field of the wrong type is kValidationFailed
-// (422) with details that name what to fix.
+// (422), with details that name what to fix.
 Status ParseJsonBody(const Request& request, google::protobuf::Message& message);
 
 // The caller behind the request's "Authorization: Bearer" token. kUnauthenticated when the

@@ -238,7 +238,7 @@ Status CheckWidgetKnown(const Session& session, const std::string& widget) {
   return Fail(std::move(error));
 }
 
-// The `{widget}` path parameter, checked to be an id that the session knows.
+// Returns the `{widget}` path parameter after checking that it is a widget id of the session.
 Result<std::string> PathWidget(const Request& request, const Session& session) {
   std::string widget(request.PathParam("widget"));
   if (Status valid = CheckId(widget, "widget"); !valid) {

@@ -25,6 +25,8 @@ std::mutex& PopplerMutex() {
 // Loads the PDF reader module once and returns its function, or an error naming the paths that
 // were tried. The module is looked for beside the running executable first (a copied or
 // installed binary), then at the path where this build wrote it. The caller holds PopplerMutex.
+// NOTE: nothing looks for the module at start-up, so a binary copied without it fails only on
+// its first PDF, with an internal error and this function's message in the log.
 Result<PdfModuleExtractFunction> LoadPdfModule() {
   static PdfModuleExtractFunction loaded = nullptr;
   if (loaded != nullptr) {

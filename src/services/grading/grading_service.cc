@@ -186,12 +186,9 @@ class SqlGradingService final : public GradingService {
   Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,
                                            const CallContext& caller) override {
     const int64_t submission_id = request.submission_id();
-    Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
+    Result<SubmissionAccess> access = ReadableSubmission(submission_id, caller);
     if (!access) {
       return Fail(access.error());
-    }
-    if (!access->can_read) {
-      return Fail(Error::NotFound("The submission does not exist."));
     }
     if (caller.user_id == access->learner_id && !caller.is_moderator()) {
       return Fail(Error::PermissionDenied(
@@ -232,12 +229,9 @@ class SqlGradingService final : public GradingService {
   Result<v1::SubmissionGrading> GetSubmissionGrading(const v1::GetSubmissionGradingRequest& request,
                                                      const CallContext& caller) override {
     const int64_t submission_id = request.submission_id();
-    Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
+    Result<SubmissionAccess> access = ReadableSubmission(submission_id, caller);
     if (!access) {
       return Fail(access.error());
-    }
-    if (!access->can_read) {
-      return Fail(Error::NotFound("The submission does not exist."));
     }
     Result<std::optional<JobRow>> job = queue_.Latest(submission_id);
     if (!job) {
@@ -436,6 +430,18 @@ class SqlGradingService final : public GradingService {
   }
 
  private:
+  // Returns the caller's access to the submission, or kNotFound when the caller may not read it.
+  Result<SubmissionAccess> ReadableSubmission(int64_t submission_id, const CallContext& caller) {
+    Result<SubmissionAccess> access = directory_.GetAccess(submission_id, caller);
+    if (!access) {
+      return Fail(access.error());
+    }
+    if (!access->can_read) {
+      return Fail(Error::NotFound("The submission does not exist."));
+    }
+    return access;
+  }
+
   Status RequireManager(int64_t lab_id, const CallContext& caller) {
     if (!caller.authenticated()) {
       return Fail(Error::Unauthenticated("sign in to manage a lab's grader"));

@@ -26,7 +26,7 @@ struct RubricModel {
   bool configured() const { return static_cast<bool>(complete); }
 };
 
-// The lab's own text: the task that the submission answers.
+// The lab's own text, which states the task that the submission solves.
 struct LabText {
   std::string title;
   std::string description;

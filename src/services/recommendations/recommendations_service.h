@@ -13,8 +13,8 @@ namespace openlabs::recommendations {
 
 struct RecommendationsOptions {
   RankingWeights weights;
-  // Callers wait for a rebuild while rebuilds take at most this long; after a longer one, they
-  // get the current model and the next is built in the background.
+  // The longest rebuild that callers wait for. After a longer one, callers get the current model
+  // and the next model is built in the background.
   std::chrono::steady_clock::duration wait_for_rebuild = std::chrono::milliseconds(500);
 };
 

@@ -23,7 +23,7 @@ bool RanksBefore(const RankedRow& a, const RankedRow& b);
 
 // The rows that one query ranks with openlabs_rank(): the number of matches and the best `keep`
 // of them, so that counting and ranking take one pass over the matches instead of a COUNT query
-// and an ORDER BY whose sorter sees every match.
+// and an ORDER BY that sorts every match.
 //
 // openlabs_rank(search_fts, created_at, weight, ...) scores the row as openlabs_bm25() with the
 // same weights does, adds it here and returns 1. It needs a collector installed on its thread

@@ -27,7 +27,7 @@ export function searchParamsToQuery(params: SearchParams): URLSearchParams {
   return query;
 }
 
-/** The path of the search page for these parameters. */
+/** Returns the path of the search page for these parameters. */
 export function searchPath(params: SearchParams): string {
   const query = searchParamsToQuery(params).toString();
   return query === "" ? "/search" : `/search?${query}`;
