@@ -55,9 +55,14 @@ std::vector<std::string> LiveProcessesOf(uid_t uid) {
     if (!matches || state == "Z") {
       continue;
     }
-    std::ifstream cmdline_file(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)),
-                        std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {
+      std::ifstream cmdline_file(entry.path() / "cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(cmdline_file),
+                     std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+      continue;  // the process exited during the scan, so reading its cmdline failed with ESRCH
+    }
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     found.push_back(pid + " " + state + " " + cmdline.substr(0, 120));
   }
