@@ -39,4 +39,23 @@ describe("normalizeMathDelimiters", () => {
   it("keeps dollar math unchanged", () => {
     expect(normalizeMathDelimiters("$a$ and $$b$$")).toBe("$a$ and $$b$$");
   });
+
+  it("rewrites kramdown's doubled inline delimiters", () => {
+    expect(normalizeMathDelimiters("loss \\\\(L_i\\\\) here")).toBe("loss $L_i$ here");
+  });
+
+  it("rewrites kramdown's doubled display delimiters", () => {
+    expect(normalizeMathDelimiters("\\\\[x^2\\\\]")).toBe("$$\nx^2\n$$");
+    expect(normalizeMathDelimiters("\\\\[\nx^2\n\\\\]")).toBe("$$\nx^2\n$$");
+  });
+
+  it("rewrites doubled delimiters around commands", () => {
+    expect(normalizeMathDelimiters("\\\\(\\lambda\\\\) and \\(\\mu\\)")).toBe(
+      "$\\lambda$ and $\\mu$",
+    );
+  });
+
+  it("leaves escaped dollars alone", () => {
+    expect(normalizeMathDelimiters("costs \\$5 or \\$6")).toBe("costs \\$5 or \\$6");
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Rewrites LaTeX's `\(…\)` and `\[…\]` delimiters to `$…$` and `$$…$$`, which remark-math
- * understands, leaving fenced code blocks and inline code untouched.
+ * Rewrites LaTeX's `\(…\)` and `\[…\]` delimiters, and their kramdown spelling with doubled
+ * backslashes (`\\(…\\)`, `\\[…\\]`), to `$…$` and `$$…$$`, which remark-math understands.
+ * Fenced code blocks and inline code stay untouched.
  */
 export function normalizeMathDelimiters(markdown: string): string {
   const lines = markdown.split("\n");
@@ -39,7 +40,7 @@ function expandDisplayLine(line: string): string {
 function rewriteOutsideInlineCode(line: string): string {
   // A display block whose delimiters sit on lines of their own.
   const trimmed = line.trim();
-  if (trimmed === "\\[" || trimmed === "\\]") {
+  if (/^\\{1,2}[[\]]$/.test(trimmed)) {
     return "$$";
   }
   // Odd-indexed parts are inline code spans (between backticks).
@@ -49,8 +50,13 @@ function rewriteOutsideInlineCode(line: string): string {
     .join("");
 }
 
+// Kramdown writes `\\(` in the Markdown source so that the page receives `\(`. The doubled
+// form is rewritten first, because the single form would otherwise match from its second
+// backslash and leave the first one to escape the `$`.
 function rewriteDelimiters(text: string): string {
   return text
+    .replace(/\\\\\((.+?)\\\\\)/g, (_match, inner: string) => `$${inner}$`)
+    .replace(/\\\\\[(.+?)\\\\\]/g, (_match, inner: string) => `$$${inner}$$`)
     .replace(/\\\((.+?)\\\)/g, (_match, inner: string) => `$${inner}$`)
     .replace(/\\\[(.+?)\\\]/g, (_match, inner: string) => `$$${inner}$$`);
 }
