@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { launchBrowser, watchErrors } from "./browser.mjs";
+import { contentJourney } from "./content-journey.mjs";
 import { gradingJourney } from "./grading-journey.mjs";
 import { journey } from "./journey.mjs";
 import { notebookWidgets } from "./notebook-widgets.mjs";
@@ -28,6 +29,7 @@ const journeys = {
   widgets: notebookWidgets,
   grading: gradingJourney,
   search: searchJourney,
+  content: contentJourney,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) {

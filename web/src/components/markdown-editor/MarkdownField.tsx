@@ -15,6 +15,8 @@ interface MarkdownFieldProps {
   placeholder?: string;
   /** Resolves relative links in the preview, as the published page will. */
   resolveUrl?: (url: string) => string | undefined;
+  /** Renders sanitized raw HTML in the preview, for text whose page does the same. */
+  allowHtml?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export function MarkdownField({
   hint,
   placeholder,
   resolveUrl,
+  allowHtml = false,
 }: MarkdownFieldProps) {
   const id = useId();
   const dark = useDarkMode();
@@ -103,7 +106,7 @@ export function MarkdownField({
               The preview appears here as you type.
             </p>
           ) : (
-            <Markdown source={value} resolveUrl={resolveUrl} />
+            <Markdown source={value} resolveUrl={resolveUrl} allowHtml={allowHtml} />
           )}
         </section>
       </div>

@@ -114,6 +114,7 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
         error={fieldErrors.body}
         hint="Markdown with tables, code blocks and math ($…$, $$…$$ or \(…\)). Link uploaded files by their path, like ![](img/plot.png)."
         resolveUrl={(url) => resolveAssetUrl(lab?.assets ?? [], url)}
+        allowHtml
       />
       {lab !== undefined && (
         <section aria-labelledby="lab-assets" className="space-y-2">

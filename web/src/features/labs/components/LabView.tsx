@@ -44,7 +44,11 @@ export function LabView({ lab, byline, actions }: LabViewProps) {
         {actions !== undefined && <div className="flex flex-wrap gap-2">{actions}</div>}
       </header>
       <div className="rounded-lg bg-white p-4 shadow-sm sm:p-6 dark:bg-slate-900">
-        <Markdown source={lab.body} resolveUrl={(url) => resolveAssetUrl(lab.assets, url)} />
+        <Markdown
+          source={lab.body}
+          resolveUrl={(url) => resolveAssetUrl(lab.assets, url)}
+          allowHtml
+        />
       </div>
       {lab.assets.length > 0 && (
         <section aria-labelledby="lab-files" className="space-y-2">

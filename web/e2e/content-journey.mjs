@@ -1,0 +1,121 @@
+// Browser test of what authors and learners write. A lab imported from a folder of Jekyll-style
+// course notes, with raw HTML figures that load images from `/assets/…`, shows those images and
+// no markup as text, and its double-backslash math typesets.
+// It runs in a browser context of its own, signed in as a fresh author.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { screenshotBothThemes } from "./browser.mjs";
+import { solidPng } from "./fixtures.mjs";
+import { signUp } from "./journey.mjs";
+
+function step(name) {
+  console.log(`e2e: ${name}`);
+}
+
+// The markup of a figure in the Stanford CS231n notes, and their kramdown math.
+const courseNote = `---
+layout: page
+title: Linear classification
+---
+
+Table of Contents:
+
+- [Data](#data)
+
+<a name='data'></a>
+
+### Toy data
+
+<div class="fig figcenter fighighlight">
+  <img src="/assets/eg/spiral_raw.png">
+  <div class="figcaption">
+    The toy spiral data: <b>three classes</b> that are not linearly separable.
+  </div>
+</div>
+
+The loss \\\\(L_i\\\\) of one example, and the regularization strength \\\\(\\lambda\\\\).
+
+<div style="position: fixed; inset: 0">An attempt to cover the page</div>
+<img src="x" onerror="document.title = 'injected'">
+`;
+
+/**
+ * Writes a folder shaped like the CS231n notes (a page beside a site-wide assets/ folder) and
+ * imports it with `openlabs import labs` into the running server's data directory.
+ */
+function importCourseNote(server, author) {
+  const folder = mkdtempSync(join(tmpdir(), "openlabs-e2e-notes-"));
+  try {
+    mkdirSync(join(folder, "notes", "assets", "eg"), { recursive: true });
+    writeFileSync(join(folder, "notes", "linear-classify.md"), courseNote);
+    writeFileSync(
+      join(folder, "notes", "assets", "eg", "spiral_raw.png"),
+      solidPng(40, 30, [200, 60, 20]),
+    );
+    return execFileSync(
+      server.binary,
+      ["import", "labs", join(folder, "notes"), "--data-dir", server.dataDir, "--author", author],
+      { encoding: "utf8" },
+    );
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export async function contentJourney({ browser, baseUrl, server, outputDir, axeReport }) {
+  const shots = join(outputDir, "screenshots");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+
+  try {
+    step("content: an imported lab with raw HTML figures shows its images");
+    await signUp(page, baseUrl, "noor");
+    const output = importCourseNote(server, "noor");
+    const labId = /as lab (\d+) with 1 assets/.exec(output)?.[1];
+    assert.ok(labId !== undefined, `the import did not report one lab with its image:\n${output}`);
+    await page.goto(`${baseUrl}/labs/${labId}`);
+    const body = page.locator(".markdown");
+    await body.getByText("three classes").waitFor();
+    const image = body.locator("img").first();
+    await image.evaluate((element) => element.scrollIntoView());
+    await page.waitForFunction(() => {
+      const element = document.querySelector(".markdown img[src^='/api/']");
+      return element !== null && element.complete && element.naturalWidth > 0;
+    });
+    assert.equal(await image.evaluate((element) => element.naturalWidth), 40);
+    assert.match(await image.getAttribute("src"), new RegExp(`^/api/v1/labs/${labId}/assets/`));
+    assert.equal(await body.locator("b").textContent(), "three classes");
+    const text = await body.textContent();
+    assert.ok(!text.includes("<div") && !text.includes("<img"), `markup shown as text: ${text}`);
+
+    step("content: the sanitizer drops styles and event handlers");
+    // KaTeX's own spans carry style attributes, so only the author's elements are checked.
+    const cover = body.getByText("An attempt to cover the page");
+    assert.equal(await cover.getAttribute("style"), null);
+    assert.equal(await cover.evaluate((element) => getComputedStyle(element).position), "static");
+    assert.equal(await body.locator("[onerror], [class*='fixed']").count(), 0);
+    assert.equal(await body.locator("img").count(), 2);
+    assert.notEqual(await page.title(), "injected");
+
+    step("content: the table of contents reaches its anchor");
+    const tocHref = await body.getByRole("link", { name: "Data" }).getAttribute("href");
+    assert.equal(tocHref, "#user-content-data");
+    assert.equal(await body.locator('a[name="user-content-data"]').count(), 1);
+
+    step("content: double-backslash math typesets");
+    assert.equal(await body.locator(".katex").count(), 2);
+    assert.ok(!text.includes("$L_i$"), "inline math shown as text");
+    await screenshotBothThemes(page, shots, "lab-html-figure", axeReport);
+
+    assert.deepEqual(pageErrors, [], "the content pages threw uncaught errors");
+  } finally {
+    await context.close();
+  }
+}
