@@ -164,3 +164,16 @@ export async function screenshotBothThemesInPlace(page, outputDir, name, axeRepo
   }
   await page.evaluate(() => window.localStorage.removeItem("openlabs.theme"));
 }
+
+/**
+ * Opens a page in a browser context of its own, with the journeys' default timeout. Uncaught
+ * page errors collect in the returned `pageErrors`.
+ */
+export async function openPage(browser, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const pageErrors = [];
+  watchErrors(page, pageErrors);
+  return { context, page, pageErrors };
+}

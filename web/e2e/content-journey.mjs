@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { screenshotBothThemes } from "./browser.mjs";
+import { openPage, screenshotBothThemes } from "./browser.mjs";
 import { solidPng } from "./fixtures.mjs";
 import { signUp } from "./journey.mjs";
 
@@ -68,11 +68,7 @@ function importCourseNote(server, author) {
 
 export async function contentJourney({ browser, baseUrl, server, outputDir, axeReport }) {
   const shots = join(outputDir, "screenshots");
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  const { context, page, pageErrors } = await openPage(browser);
 
   try {
     step("content: an imported lab with raw HTML figures shows its images");
