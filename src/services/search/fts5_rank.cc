@@ -53,13 +53,6 @@ int CountRow(const Fts5ExtensionApi*, Fts5Context*, void* hits) {
 
 void DeleteStats(void* stats) { delete static_cast<QueryStats*>(stats); }
 
-double IdfOf(long long rows, long long hits) {
-  const double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
-                              (static_cast<double>(hits) + 0.5));
-  // A phrase in more than half of the rows would count against a match, so it counts a little.
-  return idf > 0 ? idf : 1e-6;
-}
-
 // Counts the rows that contain each phrase, walking each phrase's doclist once.
 int ComputeIdf(const Fts5ExtensionApi* api, Fts5Context* context, QueryStats& stats) {
   const int phrases = api->xPhraseCount(context);
@@ -70,7 +63,7 @@ int ComputeIdf(const Fts5ExtensionApi* api, Fts5Context* context, QueryStats& st
     if (status != SQLITE_OK) {
       return status;
     }
-    stats.idf[phrase] = IdfOf(stats.rows, hits);
+    stats.idf[phrase] = Bm25Idf(stats.rows, hits);
   }
   return SQLITE_OK;
 }
@@ -146,17 +139,11 @@ int RowTokens(const Fts5ExtensionApi* api, Fts5Context* context, int& tokens) {
   return api->xColumnSize(context, -1, &tokens);
 }
 
-// The BM25 term of one phrase. The expression and its order of operations are those of FTS5's
-// bm25(), so that both give the same double.
-double PhraseScore(double idf, double frequency, int tokens, double average_tokens) {
-  const double length_factor = kK1 * (1 - kB + kB * tokens / average_tokens);
-  return idf * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
-}
-
 double RowScore(const QueryStats& stats, int tokens) {
   double score = 0;
   for (size_t phrase = 0; phrase < stats.idf.size(); ++phrase) {
-    score += PhraseScore(stats.idf[phrase], stats.frequency[phrase], tokens, stats.average_tokens);
+    score +=
+        Bm25PhraseScore(stats.idf[phrase], stats.frequency[phrase], tokens, stats.average_tokens);
   }
   return score;
 }
@@ -190,6 +177,41 @@ void Bm25(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* re
   sqlite_api::sqlite3_result_double(result, -RowScore(*stats, tokens));
 }
 
+// openlabs_rank() with score bounds: counts the current row, and scores it only when its bound
+// can reach the rows kept so far.
+void RankBounded(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
+                 int argument_count, sqlite3_value** arguments, RankCollector& collector,
+                 const ScoreBounds& bounds) {
+  if (static_cast<size_t>(api->xPhraseCount(context)) != bounds.idf.size()) {
+    sqlite_api::sqlite3_result_error(result, "openlabs_rank(): score bounds for other phrases",
+                                     -1);
+    return;
+  }
+  const long long rowid = api->xRowid(context);
+  const long long created_at = sqlite_api::sqlite3_value_int64(arguments[0]);
+  bool exact = false;
+  const double bound = bounds.Bound(rowid, exact);
+  if (collector.Excludes(bound)) {
+    collector.CountExcluded();
+  } else if (exact) {
+    collector.Add({bound, created_at, rowid});
+  } else {
+    int tokens = 0;
+    int status = SQLITE_OK;
+    QueryStats* stats =
+        ReadRow(api, context, argument_count - 1, arguments + 1, false, tokens, status);
+    if (stats == nullptr) {
+      sqlite_api::sqlite3_result_error_code(result, status);
+      return;
+    }
+    if (stats->idf.empty()) {
+      stats->idf = bounds.idf;
+    }
+    collector.Add({RowScore(*stats, tokens), created_at, rowid});
+  }
+  sqlite_api::sqlite3_result_int(result, 1);
+}
+
 // openlabs_rank(search_fts, created_at, weight, ...): adds the current row to the collector of
 // this thread (see RankCollector) and returns 1.
 void Rank(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
@@ -198,6 +220,10 @@ void Rank(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* re
   if (collector == nullptr || argument_count < 1) {
     sqlite_api::sqlite3_result_error(
         result, "openlabs_rank() needs a collector and a created_at argument", -1);
+    return;
+  }
+  if (const ScoreBounds* bounds = collector->bounds()) {
+    RankBounded(api, context, result, argument_count, arguments, *collector, *bounds);
     return;
   }
   const bool deferred_idf = collector->unfiltered() && api->xPhraseCount(context) == 1;
@@ -250,7 +276,83 @@ bool ReadVarint(const unsigned char*& at, const unsigned char* end, uint64_t& va
   return false;
 }
 
+// openlabs_index_size(search_fts, part): the table's row count when `part` is 0, its total
+// token count otherwise, as the ranking functions read them.
+void IndexSizeFunction(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_context* result,
+                       int argument_count, sqlite3_value** arguments) {
+  sqlite3_int64 value = 0;
+  const bool rows = argument_count < 1 || sqlite_api::sqlite3_value_int(arguments[0]) == 0;
+  const int status =
+      rows ? api->xRowCount(context, &value) : api->xColumnTotalSize(context, -1, &value);
+  if (status != SQLITE_OK) {
+    sqlite_api::sqlite3_result_error_code(result, status);
+    return;
+  }
+  sqlite_api::sqlite3_result_int64(result, value);
+}
+
+// Appends each token that the tokenizer reports to the std::vector<std::string> in `tokens`.
+int AppendToken(void* tokens, int flags, const char* token, int bytes, int, int) {
+  // A colocated token is a synonym at the same position; porter and unicode61 make none.
+  if ((flags & FTS5_TOKEN_COLOCATED) == 0) {
+    static_cast<std::vector<std::string>*>(tokens)->emplace_back(token,
+                                                                  static_cast<size_t>(bytes));
+  }
+  return SQLITE_OK;
+}
+
 }  // namespace
+
+double Bm25Idf(long long rows, long long hits) {
+  const double idf = std::log((static_cast<double>(rows - hits) + 0.5) /
+                              (static_cast<double>(hits) + 0.5));
+  // A phrase in more than half of the rows would count against a match, so it counts a little.
+  return idf > 0 ? idf : 1e-6;
+}
+
+double Bm25PhraseScore(double idf, double frequency, int tokens, double average_tokens) {
+  const double length_factor = kK1 * (1 - kB + kB * tokens / average_tokens);
+  return idf * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
+}
+
+std::vector<std::string> QueryTokens(soci::session& session, std::string_view text) {
+  fts5_api* api = Fts5Api(Handle(session));
+  void* user_data = nullptr;
+  sqlite_api::fts5_tokenizer methods{};
+  if (api == nullptr || api->xFindTokenizer(api, "porter", &user_data, &methods) != SQLITE_OK) {
+    throw soci::soci_error("the FTS5 porter tokenizer is not available");
+  }
+  // The arguments after "porter" in search_fts's tokenize option.
+  const char* arguments[] = {"unicode61"};
+  sqlite_api::Fts5Tokenizer* tokenizer = nullptr;
+  if (methods.xCreate(user_data, arguments, 1, &tokenizer) != SQLITE_OK) {
+    throw soci::soci_error("creating the FTS5 porter tokenizer failed");
+  }
+  std::vector<std::string> tokens;
+  const int status = methods.xTokenize(tokenizer, &tokens, FTS5_TOKENIZE_QUERY, text.data(),
+                                       static_cast<int>(text.size()), AppendToken);
+  methods.xDelete(tokenizer);
+  if (status != SQLITE_OK) {
+    throw soci::soci_error("tokenizing a query term failed");
+  }
+  return tokens;
+}
+
+IndexSize ReadIndexSize(soci::session& session) {
+  IndexSize size;
+  session << "SELECT openlabs_index_size(search_fts, 0), openlabs_index_size(search_fts, 1) "
+             "FROM search_fts LIMIT 1",
+      soci::into(size.rows), soci::into(size.tokens);
+  if (!session.got_data()) {
+    return {};
+  }
+  return size;
+}
+
+std::vector<uint32_t> Fts5Ranker::ScopedTokenCounts() {
+  const std::vector<uint32_t>* counts = t_token_counts;
+  return counts == nullptr ? std::vector<uint32_t>() : *counts;
+}
 
 void Fts5Ranker::Register(soci::session& session) {
   sqlite3* db = Handle(session);
@@ -262,7 +364,9 @@ void Fts5Ranker::Register(soci::session& session) {
   if (api == nullptr ||
       api->xCreateFunction(api, "openlabs_bm25", nullptr, Bm25, nullptr) != SQLITE_OK ||
       api->xCreateFunction(api, "openlabs_rank", nullptr, Rank, nullptr) != SQLITE_OK ||
-      api->xCreateFunction(api, "openlabs_snippet", nullptr, Fts5Snippet, nullptr) != SQLITE_OK) {
+      api->xCreateFunction(api, "openlabs_snippet", nullptr, Fts5Snippet, nullptr) != SQLITE_OK ||
+      api->xCreateFunction(api, "openlabs_index_size", nullptr, IndexSizeFunction, nullptr) !=
+          SQLITE_OK) {
     throw soci::soci_error("cannot register the openlabs ranking and snippet functions with FTS5");
   }
   registered_.push_back(db);
@@ -313,6 +417,31 @@ bool RanksBefore(const RankedRow& a, const RankedRow& b) {
   return a.rowid > b.rowid;
 }
 
+double ScoreBounds::Bound(long long rowid, bool& exact) const {
+  const auto found = listed.find(rowid);
+  const std::vector<double>* scores = found == listed.end() ? nullptr : &found->second;
+  exact = scores != nullptr;
+  double bound = 0;
+  for (size_t phrase = 0; phrase < ceiling.size(); ++phrase) {
+    // A listed score is above the ceiling, so it is used even when another phrase's is unknown.
+    if (scores != nullptr && !std::isnan((*scores)[phrase])) {
+      bound += (*scores)[phrase];
+    } else {
+      bound += ceiling[phrase];
+      exact = false;
+    }
+  }
+  return bound;
+}
+
+bool RankCollector::Excludes(double bound) const {
+  if (bounds_ && bound < bounds_->floor) {
+    return true;
+  }
+  // A row that ties with the worst kept row may still go before it, on created_at or rowid.
+  return heap_.size() >= keep_ && (keep_ == 0 || bound < heap_.front().score);
+}
+
 void RankCollector::Add(const RankedRow& row) {
   ++matches_;
   Keep(row);
@@ -343,12 +472,12 @@ std::vector<RankedRow> RankCollector::Finish() {
   if (!unscored_.empty()) {
     // Every match contains the query's one phrase and nothing else limits the matches, so the
     // phrase's document count is the number of matches.
-    const double idf = IdfOf(table_rows_, static_cast<long long>(unscored_.size()));
+    const double idf = Bm25Idf(table_rows_, static_cast<long long>(unscored_.size()));
     std::vector<Unscored> rows = std::move(unscored_);
     unscored_.clear();
     for (const Unscored& row : rows) {
-      Keep({PhraseScore(idf, row.frequency, row.tokens, average_tokens_), row.created_at,
-           row.rowid});
+      Keep({Bm25PhraseScore(idf, row.frequency, row.tokens, average_tokens_), row.created_at,
+            row.rowid});
     }
   }
   std::vector<RankedRow> best = std::move(heap_);

@@ -4,11 +4,43 @@
 
 #include <cstdint>
 #include <cstddef>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace openlabs::search {
+
+// The IDF of a phrase found in `hits` of `rows` rows, as FTS5's bm25() computes it, except
+// that a phrase in more than half of the rows gets 1e-6 instead of a negative value.
+double Bm25Idf(long long rows, long long hits);
+
+// The BM25 term of one phrase in one row: `frequency` is the phrase's weighted number of
+// occurrences and `tokens` the row's length. The expression and its order of operations are
+// those of FTS5's bm25(), so that both give the same double.
+double Bm25PhraseScore(double idf, double frequency, int tokens, double average_tokens);
+
+// The tokens that search_fts's tokenizer ("porter unicode61") makes of `text` in a query, so
+// that a query word can be looked up by the term that the index stores. Throws soci::soci_error
+// when the tokenizer is not available.
+std::vector<std::string> QueryTokens(soci::session& session, std::string_view text);
+
+// The row count and the total token count of search_fts, as the ranking functions read them
+// (xRowCount and xColumnTotalSize). Zero counts for an empty table.
+struct IndexSize {
+  long long rows = 0;
+  long long tokens = 0;
+
+  // The average row length that openlabs_bm25() uses.
+  double average_tokens() const {
+    return rows > 0 ? static_cast<double>(tokens) / static_cast<double>(rows) : 1;
+  }
+};
+IndexSize ReadIndexSize(soci::session& session);
 
 // One row ranked by openlabs_rank().
 struct RankedRow {
@@ -20,6 +52,27 @@ struct RankedRow {
 // True when `a` goes before `b`: higher score, then newer created_at, then higher rowid. These
 // are the ORDER BY clauses of the search query that openlabs_rank() replaces.
 bool RanksBefore(const RankedRow& a, const RankedRow& b);
+
+// Upper bounds on the score of each phrase of a query, taken from champion lists (see
+// champion_lists.h), with which openlabs_rank() skips reading the positions of a row that cannot
+// be among the kept ones. They are valid only when every phrase of the query is one index term
+// with a list, the query has no other condition, and the lists belong to the query's snapshot.
+struct ScoreBounds {
+  // Each phrase's IDF, from the row count that its list stores.
+  std::vector<double> idf;
+  // Each phrase's score in a row outside its list is at most this.
+  std::vector<double> ceiling;
+  // The phrase scores of the rows in at least one list, by rowid, with NaN for a phrase whose
+  // list does not hold the row.
+  std::unordered_map<long long, std::vector<double>> listed;
+  // At least `keep` matching rows score this much or more (-infinity when unknown).
+  double floor = -std::numeric_limits<double>::infinity();
+
+  // Returns the largest score that row `rowid` can have, summed in the order of the exact
+  // score, and sets `exact` when every phrase's score of the row is known, so the bound is the
+  // score itself.
+  double Bound(long long rowid, bool& exact) const;
+};
 
 // The rows that one query ranks with openlabs_rank(): the number of matches and the best `keep`
 // of them, so that counting and ranking take one pass over the matches instead of a COUNT query
@@ -44,6 +97,10 @@ class RankCollector {
   // Returns the best rows, best first: at most `keep`. Call once, after the query has finished.
   std::vector<RankedRow> Finish();
 
+  // True when `keep` rows are kept; then Worst() is the one that ranks last.
+  bool Full() const { return heap_.size() >= keep_; }
+  const RankedRow& Worst() const { return heap_.front(); }
+
   // Called by openlabs_rank() for each row.
   void Add(const RankedRow& row);
   void AddUnscored(long long rowid, long long created_at, double frequency, int tokens);
@@ -53,6 +110,15 @@ class RankCollector {
     table_rows_ = rows;
     average_tokens_ = average_tokens;
   }
+
+  // Makes openlabs_rank() score with `bounds`: with their IDFs, and only the rows that can
+  // still be among the best `keep`.
+  void SetBounds(ScoreBounds bounds) { bounds_ = std::move(bounds); }
+  const ScoreBounds* bounds() const { return bounds_ ? &*bounds_ : nullptr; }
+  // True when a row that scores at most `bound` cannot be among the best `keep`.
+  bool Excludes(double bound) const;
+  // Counts a row that Excludes() left out.
+  void CountExcluded() { ++matches_; }
 
  private:
   // Adds `row` to the heap when it is among the best `keep`.
@@ -72,6 +138,7 @@ class RankCollector {
   double average_tokens_ = 1;
   std::vector<RankedRow> heap_;  // the best rows so far; the worst of them is at the front
   std::vector<Unscored> unscored_;
+  std::optional<ScoreBounds> bounds_;
 };
 
 // The BM25 ranking of the search_fts table, with each row's token count kept in memory.
@@ -124,6 +191,10 @@ class Fts5Ranker {
 
   // The number of rows whose count is loaded; for tests.
   size_t loaded_rows() const;
+
+  // Returns a copy of the token counts, indexed by rowid, that the Scope open on this thread
+  // installed, or an empty vector when none is installed. A row that is not loaded counts 0.
+  static std::vector<uint32_t> ScopedTokenCounts();
 
  private:
   // Reloads the counts from search_fts_docsize when `generation` differs from the loaded one.

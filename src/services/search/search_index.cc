@@ -5,11 +5,18 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <deque>
+#include <functional>
+#include <limits>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <thread>
 
 #include "common/clock.h"
+#include "services/search/champion_lists.h"
 #include "services/search/fts5_rank.h"
 #include "services/search/page_cache.h"
 #include "services/search/search_text.h"
@@ -144,9 +151,18 @@ std::string FilterSql(const SearchQuery& query, Bindings& bindings) {
 class SqlSearchIndex final : public SearchIndex {
  public:
   SqlSearchIndex(Database& database, const SearchOptions& options)
-      : database_(database), cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes) {
-    if (database_.dialect() == Dialect::kSqlite) {
-      SeparateCjkInOldRows();
+      : database_(database),
+        cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes),
+        options_(options),
+        champion_options_{.min_matches = options.champion_min_matches,
+                          .length = options.champion_length} {
+    if (database_.dialect() != Dialect::kSqlite) {
+      return;
+    }
+    SeparateCjkInOldRows();
+    if (UsesChampions() && options_.champions_in_background) {
+      builder_ = std::jthread([this](std::stop_token stop) { RunChampionBuilds(stop); });
+      RequestChampionBuild();
     }
   }
 
@@ -156,7 +172,7 @@ class SqlSearchIndex final : public SearchIndex {
     }
     const SearchDocument cleaned = Cleaned(document);
     const SearchDocument indexed = WithCjkSeparated(cleaned);
-    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+    Status saved = database_.InTransaction<void>([&](soci::session& session) -> Status {
       const long long row_id = SaveRow(session, indexed);
       SaveText(session, row_id, indexed);
       session << "DELETE FROM search_document_tags WHERE document_id = :id", soci::use(row_id);
@@ -166,13 +182,15 @@ class SqlSearchIndex final : public SearchIndex {
       }
       return {};
     });
+    RequestChampionBuild();
+    return saved;
   }
 
   Status Remove(std::string_view type, int64_t id) override {
     if (Status valid = CheckKey(type, id); !valid) {
       return valid;
     }
-    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+    Status removed = database_.InTransaction<void>([&](soci::session& session) -> Status {
       std::optional<long long> row_id = FindRow(session, std::string(type), id);
       if (!row_id) {
         return {};
@@ -184,6 +202,12 @@ class SqlSearchIndex final : public SearchIndex {
       session << "DELETE FROM search_documents WHERE id = :id", soci::use(*row_id);
       return {};
     });
+    RequestChampionBuild();
+    return removed;
+  }
+
+  long long champion_searches() const override {
+    return champion_searches_.load(std::memory_order_relaxed);
   }
 
   Result<SearchPage> Search(const SearchQuery& query) override {
@@ -193,6 +217,10 @@ class SqlSearchIndex final : public SearchIndex {
     const ParsedQuery parsed = ParseQuery(query.text);
     if (parsed.empty()) {
       return page;
+    }
+    if (database_.dialect() == Dialect::kSqlite && UsesChampions() &&
+        !options_.champions_in_background) {
+      BuildChampionsIfStale();
     }
     return database_.WithSession<SearchPage>([&](soci::session& session) -> Result<SearchPage> {
       if (database_.dialect() == Dialect::kSqlite) {
@@ -207,7 +235,10 @@ class SqlSearchIndex final : public SearchIndex {
           return std::move(*cached);
         }
         Fts5Ranker::Scope ranking(ranker_, session, generation);
-        SearchSqlite(session, query, ToFts5Query(parsed), page);
+        const std::string match = ToFts5Query(parsed);
+        if (!SearchChampions(session, query, parsed, match, generation, page)) {
+          SearchSqlite(session, query, match, page, std::nullopt);
+        }
         cache_.Store(key, generation, page);
       } else {
         SearchPostgres(session, query, ToWebsearchQuery(CleanText(query.text, kMaxQueryBytes)),
@@ -218,6 +249,206 @@ class SqlSearchIndex final : public SearchIndex {
   }
 
  private:
+  bool UsesChampions() const {
+    return options_.champion_min_matches > 0 && options_.champion_length > 0;
+  }
+
+  std::shared_ptr<const ChampionLists> CurrentChampions() const {
+    std::lock_guard lock(champions_mutex_);
+    return champions_;
+  }
+
+  // Computes the page of a query of plain words without filters from the champion lists, equal
+  // to the page and total that SearchSqlite computes without them. A one-word page within its
+  // list is read from the list. For several words, BestOfListed finds the page among the listed
+  // rows when it can prove it, and a COUNT query counts the matches. Otherwise openlabs_rank()
+  // walks every match but reads the positions of only the rows that can reach the page. Returns
+  // false when the lists are out of date or do not cover the query, and then the caller ranks
+  // every match without them.
+  bool SearchChampions(soci::session& session, const SearchQuery& query, const ParsedQuery& parsed,
+                       const std::string& match, long long generation, SearchPage& page) {
+    const std::shared_ptr<const ChampionLists> champions = CurrentChampions();
+    if (champions == nullptr || champions->generation() != generation) {
+      if (UsesChampions() && options_.champions_in_background) {
+        RequestChampionBuild();
+      }
+      return false;
+    }
+    Bindings bindings;
+    if (!parsed.none_of.empty() || !FilterSql(query, bindings).empty()) {
+      return false;
+    }
+    std::vector<const ChampionList*> lists;
+    for (const std::vector<std::string>& group : parsed.all_of) {
+      const ChampionList* list = group.size() == 1 ? ListOfWord(session, *champions, group[0])
+                                                   : nullptr;
+      if (list == nullptr) {
+        return false;
+      }
+      lists.push_back(list);
+    }
+
+    const long long offset = static_cast<long long>(page.page - 1) * page.limit;
+    if (lists.size() == 1 && lists[0]->Covers(offset, page.limit)) {
+      const ChampionList& list = *lists[0];
+      page.total = list.matches;
+      if (static_cast<long long>(list.best.size()) > offset) {
+        const auto rows = std::span(list.best).subspan(static_cast<size_t>(offset));
+        FetchHits(session, match,
+                  rows.first(std::min(rows.size(), static_cast<size_t>(page.limit))), page);
+      }
+    } else {
+      const size_t keep = static_cast<size_t>(offset + page.limit);
+      ScoreBounds bounds = BoundsOf(lists, champions->rows(), keep);
+      RowScorer scorer(session, match, bounds);
+      std::optional<std::vector<RankedRow>> best = BestOfListed(
+          bounds, keep, [&scorer](long long rowid) { return scorer(rowid); },
+          MaxLookups(lists));
+      if (!best) {
+        SearchSqlite(session, query, match, page, std::move(bounds));
+      } else {
+        Bindings count_bindings;
+        count_bindings.Add("match", match);
+        page.total = RunToEnd(session, "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match",
+                              count_bindings);
+        if (best->size() > static_cast<size_t>(offset)) {
+          FetchHits(session, match, std::span(*best).subspan(static_cast<size_t>(offset)), page);
+        }
+      }
+    }
+    champion_searches_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Returns the list of the one index term of `word`, or null when the word makes several
+  // terms, has CJK letters or has no list. A quoted word is a phrase of the terms that the
+  // tokenizer makes of it, so a word of one term matches exactly the rows of that term.
+  static const ChampionList* ListOfWord(soci::session& session, const ChampionLists& champions,
+                                        const std::string& word) {
+    if (ContainsCjk(word)) {
+      return nullptr;
+    }
+    const std::vector<std::string> terms = QueryTokens(session, word);
+    return terms.size() == 1 ? champions.Find(terms[0]) : nullptr;
+  }
+
+  // The row lookups that BestOfListed may make for a query of the terms of `lists`: one per
+  // SearchOptions::champion_matches_per_lookup matches of the rarest term, at most 64.
+  size_t MaxLookups(const std::vector<const ChampionList*>& lists) const {
+    long long rarest = std::numeric_limits<long long>::max();
+    for (const ChampionList* list : lists) {
+      rarest = std::min(rarest, list->matches);
+    }
+    const long long per_lookup = std::max<long long>(1, options_.champion_matches_per_lookup);
+    return static_cast<size_t>(std::min<long long>(64, rarest / per_lookup));
+  }
+
+  // Computes the exact score of single rows for the query `match`, for BestOfListed, with one
+  // prepared statement.
+  class RowScorer {
+   public:
+    RowScorer(soci::session& session, const std::string& match, const ScoreBounds& bounds)
+        : match_(match),
+          statement_((session.prepare << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH "
+                                         ":match AND rowid = :rowid AND " +
+                                             RankCall("0") + " > 0",
+                      soci::use(match_, "match"), soci::use(rowid_, "rowid"),
+                      soci::into(count_))) {
+      // Infinite ceilings, so that openlabs_rank() scores the row instead of excluding it.
+      scoring_.idf = bounds.idf;
+      scoring_.ceiling.assign(bounds.ceiling.size(), std::numeric_limits<double>::infinity());
+    }
+
+    // Returns the row's score, or nothing when the row does not match the query.
+    std::optional<double> operator()(long long rowid) {
+      rowid_ = rowid;
+      RankCollector collector(1, true);
+      collector.SetBounds(scoring_);
+      {
+        Fts5Ranker::Collecting collecting(collector);
+        statement_.execute(true);
+      }
+      const std::vector<RankedRow> rows = collector.Finish();
+      if (rows.empty()) {
+        return std::nullopt;
+      }
+      return rows.front().score;
+    }
+
+   private:
+    std::string match_;
+    long long rowid_ = 0;
+    long long count_ = 0;
+    ScoreBounds scoring_;
+    soci::statement statement_;
+  };
+
+  void RequestChampionBuild() {
+    if (!builder_.joinable()) {
+      return;
+    }
+    {
+      std::lock_guard lock(builder_mutex_);
+      build_requested_ = true;
+    }
+    builder_wakeup_.notify_one();
+  }
+
+  // The loop of the builder thread: waits for a request, lets a burst of writes end, builds.
+  void RunChampionBuilds(std::stop_token stop) {
+    std::unique_lock lock(builder_mutex_);
+    while (!stop.stop_requested()) {
+      builder_wakeup_.wait(lock, stop, [&] { return build_requested_; });
+      builder_wakeup_.wait_for(lock, stop, options_.champion_delay, [] { return false; });
+      if (stop.stop_requested()) {
+        return;
+      }
+      build_requested_ = false;
+      lock.unlock();
+      BuildChampionsIfStale(stop);
+      lock.lock();
+    }
+  }
+
+  // Builds the champion lists of the current snapshot unless the kept ones belong to it.
+  void BuildChampionsIfStale(std::stop_token stop = {}) {
+    const auto started = std::chrono::steady_clock::now();
+    std::shared_ptr<const ChampionLists> built;
+    long long generation = -1;
+    const Status status = database_.WithSession<void>([&](soci::session& session) -> Status {
+      ranker_.Register(session);
+      ReadTransaction transaction(session);
+      generation = Fts5Ranker::Generation(session);
+      const std::shared_ptr<const ChampionLists> current = CurrentChampions();
+      if ((current != nullptr && current->generation() == generation) ||
+          generation == failed_generation_.load()) {
+        return {};
+      }
+      built = ChampionLists::Build(session, ranker_, champion_options_, stop);
+      return {};
+    });
+    if (!status) {
+      // Searches request a build while the lists are out of date, so a build that fails for a
+      // reason that lasts is not tried again until the index changes.
+      failed_generation_.store(generation);
+      spdlog::error("search: building the champion lists for generation {} failed, so searches "
+                    "score every match until the index changes: {}",
+                    generation, status.error().internal);
+      return;
+    }
+    if (built == nullptr) {
+      return;
+    }
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::info("search: built the champion lists of {} terms for generation {} in {} ms",
+                 built->term_count(), built->generation(), elapsed.count());
+    std::lock_guard lock(champions_mutex_);
+    if (champions_ == nullptr || champions_->generation() < built->generation()) {
+      champions_ = std::move(built);
+    }
+  }
+
   // Rewrites the search_fts rows indexed before CJK letters were separated (see kCjkSeparator),
   // once per database. PostgreSQL's migration does the same in SQL.
   void SeparateCjkInOldRows() {
@@ -378,13 +609,19 @@ class SqlSearchIndex final : public SearchIndex {
   // Ranks and counts the matches in one pass of openlabs_rank() (see fts5_rank.h), then reads
   // the title and the snippet of the page's rows only, because snippet() tokenizes each
   // document's text.
+  // With `bounds` (only for a query without filters), openlabs_rank() reads the positions of
+  // fewer rows.
   static void SearchSqlite(soci::session& session, const SearchQuery& query,
-                           const std::string& match, SearchPage& page) {
+                           const std::string& match, SearchPage& page,
+                           std::optional<ScoreBounds> bounds) {
     Bindings bindings;
     const std::string filters = FilterSql(query, bindings);
     bindings.Add("match", match);
     const long long offset = static_cast<long long>(page.page - 1) * page.limit;
     RankCollector collector(static_cast<size_t>(offset + page.limit), filters.empty());
+    if (bounds) {
+      collector.SetBounds(std::move(*bounds));
+    }
     {
       Fts5Ranker::Collecting collecting(collector);
       if (filters.empty()) {
@@ -547,6 +784,20 @@ class SqlSearchIndex final : public SearchIndex {
   Database& database_;
   Fts5Ranker ranker_;
   PageCache cache_;
+  const SearchOptions options_;
+  const ChampionOptions champion_options_;
+
+  mutable std::mutex champions_mutex_;
+  std::shared_ptr<const ChampionLists> champions_;
+  std::atomic<long long> champion_searches_ = 0;
+  // The generation whose build failed last, which is not built again.
+  std::atomic<long long> failed_generation_ = -1;
+
+  std::mutex builder_mutex_;
+  std::condition_variable_any builder_wakeup_;
+  bool build_requested_ = false;
+  // Declared last, so that it stops and joins before the members that it uses are destroyed.
+  std::jthread builder_;
 };
 
 }  // namespace
