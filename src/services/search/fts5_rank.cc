@@ -190,7 +190,7 @@ void RankBounded(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_cont
   const long long rowid = api->xRowid(context);
   const long long created_at = sqlite_api::sqlite3_value_int64(arguments[0]);
   bool exact = false;
-  const double bound = bounds.Bound(rowid, exact);
+  const double bound = collector.BoundInWalk(rowid, exact);
   if (collector.Excludes(bound)) {
     collector.CountExcluded();
   } else if (exact) {
@@ -419,7 +419,10 @@ bool RanksBefore(const RankedRow& a, const RankedRow& b) {
 
 double ScoreBounds::Bound(long long rowid, bool& exact) const {
   const auto found = listed.find(rowid);
-  const std::vector<double>* scores = found == listed.end() ? nullptr : &found->second;
+  return BoundOf(found == listed.end() ? nullptr : &found->second, exact);
+}
+
+double ScoreBounds::BoundOf(const std::vector<double>* scores, bool& exact) const {
   exact = scores != nullptr;
   double bound = 0;
   for (size_t phrase = 0; phrase < ceiling.size(); ++phrase) {
@@ -432,6 +435,38 @@ double ScoreBounds::Bound(long long rowid, bool& exact) const {
     }
   }
   return bound;
+}
+
+void RankCollector::SetBounds(ScoreBounds bounds) {
+  bounds_ = std::move(bounds);
+  listed_rows_.clear();
+  for (const auto& [rowid, scores] : bounds_->listed) {
+    listed_rows_.emplace_back(rowid, &scores);
+  }
+  std::sort(listed_rows_.begin(), listed_rows_.end());
+  next_listed_ = 0;
+  last_rowid_ = std::numeric_limits<long long>::min();
+  bool exact = false;
+  unlisted_bound_ = bounds_->BoundOf(nullptr, exact);
+}
+
+double RankCollector::BoundInWalk(long long rowid, bool& exact) {
+  const auto before = [](const std::pair<long long, const std::vector<double>*>& row,
+                         long long id) { return row.first < id; };
+  if (rowid < last_rowid_) {
+    next_listed_ = static_cast<size_t>(
+        std::lower_bound(listed_rows_.begin(), listed_rows_.end(), rowid, before) -
+        listed_rows_.begin());
+  }
+  while (next_listed_ < listed_rows_.size() && listed_rows_[next_listed_].first < rowid) {
+    ++next_listed_;
+  }
+  last_rowid_ = rowid;
+  if (next_listed_ < listed_rows_.size() && listed_rows_[next_listed_].first == rowid) {
+    return bounds_->BoundOf(listed_rows_[next_listed_].second, exact);
+  }
+  exact = false;
+  return unlisted_bound_;
 }
 
 bool RankCollector::Excludes(double bound) const {
