@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
@@ -28,9 +29,11 @@ const std::set<std::string> kNotLabs = {"readme.md",    "manifest.md",     "lice
                                         "changelog.md", "contributing.md", "code_of_conduct.md"};
 
 struct FrontMatter {
-  std::map<std::string, std::string> values;
+  std::string title;
+  std::string description;
   std::vector<std::string> tags;
-  std::string body;  // the document without the front matter
+  std::string body;     // the document without the front matter
+  std::string problem;  // why the front matter was not read, when it was invalid
 };
 
 std::string Lower(std::string text) {
@@ -48,33 +51,58 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
-std::string Unquote(std::string text) {
-  text = Trim(text);
-  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
-      text.back() == text.front()) {
-    return text.substr(1, text.size() - 2);
+// Replaces each run of whitespace, line breaks included, with one space.
+std::string CollapseWhitespace(std::string_view text) {
+  std::string collapsed;
+  bool space = false;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !collapsed.empty();
+      continue;
+    }
+    if (space) {
+      collapsed.push_back(' ');
+      space = false;
+    }
+    collapsed.push_back(c);
   }
-  return text;
+  return collapsed;
 }
 
-// Splits "[a, b]" or "a, b" into items.
-std::vector<std::string> SplitList(std::string text) {
-  text = Trim(text);
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
-    text = text.substr(1, text.size() - 2);
-  }
+// The text of a scalar front matter value, or "" for a missing value, a list or a map.
+std::string ScalarText(const YAML::Node& node) {
+  return node && node.IsScalar() ? CollapseWhitespace(node.Scalar()) : std::string();
+}
+
+// Tags written as a YAML list, or as one string split at commas (at spaces when it has no
+// comma, as Jekyll reads `tags: a b`).
+std::vector<std::string> TagList(const YAML::Node& node) {
   std::vector<std::string> items;
+  if (!node) {
+    return items;
+  }
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (std::string text = ScalarText(item); !text.empty()) {
+        items.push_back(std::move(text));
+      }
+    }
+    return items;
+  }
+  const std::string text = ScalarText(node);
+  const char separator = text.find(',') != std::string::npos ? ',' : ' ';
   std::stringstream stream(text);
   std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (std::string value = Unquote(item); !value.empty()) {
-      items.push_back(value);
+  while (std::getline(stream, item, separator)) {
+    if (std::string value = Trim(item); !value.empty()) {
+      items.push_back(std::move(value));
     }
   }
   return items;
 }
 
-// Reads simple YAML front matter ("key: value" lines and "- item" lists under "tags:").
+// Splits off YAML front matter: a first line "---" up to the next line "---" or "...". Without
+// the closing line the whole text is the body.
 FrontMatter ParseFrontMatter(const std::string& text) {
   FrontMatter result;
   result.body = text;
@@ -84,105 +112,172 @@ FrontMatter ParseFrontMatter(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   std::getline(lines, line);
-  std::string list_key;
-  while (std::getline(lines, line)) {
+  const std::streamoff yaml_start = lines.tellg();
+  std::streamoff yaml_end = -1;
+  for (std::streamoff line_start = yaml_start; std::getline(lines, line);
+       line_start = lines.tellg()) {
     const std::string trimmed = Trim(line);
     if (trimmed == "---" || trimmed == "...") {
-      const std::streamoff end = lines.tellg();
-      result.body = end < 0 ? std::string() : text.substr(static_cast<size_t>(end));
-      return result;
-    }
-    if (trimmed.starts_with("- ") && list_key == "tags") {
-      result.tags.push_back(Unquote(trimmed.substr(2)));
-      continue;
-    }
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos || line.starts_with(" ")) {
-      continue;
-    }
-    list_key = Lower(Trim(line.substr(0, colon)));
-    const std::string value = Trim(line.substr(colon + 1));
-    if ((list_key == "tags" || list_key == "keywords") && !value.empty()) {
-      result.tags = SplitList(value);
-      list_key = "tags";
-    } else if (!value.empty()) {
-      result.values[list_key] = Unquote(value);
+      yaml_end = line_start;
+      break;
     }
   }
-  result.body = text;  // no closing line: not front matter after all
-  result.values.clear();
-  result.tags.clear();
+  if (yaml_end < 0) {
+    return result;
+  }
+  const std::streamoff body_start = lines.tellg();
+  result.body = body_start < 0 ? std::string() : text.substr(static_cast<size_t>(body_start));
+  const std::string yaml =
+      text.substr(static_cast<size_t>(yaml_start), static_cast<size_t>(yaml_end - yaml_start));
+  try {
+    const YAML::Node root = YAML::Load(yaml);
+    if (!root.IsMap()) {
+      if (root.IsDefined() && !root.IsNull()) {
+        result.problem = "front matter is not a YAML mapping";
+      }
+      return result;
+    }
+    result.title = ScalarText(root["title"]);
+    result.description = ScalarText(root["description"]);
+    result.tags = TagList(root["tags"]);
+    if (result.tags.empty()) {
+      result.tags = TagList(root["keywords"]);
+    }
+  } catch (const YAML::Exception& error) {
+    result.problem = "front matter is not valid YAML (" + error.msg + ")";
+  }
   return result;
 }
 
-// Cuts `text` to at most `max_chars` characters without splitting a UTF-8 sequence.
+// Cuts `text` to at most `max_chars` characters without splitting a UTF-8 sequence. A cut text
+// ends at its last space when it has one, and "…" marks the cut.
 std::string Truncate(const std::string& text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80 && chars++ == max_chars) {
-      return text.substr(0, i);
-    }
+  const auto is_char_start = [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; };
+  if (static_cast<size_t>(std::count_if(text.begin(), text.end(), is_char_start)) <= max_chars) {
+    return text;
   }
-  return text;
+  size_t chars = 0;
+  size_t cut = 0;
+  while (cut < text.size() && !(is_char_start(text[cut]) && chars++ == max_chars - 1)) {
+    ++cut;
+  }
+  if (const size_t space = text.rfind(' ', cut); space != std::string::npos && space > 0) {
+    cut = space;
+  }
+  return Trim(text.substr(0, cut)) + "…";
 }
 
-// The first "# " heading and the first prose line outside code fences.
-std::pair<std::string, std::string> HeadingAndFirstLine(const std::string& body) {
+// The level of an ATX heading line ("## Title" is 2), or 0 for other lines.
+int HeadingLevel(std::string_view line) {
+  const size_t hashes = line.find_first_not_of('#');
+  if (hashes == 0 || hashes > 6 || hashes == std::string_view::npos || line[hashes] != ' ') {
+    return 0;
+  }
+  return static_cast<int>(hashes);
+}
+
+// Removes Markdown and HTML markup from a paragraph: links keep their text, images and tags go.
+std::string PlainText(const std::string& paragraph) {
+  static const std::regex kImage(R"re(!\[[^\]]*\]\([^)]*\))re");
+  static const std::regex kLink(R"re(\[([^\]]*)\]\([^)]*\))re");
+  static const std::regex kTag(R"re(</?[A-Za-z][^>]*>)re");
+  static const std::regex kEmphasis(R"re(\*\*|__|`)re");
+  std::string text = std::regex_replace(paragraph, kImage, "");
+  text = std::regex_replace(text, kLink, "$1");
+  text = std::regex_replace(text, kTag, "");
+  text = std::regex_replace(text, kEmphasis, "");
+  return CollapseWhitespace(text);
+}
+
+// Whether a paragraph is prose that can describe the lab: not a heading, list, table, quote,
+// fenced div, block of HTML, or a short label such as "Table of Contents:" that introduces
+// the list after it.
+bool IsProse(const std::string& paragraph, const std::string& plain) {
+  static const std::regex kBlockStart(R"re(^(#|[-*+] |\d+[.)] |\||>|:::|!\[|\{|\$\$|\[\^?[^\]]*\]:))re");
+  static const std::regex kBlockHtml(R"re(^<(?!(a|b|i|em|strong|code|span)[\s>])[A-Za-z])re",
+                                     std::regex::icase);
+  if (std::regex_search(paragraph, kBlockStart) || std::regex_search(paragraph, kBlockHtml)) {
+    return false;
+  }
+  if (plain.empty() || !std::isalpha(static_cast<unsigned char>(plain.front()))) {
+    return false;
+  }
+  constexpr size_t kMaxLabelChars = 40;
+  return !(plain.back() == ':' && plain.size() <= kMaxLabelChars);
+}
+
+struct DocumentText {
+  std::string heading;    // the only heading at the top level the document uses, if any
+  std::string paragraph;  // the first prose paragraph as plain text
+};
+
+// Reads the document's title heading and first prose paragraph, outside code fences.
+DocumentText ReadDocumentText(const std::string& body) {
   std::istringstream lines(body);
   std::string line;
-  std::string heading;
-  std::string prose;
+  DocumentText result;
+  int top_level = 7;
+  int top_level_count = 0;
+  std::string top_heading;
+  std::string paragraph;
   bool in_fence = false;
-  while (std::getline(lines, line) && (heading.empty() || prose.empty())) {
+  const auto end_paragraph = [&] {
+    if (result.paragraph.empty() && !paragraph.empty()) {
+      if (std::string plain = PlainText(paragraph); IsProse(paragraph, plain)) {
+        result.paragraph = std::move(plain);
+      }
+    }
+    paragraph.clear();
+  };
+  while (std::getline(lines, line)) {
     const std::string trimmed = Trim(line);
     if (trimmed.starts_with("```") || trimmed.starts_with("~~~")) {
+      end_paragraph();
       in_fence = !in_fence;
       continue;
     }
     if (in_fence) {
       continue;
     }
-    if (heading.empty() && trimmed.starts_with("# ")) {
-      heading = Trim(trimmed.substr(2));
-    } else if (prose.empty() && !trimmed.empty() &&
-               std::isalpha(static_cast<unsigned char>(trimmed.front()))) {
-      prose = trimmed;
-    }
-  }
-  return {heading, prose};
-}
-
-// A tag made from a folder name: characters outside [a-z0-9+.#] become '-'.
-std::optional<std::string> FolderTag(const std::string& folder) {
-  std::string tag;
-  for (const char c : Lower(folder)) {
-    const bool allowed =
-        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '#' || c == '-';
-    tag.push_back(allowed ? c : '-');
-  }
-  const size_t first = tag.find_first_not_of("-.");
-  if (first == std::string::npos) {
-    return std::nullopt;
-  }
-  tag = tag.substr(first, kMaxTagLength);
-  while (!tag.empty() && tag.back() == '-') {
-    tag.pop_back();
-  }
-  Result<std::string> normalized = NormalizeTag(tag);
-  return normalized ? std::optional<std::string>(*normalized) : std::nullopt;
-}
-
-std::vector<std::string> ChooseTags(const FrontMatter& front, const fs::path& relative) {
-  std::vector<std::string> candidates = front.tags;
-  if (candidates.empty()) {
-    for (const fs::path& part : relative.parent_path()) {
-      if (std::optional<std::string> tag = FolderTag(part.string())) {
-        candidates.push_back(*tag);
+    if (const int level = HeadingLevel(trimmed); level > 0) {
+      end_paragraph();
+      if (level < top_level) {
+        top_level = level;
+        top_level_count = 0;
+        top_heading = Trim(trimmed.substr(static_cast<size_t>(level)));
       }
+      top_level_count += level == top_level ? 1 : 0;
+      continue;
     }
+    if (trimmed.empty() || trimmed.starts_with(":::")) {
+      end_paragraph();
+      continue;
+    }
+    paragraph += paragraph.empty() ? trimmed : "\n" + trimmed;
   }
+  end_paragraph();
+  if (top_level_count == 1) {
+    result.heading = std::move(top_heading);
+  }
+  return result;
+}
+
+// "optimization-1.md" becomes "Optimization 1".
+std::string TitleFromFileName(const fs::path& relative) {
+  std::string title = relative.stem().string();
+  std::replace_if(title.begin(), title.end(), [](char c) { return c == '-' || c == '_'; }, ' ');
+  title = CollapseWhitespace(title);
+  if (!title.empty()) {
+    title.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(title.front())));
+  }
+  return title;
+}
+
+// Tags come only from the front matter. Folder names are not used because in real courses
+// they name layouts ("episodes", "_2020", "2-Regression") rather than subjects.
+std::vector<std::string> ChooseTags(const FrontMatter& front) {
   std::vector<std::string> tags;
-  for (const std::string& candidate : candidates) {
+  for (const std::string& candidate : front.tags) {
     Result<std::string> tag = NormalizeTag(candidate);
     if (tag && std::find(tags.begin(), tags.end(), *tag) == tags.end() && tags.size() < kMaxTags) {
       tags.push_back(*tag);
@@ -429,22 +524,24 @@ class Importer {
   Result<std::string> Create(const fs::path& relative, const std::string& key,
                              const std::string& content, const std::string& sha256) {
     const FrontMatter front = ParseFrontMatter(content);
-    const auto [heading, first_line] = HeadingAndFirstLine(front.body);
+    const DocumentText text = ReadDocumentText(front.body);
     v1::CreateLabRequest create;
-    std::string title = front.values.contains("title") ? front.values.at("title") : heading;
-    create.set_title(Truncate(title.empty() ? relative.stem().string() : title, kMaxTitleLength));
-    const auto description = front.values.find("description");
-    create.set_description(
-        Truncate(description != front.values.end() ? description->second : first_line,
-                 kMaxDescriptionChars));
+    std::string title = !front.title.empty() ? front.title : text.heading;
+    create.set_title(
+        Truncate(title.empty() ? TitleFromFileName(relative) : title, kMaxTitleLength));
+    create.set_description(Truncate(
+        !front.description.empty() ? front.description : text.paragraph, kMaxDescriptionChars));
     create.set_body(front.body);
-    for (const std::string& tag : ChooseTags(front, relative)) {
+    for (const std::string& tag : ChooseTags(front)) {
       create.add_tags(tag);
     }
     create.set_source_key(key);
     create.set_source_sha256(sha256);
 
     std::vector<std::string> notes;
+    if (!front.problem.empty()) {
+      notes.push_back(front.problem);
+    }
     const std::vector<LocalFile> files =
         FindReferencedFiles(front.body, (root_ / relative).parent_path(), root_, notes);
     Result<v1::Lab> lab = labs_.CreateLab(create, context_);

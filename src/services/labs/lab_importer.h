@@ -25,8 +25,15 @@ struct ImportSummary {
 };
 
 // Imports every Markdown file under `dir` as a lab by the caller in `context`:
-//   - title from front matter, else the first "# " heading, else the file name;
-//   - tags from front matter, else the names of the folders between `dir` and the file;
+//   - the YAML front matter is read with yaml-cpp. A front matter that is not valid YAML is
+//     dropped from the body and noted in the progress line;
+//   - title from front matter `title`, else the document's title heading (the only heading at
+//     the highest level it uses), else the file name with '-' and '_' read as spaces;
+//   - description from front matter `description`, else the first prose paragraph as plain
+//     text (headings, lists, tables, HTML blocks and labels such as "Contents:" are skipped),
+//     cut at a space to 300 characters;
+//   - tags from front matter `tags`, else `keywords`, as a list or a comma-separated string.
+//     Without them the lab has no tags: folder names are not used;
 //   - every local file the Markdown references (links, images, <img src>, and quoted paths in
 //     code such as 'data/x.csv') becomes an asset at the path the Markdown uses. A path that
 //     starts with "/" resolves against the file's folder, then each parent folder up to `dir`,

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "common/random.h"
@@ -131,6 +132,55 @@ TEST_P(LabImporterTest, CorpusImportsWithEveryImageAsAsset) {
   EXPECT_EQ(second.rejected, 0);
 }
 
+TEST_P(LabImporterTest, CorpusTitlesAndDescriptionsAreTrue) {
+  const fs::path dir = CorpusLabsDir();
+  if (!fs::is_directory(dir)) {
+    GTEST_SKIP() << "no lab corpus at " << dir << "; set OPENLABS_CORPUS_DIR to its parent";
+  }
+  std::string output;
+  Import(dir, &output);
+  std::map<std::string, v1::Lab> labs;
+  for (const v1::Lab& lab : AllLabs()) {
+    labs[lab.source_key()] = lab;
+    EXPECT_EQ(lab.tags_size(), 0) << lab.source_key() << " has no tags in its front matter";
+    EXPECT_NE(lab.description(), ">") << lab.source_key();
+    EXPECT_FALSE(lab.description().starts_with("Table of Contents")) << lab.source_key();
+  }
+  struct Expected {
+    std::string key;
+    std::string title;
+    std::string description_start;
+  };
+  const std::vector<Expected> expected = {
+      {"missing-semester/_2020/data-wrangling.md", "Data Wrangling",
+       "Learn how to manipulate and transform data using command-line tools like sed, awk, and "
+       "regular expressions."},
+      {"missing-semester/_2020/version-control.md", "Version Control (Git)",
+       "Learn Git's data model and how to use Git for version control and collaboration."},
+      {"cs231n/classification.md", "Image Classification",
+       "This is an introductory lecture designed to introduce people from outside of Computer "
+       "Vision"},
+      {"cs231n/neural-networks-case-study.md", "Neural networks case study",
+       "In this section we'll walk through a complete implementation of a toy Neural Network"},
+      {"cs231n/optimization-1.md", "Optimization 1",
+       "In the previous section we introduced two key components"},
+      {"cs231n/assignments/2025/assignment1.md", "Assignment 1", "This assignment is due on"},
+      {"swcarpentry-python-novice-inflammation/episodes/02-numpy.md", "Analyzing Patient Data",
+       "Words are useful, but what's more useful are the sentences and stories"},
+      {"ml-for-beginners/2-Regression/3-Linear/assignment.md", "Create a Regression Model",
+       "In this lesson you were shown how to build a model"},
+  };
+  for (const Expected& lab : expected) {
+    if (!labs.contains(lab.key)) {
+      ADD_FAILURE() << lab.key << " was not imported:\n" << output;
+      continue;
+    }
+    EXPECT_EQ(labs.at(lab.key).title(), lab.title) << lab.key;
+    EXPECT_TRUE(labs.at(lab.key).description().starts_with(lab.description_start))
+        << lab.key << ": " << labs.at(lab.key).description();
+  }
+}
+
 TEST_P(LabImporterTest, DataFilesInCodeBecomeAssets) {
   const fs::path root = scratch_ / "course";
   WriteFile(root / "episodes/data/table.csv", "a,b\n1,2\n");
@@ -174,19 +224,92 @@ TEST_P(LabImporterTest, PathsOutsideFolderAreRejected) {
   EXPECT_EQ(AllLabs().at(0).assets_size(), 0);
 }
 
-TEST_P(LabImporterTest, TitleAndTagsFallBackToNames) {
+TEST_P(LabImporterTest, TitleFallsBackToFileName) {
   const fs::path root = scratch_ / "tree";
-  WriteFile(root / "Course_One/week 1/intro.md", "Just text, no heading.\n");
+  WriteFile(root / "Course_One/week 1/first_steps-2.md", "Just text, no heading.\n");
   WriteFile(root / "README.md", "# Not a lab\n");
   std::string output;
   const ImportSummary summary = Import(root, &output);
   EXPECT_EQ(summary.imported, 1);
   EXPECT_EQ(summary.ignored, 1) << output;
   const v1::Lab lab = AllLabs().at(0);
-  EXPECT_EQ(lab.title(), "intro");
-  ASSERT_EQ(lab.tags_size(), 2);
-  EXPECT_EQ(lab.tags(0), "course-one");
-  EXPECT_EQ(lab.tags(1), "week-1");
+  EXPECT_EQ(lab.title(), "First steps 2");
+  EXPECT_EQ(lab.description(), "Just text, no heading.");
+  EXPECT_EQ(lab.tags_size(), 0) << "folder names are not tags";
+}
+
+TEST_P(LabImporterTest, FrontMatterIsReadAsYaml) {
+  const fs::path root = scratch_ / "yaml";
+  WriteFile(root / "folded.md",
+            "---\n"
+            "title: \"Data: cleaning\"\n"
+            "description: >\n"
+            "  Clean a table\n"
+            "  with pandas.\n"
+            "keywords: pandas, Data Science\n"
+            "video:\n"
+            "  id: abc\n"
+            "---\n\n# Other heading\n\nBody text.\n");
+  WriteFile(root / "listed.md",
+            "---\ntitle: Listed\ntags:\n  - Python\n  - numpy\n---\n\nFirst paragraph\n"
+            "wrapped over two lines.\n");
+  WriteFile(root / "broken.md", "---\ntitle: [unclosed\n---\n\n# Broken front matter\n\nText.\n");
+  std::string output;
+  ASSERT_EQ(Import(root, &output).imported, 3) << output;
+  std::map<std::string, v1::Lab> labs;
+  for (const v1::Lab& lab : AllLabs()) {
+    labs[lab.source_key()] = lab;
+  }
+
+  const v1::Lab& folded = labs.at("folded.md");
+  EXPECT_EQ(folded.title(), "Data: cleaning");
+  EXPECT_EQ(folded.description(), "Clean a table with pandas.");
+  ASSERT_EQ(folded.tags_size(), 2);
+  EXPECT_EQ(folded.tags(0), "pandas");
+  EXPECT_EQ(folded.tags(1), "data-science");
+  EXPECT_TRUE(folded.body().starts_with("\n# Other heading")) << folded.body();
+
+  const v1::Lab& listed = labs.at("listed.md");
+  EXPECT_EQ(listed.description(), "First paragraph wrapped over two lines.");
+  ASSERT_EQ(listed.tags_size(), 2);
+  EXPECT_EQ(listed.tags(0), "python");
+  EXPECT_EQ(listed.tags(1), "numpy");
+
+  const v1::Lab& broken = labs.at("broken.md");
+  EXPECT_EQ(broken.title(), "Broken front matter");
+  EXPECT_FALSE(broken.body().starts_with("---")) << broken.body();
+  EXPECT_NE(output.find("broken.md as lab"), std::string::npos) << output;
+  EXPECT_NE(output.find("front matter is not valid YAML"), std::string::npos) << output;
+}
+
+TEST_P(LabImporterTest, DescriptionSkipsLabelsAndMarkup) {
+  const fs::path root = scratch_ / "prose";
+  WriteFile(root / "lesson.md",
+            "Table of Contents:\n\n- [Intro](#intro)\n- [More](#more)\n\n"
+            "<a name='intro'></a>\n\n## Intro\n\n"
+            "<div class=\"fig\"><img src=\"x.png\"> A caption.</div>\n\n"
+            "```\ncode paragraph\n```\n\n"
+            "This **lab** uses [NumPy](https://numpy.org) and `arrays`.\n\n## More\n");
+  ASSERT_EQ(Import(root).imported, 1);
+  const v1::Lab lab = AllLabs().at(0);
+  EXPECT_EQ(lab.title(), "Lesson") << "two headings share the top level, so neither is the title";
+  EXPECT_EQ(lab.description(), "This lab uses NumPy and arrays.");
+}
+
+TEST_P(LabImporterTest, LongDescriptionIsCutAtSpace) {
+  const fs::path root = scratch_ / "long";
+  std::string paragraph;
+  for (int i = 0; i < 100; ++i) {
+    paragraph += "word" + std::to_string(i) + " ";
+  }
+  WriteFile(root / "long.md", "# Long\n\n" + paragraph + "\n");
+  ASSERT_EQ(Import(root).imported, 1);
+  const std::string description = AllLabs().at(0).description();
+  EXPECT_TRUE(description.ends_with("…")) << description;
+  EXPECT_LE(description.size(), 300u + std::string("…").size() - 1);
+  EXPECT_TRUE(description.starts_with("word0 word1 ")) << description;
+  const std::string before_mark = description.substr(0, description.size() - 3);
+  EXPECT_EQ(paragraph.find(before_mark + " "), 0u) << "the cut falls inside a word";
 }
 
 TEST_P(LabImporterTest, ChangedFileIsRejectedNotDuplicated) {
