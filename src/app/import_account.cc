@@ -1,5 +1,7 @@
 #include "app/import_account.h"
 
+#include <spdlog/spdlog.h>
+
 namespace openlabs::app {
 
 Result<CallContext> FindImportAccount(users::UsersService& users, const std::string& username) {
@@ -22,6 +24,12 @@ Result<CallContext> FindImportAccount(users::UsersService& users, const std::str
   context.role = user->role();
   context.client_address = "cli";
   return context;
+}
+
+void LogWarningsOnlyDuringImport() {
+  if (spdlog::get_level() == spdlog::level::info) {
+    spdlog::set_level(spdlog::level::warn);
+  }
 }
 
 }  // namespace openlabs::app

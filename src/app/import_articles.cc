@@ -9,6 +9,7 @@
 namespace openlabs::app {
 
 int RunArticleImport(const Config& config, const std::string& dir, const std::string& uploader) {
+  LogWarningsOnlyDuringImport();
   Result<Platform> platform = StartPlatform(config);
   if (!platform) {
     std::cerr << "error: start-up failed: " << platform.error().message << " "

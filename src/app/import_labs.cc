@@ -9,6 +9,7 @@
 namespace openlabs::app {
 
 int RunLabImport(const Config& config, const std::string& dir, const std::string& author) {
+  LogWarningsOnlyDuringImport();
   Result<Platform> platform = StartPlatform(config);
   if (!platform) {
     std::cerr << "error: start-up failed: " << platform.error().message << " "

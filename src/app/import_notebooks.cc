@@ -61,6 +61,7 @@ Result<notebooks::NotebookParent> FixedParent(Platform& platform,
 
 int RunNotebookImport(const Config& config, const std::string& dir, const std::string& author,
                       const NotebookImportTarget& target) {
+  LogWarningsOnlyDuringImport();
   Result<Platform> platform = StartPlatform(config);
   if (!platform) {
     std::cerr << "error: start-up failed: " << platform.error().message << " "

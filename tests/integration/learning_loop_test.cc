@@ -6,6 +6,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -53,6 +56,18 @@ TEST_P(LearningLoopTest, ImportedLabJourney) {
   args.insert(args.end(), storage_flags.begin(), storage_flags.end());
   const ProcessResult imported = RunOpenlabs(args, "");
   ASSERT_TRUE(imported.ExitedWithZero()) << imported.Describe() << "\n" << imported.output;
+  // Standard output and standard error share one stream here, as on a terminal: no log line
+  // may appear, and each line is a whole progress line or the header or summary.
+  std::istringstream lines(imported.output);
+  int progress_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    static const std::regex kProgressLine(R"(\[\d+/\d+\] (imported|skipped|ignored) .*)");
+    const bool known = line.starts_with("Importing ") || line.starts_with("Imported ") ||
+                       std::regex_match(line, kProgressLine);
+    EXPECT_TRUE(known) << "unexpected import output line: " << line;
+    progress_lines += line.starts_with("[") ? 1 : 0;
+  }
+  EXPECT_GT(progress_lines, 0) << imported.output;
 
   // The imported labs belong to the author; pick one whose Markdown links an image asset.
   const HttpResponse listed =

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "common/random.h"
 
@@ -169,6 +170,17 @@ v1::CreateArticleRequest RequestFor(const fs::path& path,
   return request;
 }
 
+// One progress line, written to `out` when it goes out of scope.
+struct ProgressLine {
+  explicit ProgressLine(std::ostream& out) : out(out) {}
+  ~ProgressLine() { out << text.str() << std::flush; }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  std::ostream& out;
+  std::ostringstream text;
+};
+
 }  // namespace
 
 Result<ImportSummary> ImportArticles(const fs::path& dir, ArticlesService& articles,
@@ -188,11 +200,14 @@ Result<ImportSummary> ImportArticles(const fs::path& dir, ArticlesService& artic
   for (size_t i = 0; i < pdfs.size(); ++i) {
     const fs::path& path = pdfs[i];
     const std::string name = path.filename().string();
-    progress << "[" << i + 1 << "/" << pdfs.size() << "] " << name << ": " << std::flush;
+    // The line is written whole when the file is done, so that a log line written meanwhile
+    // to the same terminal lands before it rather than inside it.
+    ProgressLine line(progress);
+    line.text << "[" << i + 1 << "/" << pdfs.size() << "] " << name << ": ";
     const auto reject = [&](const std::string& reason) {
       ++summary.rejected;
       summary.problems.push_back(name + ": " + reason);
-      progress << "rejected: " << reason << "\n";
+      line.text << "rejected: " << reason << "\n";
     };
 
     Result<std::string> sha256 = FileSha256(path);
@@ -204,7 +219,7 @@ Result<ImportSummary> ImportArticles(const fs::path& dir, ArticlesService& artic
     find.set_sha256(*sha256);
     if (Result<v1::Article> existing = articles.FindArticleBySha256(find); existing) {
       ++summary.skipped;
-      progress << "skipped: already imported as article " << existing->id() << "\n";
+      line.text << "skipped: already imported as article " << existing->id() << "\n";
       continue;
     }
 
@@ -227,8 +242,8 @@ Result<ImportSummary> ImportArticles(const fs::path& dir, ArticlesService& artic
       continue;
     }
     ++summary.imported;
-    progress << "imported as article " << created->id() << " (" << created->page_count()
-             << " pages)\n";
+    line.text << "imported as article " << created->id() << " (" << created->page_count()
+              << " pages)\n";
   }
   return summary;
 }
