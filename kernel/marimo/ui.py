@@ -578,6 +578,13 @@ class file(UIElement):
         return self._value[index].contents if index < len(self._value) else None
 
 
+def _cell_html(cell: Any) -> str:
+    """Return a table cell's HTML: widgets and `mo.md` output as they render, others as text."""
+    if isinstance(cell, Html):
+        return cell.text
+    return html.escape(str(cell))
+
+
 class table(UIElement):
     """A table of rows; `.value` is the selected rows (none until the learner selects).
 
@@ -664,7 +671,7 @@ class table(UIElement):
         head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
         body = "".join(
             f'<tr data-row="{index}">'
-            + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+            + "".join(f"<td>{_cell_html(cell)}</td>" for cell in row) + "</tr>"
             for index, row in enumerate(cells)
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

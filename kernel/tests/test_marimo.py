@@ -19,6 +19,13 @@ class MarkdownTest(unittest.TestCase):
         text = mo.md(f"Pick: {slider}").text
         self.assertIn(slider.text, text)
 
+    def test_table_cells_keep_widgets(self) -> None:
+        slider = mo.ui.slider(0, 10)
+        table = mo.ui.table([{"name": "<b>rate</b>", "control": slider}], selection=None)
+        text = mo.md(f"## Parameters\n\n{table}").text
+        self.assertIn(f"<td>{slider.text}</td>", text)
+        self.assertIn("<td>&lt;b&gt;rate&lt;/b&gt;</td>", text)
+
     def test_code_block_escaped(self) -> None:
         text = mo.md("```python\nx = '<b>'\n```").text
         self.assertIn("&lt;b&gt;", text)

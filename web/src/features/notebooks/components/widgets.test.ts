@@ -148,6 +148,23 @@ describe("hydrateWidgets", () => {
     expect(host.setValue).toHaveBeenLastCalledWith("c1-1", [0, 2]);
   });
 
+  it("hydrates sliders inside a table's cells", () => {
+    const slider = widget("c3-1", "slider", { start: 0, stop: 100, step: 10 }, 20);
+    const table =
+      "<table><thead><tr><th>parameter</th><th>control</th></tr></thead><tbody>" +
+      `<tr data-row="0"><td>years</td><td>${slider}</td></tr></tbody></table>`;
+    const { root, host } = render(
+      '<div class="markdown"><h2>Parameters</h2>' +
+        widget("c3-2", "table", { selection: null, page_size: 10, row_count: 1 }, [], table) +
+        "</div>",
+    );
+    const input = root.querySelector("td input[type=range]");
+    expect(input).not.toBeNull();
+    expect(root.textContent).not.toContain("openlabs-widget");
+    change(input, "40");
+    expect(host.setValue).toHaveBeenCalledWith("c3-1", 40);
+  });
+
   it("pages a long table", () => {
     const rows = Array.from({ length: 12 }, (_, i) => `<tr data-row="${i}"><td>${i}</td></tr>`);
     const { root } = render(

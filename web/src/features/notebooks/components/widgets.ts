@@ -492,6 +492,8 @@ function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
   }
   control.dataset.widgetKind = spec.kind;
   element.replaceChildren(control);
+  // A table keeps the kernel's cells, which may hold widgets of their own.
+  hydrateChildren(element, host);
   return { value: () => current };
 }
 
