@@ -2,7 +2,9 @@
 // a file upload larger than a WebSocket message, a form around a batch, a matrix, a dictionary,
 // a slider with steps and tabs. Each change must re-run the cell that reads the widget.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { screenshotBothThemesInPlace } from "./browser.mjs";
 
@@ -111,6 +113,69 @@ async function apiCall(baseUrl, method, path, token, body) {
   const text = await response.text();
   assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
   return text === "" ? null : JSON.parse(text);
+}
+
+/** The corpus folder: $OPENLABS_CORPUS_DIR, or ../shared/corpus beside the repository. */
+const corpusDir =
+  process.env.OPENLABS_CORPUS_DIR ??
+  resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/corpus");
+
+/** Publishes a lab by the user of `token` whose only file is `notebook`, named `filename`. */
+async function publishNotebookLab(baseUrl, token, title, filename, notebook) {
+  const lab = await apiCall(baseUrl, "POST", "/labs", token, {
+    title,
+    description: `The notebook ${filename}.`,
+    body: "Run the notebook below.",
+    tags: [],
+  });
+  const form = new FormData();
+  form.append("files[]", new Blob([notebook]), filename);
+  await apiCall(baseUrl, "POST", `/labs/${lab.id}/assets`, token, form);
+  return lab;
+}
+
+/**
+ * Runs the compound interest notebook, whose sliders sit in the cells of a `mo.ui.table` inside
+ * `mo.md`: they must be live sliders, and moving one must re-run the cell that reads it.
+ */
+async function sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport }) {
+  const path = join(corpusDir, "marimo-notebooks/misc_compound_interest.py");
+  if (!existsSync(path)) {
+    console.log(`e2e: notebook widgets: skipped the slider table, no notebook at ${path}`);
+    return;
+  }
+  console.log("e2e: notebook widgets: sliders inside a table inside Markdown");
+  const lab = await publishNotebookLab(
+    baseUrl,
+    tokens.access_token,
+    "Compound interest",
+    "misc_compound_interest.py",
+    readFileSync(path, "utf8"),
+  );
+
+  await page.goto(`${baseUrl}/labs/${lab.id}`);
+  const notebook = page.locator("[data-notebook='misc_compound_interest.py']");
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  await notebook.getByRole("button", { name: "Run all" }).click();
+  await notebook.getByText("in 30 years you will have approximately").waitFor();
+
+  const sliders = notebook.locator("td input[type=range]");
+  assert.equal(await sliders.count(), 5, "the parameter table should hold five sliders");
+  const escaped = await notebook.getByText("<openlabs-widget", { exact: false }).count();
+  assert.equal(escaped, 0, "widget markup shows as text");
+  const years = sliders.nth(3);
+  await years.focus();
+  await page.keyboard.press("ArrowRight");
+  await notebook.getByText("in 31 years you will have approximately").waitFor();
+
+  await notebook.getByRole("heading", { name: "Investment Parameters" }).scrollIntoViewIfNeeded();
+  const shots = join(outputDir, "screenshots");
+  await screenshotBothThemesInPlace(page, shots, "notebook-slider-table", axeReport);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshotBothThemesInPlace(page, shots, "notebook-slider-table-phone", axeReport);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await notebook.getByRole("button", { name: "End session" }).click();
 }
 
 /** Registers a user and publishes a lab whose only file is the widgets notebook. */
@@ -236,6 +301,8 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
       axeReport,
     );
     await notebook.getByRole("button", { name: "End session" }).click();
+
+    await sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport });
     assert.deepEqual(errors, [], "the notebook page threw uncaught errors");
   } catch (error) {
     await page.screenshot({

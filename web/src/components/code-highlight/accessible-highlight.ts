@@ -1,5 +1,6 @@
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Prec } from "@codemirror/state";
+import { EditorView } from "@codemirror/view";
 import { tags as t } from "@lezer/highlight";
 
 // Token colours with a contrast ratio of at least 4.5:1 (WCAG AA for normal text) against the
@@ -40,3 +41,14 @@ const dark = HighlightStyle.define([
 export function accessibleHighlighting(darkTheme: boolean) {
   return Prec.highest(syntaxHighlighting(darkTheme ? dark : light));
 }
+
+/**
+ * Line numbers readable on One Dark: its #7d8799 on #282c34 is 3.9:1, below the 4.5:1 of WCAG AA,
+ * and #a0a8b7 reaches 5.9:1 on the editor background and 5.5:1 on the active line.
+ */
+export const accessibleDarkGutters = Prec.highest(
+  EditorView.theme(
+    { ".cm-gutters": { color: "#a0a8b7" }, ".cm-activeLineGutter": { color: "#d7dae0" } },
+    { dark: true },
+  ),
+);

@@ -5,7 +5,10 @@ import { EditorView, keymap } from "@codemirror/view";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "react";
 
-import { accessibleHighlighting } from "@/components/code-highlight/accessible-highlight";
+import {
+  accessibleDarkGutters,
+  accessibleHighlighting,
+} from "@/components/code-highlight/accessible-highlight";
 
 export interface PythonEditorProps {
   value: string;
@@ -55,8 +58,10 @@ export default function PythonEditor({
           basicSetup,
           python(),
           EditorState.readOnly.of(readOnly),
-          EditorView.contentAttributes.of({ "aria-label": label }),
-          ...(dark ? [oneDarkTheme] : []),
+          // The content is in the tab order anyway, because it is contenteditable. An explicit
+          // tabindex lets axe see that an editor that scrolls on a phone has focusable content.
+          EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
+          ...(dark ? [oneDarkTheme, accessibleDarkGutters] : []),
           accessibleHighlighting(dark),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) {

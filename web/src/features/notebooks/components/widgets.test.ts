@@ -159,7 +159,7 @@ describe("hydrateWidgets", () => {
         "</div>",
     );
     const input = root.querySelector("td input[type=range]");
-    expect(input).not.toBeNull();
+    expect(input?.getAttribute("aria-label")).toBe("years");
     expect(root.textContent).not.toContain("openlabs-widget");
     change(input, "40");
     expect(host.setValue).toHaveBeenCalledWith("c3-1", 40);

@@ -467,6 +467,27 @@ function tabs(element: Element, spec: WidgetSpec, host: WidgetHost): WidgetHandl
   return { value: () => current };
 }
 
+/**
+ * Gives the inputs of an unlabelled widget in a table cell the text of the row's first cell as
+ * their accessible name, as in a table of parameters with the sliders in its second column.
+ */
+function nameFromTableRow(element: Element, control: HTMLElement) {
+  const cell = element.closest("td");
+  const first = cell?.parentElement?.firstElementChild;
+  if (cell === null || first === null || first === undefined || first === cell) {
+    return;
+  }
+  const name = first.textContent.trim();
+  if (name === "") {
+    return;
+  }
+  for (const input of control.querySelectorAll("input, select, textarea, button")) {
+    if (!input.hasAttribute("aria-label")) {
+      input.setAttribute("aria-label", name);
+    }
+  }
+}
+
 function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
   const spec = readSpec(element);
   switch (spec.kind) {
@@ -492,6 +513,9 @@ function hydrate(element: Element, host: WidgetHost): WidgetHandle | null {
   }
   control.dataset.widgetKind = spec.kind;
   element.replaceChildren(control);
+  if (spec.label === "") {
+    nameFromTableRow(element, control);
+  }
   // A table keeps the kernel's cells, which may hold widgets of their own.
   hydrateChildren(element, host);
   return { value: () => current };
