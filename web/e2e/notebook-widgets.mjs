@@ -178,6 +178,48 @@ async function sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport
   await notebook.getByRole("button", { name: "End session" }).click();
 }
 
+/** Returns the ids of the user's open notebook sessions. */
+async function openSessionIds(baseUrl, token) {
+  const list = await apiCall(baseUrl, "GET", "/notebook-sessions", token);
+  return list.items.map((item) => item.id);
+}
+
+/**
+ * Leaving the page ends its session, and at the session limit the panel offers to end the
+ * sessions that other pages left open.
+ */
+async function sessionLifetime({ page, baseUrl, lab, tokens, outputDir, axeReport }) {
+  console.log("e2e: notebook widgets: sessions end with the page; the limit offers to end them");
+  const token = tokens.access_token;
+  const notebook = page.locator("[data-notebook='widgets.py']");
+  await page.goto(`${baseUrl}/labs/${lab.id}`);
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  assert.equal((await openSessionIds(baseUrl, token)).length, 1);
+  await page.goto(`${baseUrl}/labs`);
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if ((await openSessionIds(baseUrl, token)).length === 0) break;
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(await openSessionIds(baseUrl, token), [], "leaving the page kept its session");
+
+  for (let i = 0; i < 2; i += 1) {
+    await apiCall(baseUrl, "POST", "/notebook-sessions", token, { source: widgetsNotebook });
+  }
+  await page.goto(`${baseUrl}/labs/${lab.id}`);
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.getByText("You have 2 sessions open on other pages or tabs").waitFor();
+  const shots = join(outputDir, "screenshots");
+  await screenshotBothThemesInPlace(page, shots, "notebook-session-limit", axeReport);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshotBothThemesInPlace(page, shots, "notebook-session-limit-phone", axeReport);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await notebook.getByRole("button", { name: "End them and start this notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  assert.equal((await openSessionIds(baseUrl, token)).length, 1);
+  await notebook.getByRole("button", { name: "End session" }).click();
+}
+
 /** Registers a user and publishes a lab whose only file is the widgets notebook. */
 async function publishLab(baseUrl) {
   const password = "a long test passphrase";
@@ -303,6 +345,7 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
     await notebook.getByRole("button", { name: "End session" }).click();
 
     await sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport });
+    await sessionLifetime({ page, baseUrl, lab, tokens, outputDir, axeReport });
     assert.deepEqual(errors, [], "the notebook page threw uncaught errors");
   } catch (error) {
     await page.screenshot({

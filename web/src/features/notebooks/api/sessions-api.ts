@@ -1,4 +1,5 @@
-import { apiRequest } from "@/lib/api-client";
+import { apiRequest, apiUrl } from "@/lib/api-client";
+import { tokenStore } from "@/lib/token-store";
 import { uploadForm } from "@/lib/upload";
 
 /** A cell's output: the value of its last expression with its MIME type. */
@@ -50,6 +51,40 @@ export function endSession(id: string): Promise<void> {
   return apiRequest<undefined>(`/notebook-sessions/${encodeURIComponent(id)}`, {
     method: "DELETE",
   }).then(() => undefined);
+}
+
+/**
+ * Ends a session while the page unloads. `keepalive` lets the request outlive the page, where
+ * the usual request could be cancelled. sendBeacon cannot be used, because it only sends POST
+ * and no Authorization header.
+ */
+export function endSessionOnUnload(id: string) {
+  const token = tokenStore.get()?.accessToken;
+  void fetch(apiUrl(`/notebook-sessions/${encodeURIComponent(id)}`), {
+    method: "DELETE",
+    keepalive: true,
+    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+  }).catch(() => undefined);
+}
+
+/** A session of the caller that counts towards the per-user limit. */
+export interface SessionSummary {
+  id: string;
+  notebook_id: number | null;
+  /** Unix milliseconds. */
+  started_at: number;
+  /** Unix milliseconds of the last request. */
+  last_active_at: number;
+  ended: boolean;
+}
+
+export interface SessionList {
+  items: SessionSummary[];
+  max_sessions_per_user: number;
+}
+
+export function listSessions(): Promise<SessionList> {
+  return apiRequest<SessionList>("/notebook-sessions");
 }
 
 /** Changes a cell's code in the session only, and runs it with its dependents. */

@@ -8,6 +8,7 @@ import { replaceSource, saveCopy } from "../api/notebooks-api";
 import { exportSession, type NotebookOrigin } from "../api/sessions-api";
 import { useNotebookSession } from "../hooks/useNotebookSession";
 import { CellView } from "./CellView";
+import { OpenSessions } from "./OpenSessions";
 import type { WidgetHost } from "./widgets";
 
 export interface NotebookViewProps {
@@ -139,6 +140,12 @@ export default function NotebookView({ title, origin, saveAs }: NotebookViewProp
           {session.error}
         </p>
       )}
+      <OpenSessions
+        key={session.atSessionLimit ? "at-limit" : "below-limit"}
+        currentId={session.sessionId}
+        atLimit={session.atSessionLimit}
+        onStart={session.start}
+      />
       {saved !== null && (
         <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
           {saved}

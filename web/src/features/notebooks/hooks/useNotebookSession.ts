@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 
 import { refreshSession } from "@/lib/api-client";
+import { ApiError } from "@/lib/api-error";
 import { tokenStore } from "@/lib/token-store";
 
 import {
   createSession,
   endSession,
+  endSessionOnUnload,
   type NotebookOrigin,
   updateCell as updateCellRequest,
   uploadWidgetFiles as uploadWidgetFilesRequest,
@@ -30,6 +32,8 @@ export interface NotebookSession {
   connection: ConnectionStatus;
   error: string | null;
   sessionId: string | null;
+  /** True after a start failed because the user has the maximum number of sessions open. */
+  atSessionLimit: boolean;
   start: () => void;
   stop: () => void;
   run: (cellId: string) => void;
@@ -75,6 +79,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
   const [connection, setConnection] = useState<ConnectionStatus>("idle");
   const [error, setError] = useState<string | null>(null);
   const [sessionId, setSessionId] = useState<string | null>(null);
+  const [atSessionLimit, setAtSessionLimit] = useState(false);
   const socket = useRef<WebSocket | null>(null);
   const session = useRef<string | null>(null);
   const refreshed = useRef(false);
@@ -133,6 +138,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     }
     setConnection("starting");
     setError(null);
+    setAtSessionLimit(false);
     dispatch({ kind: "reset" });
     createSession(origin)
       .then((created) => {
@@ -144,10 +150,34 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
       .catch((failure: unknown) => {
         setConnection("failed");
         setError(failure instanceof Error ? failure.message : "The session could not start.");
+        // The server returns 429 both for the per-user session limit and for request rate
+        // limits; the list of open sessions tells the reader which one it was.
+        setAtSessionLimit(failure instanceof ApiError && failure.status === 429);
       });
   }, [origin, connect]);
 
   useEffect(() => stop, [stop]);
+
+  // Leaving or reloading the page does not unmount the component, so end the session here too.
+  // Otherwise it would count towards the user's limit until it expires.
+  useEffect(() => {
+    const onPageHide = () => {
+      const id = session.current;
+      if (id !== null) {
+        session.current = null;
+        socket.current?.close(1000, "the page was left");
+        socket.current = null;
+        endSessionOnUnload(id);
+        // A page restored from the back-forward cache then offers to start again.
+        setSessionId(null);
+        setConnection("idle");
+      }
+    };
+    window.addEventListener("pagehide", onPageHide);
+    return () => {
+      window.removeEventListener("pagehide", onPageHide);
+    };
+  }, []);
 
   const send = useCallback((message: object) => {
     socket.current?.send(JSON.stringify(message));
@@ -183,6 +213,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     connection,
     error,
     sessionId,
+    atSessionLimit,
     start,
     stop,
     run: (cellId) => {
