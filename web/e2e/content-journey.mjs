@@ -1,7 +1,9 @@
 // Browser test of what authors and learners write. A lab imported from a folder of Jekyll-style
 // course notes, with raw HTML figures that load images from `/assets/…`, shows those images and
 // no markup as text, and its double-backslash math typesets.
-// It runs in a browser context of its own, signed in as a fresh author.
+// Typed work survives an expired session: after signing in again, the submission form and the
+// comment box are refilled and name the files to choose again.
+// It runs in browser contexts of its own, with a fresh author and learner.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 
 import { openPage, screenshotBothThemes } from "./browser.mjs";
 import { solidPng } from "./fixtures.mjs";
-import { signUp } from "./journey.mjs";
+import { password, signUp, typeInEditor } from "./journey.mjs";
 
 function step(name) {
   console.log(`e2e: ${name}`);
@@ -66,6 +68,98 @@ function importCourseNote(server, author) {
   }
 }
 
+/**
+ * Ends the session of `page` as the server would: another tab signs out everywhere and leaves an
+ * access token that the server rejects, so the next request fails and the refresh fails too.
+ */
+async function expireSession(context, baseUrl) {
+  const other = await context.newPage();
+  await other.goto(`${baseUrl}/`);
+  const status = await other.evaluate(async () => {
+    const session = JSON.parse(window.localStorage.getItem("openlabs.session"));
+    const response = await fetch("/api/v1/auth/logout-all", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${session.accessToken}` },
+    });
+    window.localStorage.setItem(
+      "openlabs.session",
+      JSON.stringify({ ...session, accessToken: "expired.access.token" }),
+    );
+    return response.status;
+  });
+  assert.ok(status < 300, `logout-all returned ${status}`);
+  await other.close();
+}
+
+async function signInAgain(page, username) {
+  await page.getByText("Your session has expired.").waitFor();
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Types into the submission and comment forms, lets the session expire, and signs in again. */
+async function checkDraftsSurviveExpiry(browser, baseUrl, labId, shots, axeReport) {
+  const { context, page, pageErrors } = await openPage(browser);
+  try {
+    await signUp(page, baseUrl, "lena");
+
+    step("content: an answer typed before the session expired is back after signing in");
+    await page.goto(`${baseUrl}/labs/${labId}/submit`);
+    await typeInEditor(page, "My answer: the spiral needs a hidden layer.");
+    await page.locator("input[type=file]").setInputFiles({
+      name: "spiral.py",
+      mimeType: "text/x-python",
+      buffer: Buffer.from("print('spiral')\n"),
+    });
+    await expireSession(context, baseUrl);
+    await page.getByRole("button", { name: /Submit for review/ }).click();
+    await page.waitForURL((url) => url.pathname === "/sign-in");
+    await signInAgain(page, "lena");
+    await page.waitForURL((url) => url.pathname === `/labs/${labId}/submit`);
+    const notice = page.getByTestId("restored-draft");
+    await notice.getByText("We restored your answer").waitFor();
+    await notice.getByText("Choose this file again: spiral.py.").waitFor();
+    const editor = page.locator("[data-testid=markdown-editor] .cm-content").first();
+    assert.equal(await editor.textContent(), "My answer: the spiral needs a hidden layer.");
+    await screenshotBothThemes(page, shots, "submit-restored-draft", axeReport);
+    await notice.waitFor();
+
+    step("content: the restored answer is sent and its draft forgotten");
+    await page.locator("input[type=file]").setInputFiles({
+      name: "spiral.py",
+      mimeType: "text/x-python",
+      buffer: Buffer.from("print('spiral')\n"),
+    });
+    await page.getByRole("button", { name: /Submit for review/ }).click();
+    await page.waitForURL((url) => /^\/submissions\/\d+$/.test(url.pathname));
+    await page.getByText("the spiral needs a hidden layer").waitFor();
+    await page.goto(`${baseUrl}/labs/${labId}/submit`);
+    await page.getByRole("button", { name: /Submit for review/ }).waitFor();
+    assert.equal(await page.getByTestId("restored-draft").count(), 0);
+    assert.equal(await editor.textContent(), "");
+
+    step("content: a comment typed before the session expired is back after signing in");
+    await page.goto(`${baseUrl}/labs/${labId}`);
+    await page.getByLabel("Add a comment").fill("Why three classes?");
+    await expireSession(context, baseUrl);
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/sign-in");
+    await signInAgain(page, "lena");
+    await page.waitForURL((url) => url.pathname === `/labs/${labId}`);
+    assert.equal(await page.getByLabel("Add a comment").inputValue(), "Why three classes?");
+    await page.getByTestId("restored-draft").getByText("We restored your comment").waitFor();
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    await page.getByTestId("comment").getByText("Why three classes?").waitFor();
+    assert.equal(await page.getByLabel("Add a comment").inputValue(), "");
+    assert.equal(await page.getByTestId("restored-draft").count(), 0);
+
+    assert.deepEqual(pageErrors, [], "the draft pages threw uncaught errors");
+  } finally {
+    await context.close();
+  }
+}
+
 export async function contentJourney({ browser, baseUrl, server, outputDir, axeReport }) {
   const shots = join(outputDir, "screenshots");
   const { context, page, pageErrors } = await openPage(browser);
@@ -89,7 +183,8 @@ export async function contentJourney({ browser, baseUrl, server, outputDir, axeR
     assert.match(await image.getAttribute("src"), new RegExp(`^/api/v1/labs/${labId}/assets/`));
     assert.equal(await body.locator("b").textContent(), "three classes");
     const text = await body.textContent();
-    assert.ok(!text.includes("<div") && !text.includes("<img"), `markup shown as text: ${text}`);
+    assert.ok(!text.includes("<div"), `a div shown as text: ${text}`);
+    assert.ok(!text.includes("<img"), `an img shown as text: ${text}`);
 
     step("content: the sanitizer drops styles and event handlers");
     // KaTeX's own spans carry style attributes, so only the author's elements are checked.
@@ -109,6 +204,8 @@ export async function contentJourney({ browser, baseUrl, server, outputDir, axeR
     assert.equal(await body.locator(".katex").count(), 2);
     assert.ok(!text.includes("$L_i$"), "inline math shown as text");
     await screenshotBothThemes(page, shots, "lab-html-figure", axeReport);
+
+    await checkDraftsSurviveExpiry(browser, baseUrl, labId, shots, axeReport);
 
     assert.deepEqual(pageErrors, [], "the content pages threw uncaught errors");
   } finally {

@@ -13,7 +13,7 @@ import {
 import { onePagePdf, solidPng } from "./fixtures.mjs";
 import { totpCode } from "./totp.mjs";
 
-const password = "a long test passphrase";
+export const password = "a long test passphrase";
 
 // A marimo notebook with a slider and a cell that prints a value computed from it.
 const sliderNotebook = `import marimo

@@ -67,7 +67,7 @@ export function ReviewPage() {
       ) : (
         holdsClaim && (
           <Section id="review" title="Your review">
-            <ReviewForm submissionId={data.id} onReviewed={setEarned} />
+            <ReviewForm submissionId={data.id} userId={me.id} onReviewed={setEarned} />
           </Section>
         )
       )}

@@ -29,6 +29,7 @@ export function SubmitPage() {
       <GraderNotice labId={id} />
       <SubmitForm
         labId={id}
+        userId={me?.id}
         balance={me?.balance}
         onSubmitted={(submission) => {
           void navigate(`/submissions/${submission.id}`);

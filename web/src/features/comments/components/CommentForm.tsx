@@ -3,11 +3,15 @@ import { useId, useState, type SubmitEvent } from "react";
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { inputClass } from "@/components/ui/Field";
+import { RestoredDraftNotice } from "@/components/ui/RestoredDraftNotice";
+import { useDraft } from "@/lib/drafts";
 
 interface CommentFormProps {
   label: string;
   submitLabel: string;
   initial?: string;
+  /** Where the unsent text is kept (see draftKey), or undefined to keep none. */
+  draftKey?: string;
   busy: boolean;
   error: unknown;
   onSubmit: (content: string) => Promise<unknown>;
@@ -18,13 +22,15 @@ export function CommentForm({
   label,
   submitLabel,
   initial = "",
+  draftKey,
   busy,
   error,
   onSubmit,
   onCancel,
 }: CommentFormProps) {
   const id = useId();
-  const [content, setContent] = useState(initial);
+  const draft = useDraft(draftKey, { content: initial });
+  const content = draft.value.content;
   const [invalid, setInvalid] = useState<string | undefined>();
 
   const submit = (event: SubmitEvent) => {
@@ -40,7 +46,7 @@ export function CommentForm({
     setInvalid(undefined);
     onSubmit(content).then(
       () => {
-        setContent("");
+        draft.clear();
       },
       () => undefined,
     );
@@ -48,6 +54,7 @@ export function CommentForm({
 
   return (
     <form onSubmit={submit} noValidate className="space-y-2">
+      {draft.restored && <RestoredDraftNotice what="your comment" />}
       <label htmlFor={id} className="sr-only">
         {label}
       </label>
@@ -59,7 +66,7 @@ export function CommentForm({
         value={content}
         aria-invalid={invalid !== undefined}
         onChange={(event) => {
-          setContent(event.target.value);
+          draft.change({ content: event.target.value });
         }}
       />
       {invalid !== undefined && <p className="text-xs text-red-700 dark:text-red-400">{invalid}</p>}
@@ -69,7 +76,13 @@ export function CommentForm({
           {submitLabel}
         </Button>
         {onCancel !== undefined && (
-          <Button variant="secondary" onClick={onCancel}>
+          <Button
+            variant="secondary"
+            onClick={() => {
+              draft.clear();
+              onCancel();
+            }}
+          >
             Cancel
           </Button>
         )}

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { Markdown } from "@/components/markdown/Markdown";
 import { Button } from "@/components/ui/Button";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
+import { draftKey, hasDraft } from "@/lib/drafts";
 import { formatDateTime } from "@/lib/format";
 
 import { maxCommentDepth, type Comment } from "../api/comments-api";
@@ -23,7 +24,13 @@ interface CommentItemProps {
 
 /** Shows one comment with its indented replies, and opens the reply form in place. */
 export function CommentItem({ comment, viewer, actions, renderAuthor }: CommentItemProps) {
-  const [mode, setMode] = useState<"view" | "reply" | "edit">("view");
+  const replyDraftKey = draftKey(viewer.userId, `comment:reply:${String(comment.id)}`);
+  const editDraftKey = draftKey(viewer.userId, `comment:edit:${String(comment.id)}`);
+  // A form with an unsent draft opens again, as when the user returns after signing in.
+  const [mode, setMode] = useState<"view" | "reply" | "edit">(() => {
+    if (hasDraft(editDraftKey)) return "edit";
+    return hasDraft(replyDraftKey) ? "reply" : "view";
+  });
   const own = viewer.userId !== undefined && viewer.userId === comment.author_id;
   const canReply =
     viewer.userId !== undefined && !comment.deleted && comment.depth < maxCommentDepth;
@@ -46,6 +53,7 @@ export function CommentItem({ comment, viewer, actions, renderAuthor }: CommentI
                 label="Edit comment"
                 submitLabel="Save"
                 initial={comment.content}
+                draftKey={editDraftKey}
                 busy={actions.update.isPending}
                 error={actions.update.error}
                 onSubmit={(content) =>
@@ -102,6 +110,7 @@ export function CommentItem({ comment, viewer, actions, renderAuthor }: CommentI
           <CommentForm
             label="Your reply"
             submitLabel="Reply"
+            draftKey={replyDraftKey}
             busy={actions.create.isPending}
             error={actions.create.error}
             onSubmit={(content) =>

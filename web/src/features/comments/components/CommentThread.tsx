@@ -5,6 +5,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Pagination } from "@/components/ui/Pagination";
+import { draftKey } from "@/lib/drafts";
 
 import type { TargetType } from "../api/comments-api";
 import { useCommentActions, useComments } from "../hooks/queries";
@@ -33,6 +34,7 @@ export function CommentThread({ targetType, targetId, viewer, renderAuthor }: Co
         <CommentForm
           label="Add a comment"
           submitLabel="Comment"
+          draftKey={draftKey(viewer.userId, `comment:${targetType}:${String(targetId)}`)}
           busy={actions.create.isPending && actions.create.variables.parentId === undefined}
           error={actions.create.variables?.parentId === undefined ? actions.create.error : null}
           onSubmit={(content) => actions.create.mutateAsync({ content })}

@@ -5,7 +5,9 @@ import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { FileDrop } from "@/components/ui/FileDrop";
+import { RestoredDraftNotice } from "@/components/ui/RestoredDraftNotice";
 import { TextField } from "@/components/ui/Field";
+import { draftKey, useDraft } from "@/lib/drafts";
 import { splitProgress } from "@/lib/upload";
 import { hasErrors, mergeFieldErrors, type FieldErrors } from "@/lib/validation";
 
@@ -14,14 +16,30 @@ import { useRefreshAfterChange } from "../hooks/queries";
 
 interface ReviewFormProps {
   submissionId: number;
+  /** The reviewer, whose unsent review is kept as a draft. */
+  userId: number;
   onReviewed: (pointsEarned: number) => void;
 }
 
+interface ReviewDraft {
+  content: string;
+  verdict: "accept" | "reject" | "";
+  score: string;
+  fileNames: string[];
+}
+
 /** Feedback with preview, a verdict, a score from 0 to 100 and up to 5 attachments. */
-export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
-  const [content, setContent] = useState("");
-  const [verdict, setVerdict] = useState<"accept" | "reject" | "">("");
-  const [score, setScore] = useState("");
+export function ReviewForm({ submissionId, userId, onReviewed }: ReviewFormProps) {
+  const draft = useDraft<ReviewDraft>(
+    draftKey(userId, `review:submission:${String(submissionId)}`),
+    {
+      content: "",
+      verdict: "",
+      score: "",
+      fileNames: [],
+    },
+  );
+  const { content, verdict, score } = draft.value;
   const [files, setFiles] = useState<File[]>([]);
   const [progress, setProgress] = useState<number[] | undefined>();
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -42,6 +60,7 @@ export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
       setProgress(undefined);
     },
     onSuccess: async (result) => {
+      draft.clear();
       await refresh();
       onReviewed(result.points_earned);
     },
@@ -63,10 +82,18 @@ export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
+      {draft.restored && (
+        <RestoredDraftNotice
+          what="your review"
+          fileNames={files.length === 0 ? draft.value.fileNames : []}
+        />
+      )}
       <MarkdownField
         label="Feedback"
         value={content}
-        onChange={setContent}
+        onChange={(value) => {
+          draft.change({ content: value });
+        }}
         error={fieldErrors.content}
         hint="Markdown. The learner sees it rendered."
       />
@@ -81,7 +108,7 @@ export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
                 value={option}
                 checked={verdict === option}
                 onChange={() => {
-                  setVerdict(option);
+                  draft.change({ verdict: option });
                 }}
               />
               {option === "accept" ? "Accept" : "Reject"}
@@ -97,7 +124,7 @@ export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
         inputMode="numeric"
         value={score}
         onChange={(event) => {
-          setScore(event.target.value);
+          draft.change({ score: event.target.value });
         }}
         error={fieldErrors.score}
         className="max-w-32"
@@ -105,7 +132,10 @@ export function ReviewForm({ submissionId, onReviewed }: ReviewFormProps) {
       <FileDrop
         label="Attachments"
         files={files}
-        onChange={setFiles}
+        onChange={(chosen) => {
+          setFiles(chosen);
+          draft.change({ fileNames: chosen.map((file) => file.name) });
+        }}
         progress={progress}
         maxFiles={5}
         disabled={send.isPending}

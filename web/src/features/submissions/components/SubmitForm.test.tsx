@@ -80,7 +80,9 @@ describe("SubmitForm", () => {
       stubFetch([{ id: 3 }]);
       const sent = stubUpload();
       const onSubmitted = vi.fn();
-      renderWithProviders(<SubmitForm labId={5} balance={10} onSubmitted={onSubmitted} />);
+      renderWithProviders(
+        <SubmitForm labId={5} userId={7} balance={10} onSubmitted={onSubmitted} />,
+      );
 
       const picker = await screen.findByLabelText("Notebook copy", {}, findTimeout);
       const options = screen.getAllByRole("option").map((option) => option.textContent);
@@ -104,7 +106,7 @@ describe("SubmitForm", () => {
     "shows no picker for a lab without notebooks",
     async () => {
       stubFetch([]);
-      renderWithProviders(<SubmitForm labId={5} balance={10} onSubmitted={vi.fn()} />);
+      renderWithProviders(<SubmitForm labId={5} userId={7} balance={10} onSubmitted={vi.fn()} />);
 
       await screen.findByRole("button", { name: /Submit for review \(1 point\)/ }, findTimeout);
       await vi.waitFor(() => {
@@ -112,6 +114,36 @@ describe("SubmitForm", () => {
       }, findTimeout);
       expect(screen.queryByLabelText("Notebook copy")).not.toBeInTheDocument();
       expect(screen.queryByText(/This lab has notebooks/)).not.toBeInTheDocument();
+    },
+    testTimeout,
+  );
+
+  it(
+    "restores a draft and names lost files",
+    async () => {
+      stubFetch([]);
+      const sent = stubUpload();
+      window.sessionStorage.setItem(
+        "openlabs.draft.7:submission:lab:5",
+        JSON.stringify({ text: "my unsent answer", fileNames: ["solve.py", "data.csv"] }),
+      );
+      const onSubmitted = vi.fn();
+      renderWithProviders(
+        <SubmitForm labId={5} userId={7} balance={10} onSubmitted={onSubmitted} />,
+      );
+
+      const notice = await screen.findByTestId("restored-draft", {}, findTimeout);
+      expect(notice).toHaveTextContent("We restored your answer");
+      expect(notice).toHaveTextContent("Choose these files again: solve.py, data.csv.");
+      await userEvent.click(
+        await screen.findByRole("button", { name: /Submit for review \(1 point\)/ }, findTimeout),
+      );
+
+      await vi.waitFor(() => {
+        expect(onSubmitted).toHaveBeenCalledOnce();
+      }, findTimeout);
+      expect(sent[0]?.get("text")).toBe("my unsent answer");
+      expect(window.sessionStorage.getItem("openlabs.draft.7:submission:lab:5")).toBeNull();
     },
     testTimeout,
   );

@@ -5,6 +5,8 @@ import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { FileDrop } from "@/components/ui/FileDrop";
+import { RestoredDraftNotice } from "@/components/ui/RestoredDraftNotice";
+import { draftKey, useDraft } from "@/lib/drafts";
 import { formatBytes } from "@/lib/format";
 import { usePlatformConfig } from "@/lib/platform-config";
 import { splitProgress } from "@/lib/upload";
@@ -18,13 +20,19 @@ const pointsLabel = (points: number) => `${points} ${points === 1 ? "point" : "p
 
 interface SubmitFormProps {
   labId: number;
+  /** The signed-in user, whose unsent answer is kept as a draft; undefined while loading. */
+  userId: number | undefined;
   balance: number | undefined;
   onSubmitted: (submission: Submission) => void;
 }
 
 /** Submits a solution: Markdown text and files, with the points cost shown before sending. */
-export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
-  const [text, setText] = useState("");
+export function SubmitForm({ labId, userId, balance, onSubmitted }: SubmitFormProps) {
+  const draft = useDraft<{ text: string; fileNames: string[] }>(
+    draftKey(userId, `submission:lab:${String(labId)}`),
+    { text: "", fileNames: [] },
+  );
+  const text = draft.value.text;
   const [files, setFiles] = useState<File[]>([]);
   const [notebookCopyId, setNotebookCopyId] = useState<number | undefined>();
   const [progress, setProgress] = useState<number[] | undefined>();
@@ -42,6 +50,7 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
       setProgress(undefined);
     },
     onSuccess: async (submission) => {
+      draft.clear();
       await refresh();
       onSubmitted(submission);
     },
@@ -94,17 +103,28 @@ export function SubmitForm({ labId, balance, onSubmitted }: SubmitFormProps) {
           You do not have enough points. Earn points by reviewing other learners' submissions.
         </p>
       )}
+      {draft.restored && (
+        <RestoredDraftNotice
+          what="your answer"
+          fileNames={files.length === 0 ? draft.value.fileNames : []}
+        />
+      )}
       <MarkdownField
         label="Your answer"
         value={text}
-        onChange={setText}
+        onChange={(value) => {
+          draft.change({ text: value });
+        }}
         error={textError}
         hint="Markdown, with code blocks and math."
       />
       <FileDrop
         label="Files"
         files={files}
-        onChange={setFiles}
+        onChange={(chosen) => {
+          setFiles(chosen);
+          draft.change({ fileNames: chosen.map((file) => file.name) });
+        }}
         progress={progress}
         maxFiles={notebookCopyId === undefined ? maxFiles : maxFiles - 1}
         disabled={submit.isPending}
