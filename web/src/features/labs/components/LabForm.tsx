@@ -1,4 +1,5 @@
 import { useState, type SubmitEvent } from "react";
+import { Link } from "react-router";
 
 import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
 import { Button } from "@/components/ui/Button";
@@ -35,6 +36,11 @@ function validate(input: LabInput): FieldErrors {
   return errors;
 }
 
+function submitLabel(lab: Lab | undefined, createdLab: Lab | undefined): string {
+  if (lab !== undefined) return "Save changes";
+  return createdLab === undefined ? "Publish lab" : "Upload the files again";
+}
+
 /** Creates or edits a lab: text with live preview, tags, and files (dropped or picked). */
 export function LabForm({ lab, onSaved }: LabFormProps) {
   const [title, setTitle] = useState(lab?.title ?? "");
@@ -43,7 +49,10 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
   const [body, setBody] = useState(lab?.body ?? "");
   const [files, setFiles] = useState<File[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const save = useSaveLab(lab?.id);
+  // A new lab that was created but whose files failed to upload. Retrying saves this lab
+  // again instead of creating a second one.
+  const [createdLab, setCreatedLab] = useState<Lab | undefined>();
+  const save = useSaveLab(lab?.id ?? createdLab?.id);
   const assets = useAssetUpload();
   const fieldErrors = mergeFieldErrors(errors, save.error);
 
@@ -62,6 +71,9 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
     }
     save.mutate(input, {
       onSuccess: (saved) => {
+        if (lab === undefined) {
+          setCreatedLab(saved);
+        }
         if (files.length === 0) {
           onSaved(saved);
           return;
@@ -137,8 +149,17 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
         error={assets.error}
         title="The lab was saved, but its files could not be uploaded."
       />
+      {createdLab !== undefined && assets.error !== null && (
+        <p className="text-sm" data-testid="lab-saved-without-files">
+          <Link to={`/labs/${String(createdLab.id)}`} className="underline">
+            {createdLab.title}
+          </Link>{" "}
+          is published without these files. Press “Upload the files again” to retry: it saves your
+          changes to the same lab and creates no second one.
+        </p>
+      )}
       <Button type="submit" busy={save.isPending || assets.uploading}>
-        {lab === undefined ? "Publish lab" : "Save changes"}
+        {submitLabel(lab, createdLab)}
       </Button>
     </form>
   );
