@@ -194,7 +194,10 @@ Result<Platform> StartPlatform(const Config& config) {
   return platform;
 }
 
-void StartBackgroundWork(Platform& platform) { platform.assistant.indexer->Start(); }
+void StartBackgroundWork(Platform& platform) {
+  platform.assistant.indexer->Start();
+  platform.search->StartBackgroundWork();
+}
 
 Status StartNotebookSessions(Platform& platform) {
   Result<std::filesystem::path> kernel_dir = notebooks::FindKernelDir();

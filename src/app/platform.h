@@ -71,7 +71,8 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
 // Opens storage, migrates, and builds the services.
 Result<Platform> StartPlatform(const Config& config);
 
-// Starts the background work of a serving process: the assistant's index worker.
+// Starts the background work of a serving process: the assistant's index worker and the
+// search index's champion list builds.
 void StartBackgroundWork(Platform& platform);
 // Starts the notebook session manager and its pool of kernels, with the [notebooks] settings.
 Status StartNotebookSessions(Platform& platform);

@@ -247,6 +247,7 @@ TEST_F(ChampionListsTest, BackgroundBuildFollowsChanges) {
   options.champion_length = 12;
   options.champion_delay = std::chrono::milliseconds(3000);
   std::unique_ptr<SearchIndex> background = MakeSearchIndex(*database_, options);
+  background->StartBackgroundWork();
   SearchQuery query;
   query.text = "data";
 

@@ -160,10 +160,15 @@ class SqlSearchIndex final : public SearchIndex {
       return;
     }
     SeparateCjkInOldRows();
-    if (UsesChampions() && options_.champions_in_background) {
-      builder_ = std::jthread([this](std::stop_token stop) { RunChampionBuilds(stop); });
-      RequestChampionBuild();
+  }
+
+  void StartBackgroundWork() override {
+    if (database_.dialect() != Dialect::kSqlite || !UsesChampions() ||
+        !options_.champions_in_background || builder_.joinable()) {
+      return;
     }
+    builder_ = std::jthread([this](std::stop_token stop) { RunChampionBuilds(stop); });
+    RequestChampionBuild();
   }
 
   Status Upsert(const SearchDocument& document) override {

@@ -62,6 +62,9 @@ class SearchIndex {
   // Removing a document that is not indexed succeeds.
   virtual Status Remove(std::string_view type, int64_t id) = 0;
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
+  // Starts the thread that builds the champion lists (see SearchOptions) in the background. Only
+  // a serving process calls it, so that a command such as `openlabs import` builds no lists.
+  virtual void StartBackgroundWork() {}
   // The number of searches that used champion lists (see SearchOptions) so far; for tests.
   virtual long long champion_searches() const { return 0; }
 };
@@ -73,8 +76,9 @@ struct SearchOptions {
   // documents get a list of their best `champion_length` documents; 0 builds no lists.
   long long champion_min_matches = 1000;
   size_t champion_length = 200;
-  // When true, a thread rebuilds the lists after changes, and searches that find them out of
-  // date rank every match meanwhile. When false, such a search rebuilds them first (for tests).
+  // When true, a thread started by StartBackgroundWork rebuilds the lists after changes, and
+  // searches that find them out of date rank every match meanwhile. When false, such a search
+  // rebuilds them first (for tests).
   bool champions_in_background = true;
   // A query of several words may score up to 64 of its listed rows one by one, one per this many
   // matches of its rarest word, instead of scoring every match as it counts them. A lookup
