@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 
 import type { Citation, Conversation } from "./api/assistant-api";
-import { citationLabel, modeNotice, sourceLabel, turnsFromConversation } from "./chat-turns";
+import {
+  citationLabel,
+  excerptParts,
+  modeNotice,
+  sourceLabel,
+  turnsFromConversation,
+} from "./chat-turns";
 
 const citation: Citation = {
   number: 1,
@@ -55,11 +61,29 @@ describe("turnsFromConversation", () => {
 });
 
 describe("labels", () => {
-  it("labels retrieval answers and model answers differently", () => {
-    expect(sourceLabel("retrieval")).toMatch(/No language model is configured/);
+  it("labels model answers only", () => {
+    // The server's retrieval answer starts with "No language model is configured", so a label
+    // would say it twice.
+    expect(sourceLabel("retrieval")).toBeNull();
     expect(sourceLabel("model:small-chat")).toMatch(/language model \(small-chat\)/);
     expect(sourceLabel(undefined)).toBeNull();
     expect(sourceLabel("")).toBeNull();
+  });
+
+  it("splits an excerpt into prose and code", () => {
+    const excerpt = "Chain tests with `elif`:\n```python\nif x > 0:\n    print('+')\n```\nDone.";
+    expect(excerptParts(excerpt)).toEqual([
+      { code: false, text: "Chain tests with `elif`:" },
+      { code: true, text: "if x > 0:\n    print('+')" },
+      { code: false, text: "Done." },
+    ]);
+  });
+
+  it("keeps code of a fence the cut left open", () => {
+    expect(excerptParts("Run:\n```bash\nfor R in 1 2; do\n  echo $R")).toEqual([
+      { code: false, text: "Run:" },
+      { code: true, text: "for R in 1 2; do\n  echo $R" },
+    ]);
   });
 
   it("names the section, page or cell a citation points to", () => {

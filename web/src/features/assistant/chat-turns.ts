@@ -16,12 +16,13 @@ export function citationLabel(citation: Citation): string {
   return `${citation.title} › ${citation.heading}`;
 }
 
-/** Labels an answer by what wrote it, so a list of passages never passes for a model's text. */
+/**
+ * Labels an answer by what wrote it, so a list of passages never passes for a model's text. A
+ * retrieval answer gets no label, because the server's text already starts by saying that no
+ * language model is configured.
+ */
 export function sourceLabel(generatedBy: string | undefined): string | null {
-  if (generatedBy === undefined || generatedBy === "") return null;
-  if (generatedBy === "retrieval") {
-    return "No language model is configured: these are the best matching passages.";
-  }
+  if (generatedBy === undefined || generatedBy === "" || generatedBy === "retrieval") return null;
   return `Written by a language model (${generatedBy.replace(/^model:/, "")}) from the passages below. Check it against them.`;
 }
 
@@ -45,4 +46,35 @@ export function modeNotice(mode: AssistantMode | undefined): string | null {
   if (mode === "guide")
     return "The author set the assistant to guide you: it leaves out the lab's solution sections.";
   return null;
+}
+
+/** A run of an excerpt: prose, or the lines of a fenced code block. */
+export interface ExcerptPart {
+  code: boolean;
+  text: string;
+}
+
+/**
+ * Splits a passage excerpt into prose and fenced code blocks, so that code keeps its lines. A
+ * fence that the excerpt's cut leaves open runs to the end.
+ */
+export function excerptParts(excerpt: string): ExcerptPart[] {
+  const parts: ExcerptPart[] = [];
+  let code = false;
+  let lines: string[] = [];
+  const flush = () => {
+    const text = code ? lines.join("\n") : lines.join("\n").trim();
+    if (text !== "") parts.push({ code, text });
+    lines = [];
+  };
+  for (const line of excerpt.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) {
+      flush();
+      code = !code;
+      continue;
+    }
+    lines.push(line);
+  }
+  flush();
+  return parts;
 }

@@ -1,4 +1,5 @@
 import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { tokenStore } from "@/lib/token-store";
@@ -38,6 +39,23 @@ describe("AssistantPanel", () => {
     const urls = fetchMock.mock.calls.map(([url]) => url);
     expect(urls).toContain("/api/v1/assistant/conversations?article_id=3&page=1&limit=10");
     expect(urls.some((url) => url.includes("/labs/"))).toBe(false);
+  });
+
+  it("asks for a question before sending an empty one", async () => {
+    const fetchMock = routeFetch({ "/api/v1/assistant/conversations": emptyList });
+    vi.stubGlobal("fetch", fetchMock);
+    renderWithProviders(<AssistantPanel scope={{ article_id: 3 }} />);
+    await screen.findByText("You have no past conversations here.");
+
+    await userEvent.type(screen.getByLabelText("Your question"), "   ");
+    await userEvent.click(screen.getByRole("button", { name: "Ask" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("Type a question first.");
+    expect(screen.getByLabelText("Your question")).toHaveAttribute("aria-invalid", "true");
+    const chats = fetchMock.mock.calls.filter(([url]) => url.includes("/chat"));
+    expect(chats).toHaveLength(0);
+
+    await userEvent.type(screen.getByLabelText("Your question"), "Why?");
+    expect(screen.queryByText("Type a question first.")).toBeNull();
   });
 
   it("says when the author turned it off", async () => {

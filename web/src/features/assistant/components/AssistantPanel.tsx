@@ -10,6 +10,7 @@ import { useSignedIn } from "@/lib/session";
 import { assistantApi, type AssistantScope, type Citation, streamChat } from "../api/assistant-api";
 import {
   citationLabel,
+  excerptParts,
   modeNotice,
   sourceLabel,
   type Turn,
@@ -38,6 +39,7 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
   const [error, setError] = useState<unknown>(null);
   const conversationId = useRef<number | undefined>(undefined);
   const [openId, setOpenId] = useState<number | undefined>(undefined);
+  const [emptyQuestion, setEmptyQuestion] = useState(false);
   const mode = settings.data?.mode;
 
   const updateLast = (change: (turn: Turn) => Turn) => {
@@ -50,7 +52,12 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
   const ask = async (event: React.SyntheticEvent) => {
     event.preventDefault();
     const question = message.trim();
-    if (question === "" || busy) return;
+    if (busy) return;
+    if (question === "") {
+      setEmptyQuestion(true);
+      return;
+    }
+    setEmptyQuestion(false);
     setBusy(true);
     setError(null);
     setMessage("");
@@ -197,8 +204,22 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
                           <span className="text-slate-600 dark:text-slate-400"> (related)</span>
                         )}
                         {citation.excerpt !== "" && (
-                          <blockquote className="mt-1 line-clamp-4 border-l-2 border-slate-300 pl-2 text-slate-700 dark:border-slate-600 dark:text-slate-300">
-                            {citation.excerpt}
+                          <blockquote className="mt-1 space-y-1 border-l-2 border-slate-300 pl-2 text-slate-700 dark:border-slate-600 dark:text-slate-300">
+                            {excerptParts(citation.excerpt).map((part, partIndex) =>
+                              part.code ? (
+                                <pre
+                                  key={partIndex}
+                                  tabIndex={0}
+                                  className="overflow-x-auto rounded bg-slate-100 p-2 font-mono dark:bg-slate-800"
+                                >
+                                  <code>{part.text}</code>
+                                </pre>
+                              ) : (
+                                <p key={partIndex} className="whitespace-pre-wrap">
+                                  {part.text}
+                                </p>
+                              ),
+                            )}
                           </blockquote>
                         )}
                       </li>
@@ -210,7 +231,10 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
           </ol>
           <ErrorMessage error={error} title="The assistant could not answer." />
           {mode !== "off" && (
-            <form onSubmit={(event) => void ask(event)} className="flex flex-col gap-2 sm:flex-row">
+            <form
+              onSubmit={(event) => void ask(event)}
+              className="flex flex-col gap-2 sm:flex-row sm:flex-wrap"
+            >
               <label htmlFor="assistant-message" className="sr-only">
                 Your question
               </label>
@@ -219,12 +243,24 @@ export function AssistantPanel({ scope }: AssistantPanelProps) {
                 value={message}
                 onChange={(event) => {
                   setMessage(event.target.value);
+                  setEmptyQuestion(false);
                 }}
+                aria-invalid={emptyQuestion || undefined}
+                aria-describedby={emptyQuestion ? "assistant-message-empty" : undefined}
                 maxLength={4000}
                 rows={2}
                 placeholder="Ask about this material…"
                 className="min-h-10 flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-800"
               />
+              {emptyQuestion && (
+                <p
+                  id="assistant-message-empty"
+                  role="alert"
+                  className="text-sm text-red-700 sm:order-last sm:basis-full dark:text-red-300"
+                >
+                  Type a question first.
+                </p>
+              )}
               <button
                 type="submit"
                 disabled={busy || settings.isLoading}
