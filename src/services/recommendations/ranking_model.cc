@@ -29,8 +29,11 @@ constexpr double kWrittenProfileWeight = 0.5;
 constexpr size_t kMaxHistoryForPairs = 300;
 // A contribution below this share of the score is not listed as a reason.
 constexpr double kMinReasonShare = 0.05;
-// Related items need at least this content similarity when no user did both.
+// Related items need at least this content similarity when too few users did both.
 constexpr double kMinRelatedContent = 0.02;
+// Two items count as used by the same people only when at least this many users have both in
+// their history; a single user's pair is no evidence of a pattern.
+constexpr int kMinSharedUsers = 2;
 
 const std::set<std::string_view>& StopWords() {
   static const std::set<std::string_view> words = {
@@ -223,6 +226,7 @@ void RankingModel::BuildCoOccurrence() {
   // Item-to-item cosine over the users' weighted histories:
   // sim(i, j) = sum_u w(u, i) w(u, j) / (|w(., i)| |w(., j)|).
   std::vector<double> norms(items_.size(), 0);
+  std::vector<std::map<size_t, int>> shared_users(items_.size());
   similar_.assign(items_.size(), {});
   for (const auto& [user, items] : history_) {
     std::vector<std::pair<size_t, double>> strongest(items.begin(), items.end());
@@ -238,11 +242,14 @@ void RankingModel::BuildCoOccurrence() {
       for (const auto& [second, second_weight] : strongest) {
         if (first != second) {
           similar_[first][second] += first_weight * second_weight;
+          ++shared_users[first][second];
         }
       }
     }
   }
   for (size_t i = 0; i < items_.size(); ++i) {
+    std::erase_if(similar_[i],
+                  [&](const auto& pair) { return shared_users[i][pair.first] < kMinSharedUsers; });
     for (auto& [j, sum] : similar_[i]) {
       sum /= std::sqrt(norms[i]) * std::sqrt(norms[j]);
     }

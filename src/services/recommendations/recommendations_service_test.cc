@@ -410,6 +410,44 @@ TEST_P(RecommendationsTest, RelatedLabsFollowTheLab) {
   }
 }
 
+// Two labs with no words in common are "done by the same people" only when more than one
+// learner did both.
+TEST_P(RecommendationsTest, OneSharedLearnerIsNoCoOccurrence) {
+  const long long pottery = AddLab("Pottery glazes", "Mix glazes for stoneware.", {}, 300, 0);
+  const long long sailing = AddLab("Knots for sailing", "Tie a bowline quickly.", {}, 301, 0);
+  constexpr long long kFirstLearner = 40;
+  constexpr long long kSecondLearner = 41;
+  Submit(pottery, kFirstLearner, "accepted");
+  Submit(sailing, kFirstLearner, "accepted");
+
+  const auto reasons_for_sailing = [&] {
+    v1::RelatedRequest request;
+    request.set_type("lab");
+    request.set_id(pottery);
+    request.set_limit(50);
+    Result<v1::RecommendationsResponse> response = service_->Related(request);
+    std::vector<std::string> reasons;
+    if (!response) {
+      ADD_FAILURE() << response.error().message;
+      return reasons;
+    }
+    for (const v1::RecommendedItem& item : response->items()) {
+      if (item.id() == sailing) {
+        reasons.assign(item.reasons().begin(), item.reasons().end());
+      }
+    }
+    return reasons;
+  };
+  const std::vector<std::string> one_learner = reasons_for_sailing();
+  EXPECT_EQ(std::count(one_learner.begin(), one_learner.end(), "co_occurrence"), 0);
+
+  Submit(pottery, kSecondLearner, "accepted");
+  Submit(sailing, kSecondLearner, "accepted");
+  const std::vector<std::string> two_learners = reasons_for_sailing();
+  ASSERT_FALSE(two_learners.empty()) << "two learners did both labs";
+  EXPECT_EQ(two_learners.front(), "co_occurrence");
+}
+
 TEST_P(RecommendationsTest, RelatedToArticleByContent) {
   const auto related = Related("article", paging_);
   ASSERT_FALSE(related.empty());

@@ -1,5 +1,3 @@
-import { Link } from "react-router";
-
 import { EmptyState } from "@/components/ui/EmptyState";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
@@ -21,12 +19,8 @@ export function Recommended() {
   if (recommendations.data.length === 0) {
     return (
       <EmptyState title="Nothing to recommend yet.">
-        Labs and articles that you have not done yet, chosen from what you did and wrote, appear
-        here.{" "}
-        <Link to="/labs/new" className="underline">
-          Write a lab
-        </Link>{" "}
-        to get things going.
+        Recommendations are published labs and articles that you have not written, submitted or
+        reviewed, and right now there are none. New ones appear here as people publish them.
       </EmptyState>
     );
   }
