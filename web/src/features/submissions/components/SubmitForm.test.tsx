@@ -147,4 +147,24 @@ describe("SubmitForm", () => {
     },
     testTimeout,
   );
+
+  it(
+    "tells a learner without points how to earn them",
+    async () => {
+      stubFetch([]);
+      renderWithProviders(<SubmitForm labId={5} userId={7} balance={0} onSubmitted={vi.fn()} />);
+
+      const alert = await screen.findByRole("alert", {}, findTimeout);
+      expect(alert).toHaveTextContent("labs that you wrote or solved");
+      expect(screen.getByRole("link", { name: "review queue" })).toHaveAttribute(
+        "href",
+        "/reviews",
+      );
+      expect(screen.getByRole("link", { name: "write a lab" })).toHaveAttribute(
+        "href",
+        "/labs/new",
+      );
+    },
+    testTimeout,
+  );
 });

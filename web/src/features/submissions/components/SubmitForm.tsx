@@ -1,5 +1,6 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SubmitEvent } from "react";
+import { Link } from "react-router";
 
 import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
 import { Button } from "@/components/ui/Button";
@@ -100,7 +101,17 @@ export function SubmitForm({ labId, userId, balance, onSubmitted }: SubmitFormPr
       <ErrorMessage error={config.error} title="The submission cost could not be loaded." />
       {tooPoor && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          You do not have enough points. Earn points by reviewing other learners' submissions.
+          You do not have enough points. Points come from reviewing, and you can review submissions
+          to labs that you wrote or solved: a lab counts as solved once a reviewer accepts your
+          submission to it. The{" "}
+          <Link to="/reviews" className="underline">
+            review queue
+          </Link>{" "}
+          lists what you can review now. You can also{" "}
+          <Link to="/labs/new" className="underline">
+            write a lab
+          </Link>{" "}
+          and review the submissions it gets.
         </p>
       )}
       {draft.restored && (
