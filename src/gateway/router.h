@@ -34,9 +34,12 @@ struct Route {
   UploadLimits upload_limits;
   // For upload routes: runs on the request head before the body is read. A response it returns
   // is sent at once with "Connection: close", and nothing of the body is stored, so that a
-  // request without a valid login does not make the server write its files first.
-  // NOTE: as with the early 413, a client still sending more than the lingering close reads
-  // (at most 16 MiB in 2 s) may see the connection reset before it reads the response.
+  // request without a valid login does not make the server write its files first. The server
+  // then reads and discards the body, up to its announced size within the route's body limit
+  // and for at most 30 s, so that a client that sends the whole body first still gets the
+  // response.
+  // NOTE: a client still sending after that may see the connection reset before it reads the
+  // response. After an early 413 the server reads and discards at most 16 MiB in 2 s.
   std::function<std::optional<Response>(const Request&)> upload_check;
   // Set for WebSocket routes (method GET): a request that asks for the upgrade goes to this
   // function (see websocket.h); any other request runs `handler`.

@@ -77,6 +77,11 @@ constexpr auto kSweepInterval = std::chrono::seconds(1);
 // client has read the response.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr size_t kMaxLingerBytes = 16 * 1024 * 1024;
+// The body of an upload rejected on its request head (for example 401) is read and discarded up
+// to its announced size, within the route's body limit. So a client that sends the whole body
+// before it reads the response gets the response rather than a connection reset. The drain
+// stops after this long in total, or when no bytes arrive for kLingerTimeout.
+constexpr auto kRejectedUploadDrainTimeout = std::chrono::seconds(30);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 constexpr auto kAwaitable = asio::use_awaitable;
@@ -87,6 +92,13 @@ enum class ReadPhase {
   kHeader,
   kBody,
   kUploadBody,
+};
+
+// How much and how long a lingering close reads and discards before it closes the socket.
+struct Linger {
+  uint64_t max_bytes = kMaxLingerBytes;
+  std::chrono::seconds max_time = kLingerTimeout;
+  size_t read_bytes = kReadChunkBytes;  // per read; the bytes go to the connection's buffer
 };
 
 // The error a RequestParser body callback returns when the UploadBody rejected the data. The
@@ -368,7 +380,8 @@ class HttpServer::Impl {
   asio::awaitable<void> RejectMalformed(Connection& connection, const error_code& ec,
                                         uint64_t body_limit, Clock::time_point started);
   asio::awaitable<void> RejectAndClose(Connection& connection, const Response& response,
-                                       std::string_view label, Clock::time_point started);
+                                       std::string_view label, Clock::time_point started,
+                                       Linger linger = {});
   Dispatch Decide(Request& request, bool has_body) const;
   asio::awaitable<void> Execute(Connection& connection, Dispatch& dispatch);
   asio::awaitable<void> Handle(Connection& connection, Dispatch& dispatch);
@@ -383,7 +396,7 @@ class HttpServer::Impl {
                                    bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<bool> SendChunked(Connection& connection, const Response& response,
                                     bool no_store, bool keep_alive, uint64_t& body_bytes);
-  asio::awaitable<void> LingeringClose(Connection& connection);
+  asio::awaitable<void> LingeringClose(Connection& connection, Linger linger);
   std::chrono::seconds RequestTimeout() const {
     return std::chrono::seconds(options_.request_timeout_seconds);
   }
@@ -792,10 +805,15 @@ asio::awaitable<bool> HttpServer::Impl::ReceiveUpload(Connection& connection, Re
                                                       Clock::time_point started) {
   const Route& route = *dispatch.route;
   Request& request = connection.request;
+  const auto max_body_bytes = static_cast<uint64_t>(UploadBody::MaxBodyBytes(route.upload_limits));
   if (route.upload_check) {
     std::optional<Response> rejected = route.upload_check(request);
     if (rejected) {
-      co_await RejectAndClose(connection, *rejected, route.pattern, started);
+      // A chunked body has no announced size, so the route's limit bounds it, plus the framing.
+      const uint64_t announced = parser.content_length().value_or(max_body_bytes);
+      const Linger drain{std::min(announced, max_body_bytes) + kMaxLingerBytes,
+                         kRejectedUploadDrainTimeout, kUploadReadBytes};
+      co_await RejectAndClose(connection, *rejected, route.pattern, started, drain);
       co_return false;
     }
   }
@@ -807,8 +825,7 @@ asio::awaitable<bool> HttpServer::Impl::ReceiveUpload(Connection& connection, Re
     co_return false;
   }
   const Error too_large = UploadBody::BodyTooLarge(route.upload_limits);
-  parser.ReceiveBodyInto(static_cast<uint64_t>(UploadBody::MaxBodyBytes(route.upload_limits)),
-                         upload->get());
+  parser.ReceiveBodyInto(max_body_bytes, upload->get());
   if (parser.AnnouncesTooLargeBody()) {
     co_await RejectAndClose(connection, Response::FromError(too_large), route.pattern, started);
     co_return false;
@@ -965,7 +982,7 @@ asio::awaitable<void> HttpServer::Impl::RejectMalformed(Connection& connection,
 asio::awaitable<void> HttpServer::Impl::RejectAndClose(Connection& connection,
                                                        const Response& response,
                                                        std::string_view label,
-                                                       Clock::time_point started) {
+                                                       Clock::time_point started, Linger linger) {
   Request& request = connection.request;
   if (request.request_id.empty()) {
     request.request_id = RequestIdFor(request.Header("x-request-id"));
@@ -976,7 +993,7 @@ asio::awaitable<void> HttpServer::Impl::RejectAndClose(Connection& connection,
   dispatcher_->RecordAccess(connection.loop.index, request, label, response.status, seconds,
                             body_bytes);
   if (sent) {
-    co_await LingeringClose(connection);
+    co_await LingeringClose(connection, linger);
   }
 }
 
@@ -1191,15 +1208,22 @@ asio::awaitable<bool> HttpServer::Impl::SendChunked(Connection& connection,
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::LingeringClose(Connection& connection) {
+// Sends FIN, then reads and discards what the client still sends, until it closes or a limit of
+// `linger` is reached. Closing a socket with unread data would send a reset, which can make the
+// client drop the response before it reads it.
+asio::awaitable<void> HttpServer::Impl::LingeringClose(Connection& connection, Linger linger) {
   error_code ec;
   connection.socket.shutdown(tcp::socket::shutdown_send, ec);
-  connection.deadline = Clock::now() + kLingerTimeout;
-  std::array<char, 4096> discard;
-  size_t discarded = 0;
-  while (!ec && discarded < kMaxLingerBytes) {
-    discarded += co_await connection.socket.async_read_some(asio::buffer(discard),
+  const Clock::time_point end = Clock::now() + linger.max_time;
+  connection.deadline = std::min(end, Clock::now() + kLingerTimeout);
+  uint64_t discarded = 0;
+  while (!ec && discarded < linger.max_bytes) {
+    // The discarded bytes go to the connection's buffer, past its content, without a commit.
+    const size_t space =
+        static_cast<size_t>(std::min<uint64_t>(linger.read_bytes, linger.max_bytes - discarded));
+    discarded += co_await connection.socket.async_read_some(connection.buffer.prepare(space),
                                                             asio::redirect_error(kAwaitable, ec));
+    connection.deadline = std::min(end, Clock::now() + kLingerTimeout);
   }
 }
 

@@ -176,6 +176,7 @@ class TransferServerTest : public ::testing::Test {
     large.max_fields = 2;
     AddUploadRoute("/api/v1/uploads/large", large, 201, Execution::kInline);
     AddUploadRoute("/api/v1/uploads/checked", large, 201, Execution::kInline);
+    AddUploadRoute("/api/v1/uploads/checked-small", SmallLimits(), 201, Execution::kInline);
     router_.Add("GET", "/api/v1/blobs/{name}", [this](const Request& request) {
       DownloadOptions options;
       options.filename = std::string(request.QueryParam("filename"));
@@ -206,7 +207,7 @@ class TransferServerTest : public ::testing::Test {
     route.upload_store = blobs_.get();
     route.upload_limits = limits;
     route.execution = execution;
-    if (route.pattern.ends_with("/checked")) {
+    if (route.pattern.find("/checked") != std::string::npos) {
       route.upload_check = [](const Request& request) -> std::optional<Response> {
         if (request.Header("authorization") == "Bearer ok") {
           return std::nullopt;
@@ -466,18 +467,63 @@ TEST_F(TransferServerTest, RejectedUploadCheckStoresNothing) {
 
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->status, 401);
-  // The server stops reading after the lingering close (at most 16 MiB), far before 400 MiB.
+  // The client stops sending once the response arrives, far before 400 MiB.
   EXPECT_LT(sent, uint64_t{64} << 20);
   EXPECT_TRUE(client.WaitForClose());
+  EXPECT_EQ(StoredUploadFiles(), 0u);
+}
+
+// A client that sends the whole body before it reads the response, as many HTTP libraries do,
+// gets the 401: the server reads and discards the body instead of resetting the connection.
+TEST_F(TransferServerTest, RejectedUploadIsDrainedForBlindClient) {
+  StartServer();
+  const std::string head = PartHeader({"files[]", "a.bin", "application/octet-stream", ""});
+  const std::string tail = ClosingBoundary();
+  const uint64_t data_bytes = uint64_t{200} << 20;
+  Client client(port_);
+  ASSERT_TRUE(client.Send(
+      UploadHead("/api/v1/uploads/checked", head.size() + data_bytes + tail.size()) + head));
+
+  std::string chunk(1 << 20, '\0');
+  bool sent_all = true;
+  for (uint64_t offset = 0; offset < data_bytes && sent_all; offset += chunk.size()) {
+    FillPattern(offset, chunk.data(), chunk.size());
+    sent_all = client.Send(chunk);
+  }
+  sent_all = sent_all && client.Send(tail);
+  const std::optional<HttpReply> reply = client.Read();
+
+  EXPECT_TRUE(sent_all);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 401);
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_EQ(StoredUploadFiles(), 0u);
+}
+
+// The drain of a rejected upload stops at the route's body limit (about 3 MiB here) plus 16 MiB,
+// so a client that announces more cannot keep the server reading.
+TEST_F(TransferServerTest, RejectedUploadDrainStopsAtBodyLimit) {
+  StartServer();
+  const uint64_t announced = uint64_t{1} << 30;
+  Client client(port_);
+  ASSERT_TRUE(client.Send(UploadHead("/api/v1/uploads/checked-small", announced)));
+
+  std::string chunk(1 << 20, 'x');
+  uint64_t sent = 0;
+  while (sent < announced && client.Send(chunk)) {
+    sent += chunk.size();
+  }
+
+  // What the socket buffers of both ends hold comes on top of what the server read.
+  EXPECT_LT(sent, uint64_t{128} << 20);
   EXPECT_EQ(StoredUploadFiles(), 0u);
 }
 
 TEST_F(TransferServerTest, PassedUploadCheckStoresFile) {
   StartServer();
   const std::string body = MultipartBody({{"files[]", "a.txt", "text/plain", "hello"}});
-  const HttpReply reply = Fetch(UploadHead("/api/v1/uploads/checked", body.size(),
-                                           "Authorization: Bearer ok\r\n") +
-                                body);
+  const HttpReply reply = Fetch(
+      UploadHead("/api/v1/uploads/checked", body.size(), "Authorization: Bearer ok\r\n") + body);
 
   EXPECT_EQ(reply.status, 201) << reply.body;
   EXPECT_EQ(StoredUploadFiles(), 1u);
