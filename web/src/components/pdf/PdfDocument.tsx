@@ -1,10 +1,12 @@
 import "react-pdf/dist/Page/TextLayer.css";
 import "react-pdf/dist/Page/AnnotationLayer.css";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Document, Page, pdfjs } from "react-pdf";
 
 import { Button } from "@/components/ui/Button";
+
+import { nameAnnotationLinks } from "./annotation-links";
 
 pdfjs.GlobalWorkerOptions.workerSrc = new URL(
   "pdfjs-dist/build/pdf.worker.min.mjs",
@@ -23,6 +25,7 @@ const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
 /** Shows a PDF with page navigation, zoom and selectable text. Loaded lazily, with pdf.js. */
 export default function PdfDocument({ file, title, page: requestedPage }: PdfDocumentProps) {
+  const viewer = useRef<HTMLDivElement>(null);
   const [pages, setPages] = useState(0);
   const [page, setPage] = useState(requestedPage ?? 1);
   const [shownRequest, setShownRequest] = useState(requestedPage);
@@ -102,6 +105,7 @@ export default function PdfDocument({ file, title, page: requestedPage }: PdfDoc
         </p>
       )}
       <div
+        ref={viewer}
         className="overflow-auto rounded-md border border-slate-200 bg-slate-200 p-2 dark:border-slate-700 dark:bg-slate-800"
         data-testid="pdf-viewer"
       >
@@ -121,6 +125,9 @@ export default function PdfDocument({ file, title, page: requestedPage }: PdfDoc
             scale={scale}
             className="mx-auto w-fit shadow"
             loading={<p className="p-4 text-sm">Rendering page {page}…</p>}
+            onRenderAnnotationLayerSuccess={() => {
+              if (viewer.current !== null) nameAnnotationLinks(viewer.current);
+            }}
           />
         </Document>
       </div>
