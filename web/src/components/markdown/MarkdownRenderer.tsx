@@ -16,6 +16,7 @@ import remarkMath from "remark-math";
 
 import { rehypePrefixedFragments } from "./fragment-links";
 import { normalizeMathDelimiters } from "./math-delimiters";
+import { MarkdownImage } from "./MarkdownImage";
 import { sanitizeSchema } from "./sanitize-schema";
 
 export interface MarkdownRendererProps {
@@ -65,9 +66,7 @@ export default function MarkdownRenderer({
         urlTransform={urlTransform}
         components={{
           a: ({ node: _node, ...props }) => <a {...props} rel="noopener noreferrer" />,
-          img: ({ node: _node, alt, ...props }) => (
-            <img alt={alt ?? ""} loading="lazy" {...props} />
-          ),
+          img: ({ node: _node, ...props }) => <MarkdownImage {...props} />,
           table: ({ node: _node, ...props }) => (
             <div className="overflow-x-auto">
               <table {...props} />
