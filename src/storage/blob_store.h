@@ -14,8 +14,10 @@ namespace openlabs::storage {
 struct BlobInfo {
   std::string key;
   int64_t size = 0;
-  std::string etag;  // changes whenever the content changes; quoted form is the caller's job
+  std::string etag;         // changes whenever the content changes; quoted form is the caller's job
   int64_t modified_at = 0;  // Unix milliseconds
+  // Hex SHA-256 of the content. BlobWriter::Commit sets it; Stat and readers leave it empty.
+  std::string sha256;
 };
 
 // An inclusive byte range [first, last], as in an HTTP Range header.
@@ -26,11 +28,15 @@ struct ByteRange {
 
 // Receives a blob in chunks. Nothing is visible under the key until Commit succeeds; a writer
 // destroyed without Commit discards what it received. Memory use does not grow with blob size.
+// Not thread-safe.
 class BlobWriter {
  public:
   virtual ~BlobWriter() = default;
+  // Copies `chunk`, which the caller may reuse once this returns. An error may come from an
+  // earlier chunk, because the copies are written in the background.
   virtual Status Write(std::string_view chunk) = 0;
-  // Makes the blob visible under its key, replacing any previous blob there.
+  // Makes the blob durable and visible under its key, replacing any previous blob there, and
+  // returns its info with the SHA-256 of what was written.
   virtual Result<BlobInfo> Commit() = 0;
   virtual int64_t bytes_written() const = 0;
 };
@@ -73,8 +79,16 @@ class BlobStore {
 // True when `key` is a safe blob key (see BlobStore).
 bool IsValidBlobKey(std::string_view key);
 
+struct LocalBlobStoreOptions {
+  // Write blob data with O_DIRECT, past the page cache. Where the file system does not support
+  // it, the writer uses the page cache anyway.
+  bool direct_io = true;
+};
+
 // A blob store in a local directory. Writes go to a temporary file in the same file system,
 // are fsynced, then renamed into place, so a crash never leaves a partial blob under a key.
-std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root);
+// A writer hashes and writes in two threads of its own once a blob passes 2 MiB, and keeps at
+// most 12 MiB of it in memory.
+std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root, LocalBlobStoreOptions options = {});
 
 }  // namespace openlabs::storage

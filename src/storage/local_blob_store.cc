@@ -2,156 +2,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <utility>
 
 #include "common/random.h"
 #include "storage/blob_store.h"
+#include "storage/local_blob_writer.h"
 
 namespace openlabs::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-Error IoError(std::string_view action, const fs::path& path, int error_number) {
-  return Error::Internal(std::string(action) + " " + path.string() + ": " +
-                         std::strerror(error_number));
-}
-
-BlobInfo InfoFromStat(std::string_view key, const struct stat& status) {
-  BlobInfo info;
-  info.key = std::string(key);
-  info.size = status.st_size;
-  info.modified_at = static_cast<int64_t>(status.st_mtim.tv_sec) * 1000 +
-                     status.st_mtim.tv_nsec / 1000000;
-  // Inode, size and modification time change whenever a blob is replaced by rename.
-  info.etag = std::to_string(status.st_ino) + "-" + std::to_string(status.st_size) + "-" +
-              std::to_string(status.st_mtim.tv_sec) + std::to_string(status.st_mtim.tv_nsec);
-  return info;
-}
-
-// Closes a file descriptor on scope exit.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
-  ~FileDescriptor() { Reset(); }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// Writes are flushed to disk in windows of this many bytes while a blob is received (see
-// LocalBlobWriter::StartWriteback).
-constexpr int64_t kWritebackWindowBytes = 8 << 20;
-
-class LocalBlobWriter final : public BlobWriter {
- public:
-  LocalBlobWriter(std::string key, fs::path final_path, fs::path temp_path, int fd)
-      : key_(std::move(key)),
-        final_path_(std::move(final_path)),
-        temp_path_(std::move(temp_path)),
-        fd_(fd) {}
-
-  ~LocalBlobWriter() override {
-    if (!committed_) {
-      fd_.Reset();
-      ::unlink(temp_path_.c_str());
-    }
-  }
-
-  Status Write(std::string_view chunk) override {
-    while (!chunk.empty()) {
-      const ssize_t written = ::write(fd_.get(), chunk.data(), chunk.size());
-      if (written < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return Fail(IoError("write", temp_path_, errno));
-      }
-      chunk.remove_prefix(static_cast<size_t>(written));
-      bytes_written_ += written;
-    }
-    while (bytes_written_ - writeback_started_ >= kWritebackWindowBytes) {
-      StartWriteback();
-    }
-    return {};
-  }
-
-  Result<BlobInfo> Commit() override {
-    if (::fsync(fd_.get()) != 0) {
-      return Fail(IoError("fsync", temp_path_, errno));
-    }
-    fd_.Reset();
-    std::error_code error;
-    fs::create_directories(final_path_.parent_path(), error);
-    if (error) {
-      return Fail(Error::Internal("create " + final_path_.parent_path().string() + ": " +
-                                  error.message()));
-    }
-    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-      return Fail(IoError("rename to", final_path_, errno));
-    }
-    committed_ = true;
-    SyncDirectory(final_path_.parent_path());
-
-    struct stat status {};
-    if (::stat(final_path_.c_str(), &status) != 0) {
-      return Fail(IoError("stat", final_path_, errno));
-    }
-    return InfoFromStat(key_, status);
-  }
-
-  int64_t bytes_written() const override { return bytes_written_; }
-
- private:
-  // Starts writing the next full window to disk without waiting, then waits for the window
-  // before it and drops that one from the page cache. Without this, a large upload leaves all of
-  // its pages dirty until the fsync in Commit, which then writes them all at once while the
-  // client waits, and the dirty pages crowd other data out of the page cache. Failures are
-  // ignored here because the fsync in Commit reports any write error.
-  void StartWriteback() {
-    const int64_t window = writeback_started_;
-    ::sync_file_range(fd_.get(), window, kWritebackWindowBytes, SYNC_FILE_RANGE_WRITE);
-    writeback_started_ += kWritebackWindowBytes;
-    if (window >= kWritebackWindowBytes) {
-      const int64_t previous = window - kWritebackWindowBytes;
-      ::sync_file_range(fd_.get(), previous, kWritebackWindowBytes,
-                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                            SYNC_FILE_RANGE_WAIT_AFTER);
-      ::posix_fadvise(fd_.get(), previous, kWritebackWindowBytes, POSIX_FADV_DONTNEED);
-    }
-  }
-
-  // Makes the rename durable; a failure here is not fatal because the data is already synced.
-  static void SyncDirectory(const fs::path& directory) {
-    FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() >= 0) {
-      ::fsync(fd.get());
-    }
-  }
-
-  std::string key_;
-  fs::path final_path_;
-  fs::path temp_path_;
-  FileDescriptor fd_;
-  int64_t bytes_written_ = 0;
-  // Bytes from the start of the file for which writeback has been started.
-  int64_t writeback_started_ = 0;
-  bool committed_ = false;
-};
 
 class LocalBlobReader final : public BlobReader {
  public:
@@ -168,8 +32,8 @@ class LocalBlobReader final : public BlobReader {
       count = ::pread(fd_.get(), buffer, wanted, offset_);
     } while (count < 0 && errno == EINTR);
     if (count < 0) {
-      return Fail(Error::Internal(std::string("read blob ") + info_.key + ": " +
-                                  std::strerror(errno)));
+      return Fail(
+          Error::Internal(std::string("read blob ") + info_.key + ": " + std::strerror(errno)));
     }
     offset_ += count;
     remaining_ = count == 0 ? 0 : remaining_ - count;
@@ -189,7 +53,8 @@ class LocalBlobReader final : public BlobReader {
 
 class LocalBlobStore final : public BlobStore {
  public:
-  explicit LocalBlobStore(std::string root) : root_(std::move(root)) {}
+  LocalBlobStore(std::string root, LocalBlobStoreOptions options)
+      : root_(std::move(root)), options_(options) {}
 
   Result<std::unique_ptr<BlobWriter>> OpenWriter(std::string_view key) override {
     if (!IsValidBlobKey(key)) {
@@ -201,12 +66,8 @@ class LocalBlobStore final : public BlobStore {
     if (error) {
       return Fail(Error::Internal("create " + temp_dir.string() + ": " + error.message()));
     }
-    const fs::path temp_path = temp_dir / NewUuid();
-    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) {
-      return Fail(IoError("create", temp_path, errno));
-    }
-    return std::make_unique<LocalBlobWriter>(std::string(key), root_ / key, temp_path, fd);
+    return OpenLocalBlobWriter(std::string(key), root_ / key, temp_dir / NewUuid(),
+                               options_.direct_io);
   }
 
   Result<std::unique_ptr<BlobReader>> OpenReader(std::string_view key,
@@ -289,6 +150,7 @@ class LocalBlobStore final : public BlobStore {
 
  private:
   fs::path root_;
+  LocalBlobStoreOptions options_;
 };
 
 }  // namespace
@@ -308,8 +170,8 @@ bool IsValidBlobKey(std::string_view key) {
       continue;
     }
     const char c = key[i];
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                         c == '_' || c == '-';
+    const bool allowed =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!allowed) {
       return false;
     }
@@ -349,8 +211,8 @@ Result<std::string> BlobStore::Get(std::string_view key) {
   return data;
 }
 
-std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root) {
-  return std::make_unique<LocalBlobStore>(std::move(root));
+std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root, LocalBlobStoreOptions options) {
+  return std::make_unique<LocalBlobStore>(std::move(root), options);
 }
 
 }  // namespace openlabs::storage

@@ -1,123 +1,10 @@
 #include "gateway/upload/upload_sink.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
-
-#include <condition_variable>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "common/random.h"
 
 namespace openlabs::gateway {
-
-// The SHA-256 of one file part. Pieces of at least kParallelBytes are hashed on a helper thread
-// while the calling thread writes the same bytes to the blob store, so the two overlap instead
-// of adding up. For a large upload, each takes about a third of the receiving thread's time.
-struct UploadSink::HashState {
-  static constexpr size_t kParallelBytes = 64 * 1024;
-
-  HashState() { EVP_DigestInit_ex(context, EVP_sha256(), nullptr); }
-
-  ~HashState() {
-    if (helper.joinable()) {
-      {
-        std::lock_guard lock(mutex);
-        stopping = true;
-      }
-      changed.notify_all();
-      helper.join();
-    }
-    EVP_MD_CTX_free(context);
-  }
-
-  // Hashes `data` and runs `write` (which writes the same bytes) at the same time, and returns
-  // once both are done, so `data` may be reused afterwards.
-  template <typename Write>
-  Status UpdateWhile(std::string_view data, Write&& write) {
-    if (data.size() < kParallelBytes || !StartHelper()) {
-      Update(data);
-      return write();
-    }
-    Submit(data);
-    struct WaitOnExit {
-      HashState& state;
-      ~WaitOnExit() { state.WaitUntilIdle(); }
-    } wait_on_exit{*this};
-    return write();
-  }
-
-  void Update(std::string_view data) { EVP_DigestUpdate(context, data.data(), data.size()); }
-
-  std::string FinishHex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context, digest, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex.push_back(kHex[digest[i] >> 4]);
-      hex.push_back(kHex[digest[i] & 0x0f]);
-    }
-    return hex;
-  }
-
- private:
-  // Starts the helper thread on first use; false when the system cannot create a thread, in
-  // which case hashing stays on the calling thread.
-  bool StartHelper() {
-    if (helper.joinable()) {
-      return true;
-    }
-    try {
-      helper = std::thread([this] { RunHelper(); });
-    } catch (const std::system_error& error) {
-      spdlog::warn("Hashing uploads on the receiving thread: starting a thread failed: {}",
-                   error.what());
-      return false;
-    }
-    return true;
-  }
-
-  void Submit(std::string_view data) {
-    {
-      std::lock_guard lock(mutex);
-      pending = data;
-      has_pending = true;
-    }
-    changed.notify_all();
-  }
-
-  void WaitUntilIdle() {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [this] { return !has_pending; });
-  }
-
-  void RunHelper() {
-    std::unique_lock lock(mutex);
-    for (;;) {
-      changed.wait(lock, [this] { return has_pending || stopping; });
-      if (stopping) {
-        return;
-      }
-      const std::string_view data = pending;
-      lock.unlock();
-      Update(data);
-      lock.lock();
-      has_pending = false;
-      changed.notify_all();
-    }
-  }
-
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  std::thread helper;
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string_view pending;  // the bytes the helper hashes while has_pending is true
-  bool has_pending = false;
-  bool stopping = false;
-};
 
 namespace {
 
@@ -183,7 +70,6 @@ Status UploadSink::OnPartBegin(const PartHeaders& headers) {
     return Fail(writer.error());
   }
   writer_ = std::move(*writer);
-  hash_ = std::make_unique<HashState>();
   return {};
 }
 
@@ -204,7 +90,7 @@ Status UploadSink::OnPartData(std::string_view data) {
     current_file_.head.append(data.substr(0, kHeadBytes - current_file_.head.size()));
   }
   current_file_.size += static_cast<int64_t>(data.size());
-  return hash_->UpdateWhile(data, [&] { return writer_->Write(data); });
+  return writer_->Write(data);
 }
 
 Status UploadSink::OnPartEnd() {
@@ -218,8 +104,7 @@ Status UploadSink::OnPartEnd() {
   if (!committed) {
     return Fail(committed.error());
   }
-  current_file_.sha256 = hash_->FinishHex();
-  hash_.reset();
+  current_file_.sha256 = std::move(committed->sha256);
   files_.push_back(std::move(current_file_));
   return {};
 }

@@ -43,8 +43,6 @@ class UploadSink final : public PartListener {
   std::string current_text_;
   std::unique_ptr<storage::BlobWriter> writer_;
   UploadedFile current_file_;
-  struct HashState;
-  std::unique_ptr<HashState> hash_;
   bool handed_over_ = false;
 };
 

@@ -71,7 +71,7 @@ TEST_F(UploadSinkTest, FileAtLimitIsAccepted) {
   EXPECT_EQ(sink.TakeFiles().size(), 1u);
 }
 
-// Pieces of 64 KiB and more are hashed on a helper thread while they are written.
+// A file past the first 2 MiB buffer is hashed and written on the blob writer's threads.
 TEST_F(UploadSinkTest, LargeFileHashIsRight) {
   std::string content(3 << 20, '\0');
   for (size_t i = 0; i < content.size(); ++i) {
@@ -92,19 +92,18 @@ TEST_F(UploadSinkTest, LargeFileHashIsRight) {
   EXPECT_TRUE(*blobs_->Get(files[0].blob_key) == content);
 }
 
-// Sizes around the 64 KiB from which pieces are hashed on the helper thread, fed in pieces of
-// varying sizes, so that small pieces hashed inline and large ones hashed on the helper alternate.
+// Sizes around the 2 MiB buffers in which the local blob writer hashes and writes, fed in pieces
+// of varying sizes, so that pieces cross buffer ends and a blob passes through every buffer.
 TEST_F(UploadSinkTest, MixedPieceSizesHashRight) {
-  constexpr size_t kParallel = 64 * 1024;
-  const std::vector<size_t> sizes = {0, 1, kParallel - 1, kParallel, kParallel + 1,
-                                     3 * kParallel + 12345, (3 << 20) / 2};
-  const std::vector<size_t> piece_sizes = {1, 7, 4096, kParallel, 300001, kParallel + 3};
+  constexpr size_t kBuffer = 2 << 20;
+  const std::vector<size_t> sizes = {0, 1, kBuffer - 1, kBuffer, kBuffer + 1, 7 * kBuffer + 12345};
+  const std::vector<size_t> piece_sizes = {1, 7, 4096, 65536, 300001, kBuffer + 3};
   for (const size_t size : sizes) {
     std::string content(size, '\0');
     for (size_t i = 0; i < content.size(); ++i) {
       content[i] = static_cast<char>((i * 2654435761u + size) >> 9);
     }
-    UploadSink sink(*blobs_, UploadLimits{.max_file_bytes = 8 << 20});
+    UploadSink sink(*blobs_, UploadLimits{.max_file_bytes = 16 << 20});
     MultipartParser parser("b", sink);
     const std::string body = Body(content);
     size_t offset = 0;
@@ -123,8 +122,8 @@ TEST_F(UploadSinkTest, MixedPieceSizesHashRight) {
   }
 }
 
-// A sink destroyed in the middle of a large file stops its hashing thread and keeps nothing,
-// not even the temporary file.
+// A sink destroyed in the middle of a large file stops its blob writer's threads and keeps
+// nothing, not even the temporary file.
 TEST_F(UploadSinkTest, AbandonedLargeFileLeavesNothing) {
   {
     UploadSink sink(*blobs_, {});
