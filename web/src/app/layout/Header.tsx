@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 
 import { SearchBox } from "@/features/search";
@@ -9,6 +9,23 @@ import { NavItems } from "./NavItems";
 
 export function Header() {
   const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Escape closes the open menu and returns focus to its button, as in a disclosure menu.
+  useEffect(() => {
+    if (!menuOpen) {
+      return;
+    }
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === "Escape") {
+        setMenuOpen(false);
+        menuButton.current?.focus();
+      }
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [menuOpen]);
   return (
     <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
       <div className="mx-auto flex max-w-6xl items-center gap-2 px-4 py-2">
@@ -29,6 +46,7 @@ export function Header() {
           </div>
           <ThemeToggle />
           <button
+            ref={menuButton}
             type="button"
             className="rounded-md px-3 py-2 text-sm font-medium hover:bg-slate-200 md:hidden dark:hover:bg-slate-700"
             aria-expanded={menuOpen}
