@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatDuration } from "./format";
+import { formatDuration, pluralize } from "./format";
 
 describe("formatDuration", () => {
   it("uses hours for whole hours", () => {
@@ -12,5 +12,20 @@ describe("formatDuration", () => {
     expect(formatDuration(5400)).toBe("90 minutes");
     expect(formatDuration(60)).toBe("1 minute");
     expect(formatDuration(10)).toBe("1 minute");
+  });
+});
+
+describe("pluralize", () => {
+  it("uses the singular for one", () => {
+    expect(pluralize(1, "rating")).toBe("1 rating");
+  });
+
+  it("uses the plural for zero and many", () => {
+    expect(pluralize(0, "submission")).toBe("0 submissions");
+    expect(pluralize(12, "submission")).toBe("12 submissions");
+  });
+
+  it("takes an irregular plural", () => {
+    expect(pluralize(3, "entry", "entries")).toBe("3 entries");
   });
 });

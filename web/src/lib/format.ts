@@ -33,6 +33,11 @@ export function displayName(person: { username: string; name?: string; surname?:
   return full.length > 0 ? full.join(" ") : person.username;
 }
 
+/** Formats a count with its noun in the singular or plural: "1 rating", "2 ratings". */
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${String(count)} ${count === 1 ? singular : plural}`;
+}
+
 /** Formats a whole number of seconds as hours or minutes: "8 hours", "1 hour", "30 minutes". */
 export function formatDuration(seconds: number): string {
   if (seconds >= 3600 && seconds % 3600 === 0) {

@@ -19,9 +19,9 @@ export function ModerationPage() {
       <h1 className="text-2xl font-bold">Moderation</h1>
       <Section id="content" title="Comments and labs">
         <p className="text-sm">
-          As a {me.data.role}, you see a Delete button on every comment, and Edit and “Delete or
-          archive” on every lab page. A lab with submissions is archived rather than deleted, so no
-          learner's work disappears.
+          As {me.data.role === "admin" ? "an" : "a"} {me.data.role}, you see a Delete button on
+          every comment, and Edit and “Delete or archive” on every lab page. A lab with submissions
+          is archived rather than deleted, so no learner's work disappears.
         </p>
       </Section>
       <Section id="roles" title="Roles">

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 
-import { formatDate } from "@/lib/format";
+import { formatDate, pluralize } from "@/lib/format";
 
 import type { Lab } from "../api/labs-api";
 
@@ -28,7 +28,8 @@ export function LabCard({ lab }: { lab: Lab }) {
         ))}
       </ul>
       <p className="mt-auto pt-3 text-xs text-slate-600 dark:text-slate-400">
-        {formatDate(lab.created_at)} · {lab.submission_count} submissions · {lab.views} views
+        {formatDate(lab.created_at)} · {pluralize(lab.submission_count, "submission")} ·{" "}
+        {pluralize(lab.views, "view")}
       </p>
     </li>
   );

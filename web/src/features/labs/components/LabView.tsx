@@ -1,5 +1,5 @@
 import { Markdown } from "@/components/markdown/Markdown";
-import { formatBytes, formatDate } from "@/lib/format";
+import { formatBytes, formatDate, pluralize } from "@/lib/format";
 
 import type { Lab } from "../api/labs-api";
 import { resolveAssetUrl } from "../api/resolve-asset";
@@ -24,7 +24,7 @@ export function LabView({ lab, byline, actions }: LabViewProps) {
         <h1 className="text-2xl font-bold sm:text-3xl">{lab.title}</h1>
         <p className="text-sm text-slate-600 dark:text-slate-400">
           {byline} {byline !== undefined && "· "}Published {formatDate(lab.created_at)} ·{" "}
-          {lab.submission_count} submissions · {lab.views} views
+          {pluralize(lab.submission_count, "submission")} · {pluralize(lab.views, "view")}
         </p>
         {lab.tags.length > 0 && (
           <ul className="flex flex-wrap gap-1" aria-label="Tags">

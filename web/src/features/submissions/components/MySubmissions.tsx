@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Pagination } from "@/components/ui/Pagination";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, pluralize } from "@/lib/format";
 
 import { useMySubmissions } from "../hooks/queries";
 import { StatusBadge } from "./StatusBadge";
@@ -41,7 +41,7 @@ export function MySubmissions() {
               </Link>{" "}
               <span className="text-sm text-slate-600 dark:text-slate-400">
                 to lab #{submission.lab_id} · {formatDateTime(submission.created_at)} ·{" "}
-                {submission.reviews_count}/{submission.required_reviews} reviews
+                {submission.reviews_count} of {pluralize(submission.required_reviews, "review")}
                 {submission.final_score !== undefined && ` · score ${submission.final_score}`}
               </span>
             </span>

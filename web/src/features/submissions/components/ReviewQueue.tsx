@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Pagination } from "@/components/ui/Pagination";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, pluralize } from "@/lib/format";
 
 import { useReviewQueue } from "../hooks/queries";
 
@@ -40,8 +40,8 @@ export function ReviewQueue() {
               Submission #{entry.submission_id} to lab #{entry.lab_id}
             </Link>
             <span className="text-sm text-slate-600 dark:text-slate-400">
-              {formatDateTime(entry.created_at)} · {entry.files_count} files · {entry.reviews_count}
-              /{entry.required_reviews} reviews
+              {formatDateTime(entry.created_at)} · {pluralize(entry.files_count, "file")} ·{" "}
+              {entry.reviews_count} of {pluralize(entry.required_reviews, "review")}
             </span>
           </li>
         ))}

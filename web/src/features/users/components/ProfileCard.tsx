@@ -1,4 +1,4 @@
-import { displayName, formatDate } from "@/lib/format";
+import { displayName, formatDate, pluralize } from "@/lib/format";
 
 import type { User } from "../api/users-api";
 
@@ -42,7 +42,7 @@ export function ProfileCard({ user }: ProfileCardProps) {
           </dd>
           {user.reputation !== undefined && user.reputation.ratings_count > 0 && (
             <dd className="text-xs text-slate-600 dark:text-slate-400">
-              from {user.reputation.ratings_count} ratings
+              from {pluralize(user.reputation.ratings_count, "rating")}
             </dd>
           )}
         </div>
