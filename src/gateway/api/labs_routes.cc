@@ -128,9 +128,12 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
   api.Add("GET", "/api/v1/labs/{id}", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {
     v1::GetLabRequest get;
     get.set_id(call.id);
-    get.set_count_view(call.request.method == "GET");
+    // Pages that show only a lab's title (submission lists, review pages) read the lab with
+    // count_view=false, so that those reads are not counted as views.
+    get.set_count_view(call.request.method == "GET" &&
+                       call.request.QueryParam("count_view") != "false");
     return ProtoResponse(labs.GetLab(get));
-  });
+  }).query_params = {"count_view"};
   api.AddJson<v1::UpdateLabRequest>(
       "PATCH", "/api/v1/labs/{id}", CallerPolicy::kRequired,
       [&labs](const ApiCall& call, v1::UpdateLabRequest& update) {

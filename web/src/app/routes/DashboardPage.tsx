@@ -2,7 +2,7 @@ import { Link } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
 import { RecentArticles } from "@/features/articles";
-import { LabList } from "@/features/labs";
+import { LabList, LabTitle } from "@/features/labs";
 import { Recommended } from "@/features/recommendations";
 import { MySubmissions, ReviewQueue } from "@/features/submissions";
 import { useMe } from "@/features/users";
@@ -43,10 +43,10 @@ export function DashboardPage() {
         <RecentArticles limit={5} />
       </Section>
       <Section id="my-work" title="My submissions">
-        <MySubmissions />
+        <MySubmissions renderLab={(labId) => <LabTitle id={labId} />} />
       </Section>
       <Section id="to-review" title="Waiting for your review">
-        <ReviewQueue />
+        <ReviewQueue renderLab={(labId) => <LabTitle id={labId} />} />
       </Section>
     </div>
   );

@@ -5,6 +5,7 @@ import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
 import { GradingResults, RubricReviewDraft } from "@/features/grading";
+import { LabTitle } from "@/features/labs";
 import {
   ClaimControls,
   ClaimToRead,
@@ -50,7 +51,7 @@ export function ReviewPage() {
         <p className="flex flex-wrap items-center gap-2 text-sm">
           <StatusBadge status={data.status} /> to{" "}
           <Link to={`/labs/${data.lab_id}`} className="underline">
-            lab #{data.lab_id}
+            <LabTitle id={data.lab_id} />
           </Link>
         </p>
         {earned === null && <ClaimControls submission={data} userId={me.id} />}

@@ -1,3 +1,4 @@
+import { LabTitle } from "@/features/labs";
 import { ReviewQueue } from "@/features/submissions";
 import { usePlatformConfig } from "@/lib/platform-config";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -12,7 +13,7 @@ export function ReviewsPage() {
         Claim a submission, read it, and send your feedback. Each review earns{" "}
         {reward === undefined ? "points" : `${reward} ${reward === 1 ? "point" : "points"}`}.
       </p>
-      <ReviewQueue />
+      <ReviewQueue renderLab={(labId) => <LabTitle id={labId} />} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { GradingResults } from "@/features/grading";
+import { LabTitle } from "@/features/labs";
 import {
   ReviewList,
   StatusBadge,
@@ -40,12 +41,21 @@ export function SubmissionPage() {
           <StatusBadge status={data.status} />
           to{" "}
           <Link to={`/labs/${data.lab_id}`} className="underline">
-            lab #{data.lab_id}
+            <LabTitle id={data.lab_id} />
           </Link>{" "}
           · {formatDateTime(data.created_at)} · cost {data.cost_points} point
           {data.cost_points === 1 ? "" : "s"}
           {data.final_score !== undefined && ` · final score ${data.final_score}`}
         </p>
+        {mine && data.status === "rejected" && (
+          <p className="text-sm">
+            The reviewers rejected this answer.{" "}
+            <Link to={`/labs/${data.lab_id}/submit`} className="font-medium underline">
+              Submit again
+            </Link>{" "}
+            with their feedback in mind.
+          </p>
+        )}
         {mine && data.reviews_count === 0 && data.status === "submitted" && (
           <ConfirmButton
             label="Delete and refund"

@@ -1,3 +1,4 @@
+import { LabTitle } from "@/features/labs";
 import { MySubmissions } from "@/features/submissions";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
@@ -6,7 +7,7 @@ export function SubmissionsPage() {
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">My submissions</h1>
-      <MySubmissions />
+      <MySubmissions renderLab={(labId) => <LabTitle id={labId} />} />
     </div>
   );
 }

@@ -64,6 +64,8 @@ export const labsApi = {
       author: params.author,
     }),
   get: (id: number) => api.get<Lab>(`/labs/${id}`),
+  /** Reads a lab without counting a view, for pages that show only its title. */
+  getUncounted: (id: number) => api.get<Lab>(`/labs/${id}`, { count_view: "false" }),
   create: (input: LabInput) => api.post<Lab>("/labs", input),
   update: (id: number, input: Partial<LabInput>) => api.patch<Lab>(`/labs/${id}`, input),
   remove: (id: number) => api.delete<{ archived?: boolean } | undefined>(`/labs/${id}`),

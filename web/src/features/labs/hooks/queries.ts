@@ -21,6 +21,15 @@ export function useLab(id: number) {
   return useQuery({ queryKey: labsKeys.detail(id), queryFn: () => labsApi.get(id) });
 }
 
+/** Reads a lab for its title alone, without counting a view; shares useLab's cache. */
+export function useLabForTitle(id: number) {
+  return useQuery({
+    queryKey: labsKeys.detail(id),
+    queryFn: () => labsApi.getUncounted(id),
+    staleTime: 5 * 60_000,
+  });
+}
+
 export function useTags() {
   return useQuery({ queryKey: labsKeys.tags, queryFn: labsApi.tags, staleTime: 5 * 60_000 });
 }

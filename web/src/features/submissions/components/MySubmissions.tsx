@@ -10,7 +10,14 @@ import { formatDateTime, pluralize } from "@/lib/format";
 import { useMySubmissions } from "../hooks/queries";
 import { StatusBadge } from "./StatusBadge";
 
-export function MySubmissions() {
+interface MySubmissionsProps {
+  /** Renders a lab's name as text; "lab #id" by default. */
+  renderLab?: (labId: number) => React.ReactNode;
+}
+
+export function MySubmissions({
+  renderLab = (labId) => `lab #${String(labId)}`,
+}: MySubmissionsProps) {
   const [page, setPage] = useState(1);
   const list = useMySubmissions(page);
   if (list.isPending) return <Loading label="Loading your submissions…" />;
@@ -40,7 +47,7 @@ export function MySubmissions() {
                 Submission #{submission.id}
               </Link>{" "}
               <span className="text-sm text-slate-600 dark:text-slate-400">
-                to lab #{submission.lab_id} · {formatDateTime(submission.created_at)} ·{" "}
+                to {renderLab(submission.lab_id)} · {formatDateTime(submission.created_at)} ·{" "}
                 {submission.reviews_count} of {pluralize(submission.required_reviews, "review")}
                 {submission.final_score !== undefined && ` · score ${submission.final_score}`}
               </span>

@@ -10,7 +10,12 @@ import { formatDateTime, pluralize } from "@/lib/format";
 import { useReviewQueue } from "../hooks/queries";
 
 /** Submissions the caller may review, oldest first. */
-export function ReviewQueue() {
+interface ReviewQueueProps {
+  /** Renders a lab's name as text; "lab #id" by default. */
+  renderLab?: (labId: number) => React.ReactNode;
+}
+
+export function ReviewQueue({ renderLab = (labId) => `lab #${String(labId)}` }: ReviewQueueProps) {
   const [page, setPage] = useState(1);
   const queue = useReviewQueue(page);
   if (queue.isPending) return <Loading label="Loading the review queue…" />;
@@ -37,7 +42,7 @@ export function ReviewQueue() {
             className="flex flex-wrap items-center justify-between gap-2 px-4 py-3"
           >
             <Link to={`/reviews/${entry.submission_id}`} className="font-medium underline">
-              Submission #{entry.submission_id} to lab #{entry.lab_id}
+              Submission #{entry.submission_id} to {renderLab(entry.lab_id)}
             </Link>
             <span className="text-sm text-slate-600 dark:text-slate-400">
               {formatDateTime(entry.created_at)} · {pluralize(entry.files_count, "file")} ·{" "}
