@@ -4,6 +4,26 @@ export interface FieldViolation {
   message: string;
 }
 
+// Field names whose plain reading would confuse: the PDF field contains the uploaded file.
+const fieldNouns: Record<string, string> = {
+  pdf: "file",
+  old_password: "current password",
+};
+
+/**
+ * Turns a field violation into a sentence. The server writes the predicate alone ("is already
+ * taken", "must be at most 200 characters"), so the field's name becomes the subject: "The
+ * username is already taken." Messages that are sentences already are only capitalized.
+ */
+export function describeFieldViolation({ field, message }: FieldViolation): string {
+  const text = message.trim().replace(/\.$/, "");
+  const noun = fieldNouns[field] ?? field.replace(/[_.]+/g, " ").trim();
+  if (/^(is|are|must|has|have|was|does|cannot|can't|should|needs?) /.test(text) && noun !== "") {
+    return `The ${noun} ${text}.`;
+  }
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
 /** The error body every API route returns: `{"error": {code, message, details}}`. */
 interface ErrorBody {
   error?: { code?: unknown; message?: unknown; details?: unknown };
@@ -95,6 +115,9 @@ export function errorFromBody(status: number, body: unknown): ApiError {
 
 /** Turns any thrown value into words a person can read. */
 export function describeError(error: unknown): string {
+  if (error instanceof ApiError && error.details.length > 0) {
+    return error.details.map(describeFieldViolation).join(" ");
+  }
   if (error instanceof ApiError) {
     return error.message;
   }

@@ -1,4 +1,4 @@
-import { ApiError } from "./api-error";
+import { ApiError, describeFieldViolation } from "./api-error";
 
 /** Field name to message; empty when the form is valid. */
 export type FieldErrors = Record<string, string>;
@@ -26,13 +26,9 @@ export function checkPassword(password: string): string | undefined {
   return password.length >= 8 ? undefined : "Use at least 8 characters.";
 }
 
-function capitalize(message: string): string {
-  return message.charAt(0).toUpperCase() + message.slice(1);
-}
-
 /**
  * Merges the client-side errors with the field details of a server error, so that each field
- * shows one message. The server's messages read "must be …", so they are capitalized.
+ * shows one message, written as a whole sentence.
  */
 export function mergeFieldErrors(local: FieldErrors, serverError: unknown): FieldErrors {
   if (!(serverError instanceof ApiError)) {
@@ -40,7 +36,7 @@ export function mergeFieldErrors(local: FieldErrors, serverError: unknown): Fiel
   }
   const merged: FieldErrors = { ...local };
   for (const detail of serverError.details) {
-    merged[detail.field] ??= `${capitalize(detail.message)}.`.replace(/\.\.$/, ".");
+    merged[detail.field] ??= describeFieldViolation(detail);
   }
   return merged;
 }
