@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatDuration, pluralize } from "./format";
+import { formatDateTime, formatDuration, localizeTimestamps, pluralize } from "./format";
 
 describe("formatDuration", () => {
   it("uses hours for whole hours", () => {
@@ -27,5 +27,20 @@ describe("pluralize", () => {
 
   it("takes an irregular plural", () => {
     expect(pluralize(3, "entry", "entries")).toBe("3 entries");
+  });
+});
+
+describe("localizeTimestamps", () => {
+  it("rewrites UTC timestamps as local times", () => {
+    const iso = "2026-12-05T12:12:07Z";
+    expect(localizeTimestamps(`Claimed until ${iso}.`)).toBe(
+      `Claimed until ${formatDateTime(Date.parse(iso))}.`,
+    );
+  });
+
+  it("leaves other text alone", () => {
+    expect(localizeTimestamps("Version 2026-12-05 of the lab.")).toBe(
+      "Version 2026-12-05 of the lab.",
+    );
   });
 });

@@ -14,6 +14,17 @@ export function formatDateTime(unixMilliseconds: number): string {
   return dateTimeFormat.format(new Date(unixMilliseconds));
 }
 
+/**
+ * Rewrites the UTC timestamps in a server message ("until 2026-12-05T12:12:07Z") as local
+ * dates and times, as formatDateTime writes them.
+ */
+export function localizeTimestamps(message: string): string {
+  return message.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z\b/g, (iso) => {
+    const time = Date.parse(iso);
+    return Number.isNaN(time) ? iso : formatDateTime(time);
+  });
+}
+
 /** Formats a byte count as B, KB, MB or GB (powers of 1024). */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KB", "MB", "GB"];

@@ -1,6 +1,7 @@
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
-import { formatDateTime } from "@/lib/format";
+import { ApiError } from "@/lib/api-error";
+import { formatDateTime, localizeTimestamps } from "@/lib/format";
 
 import type { Submission } from "../api/submissions-api";
 import { useClaim } from "../hooks/queries";
@@ -15,6 +16,10 @@ export function ClaimControls({ submission, userId }: ClaimControlsProps) {
   const { claim, release } = useClaim(submission.id);
   const mine = submission.status === "in_review" && submission.claimed_by === userId;
   const taken = submission.status === "in_review" && submission.claimed_by !== userId;
+  // A 409 means another reviewer holds the claim or the submission was decided or reviewed
+  // by the caller, so claiming again cannot succeed.
+  const claimClosed = claim.error instanceof ApiError && claim.error.status === 409;
+  const error = claim.error ?? release.error;
 
   return (
     <div className="space-y-2" data-testid="claim-controls">
@@ -24,7 +29,7 @@ export function ClaimControls({ submission, userId }: ClaimControlsProps) {
         </p>
       )}
       {taken && <p className="text-sm">Another reviewer is working on this submission.</p>}
-      {submission.status === "submitted" && (
+      {submission.status === "submitted" && !claimClosed && (
         <Button
           busy={claim.isPending}
           onClick={() => {
@@ -45,7 +50,9 @@ export function ClaimControls({ submission, userId }: ClaimControlsProps) {
           Release
         </Button>
       )}
-      <ErrorMessage error={claim.error ?? release.error} />
+      <ErrorMessage
+        error={error instanceof Error ? new Error(localizeTimestamps(error.message)) : error}
+      />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { Button } from "@/components/ui/Button";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { ApiError } from "@/lib/api-error";
 import { formatDuration } from "@/lib/format";
 import { usePlatformConfig } from "@/lib/platform-config";
 
@@ -12,6 +13,23 @@ import { useClaim } from "../hooks/queries";
 export function ClaimToRead({ submissionId }: { submissionId: number }) {
   const { claim } = useClaim(submissionId);
   const lease = usePlatformConfig().data?.reviews.claim_lease_seconds;
+  // The server returns 404 both for a missing submission and for one the caller may not review,
+  // so that it does not reveal which submissions exist.
+  if (claim.error instanceof ApiError && claim.error.status === 404) {
+    return (
+      <div
+        role="alert"
+        className="space-y-1 rounded-lg border border-slate-200 p-4 text-sm dark:border-slate-700"
+      >
+        <p className="font-medium">You cannot review this submission.</p>
+        <p>
+          Either it does not exist, or you are not one of its reviewers: the lab's author,
+          moderators, and learners whose own submission to the lab was accepted. Open submissions
+          you may review are listed on the Reviews page.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="space-y-3 rounded-lg border border-slate-200 p-4 dark:border-slate-700">
       <p className="text-sm">
