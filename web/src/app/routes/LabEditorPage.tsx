@@ -1,11 +1,11 @@
-import { useNavigate, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { AssistantModeControl } from "@/features/assistant";
 import { GraderManager, RubricSettings, SimilarityReport } from "@/features/grading";
 import { LabForm, useLab } from "@/features/labs";
-import { UserLink } from "@/features/users";
+import { useMe, UserLink } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
@@ -29,10 +29,28 @@ export function NewLabPage() {
 export function EditLabPage() {
   const id = parseId(useParams().id);
   const lab = useLab(id);
+  const me = useMe();
   const navigate = useNavigate();
   useDocumentTitle("Edit lab");
-  if (lab.isPending) return <Loading label="Loading the lab…" />;
+  if (lab.isPending || me.isPending) return <Loading label="Loading the lab…" />;
   if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
+  // The server rejects edits from anyone else, so they get an explanation instead of an editor.
+  const canEdit =
+    me.data !== undefined && (me.data.id === lab.data.author_id || me.data.role !== "user");
+  if (!canEdit) {
+    return (
+      <div className="space-y-4">
+        <h1 className="text-2xl font-bold">You cannot edit “{lab.data.title}”</h1>
+        <p className="text-sm">
+          Only the lab's author, moderators and admins can edit a lab. You can{" "}
+          <Link to={`/labs/${String(id)}`} className="underline">
+            read the lab
+          </Link>{" "}
+          and discuss it in its comments.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="space-y-8">
       <div className="space-y-4">
