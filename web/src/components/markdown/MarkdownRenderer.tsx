@@ -56,7 +56,13 @@ export default function MarkdownRenderer({
   resolveUrl,
   allowHtml = false,
 }: MarkdownRendererProps) {
-  const urlTransform: UrlTransform = (url) => defaultUrlTransform(resolveUrl?.(url) ?? url);
+  const urlTransform: UrlTransform = (url) => {
+    const resolved = resolveUrl?.(url);
+    // Object URLs come only from the resolver (files chosen in an editor), never from the text,
+    // because the resolver leaves URLs with a scheme unresolved.
+    if (resolved?.startsWith("blob:") === true) return resolved;
+    return defaultUrlTransform(resolved ?? url);
+  };
   return (
     <div className="markdown">
       <ReactMarkdown

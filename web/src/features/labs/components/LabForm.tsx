@@ -1,4 +1,4 @@
-import { useState, type SubmitEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type SubmitEvent } from "react";
 import { Link } from "react-router";
 
 import { MarkdownField } from "@/components/markdown-editor/MarkdownField";
@@ -36,6 +36,50 @@ function validate(input: LabInput): FieldErrors {
   return errors;
 }
 
+/** Object URLs of the chosen files by name, so the preview shows them before they are uploaded. */
+function useObjectUrls(files: File[]): Map<string, string> {
+  const urls = useMemo(
+    () => new Map(files.map((file) => [file.name, URL.createObjectURL(file)])),
+    [files],
+  );
+  const previous = useRef<Map<string, string> | undefined>(undefined);
+  // NOTE: the URLs of the last choice live until the page unloads, because revoking them on
+  // unmount would also revoke them in React's development double-mount.
+  useEffect(() => {
+    const old = previous.current;
+    previous.current = urls;
+    if (old !== undefined && old !== urls) {
+      for (const url of old.values()) {
+        URL.revokeObjectURL(url);
+      }
+    }
+  }, [urls]);
+  return urls;
+}
+
+/**
+ * Resolves a link in the preview to an uploaded asset or a chosen file. A local path that
+ * matches neither becomes empty, so the preview does not request it again on every keystroke.
+ */
+function resolvePreviewUrl(
+  assets: Lab["assets"],
+  chosen: Map<string, string>,
+  url: string,
+): string | undefined {
+  const asset = resolveAssetUrl(assets, url);
+  if (asset !== undefined) return asset;
+  const name = url.replace(/^(\.\/)+/, "").replace(/^\/+/, "");
+  const local = chosen.get(name);
+  if (local !== undefined) return local;
+  return isLocalPath(url) ? "" : undefined;
+}
+
+function isLocalPath(url: string): boolean {
+  return (
+    url !== "" && !url.startsWith("#") && !url.startsWith("//") && !/^[a-z][a-z0-9+.-]*:/i.test(url)
+  );
+}
+
 function submitLabel(lab: Lab | undefined, createdLab: Lab | undefined): string {
   if (lab !== undefined) return "Save changes";
   return createdLab === undefined ? "Publish lab" : "Upload the files again";
@@ -55,6 +99,7 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
   const save = useSaveLab(lab?.id ?? createdLab?.id);
   const assets = useAssetUpload();
   const fieldErrors = mergeFieldErrors(errors, save.error);
+  const chosenUrls = useObjectUrls(files);
 
   const onSubmit = (event: SubmitEvent) => {
     event.preventDefault();
@@ -124,8 +169,8 @@ export function LabForm({ lab, onSaved }: LabFormProps) {
         value={body}
         onChange={setBody}
         error={fieldErrors.body}
-        hint="Markdown with tables, code blocks and math ($…$, $$…$$ or \(…\)). Link uploaded files by their path, like ![](img/plot.png)."
-        resolveUrl={(url) => resolveAssetUrl(lab?.assets ?? [], url)}
+        hint="Markdown with tables, code blocks and math ($…$, $$…$$ or \(…\)). Link an uploaded file by its name, like ![](plot.png)."
+        resolveUrl={(url) => resolvePreviewUrl(lab?.assets ?? [], chosenUrls, url)}
         allowHtml
       />
       {lab !== undefined && (
