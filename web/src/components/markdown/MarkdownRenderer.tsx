@@ -73,6 +73,8 @@ export default function MarkdownRenderer({
         components={{
           a: ({ node: _node, ...props }) => <a {...props} rel="noopener noreferrer" />,
           img: ({ node: _node, ...props }) => <MarkdownImage {...props} />,
+          // Focusable, so that keyboard users can scroll a wide code block sideways.
+          pre: ({ node: _node, ...props }) => <pre tabIndex={0} {...props} />,
           table: ({ node: _node, ...props }) => (
             <div className="overflow-x-auto">
               <table {...props} />

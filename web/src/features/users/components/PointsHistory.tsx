@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router";
 
 import { EmptyState } from "@/components/ui/EmptyState";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
@@ -14,6 +15,37 @@ const reasonLabels: Record<string, string> = {
   review: "Reviewed a submission",
   refund: "Refund",
 };
+
+/**
+ * Renders a ledger reference such as "lab:12 submission:4336b463-…" as links a reader can follow.
+ * Internal keys (a submission's UUID) are left out, and other words stay as text.
+ */
+function Reference({ text }: { text: string }) {
+  const parts = text.split(/\s+/).filter((part) => part !== "");
+  const words = parts.filter((part) => !/^[a-z_]+:\S+$/.test(part)).join(" ");
+  const lab = parts.find((part) => /^lab:\d+$/.test(part))?.slice("lab:".length);
+  const submission = parts
+    .find((part) => /^submission:\d+$/.test(part))
+    ?.slice("submission:".length);
+  const links = [
+    lab !== undefined && (
+      <Link key="lab" to={`/labs/${lab}`} className="underline">
+        Lab #{lab}
+      </Link>
+    ),
+    submission !== undefined && (
+      <Link key="submission" to={`/submissions/${submission}`} className="underline">
+        Submission #{submission}
+      </Link>
+    ),
+  ].filter((link) => link !== false);
+  return (
+    <>
+      {links.map((link, index) => [index > 0 && " · ", link])}
+      {words !== "" && `${links.length > 0 ? " · " : ""}${words}`}
+    </>
+  );
+}
 
 export function PointsHistory() {
   const [page, setPage] = useState(1);
@@ -34,7 +66,8 @@ export function PointsHistory() {
   }
   return (
     <div>
-      <div className="overflow-x-auto">
+      {/* Focusable, so that keyboard users can scroll the table sideways on narrow screens. */}
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Points history">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Points history, newest first</caption>
           <thead>
@@ -56,12 +89,14 @@ export function PointsHistory() {
           <tbody>
             {history.data.items.map((entry) => (
               <tr key={entry.id} className="border-b border-slate-200 dark:border-slate-800">
-                <td className="py-2 pr-3 whitespace-nowrap">{formatDateTime(entry.created_at)}</td>
-                <td className="py-2 pr-3">
+                <td className="py-2 pr-3 sm:whitespace-nowrap">
+                  {formatDateTime(entry.created_at)}
+                </td>
+                <td className="py-2 pr-3 break-words">
                   {reasonLabels[entry.reason] ?? entry.reason}
                   {entry.reference !== "" && (
-                    <span className="block text-xs text-slate-600 dark:text-slate-400">
-                      {entry.reference}
+                    <span className="block text-xs text-slate-600 empty:hidden dark:text-slate-400">
+                      <Reference text={entry.reference} />
                     </span>
                   )}
                 </td>
