@@ -512,6 +512,15 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
     );
     assert.ok(sideways <= 1, `${name} scrolls sideways by ${sideways} px on a phone`);
   }
+  step("phone-sized screen: the PDF page fits the viewer's width at 100%");
+  await page.goto(articleUrl);
+  await page.locator("[data-testid=pdf-viewer] canvas").waitFor();
+  await page.getByText("100%").waitFor();
+  await page.waitForFunction(() => {
+    const viewer = document.querySelector("[data-testid=pdf-viewer]");
+    const canvas = viewer?.querySelector("canvas");
+    return canvas != null && canvas.getBoundingClientRect().width <= viewer.clientWidth;
+  });
   await page.setViewportSize({ width: 1280, height: 900 });
 
   step("an expired access token is refreshed without a sign-in");

@@ -1,7 +1,7 @@
 import "react-pdf/dist/Page/TextLayer.css";
 import "react-pdf/dist/Page/AnnotationLayer.css";
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Document, Page, pdfjs } from "react-pdf";
 
 import { Button } from "@/components/ui/Button";
@@ -23,6 +23,25 @@ export interface PdfDocumentProps {
 
 const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
+/** The inner width of `element` in CSS pixels, followed as it resizes. */
+function useContentWidth(element: React.RefObject<HTMLElement | null>): number | undefined {
+  const [width, setWidth] = useState<number>();
+  useEffect(() => {
+    const target = element.current;
+    if (target === null || typeof ResizeObserver === "undefined") {
+      return;
+    }
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry !== undefined) setWidth(entry.contentRect.width);
+    });
+    observer.observe(target);
+    return () => {
+      observer.disconnect();
+    };
+  }, [element]);
+  return width;
+}
+
 /** Shows a PDF with page navigation, zoom and selectable text. Loaded lazily, with pdf.js. */
 export default function PdfDocument({ file, title, page: requestedPage }: PdfDocumentProps) {
   const viewer = useRef<HTMLDivElement>(null);
@@ -36,6 +55,13 @@ export default function PdfDocument({ file, title, page: requestedPage }: PdfDoc
   const [zoom, setZoom] = useState(2);
   const [error, setError] = useState<string | null>(null);
   const scale = zoomSteps[zoom] ?? 1;
+  const viewerWidth = useContentWidth(viewer);
+  const [pageWidth, setPageWidth] = useState<number>();
+  // On screens narrower than the page (phones), 100% fits the page to the viewer's width.
+  const fitWidth =
+    viewerWidth !== undefined && pageWidth !== undefined && viewerWidth < pageWidth
+      ? Math.floor(viewerWidth)
+      : undefined;
 
   return (
     <section aria-label={`PDF: ${title}`} className="space-y-2">
@@ -123,6 +149,10 @@ export default function PdfDocument({ file, title, page: requestedPage }: PdfDoc
           <Page
             pageNumber={page}
             scale={scale}
+            width={fitWidth}
+            onLoadSuccess={(loaded) => {
+              setPageWidth(loaded.originalWidth);
+            }}
             className="mx-auto w-fit shadow"
             loading={<p className="p-4 text-sm">Rendering page {page}…</p>}
             onRenderAnnotationLayerSuccess={() => {
