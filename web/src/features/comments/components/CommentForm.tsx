@@ -32,18 +32,23 @@ export function CommentForm({
   const draft = useDraft(draftKey, { content: initial });
   const content = draft.value.content;
   const [invalid, setInvalid] = useState<string | undefined>();
+  // The server's error belongs to the last send, so a later local check hides it.
+  const [showServerError, setShowServerError] = useState(true);
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (content.trim() === "") {
       setInvalid("Write something first.");
+      setShowServerError(false);
       return;
     }
     if (content.length > 10000) {
       setInvalid("Use at most 10000 characters.");
+      setShowServerError(false);
       return;
     }
     setInvalid(undefined);
+    setShowServerError(true);
     onSubmit(content).then(
       () => {
         draft.clear();
@@ -70,7 +75,7 @@ export function CommentForm({
         }}
       />
       {invalid !== undefined && <p className="text-xs text-red-700 dark:text-red-400">{invalid}</p>}
-      <ErrorMessage error={error} />
+      <ErrorMessage error={showServerError ? error : null} />
       <div className="flex gap-2">
         <Button type="submit" busy={busy}>
           {submitLabel}
