@@ -74,7 +74,9 @@ function importCourseNote(server, author) {
  */
 async function expireSession(context, baseUrl) {
   const other = await context.newPage();
-  await other.goto(`${baseUrl}/`);
+  // A page of the same origin that runs no app code, so that nothing there refreshes or clears
+  // the session while this test changes it.
+  await other.goto(`${baseUrl}/healthz`);
   const status = await other.evaluate(async () => {
     const session = JSON.parse(window.localStorage.getItem("openlabs.session"));
     const response = await fetch("/api/v1/auth/logout-all", {
