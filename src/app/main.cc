@@ -276,6 +276,10 @@ int CreateUser(const StorageFlags& storage, UserFlags user) {
       std::cerr << "error: no password on standard input\n";
       return 2;
     }
+    if (user.password.empty()) {
+      std::cerr << "error: the first line of standard input is empty; write the password there\n";
+      return 2;
+    }
   }
   if (user.password.empty()) {
     std::cerr << "error: give the password with --password-stdin (or --password)\n";

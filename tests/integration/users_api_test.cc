@@ -94,6 +94,18 @@ TEST_P(UsersApiTest, CliRejectsDuplicateUsername) {
   EXPECT_FALSE(created.ExitedWithZero()) << created.output;
 }
 
+TEST_P(UsersApiTest, CliReportsEmptyPasswordLine) {
+  std::vector<std::string> args = {"user",          "create",  "--username",      "emptyline",
+                                   "--email",       "bad",     "--password-stdin"};
+  const std::vector<std::string> storage_flags = server().StorageFlags();
+  args.insert(args.end(), storage_flags.begin(), storage_flags.end());
+  const ProcessResult created = RunOpenlabs(args, "\n");
+  EXPECT_FALSE(created.ExitedWithZero()) << created.output;
+  EXPECT_NE(created.output.find("first line of standard input is empty"), std::string::npos)
+      << created.output;
+  EXPECT_EQ(created.output.find("give the password with"), std::string::npos) << created.output;
+}
+
 TEST_P(UsersApiTest, PrivateFieldsHiddenFromOthers) {
   const TestUser owner = Register("private");
   const TestUser other = Register("curious");
