@@ -419,6 +419,37 @@ TEST_P(LearningLoopTest, ArticleThatIsNotPdfIs422) {
   EXPECT_EQ(client().Get("/api/v1/articles").Json().value("total", -2), total_before);
 }
 
+TEST_P(LearningLoopTest, ArticleAuthorsNotAListAre422) {
+  const TestUser uploader = Register("authorsform");
+  const std::string pdf = articles::MakeTestPdf({"Page one"});
+  const int64_t total_before = client().Get("/api/v1/articles").Json().value("total", -1);
+  for (const char* authors : {R"({"a":1})", R"( {"name":"Ada"})", R"(["Ada", 7])", R"(["Ada", ""])",
+                              R"(["Ada", " "])", "[not json"}) {
+    const HttpResponse rejected = PostForm(
+        client(), "/api/v1/articles",
+        {{"title", "Odd authors"}, {"authors", authors}, {"file", pdf, "paper.pdf", "application/pdf"}},
+        uploader.access_token);
+    ExpectErrorResponse(rejected, 422, "validation_failed");
+    EXPECT_NE(rejected.body.find("\"authors\""), std::string::npos) << authors << " " << rejected.body;
+  }
+  EXPECT_EQ(client().Get("/api/v1/articles").Json().value("total", -2), total_before);
+
+  const HttpResponse listed = PostForm(client(), "/api/v1/articles",
+                                       {{"title", "Two authors"},
+                                        {"authors", R"(["Ada Lovelace", "Alan Turing"])"},
+                                        {"file", pdf, "paper.pdf", "application/pdf"}},
+                                       uploader.access_token);
+  ASSERT_EQ(listed.status, 201) << listed.body;
+  EXPECT_EQ(listed.Json()["authors"], nlohmann::json::array({"Ada Lovelace", "Alan Turing"}));
+  const HttpResponse comma = PostForm(client(), "/api/v1/articles",
+                                      {{"title", "Comma authors"},
+                                       {"authors", "Ada Lovelace, Alan Turing"},
+                                       {"file", pdf, "paper.pdf", "application/pdf"}},
+                                      uploader.access_token);
+  ASSERT_EQ(comma.status, 201) << comma.body;
+  EXPECT_EQ(comma.Json()["authors"], nlohmann::json::array({"Ada Lovelace", "Alan Turing"}));
+}
+
 TEST_P(LearningLoopTest, DeleteLabIs204OrArchived) {
   const TestUser author = Register("deleter");
   const TestUser learner = Register("deletelearner");

@@ -14,17 +14,20 @@ namespace {
 constexpr int64_t kMaxFormFieldBytes = 64 * 1024;
 constexpr int kMaxFormFields = 16;
 
-// Reads a list form field: a JSON array of strings, or comma-separated items.
+// Reads a list form field: a JSON array of non-empty strings, or comma-separated items. Text
+// that starts with '{' is rejected, because it is a JSON object and not one item.
 Result<std::vector<std::string>> ParseListField(std::string_view field, std::string_view text) {
-  if (!text.starts_with('[')) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  const char opening = first == std::string_view::npos ? '\0' : text[first];
+  if (opening != '[' && opening != '{') {
     return SplitComma(text);
   }
   const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
   std::vector<std::string> items;
   if (parsed.is_array()) {
     for (const nlohmann::json& item : parsed) {
-      if (!item.is_string()) {
-        items.clear();
+      if (!item.is_string() || item.get_ref<const std::string&>().find_first_not_of(" \t") ==
+                                   std::string::npos) {
         break;
       }
       items.push_back(item.get<std::string>());
@@ -34,7 +37,7 @@ Result<std::vector<std::string>> ParseListField(std::string_view field, std::str
     }
   }
   return Fail(Error::Validation(
-      {{std::string(field), "must be a JSON array of strings or a comma-separated list"}}));
+      {{std::string(field), "must be a JSON array of non-empty strings or a comma-separated list"}}));
 }
 
 std::string_view FormValue(const Request& request, const std::string& name) {
