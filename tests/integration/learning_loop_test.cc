@@ -4,6 +4,7 @@
 // is not a PDF is rejected.
 #include <algorithm>
 #include <atomic>
+#include <curl/curl.h>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -25,6 +26,23 @@ fs::path CorpusLabsDir() {
   const char* corpus = std::getenv("OPENLABS_CORPUS_DIR");
   return fs::path(corpus != nullptr && *corpus != '\0' ? corpus : OPENLABS_DEFAULT_CORPUS_DIR) /
          "labs";
+}
+
+// The file name in a Content-Disposition value's RFC 8187 `filename*=UTF-8''...` parameter.
+std::string ExtendedFilename(const std::string& disposition) {
+  const std::string marker = "filename*=UTF-8''";
+  const size_t start = disposition.find(marker);
+  if (start == std::string::npos) {
+    return "";
+  }
+  std::string encoded = disposition.substr(start + marker.size());
+  encoded = encoded.substr(0, encoded.find(';'));
+  int length = 0;
+  char* decoded = curl_easy_unescape(nullptr, encoded.c_str(), static_cast<int>(encoded.size()),
+                                     &length);
+  std::string name(decoded, static_cast<size_t>(length));
+  curl_free(decoded);
+  return name;
 }
 
 std::string IdPath(std::string_view prefix, int64_t id, std::string_view suffix = "") {
@@ -448,6 +466,42 @@ TEST_P(LearningLoopTest, ArticleAuthorsNotAListAre422) {
                                       uploader.access_token);
   ASSERT_EQ(comma.status, 201) << comma.body;
   EXPECT_EQ(comma.Json()["authors"], nlohmann::json::array({"Ada Lovelace", "Alan Turing"}));
+}
+
+// Browsers and curl send '"', CR and LF in a multipart file name as %22, %0D and %0A. The server
+// stores the name as the user chose it and escapes it once, in the download's Content-Disposition.
+TEST_P(LearningLoopTest, AssetFilenameRoundTrip) {
+  const TestUser author = Register("oddnames");
+  const std::string lab = IdPath("/api/v1/labs/", CreateLab(author));
+  struct Case {
+    std::string sent;
+    std::string stored;
+    std::string fallback;  // the ASCII filename="..." parameter
+  };
+  const std::vector<Case> cases = {
+      {"q%22uote;.txt", "q\"uote;.txt", "quote;.txt"},
+      {"semi;colon, and comma.txt", "semi;colon, and comma.txt", "semi;colon, and comma.txt"},
+      {"données été ✓.csv", "données été ✓.csv", "donn_es _t_ _.csv"},
+      {"100% sure %41 %2522.txt", "100% sure %41 %2522.txt", "100 sure 41 2522.txt"},
+      {"two%0D%0Alines.txt", "twolines.txt", "twolines.txt"},
+      // A quoted-string escapes '\\' as "\\\\"; the name's folder part goes.
+      {"C:\\\\Users\\\\back 'single'.txt", "back 'single'.txt", "back 'single'.txt"},
+  };
+  for (const Case& one : cases) {
+    const HttpResponse uploaded = PostForm(client(), lab + "/assets",
+                                           {{"files[]", "content", one.sent}}, author.access_token);
+    ASSERT_EQ(uploaded.status, 201) << one.sent << " " << uploaded.body;
+    const nlohmann::json asset = uploaded.Json()["items"][0];
+    EXPECT_EQ(asset.value("filename", ""), one.stored) << uploaded.body;
+
+    const HttpResponse downloaded = client().Get(lab + "/assets/" + asset.value("id", ""));
+    ASSERT_EQ(downloaded.status, 200) << one.sent << " " << downloaded.body;
+    EXPECT_EQ(downloaded.body, "content");
+    const std::string disposition = downloaded.Header("content-disposition");
+    EXPECT_EQ(ExtendedFilename(disposition), one.stored) << disposition;
+    EXPECT_NE(disposition.find("filename=\"" + one.fallback + "\";"), std::string::npos)
+        << disposition;
+  }
 }
 
 TEST_P(LearningLoopTest, DeleteLabIs204OrArchived) {

@@ -9,21 +9,39 @@ namespace openlabs::gateway {
 namespace {
 
 constexpr size_t kHeadBytes = 512;
+constexpr size_t kMaxFilenameBytes = 200;
 
 Error TooLarge(std::string message) { return {ErrorCode::kPayloadTooLarge, std::move(message)}; }
 
 }  // namespace
 
 std::string SafeFilename(std::string_view filename) {
-  const size_t slash = filename.find_last_of("/\\");
+  // Browsers and curl send '"', CR and LF in a multipart file name as %22, %0D and %0A (the HTML
+  // standard's multipart/form-data encoding), and leave every other byte, '%' included, as it is.
+  // NOTE: a name that really contains "%22" therefore comes back with '"' in its place; the
+  // encoding is ambiguous there and browsers accept that.
+  std::string decoded;
+  for (size_t i = 0; i < filename.size(); ++i) {
+    const std::string_view escape = filename.substr(i, 3);
+    if (escape == "%22") {
+      decoded.push_back('"');
+      i += 2;
+    } else if (escape == "%0D" || escape == "%0d" || escape == "%0A" || escape == "%0a") {
+      i += 2;  // a line break has no place in a file name
+    } else {
+      decoded.push_back(filename[i]);
+    }
+  }
+
+  std::string_view base = decoded;
+  const size_t slash = base.find_last_of("/\\");
   if (slash != std::string_view::npos) {
-    filename.remove_prefix(slash + 1);
+    base.remove_prefix(slash + 1);
   }
   std::string safe;
-  for (const char c : filename) {
+  for (const char c : base) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == ':' ||
-        c == '*' || c == '?' || c == '|') {
+    if (byte < 0x20 || byte == 0x7f) {
       continue;
     }
     safe.push_back(c);
@@ -31,8 +49,13 @@ std::string SafeFilename(std::string_view filename) {
   while (!safe.empty() && (safe.front() == '.' || safe.front() == ' ')) {
     safe.erase(safe.begin());
   }
-  if (safe.size() > 200) {
-    safe.resize(200);
+  if (safe.size() > kMaxFilenameBytes) {
+    // Never cut inside a UTF-8 character, so that the name stays valid UTF-8.
+    size_t cut = kMaxFilenameBytes;
+    while (cut > 0 && (static_cast<unsigned char>(safe[cut]) & 0xc0) == 0x80) {
+      --cut;
+    }
+    safe.resize(cut);
   }
   return safe.empty() ? "file" : safe;
 }

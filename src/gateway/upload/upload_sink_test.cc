@@ -155,10 +155,26 @@ TEST_F(UploadSinkTest, TooManyFilesIsRejected) {
 TEST(SafeFilenameTest, StripsPathsAndControls) {
   EXPECT_EQ(SafeFilename("../../etc/passwd"), "passwd");
   EXPECT_EQ(SafeFilename("C:\\Users\\a\\report.pdf"), "report.pdf");
-  EXPECT_EQ(SafeFilename("a\"b\r\n.txt"), "ab.txt");
+  EXPECT_EQ(SafeFilename("a\"b\r\n.txt"), "a\"b.txt");
+  EXPECT_EQ(SafeFilename("q%22uote;.txt"), "q\"uote;.txt");
+  EXPECT_EQ(SafeFilename("two%0D%0Alines.txt"), "twolines.txt");
+  EXPECT_EQ(SafeFilename("100% done %41.txt"), "100% done %41.txt");
+  EXPECT_EQ(SafeFilename("..%2F..%2Fx"), "%2F..%2Fx");
+  EXPECT_EQ(SafeFilename("a%0Ab/c.txt"), "c.txt");
   EXPECT_EQ(SafeFilename(".hidden"), "hidden");
   EXPECT_EQ(SafeFilename(""), "file");
   EXPECT_EQ(SafeFilename("données.csv"), "données.csv");
+}
+
+TEST(SafeFilenameTest, CutsAtCharacterBoundary) {
+  std::string long_name = "a";
+  for (int i = 0; i < 120; ++i) {
+    long_name += "é";
+  }
+  const std::string cut = SafeFilename(long_name);
+  EXPECT_EQ(cut.size(), 199u);
+  EXPECT_EQ(cut.substr(0, 3), "a\xc3\xa9");
+  EXPECT_EQ(cut.substr(cut.size() - 2), "é");
 }
 
 }  // namespace
