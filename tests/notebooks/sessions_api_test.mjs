@@ -538,6 +538,11 @@ try {
   const exitCode = await new Promise((resolve) => server.child.once("exit", resolve));
   check("server stops with status 0", exitCode === 0, exitCode);
   check("stopping closes sockets with 1001", (await stopping).code === 1001);
+  // Kernels that the server kills on purpose, pooled ones included, are no warning.
+  const killWarnings = readFileSync(server.logPath, "utf8")
+    .split("\n")
+    .filter((line) => / warning /.test(line) && line.includes("kernel") && line.includes("stopped"));
+  check("stopping logs no kernel warning", killWarnings.length === 0, killWarnings.join("\n"));
   // The kernel reaps a dying PID namespace asynchronously, so this polls for two seconds.
   let left = processesOfUids(firstUid, 16);
   for (let attempt = 0; attempt < 20 && left.length > 0; attempt += 1) {

@@ -411,6 +411,7 @@ void Session::End(const std::string& reason) {
     if (ended_) {
       return;
     }
+    stopping_ = true;
   }
   if (process_) {
     // The kill makes sure that the kernel and every process it started are gone, whatever
@@ -419,6 +420,11 @@ void Session::End(const std::string& reason) {
   }
 
   FinishKernel(reason);
+}
+
+void Session::ExpectExit() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
 }
 
 std::optional<int64_t> Session::notebook_id() const {
@@ -559,14 +565,18 @@ void Session::ReadEvents() {
   StopWriter();
   const sandbox::ExitStatus status = process_->Wait();
   std::string reason = DescribeKernelExit(status);
-  bool was_ended;
+  bool expected;
+  std::string name;
   {
     std::lock_guard lock(mutex_);
-    was_ended = ended_;
+    expected = ended_ || stopping_;
+    // A kernel started ahead of demand has no session id until a session takes it.
+    name = id_.empty() ? "Pooled notebook kernel" : "Notebook session " + id_ + " kernel";
   }
-  if (!was_ended) {
-    spdlog::warn("Notebook session {} kernel stopped: {}; stderr: {}", id_, reason,
-                 kernel_stderr.substr(0, 2000));
+  if (expected) {
+    spdlog::debug("{} stopped: {}", name, reason);
+  } else {
+    spdlog::warn("{} stopped: {}; stderr: {}", name, reason, kernel_stderr.substr(0, 2000));
   }
   FinishKernel(reason);
   std::lock_guard lock(mutex_);

@@ -135,6 +135,10 @@ class Session {
 
   // Kills the kernel and its whole process tree; subscribers get `session_ended` with `reason`.
   void End(const std::string& reason);
+  // Marks the kernel's coming exit as intended, so that it is logged at debug level. The server
+  // calls it when it stops, because a kernel whose starting thread ends first gets SIGKILL from
+  // PR_SET_PDEATHSIG before End reaches it.
+  void ExpectExit();
   bool ended() const;
   // Waits until the kernel process has been reaped, so no process of the session is left.
   bool WaitForExit(std::chrono::milliseconds timeout);
@@ -174,6 +178,8 @@ class Session {
   std::chrono::system_clock::time_point opened_at_;
   bool ready_ = false;
   bool ended_ = false;
+  // Set by End before it kills the kernel, so that the reader does not report the kill as a crash.
+  bool stopping_ = false;
   bool reaped_ = false;
   std::string end_reason_;
   int64_t next_request_ = 1;

@@ -293,6 +293,17 @@ void SessionManager::Shutdown() {
     pooled.swap(pool_);
     running.swap(sessions_);
   }
+  // Kernels started by the sweeper thread get SIGKILL when it ends, before ReleaseKernel below.
+  for (Kernel& kernel : pooled) {
+    if (kernel.session) {
+      kernel.session->ExpectExit();
+    }
+  }
+  for (auto& [id, kernel] : running) {
+    if (kernel.session) {
+      kernel.session->ExpectExit();
+    }
+  }
   wake_.notify_all();
   if (!running.empty()) {
     spdlog::info("Ending {} notebook sessions because the server is stopping", running.size());
