@@ -344,6 +344,23 @@ std::string_view Dispatcher::AllowedOrigin(const Request& request) const {
   return {};
 }
 
+bool Dispatcher::AllowsWebSocketOrigin(const Request& request) const {
+  const std::string_view origin = request.Header("origin");
+  if (origin.empty() || !AllowedOrigin(request).empty()) {
+    return true;
+  }
+  // An origin is "scheme://host[:port]". Only the host and port are compared, because a proxy
+  // that ends TLS forwards https pages to a server that itself speaks http.
+  const size_t separator = origin.find("://");
+  if (separator == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view authority = origin.substr(separator + 3);
+  const std::string_view host = request.Header("host");
+  return !host.empty() && authority.size() == host.size() &&
+         strncasecmp(authority.data(), host.data(), host.size()) == 0;
+}
+
 void Dispatcher::AppendHead(const Request& request, const Response& response, bool no_store,
                             bool keep_alive, uint64_t content_length, std::string& out,
                             bool chunked) const {

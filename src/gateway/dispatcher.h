@@ -69,6 +69,12 @@ class Dispatcher {
   void RecordAccess(size_t shard, const Request& request, std::string_view label, int status,
                     double seconds, uint64_t body_bytes) const;
 
+  // Returns true when a WebSocket upgrade may go ahead. Browsers send Origin with every upgrade
+  // but apply no CORS rule to WebSockets, so the server checks it. It allows requests without
+  // Origin (non-browser clients), the origins in cors_origins and the server's own origin, whose
+  // host and port equal the Host header.
+  bool AllowsWebSocketOrigin(const Request& request) const;
+
   // The routes the dispatcher serves itself, before the application's router.
   const Router& builtin_routes() const { return builtins_; }
 

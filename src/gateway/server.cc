@@ -1022,8 +1022,12 @@ asio::awaitable<Response> HttpServer::Impl::RunOnWorker(const Route& route,
 asio::awaitable<bool> HttpServer::Impl::Upgrade(Connection& connection, Dispatch& dispatch,
                                                 Clock::time_point started) {
   Request& request = connection.request;
-  Status upgraded = [&] {
+  Status upgraded = [&]() -> Status {
     logging::ScopedRequestId scoped_id(request.request_id);
+    if (!dispatcher_->AllowsWebSocketOrigin(request)) {
+      return Fail(
+          Error::PermissionDenied("WebSocket connections from this origin are not allowed."));
+    }
     return StartWebSocket(connection.loop.io, connection.socket, request, *dispatch.route,
                           websockets_);
   }();

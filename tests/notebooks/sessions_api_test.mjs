@@ -6,7 +6,7 @@
 // Prints one line per check and "N passed, N failed"; exits 1 when a check failed.
 import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -110,6 +110,9 @@ async function startServer() {
   writeFileSync(
     configPath,
     [
+      "[server]",
+      'cors_origins = ["http://allowed.example"]',
+      "",
       "[notebooks]",
       "pool_size = 1",
       "max_sessions_per_user = 2",
@@ -235,6 +238,37 @@ function processesOfUids(first, count) {
   return found;
 }
 
+// Sends a WebSocket upgrade by hand, with `origin` unless it is null, and resolves with the
+// status code of the response.
+function rawUpgrade(server, path, origin) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, "127.0.0.1");
+    let head = "";
+    socket.on("connect", () => {
+      const lines = [
+        `GET ${path} HTTP/1.1`,
+        `Host: 127.0.0.1:${server.port}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+      ];
+      if (origin !== null) lines.push(`Origin: ${origin}`);
+      socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+    });
+    socket.on("data", (chunk) => {
+      head += chunk.toString("latin1");
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (status !== null) {
+        socket.destroy();
+        resolve(Number(status[1]));
+      }
+    });
+    socket.on("error", reject);
+    socket.on("end", () => reject(new Error(`no status line in ${JSON.stringify(head)}`)));
+  });
+}
+
 const server = await startServer();
 try {
   const ada = await signUp(server, "ada");
@@ -254,6 +288,18 @@ try {
 
   const plain = await fetch(`${server.base}${session.events}`);
   check("plain GET of the event socket is 426", plain.status === 426);
+
+  for (const [origin, expected] of [
+    ["http://evil.example", 403],
+    [`http://127.0.0.1:${server.port + 1}`, 403],
+    ["null", 403],
+    [null, 101],
+    [`http://127.0.0.1:${server.port}`, 101],
+    ["http://allowed.example", 101],
+  ]) {
+    const status = await rawUpgrade(server, session.events, origin);
+    check(`upgrade with Origin ${origin} is ${expected}`, status === expected, status);
+  }
 
   const other = await api(server, "GET", `/notebook-sessions/${session.id}`, bob);
   check("another user's session is 404", other.status === 404);
