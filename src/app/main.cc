@@ -26,6 +26,7 @@
 #include "services/grading/grade_cli.h"
 #include "services/grading/similarity_cli.h"
 #include "services/notebooks/notebook_cli.h"
+#include "storage/orphan_blobs.h"
 
 namespace openlabs::app {
 namespace {
@@ -150,6 +151,10 @@ std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
          " (see " + path + " --help)";
 }
 
+// How often a serving process looks for blobs that no row references, after a first pass at
+// start. A pass deletes at most 1000 of them (OrphanCollectionOptions).
+constexpr std::chrono::hours kOrphanCollectionInterval{1};
+
 int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   std::optional<Config> config = LoadOrReport(storage, &serve);
   if (!config) {
@@ -191,7 +196,11 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   // Work that no request waits for starts once the listener accepts connections.
   StartBackgroundWork(*platform);
   platform->grading->Start();
+  storage::OrphanBlobCollector orphan_blobs(*platform->database, *platform->blobs, {},
+                                            kOrphanCollectionInterval);
+  orphan_blobs.Start();
   server.Run();
+  orphan_blobs.Stop();
   platform->notebook_sessions->Shutdown();
   platform->grading->Stop();
   spdlog::info("openlabs stopped");

@@ -85,8 +85,10 @@ struct LocalBlobStoreOptions {
   bool direct_io = true;
 };
 
-// A blob store in a local directory. Writes go to a temporary file in the same file system,
-// are fsynced, then renamed into place, so a crash never leaves a partial blob under a key.
+// A blob store in a local directory. Writes go to a temporary file in root/.tmp, are fsynced,
+// then renamed into place, so a crash never leaves a partial blob under a key. Opening the store
+// deletes the temporary files that a crashed or killed process left, and keeps those that a
+// live writer of any process holds.
 // A writer hashes and writes in two threads of its own once a blob passes 2 MiB, and keeps at
 // most 12 MiB of it in memory.
 std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root, LocalBlobStoreOptions options = {});

@@ -222,5 +222,34 @@ INSTANTIATE_TEST_SUITE_P(Modes, LocalBlobWriterTest, ::testing::Values(true, fal
                            return info.param ? "direct" : "buffered";
                          });
 
+size_t FilesIn(const std::filesystem::path& folder) {
+  std::error_code ignored;
+  size_t count = 0;
+  for (auto it = std::filesystem::directory_iterator(folder, ignored);
+       it != std::filesystem::directory_iterator(); ++it) {
+    ++count;
+  }
+  return count;
+}
+
+// A file in .tmp that no writer holds is what a killed process leaves; opening the store deletes
+// it, and keeps the temporary file of a writer that is still receiving its blob.
+TEST_F(LocalBlobStoreTest, OpeningRemovesStaleTemporaryFiles) {
+  Result<std::unique_ptr<BlobWriter>> live = store_->OpenWriter("labs/1/live");
+  ASSERT_TRUE(live);
+  ASSERT_TRUE((*live)->Write("partial"));
+  std::ofstream(root_ / ".tmp" / "left-by-a-crash") << "partial upload";
+  ASSERT_EQ(FilesIn(root_ / ".tmp"), 2u);
+
+  const std::unique_ptr<BlobStore> reopened = MakeLocalBlobStore(root_.string());
+  EXPECT_EQ(FilesIn(root_ / ".tmp"), 1u);
+  EXPECT_FALSE(std::filesystem::exists(root_ / ".tmp" / "left-by-a-crash"));
+
+  ASSERT_TRUE((*live)->Write(" and the rest"));
+  ASSERT_TRUE((*live)->Commit());
+  EXPECT_EQ(*reopened->Get("labs/1/live"), "partial and the rest");
+  EXPECT_EQ(FilesIn(root_ / ".tmp"), 0u);
+}
+
 }  // namespace
 }  // namespace openlabs::storage

@@ -1,4 +1,6 @@
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +70,34 @@ class LocalBlobStore final : public BlobStore {
     }
     return OpenLocalBlobWriter(std::string(key), root_ / key, temp_dir / NewUuid(),
                                options_.direct_io);
+  }
+
+  // Deletes the files in .tmp that no writer holds: what a crash or kill left mid-upload.
+  // Returns how many files it deleted.
+  int RemoveStaleTemporaryFiles() {
+    const fs::path temp_dir = root_ / ".tmp";
+    std::error_code error;
+    int removed = 0;
+    for (auto it = fs::directory_iterator(temp_dir, error);
+         !error && it != fs::directory_iterator(); it.increment(error)) {
+      const fs::path path = it->path();
+      const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (fd.get() < 0 || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        continue;  // gone meanwhile, or a live writer holds it
+      }
+      if (::unlink(path.c_str()) == 0) {
+        ++removed;
+      }
+    }
+    if (error && error != std::errc::no_such_file_or_directory) {
+      spdlog::warn("Listing {} for stale temporary files failed: {}", temp_dir.string(),
+                   error.message());
+    }
+    if (removed > 0) {
+      spdlog::info("Removed {} stale temporary files of unfinished uploads from {}", removed,
+                   temp_dir.string());
+    }
+    return removed;
   }
 
   Result<std::unique_ptr<BlobReader>> OpenReader(std::string_view key,
@@ -212,7 +242,9 @@ Result<std::string> BlobStore::Get(std::string_view key) {
 }
 
 std::unique_ptr<BlobStore> MakeLocalBlobStore(std::string root, LocalBlobStoreOptions options) {
-  return std::make_unique<LocalBlobStore>(std::move(root), options);
+  auto store = std::make_unique<LocalBlobStore>(std::move(root), options);
+  store->RemoveStaleTemporaryFiles();
+  return store;
 }
 
 }  // namespace openlabs::storage

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -17,6 +18,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "common/random.h"
 
 namespace openlabs::storage {
 namespace {
@@ -128,7 +131,6 @@ class LocalBlobWriter final : public BlobWriter {
     if (::fsync(fd_.get()) != 0) {
       return Fail(IoError("fsync", temp_path_, errno));
     }
-    fd_.Reset();
     std::error_code error;
     fs::create_directories(final_path_.parent_path(), error);
     if (error) {
@@ -138,6 +140,9 @@ class LocalBlobWriter final : public BlobWriter {
     if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
       return Fail(IoError("rename to", final_path_, errno));
     }
+    // The flock on the temporary file lasts until it has its final name (see
+    // OpenLocalBlobWriter).
+    fd_.Reset();
     committed_ = true;
     SyncDirectory(final_path_.parent_path());
 
@@ -506,26 +511,54 @@ BlobInfo InfoFromStat(std::string_view key, const struct stat& status) {
   return info;
 }
 
+namespace {
+
+// Creates `temp_path` for writing, with O_DIRECT when `direct` is true and the file system
+// supports it (`direct` is cleared otherwise). Returns the descriptor, or -1 with errno set.
+int CreateTemporaryFile(const fs::path& temp_path, bool& direct) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  if (direct) {
+    const int fd = ::open(temp_path.c_str(), kFlags | O_DIRECT, 0640);
+    if (fd >= 0 || errno != EINVAL) {
+      return fd;
+    }
+    // The file system does not support O_DIRECT, as with tmpfs on older kernels.
+    direct = false;
+  }
+  return ::open(temp_path.c_str(), kFlags, 0640);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<BlobWriter>> OpenLocalBlobWriter(std::string key, fs::path final_path,
                                                         fs::path temp_path, bool direct_io) {
-  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
-  int fd = -1;
+  // The writer holds an exclusive flock on its temporary file until the file is renamed or
+  // deleted, so that the sweep of stale files (MakeLocalBlobStore) in any process can tell a live
+  // upload from what a crash left. The sweep may win the lock in the moment between open and
+  // flock and delete the new file; the link count then shows it, and the writer takes a new name.
   bool direct = direct_io;
-  if (direct) {
-    fd = ::open(temp_path.c_str(), kFlags | O_DIRECT, 0640);
-    if (fd < 0 && errno == EINVAL) {
-      // The file system does not support O_DIRECT, as with tmpfs on older kernels.
-      direct = false;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) {
+      temp_path.replace_filename(NewUuid());
+    }
+    FileDescriptor fd(CreateTemporaryFile(temp_path, direct));
+    if (fd.get() < 0) {
+      return Fail(IoError("create", temp_path, errno));
+    }
+    if (::flock(fd.get(), LOCK_EX) != 0) {
+      return Fail(IoError("lock", temp_path, errno));
+    }
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) {
+      return Fail(IoError("stat", temp_path, errno));
+    }
+    if (status.st_nlink > 0) {
+      return std::make_unique<LocalBlobWriter>(std::move(key), std::move(final_path),
+                                               std::move(temp_path), fd.Release(), direct);
     }
   }
-  if (!direct) {
-    fd = ::open(temp_path.c_str(), kFlags, 0640);
-  }
-  if (fd < 0) {
-    return Fail(IoError("create", temp_path, errno));
-  }
-  return std::make_unique<LocalBlobWriter>(std::move(key), std::move(final_path),
-                                           std::move(temp_path), fd, direct);
+  return Fail(Error::Internal("create a temporary file in " + temp_path.parent_path().string() +
+                              ": the sweep of stale files deleted it three times"));
 }
 
 }  // namespace openlabs::storage
