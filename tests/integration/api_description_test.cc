@@ -1,6 +1,11 @@
 // The OpenAPI document at /api/openapi.json against the routes the server registers, as
 // `openlabs routes` prints them: every route is described, every described route exists, and
-// each operation declares its path parameters and responses.
+// each operation declares its path parameters and responses. Real responses of a sample of
+// routes are validated against the document's schemas with RapidJSON's JSON Schema validator.
+#include <rapidjson/document.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -8,6 +13,7 @@
 #include <vector>
 
 #include "api_test.h"
+#include "learning_api_test.h"
 
 namespace openlabs::integration {
 namespace {
@@ -190,6 +196,141 @@ TEST_P(ApiDescriptionTest, DocsPageNeedsTheWebApp) {
   EXPECT_NE(page.Json()["error"].value("message", "").find("/api/openapi.json"), std::string::npos)
       << page.body;
 }
+
+// An OpenAPI 3.0 schema as JSON Schema draft 4, which RapidJSON validates: `nullable: true`
+// becomes an anyOf with {"type": "null"}, as OpenAPI validators read it, also where the schema
+// is an allOf around a $ref.
+nlohmann::json ToJsonSchema(const nlohmann::json& schema) {
+  if (schema.is_array()) {
+    nlohmann::json converted = nlohmann::json::array();
+    for (const nlohmann::json& item : schema) {
+      converted.push_back(ToJsonSchema(item));
+    }
+    return converted;
+  }
+  if (!schema.is_object()) {
+    return schema;
+  }
+  nlohmann::json converted = nlohmann::json::object();
+  for (const auto& [key, value] : schema.items()) {
+    if (key != "nullable") {
+      converted[key] = ToJsonSchema(value);
+    }
+  }
+  if (schema.value("nullable", false)) {
+    return {{"anyOf", nlohmann::json::array({nlohmann::json{{"type", "null"}}, converted})}};
+  }
+  return converted;
+}
+
+// The problem RapidJSON finds when it validates `body` against `schema` of `document`, or an
+// empty string when the body is valid.
+std::string SchemaViolation(const nlohmann::json& document, const nlohmann::json& schema,
+                            const std::string& body) {
+  // The root keeps the components, so that "#/components/schemas/NAME" resolves in it.
+  const nlohmann::json root = {{"components", ToJsonSchema(document["components"])},
+                               {"allOf", nlohmann::json::array({ToJsonSchema(schema)})}};
+  rapidjson::Document schema_json;
+  schema_json.Parse(root.dump().c_str());
+  if (schema_json.HasParseError()) {
+    return "the converted schema is not valid JSON";
+  }
+  const rapidjson::SchemaDocument schema_document(schema_json);
+  rapidjson::SchemaValidator validator(schema_document);
+  rapidjson::Document instance;
+  instance.Parse(body.c_str());
+  if (instance.HasParseError()) {
+    return "the response body is not JSON";
+  }
+  if (instance.Accept(validator)) {
+    return "";
+  }
+  rapidjson::StringBuffer schema_pointer;
+  validator.GetInvalidSchemaPointer().StringifyUriFragment(schema_pointer);
+  rapidjson::StringBuffer document_pointer;
+  validator.GetInvalidDocumentPointer().StringifyUriFragment(document_pointer);
+  return std::string("the value at ") + document_pointer.GetString() + " fails the keyword \"" +
+         validator.GetInvalidSchemaKeyword() + "\" of the schema at " + schema_pointer.GetString();
+}
+
+class ApiResponseSchemaTest : public LearningApiTest {};
+
+// Real responses of a sample of routes must match the schema that the document gives for their
+// status, so that a field sent as null, missing or of another type fails here.
+TEST_P(ApiResponseSchemaTest, ResponsesMatchDocumentedSchemas) {
+  const HttpResponse fetched = client().Get("/api/openapi.json");
+  ASSERT_EQ(fetched.status, 200) << fetched.body;
+  const nlohmann::json document = fetched.Json();
+
+  const TestUser author = Register("schemaauthor");
+  const TestUser learner = Register("schemalearner");
+  const int64_t lab_id = CreateLab(author);
+  const std::string lab = "/api/v1/labs/" + std::to_string(lab_id);
+  const HttpResponse asset =
+      PostForm(client(), lab + "/assets", {{"files[]", "1,2", "data.csv"}}, author.access_token);
+  const HttpResponse comment =
+      client().Post(lab + "/comments", {{"content", "A comment"}}, learner.access_token);
+  const HttpResponse submission = Submit(learner, lab_id, "x = 1");
+  const std::string submission_path =
+      "/api/v1/submissions/" + std::to_string(submission.Json().value("id", 0));
+
+  const std::string notebook =
+      "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = 1\n    return\n";
+  const HttpResponse session = client().Send({.method = "POST",
+                                              .path = "/api/v1/notebook-sessions",
+                                              .body = nlohmann::json{{"source", notebook}}.dump(),
+                                              .bearer_token = learner.access_token});
+  const std::string session_path =
+      "/api/v1/notebook-sessions/" + session.Json().value("id", std::string("missing"));
+
+  struct Sample {
+    std::string method;
+    std::string pattern;  // the documented path
+    HttpResponse response;
+  };
+  const std::vector<Sample> samples = {
+      {"get", "/api/v1/labs", client().Get("/api/v1/labs")},
+      {"get", "/api/v1/labs/{id}", client().Get(lab)},
+      {"post", "/api/v1/labs/{id}/assets", asset},
+      {"get", "/api/v1/labs/{id}/comments", client().Get(lab + "/comments")},
+      {"post", "/api/v1/labs/{id}/comments", comment},
+      {"post", "/api/v1/submissions", submission},
+      {"get", "/api/v1/submissions/{id}", client().Get(submission_path, learner.access_token)},
+      {"get", "/api/v1/submissions/mine",
+       client().Get("/api/v1/submissions/mine", learner.access_token)},
+      {"get", "/api/v1/users/me", client().Get("/api/v1/users/me", author.access_token)},
+      {"get", "/api/v1/users/{id}", client().Get("/api/v1/users/" + std::to_string(author.id))},
+      {"get", "/api/v1/tags", client().Get("/api/v1/tags")},
+      {"get", "/api/v1/articles", client().Get("/api/v1/articles")},
+      {"get", "/api/v1/search", client().Get("/api/v1/search?q=task")},
+      {"get", "/api/v1/leaderboard", client().Get("/api/v1/leaderboard")},
+      {"get", "/api/v1/reviews/queue", client().Get("/api/v1/reviews/queue", author.access_token)},
+      {"get", "/api/v1/labs/{id}", client().Get("/api/v1/labs/999999999")},
+      {"post", "/api/v1/notebook-sessions", session},
+      {"get", "/api/v1/notebook-sessions/{id}", client().Get(session_path, learner.access_token)},
+  };
+  client().Send({.method = "DELETE", .path = session_path, .bearer_token = learner.access_token});
+  for (const Sample& sample : samples) {
+    const std::string status = std::to_string(sample.response.status);
+    SCOPED_TRACE(sample.method + " " + sample.pattern + " " + status);
+    const nlohmann::json& paths = document["paths"];
+    ASSERT_TRUE(paths.contains(sample.pattern));
+    const nlohmann::json& responses = paths[sample.pattern][sample.method]["responses"];
+    ASSERT_TRUE(responses.contains(status)) << "undocumented status; body " << sample.response.body;
+    const nlohmann::json response = Resolve(document, responses[status]);
+    const nlohmann::json content = response.value("content", nlohmann::json::object());
+    if (!content.contains("application/json")) {
+      EXPECT_TRUE(sample.response.body.empty()) << sample.response.body;
+      continue;
+    }
+    const nlohmann::json schema = content["application/json"].value("schema", nlohmann::json());
+    EXPECT_EQ(SchemaViolation(document, schema, sample.response.body), "")
+        << sample.response.body.substr(0, 2000);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, ApiResponseSchemaTest,
+                         ::testing::ValuesIn(storage::TestDialects()), DialectTestName);
 
 INSTANTIATE_TEST_SUITE_P(Dialects, ApiDescriptionTest, ::testing::ValuesIn(storage::TestDialects()),
                          DialectTestName);
