@@ -2,9 +2,10 @@
 // submission, claim, review and download. Every write route rejects callers who may not write.
 // Two reviewers race on one submission, comment threads keep their shape, and an article that
 // is not a PDF is rejected.
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <atomic>
-#include <curl/curl.h>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -38,8 +39,8 @@ std::string ExtendedFilename(const std::string& disposition) {
   std::string encoded = disposition.substr(start + marker.size());
   encoded = encoded.substr(0, encoded.find(';'));
   int length = 0;
-  char* decoded = curl_easy_unescape(nullptr, encoded.c_str(), static_cast<int>(encoded.size()),
-                                     &length);
+  char* decoded =
+      curl_easy_unescape(nullptr, encoded.c_str(), static_cast<int>(encoded.size()), &length);
   std::string name(decoded, static_cast<size_t>(length));
   curl_free(decoded);
   return name;
@@ -443,12 +444,14 @@ TEST_P(LearningLoopTest, ArticleAuthorsNotAListAre422) {
   const int64_t total_before = client().Get("/api/v1/articles").Json().value("total", -1);
   for (const char* authors : {R"({"a":1})", R"( {"name":"Ada"})", R"(["Ada", 7])", R"(["Ada", ""])",
                               R"(["Ada", " "])", "[not json"}) {
-    const HttpResponse rejected = PostForm(
-        client(), "/api/v1/articles",
-        {{"title", "Odd authors"}, {"authors", authors}, {"file", pdf, "paper.pdf", "application/pdf"}},
-        uploader.access_token);
+    const HttpResponse rejected = PostForm(client(), "/api/v1/articles",
+                                           {{"title", "Odd authors"},
+                                            {"authors", authors},
+                                            {"file", pdf, "paper.pdf", "application/pdf"}},
+                                           uploader.access_token);
     ExpectErrorResponse(rejected, 422, "validation_failed");
-    EXPECT_NE(rejected.body.find("\"authors\""), std::string::npos) << authors << " " << rejected.body;
+    EXPECT_NE(rejected.body.find("\"authors\""), std::string::npos)
+        << authors << " " << rejected.body;
   }
   EXPECT_EQ(client().Get("/api/v1/articles").Json().value("total", -2), total_before);
 

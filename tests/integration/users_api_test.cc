@@ -95,8 +95,8 @@ TEST_P(UsersApiTest, CliRejectsDuplicateUsername) {
 }
 
 TEST_P(UsersApiTest, CliReportsEmptyPasswordLine) {
-  std::vector<std::string> args = {"user",          "create",  "--username",      "emptyline",
-                                   "--email",       "bad",     "--password-stdin"};
+  std::vector<std::string> args = {"user",    "create", "--username",      "emptyline",
+                                   "--email", "bad",    "--password-stdin"};
   const std::vector<std::string> storage_flags = server().StorageFlags();
   args.insert(args.end(), storage_flags.begin(), storage_flags.end());
   const ProcessResult created = RunOpenlabs(args, "\n");

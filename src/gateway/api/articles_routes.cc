@@ -26,8 +26,8 @@ Result<std::vector<std::string>> ParseListField(std::string_view field, std::str
   std::vector<std::string> items;
   if (parsed.is_array()) {
     for (const nlohmann::json& item : parsed) {
-      if (!item.is_string() || item.get_ref<const std::string&>().find_first_not_of(" \t") ==
-                                   std::string::npos) {
+      if (!item.is_string() ||
+          item.get_ref<const std::string&>().find_first_not_of(" \t") == std::string::npos) {
         break;
       }
       items.push_back(item.get<std::string>());
@@ -36,8 +36,9 @@ Result<std::vector<std::string>> ParseListField(std::string_view field, std::str
       return items;
     }
   }
-  return Fail(Error::Validation(
-      {{std::string(field), "must be a JSON array of non-empty strings or a comma-separated list"}}));
+  return Fail(
+      Error::Validation({{std::string(field),
+                          "must be a JSON array of non-empty strings or a comma-separated list"}}));
 }
 
 std::string_view FormValue(const Request& request, const std::string& name) {
