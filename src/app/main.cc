@@ -23,6 +23,7 @@
 #include "common/logging.h"
 #include "gateway/dispatcher.h"
 #include "gateway/server.h"
+#include "services/articles/pdf_text.h"
 #include "services/grading/grade_cli.h"
 #include "services/grading/similarity_cli.h"
 #include "services/notebooks/notebook_cli.h"
@@ -160,6 +161,8 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   if (!config) {
     return 2;
   }
+  // Forked before StartPlatform starts any thread; its report is read once the platform is up.
+  articles::PdfModuleProbe pdf_probe = articles::PdfModuleProbe::Start();
   Result<Platform> platform = StartPlatform(*config);
   if (!platform) {
     ReportError("start-up failed", platform.error());
@@ -185,6 +188,13 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   options.handle_signals = true;
   storage::Database& database = *platform->database;
   options.on_idle = [&database] { ReleaseIdleMemory(database); };
+  if (Result<std::string> module = pdf_probe.Wait(); module) {
+    spdlog::info("the PDF reader module {} loads; it is loaded on the first PDF", *module);
+  } else {
+    spdlog::warn("Article uploads will fail with 503 until the PDF reader module loads: {}",
+                 module.error().internal);
+    options.readiness_warnings.push_back(module.error().message);
+  }
   gateway::HttpServer server(options, router, [&database] { return database.Ping(); });
   Result<uint16_t> port = server.Listen();
   if (!port) {

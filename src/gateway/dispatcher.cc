@@ -184,16 +184,19 @@ void Dispatcher::AddBuiltinRoutes() {
   builtins_.Add(
       "GET", "/readyz",
       [this](const Request&) {
-        if (!readiness_check_) {
-          return Response::Json(200, {{"status", "ready"}});
+        if (readiness_check_) {
+          const Status status = readiness_check_();
+          if (!status) {
+            spdlog::warn("Readiness check failed: {}{}{}", status.error().message,
+                         status.error().internal.empty() ? "" : " ", status.error().internal);
+            return Response::FromError(status.error());
+          }
         }
-        const Status status = readiness_check_();
-        if (!status) {
-          spdlog::warn("Readiness check failed: {}{}{}", status.error().message,
-                       status.error().internal.empty() ? "" : " ", status.error().internal);
-          return Response::FromError(status.error());
+        nlohmann::json body = {{"status", "ready"}};
+        if (!options_.readiness_warnings.empty()) {
+          body["warnings"] = options_.readiness_warnings;
         }
-        return Response::Json(200, {{"status", "ready"}});
+        return Response::Json(200, body);
       },
       Execution::kWorker);
 

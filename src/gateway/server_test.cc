@@ -615,6 +615,18 @@ TEST_F(HttpServerTest, ReadyzWhenReady) {
   EXPECT_EQ(reply.Json(), nlohmann::json({{"status", "ready"}}));
 }
 
+TEST_F(HttpServerTest, ReadyzListsWarnings) {
+  ServerOptions options;
+  options.readiness_warnings = {"PDF uploads are unavailable."};
+  StartServer(options);
+
+  const HttpReply reply = Fetch(Get("/readyz"));
+
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.Json()["status"], "ready");
+  EXPECT_EQ(reply.Json()["warnings"], nlohmann::json::array({"PDF uploads are unavailable."}));
+}
+
 TEST_F(HttpServerTest, ReadyzWhenNotReady) {
   StartServer();
   ready_ = false;

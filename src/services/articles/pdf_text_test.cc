@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,6 +79,32 @@ TEST(ExtractPdfText, ReadsCorpusPdfs) {
     ++checked;
   }
   EXPECT_GT(checked, 0);
+}
+
+// The probe runs in a child process, so the module must load there and the test process must
+// not map poppler because of it.
+TEST(PdfModuleProbe, FindsBuiltModule) {
+  PdfModuleProbe probe = PdfModuleProbe::Start();
+
+  const Result<std::string> module = probe.Wait();
+
+  ASSERT_TRUE(module) << module.error().internal;
+  EXPECT_TRUE(module->ends_with("openlabs-pdf.so")) << *module;
+}
+
+TEST(PdfModuleProbe, ReportsMissingModule) {
+  const std::string missing = "/nonexistent/openlabs-pdf.so";
+  ASSERT_EQ(setenv("OPENLABS_PDF_MODULE", missing.c_str(), 1), 0);
+  PdfModuleProbe probe = PdfModuleProbe::Start();
+
+  const Result<std::string> module = probe.Wait();
+  unsetenv("OPENLABS_PDF_MODULE");
+
+  ASSERT_FALSE(module);
+  EXPECT_EQ(module.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(module.error().message.find("openlabs-pdf.so"), std::string::npos);
+  EXPECT_NE(module.error().internal.find(missing + ": not found"), std::string::npos)
+      << module.error().internal;
 }
 
 }  // namespace

@@ -153,6 +153,11 @@ Result<std::filesystem::path> FindKernelDir() {
   if (error) {
     return Fail(Error::Internal("cannot find the running binary: " + error.message()));
   }
+  const std::filesystem::path installed =
+      (binary.parent_path() / OPENLABS_KERNEL_INSTALLED_DIR).lexically_normal();
+  if (std::filesystem::exists(installed / "run_kernel.py", error)) {
+    return installed;
+  }
   // The binary sits in <build>/src/app/; the kernel in <build>/kernel/.
   for (std::filesystem::path dir = binary.parent_path(); !dir.empty() && dir != dir.root_path();
        dir = dir.parent_path()) {

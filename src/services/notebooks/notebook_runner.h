@@ -17,8 +17,9 @@ namespace openlabs::notebooks {
 // Mount point of the kernel's Python sources inside the sandbox.
 inline constexpr const char* kKernelMountPoint = "/opt/openlabs/kernel";
 
-// The kernel directory: $OPENLABS_KERNEL_DIR when set, else `kernel/` next to the build tree of
-// the running binary (the build copies it to ${CMAKE_BINARY_DIR}/kernel).
+// The kernel directory: $OPENLABS_KERNEL_DIR when set, else where `cmake --install` puts it
+// relative to the running binary (../share/openlabs/kernel from bin/), else `kernel/` next to the
+// build tree of the running binary (the build copies it to ${CMAKE_BINARY_DIR}/kernel).
 Result<std::filesystem::path> FindKernelDir();
 
 // The command line that starts the kernel inside the sandbox, with its per-cell limits.
