@@ -201,6 +201,36 @@ Database::~Database() {
   }
 }
 
+namespace {
+
+// The statements that begin and end a read transaction, prepared once per connection, because
+// `session << "BEGIN"` prepares and finalizes the statement on every call.
+struct ReadTransactionStatements {
+  explicit ReadTransactionStatements(soci::session& session)
+      : begin(session.prepare << (session.get_backend_name() == "sqlite3"
+                                      ? "BEGIN"
+                                      : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")),
+        commit(session.prepare << "COMMIT"),
+        rollback(session.prepare << "ROLLBACK") {}
+
+  soci::statement begin;
+  soci::statement commit;
+  soci::statement rollback;
+};
+
+}  // namespace
+
+void Database::BeginRead(soci::session& session) {
+  WithPrepared<ReadTransactionStatements>(
+      session, [](ReadTransactionStatements& statements) { statements.begin.execute(true); });
+}
+
+void Database::EndRead(soci::session& session, bool commit) {
+  WithPrepared<ReadTransactionStatements>(session, [commit](ReadTransactionStatements& statements) {
+    (commit ? statements.commit : statements.rollback).execute(true);
+  });
+}
+
 Database::PreparedMap& Database::PreparedFor(const soci::session& session) {
   for (size_t i = 0; i < sessions_.size(); ++i) {
     if (sessions_[i] == &session) {

@@ -49,6 +49,15 @@ class Database {
   template <typename T>
   Result<T> InTransaction(const std::function<Result<T>(soci::session&)>& body);
 
+  // Runs `body` in a read-only transaction, so that its statements all read one snapshot: on
+  // SQLite a deferred BEGIN, which takes no WriteQueue turn and no write lock, and on PostgreSQL
+  // BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY. Ends with COMMIT, or ROLLBACK when
+  // `body` fails or throws. Database exceptions become Error::Internal. A statement that writes
+  // fails on PostgreSQL and takes SQLite's write lock without a turn, so use InTransaction for
+  // writes.
+  template <typename T>
+  Result<T> InReadTransaction(const std::function<Result<T>(soci::session&)>& body);
+
   // Runs `body` on a borrowed session without a transaction, converting database exceptions.
   // It takes no WriteQueue turn, so on SQLite each statement that writes commits on its own and
   // races other writers on the busy timeout. Use it for reads, and InTransaction for writes.
@@ -106,6 +115,9 @@ class Database {
   Database(Dialect dialect, std::unique_ptr<soci::connection_pool> pool, size_t pool_size);
 
   void Begin(soci::session& session) const;
+  // Begin and end an InReadTransaction with statements prepared once per pooled connection.
+  void BeginRead(soci::session& session);
+  void EndRead(soci::session& session, bool commit);
   // The prepared queries of the pooled connection `session`; throws soci::soci_error for a
   // session that is not one of the pool's.
   PreparedMap& PreparedFor(const soci::session& session);
@@ -139,6 +151,31 @@ Result<T> Database::InTransaction(const std::function<Result<T>(soci::session&)>
     } else {
       session << "ROLLBACK";
     }
+    return result;
+  } catch (const soci::soci_error& error) {
+    try {
+      session << "ROLLBACK";
+    } catch (const soci::soci_error&) {
+      // The transaction may already have ended with the failed statement.
+    }
+    return Fail(Error::Internal(std::string("database: ") + error.what()));
+  } catch (...) {
+    try {
+      session << "ROLLBACK";
+    } catch (const soci::soci_error&) {
+    }
+    throw;
+  }
+}
+
+template <typename T>
+Result<T> Database::InReadTransaction(const std::function<Result<T>(soci::session&)>& body) {
+  Lease lease(*pool_);
+  soci::session& session = lease.session();
+  try {
+    BeginRead(session);
+    Result<T> result = body(session);
+    EndRead(session, static_cast<bool>(result));
     return result;
   } catch (const soci::soci_error& error) {
     try {

@@ -91,6 +91,32 @@ TEST_P(DatabaseTest, TransactionRollsBackOnError) {
   EXPECT_EQ(CountItems(), 1);
 }
 
+// A commit on another connection between two reads of one read transaction is not seen until
+// the transaction ends.
+TEST_P(DatabaseTest, ReadTransactionSeesOneSnapshot) {
+  ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
+  const int before = CountItems();
+
+  Result<std::pair<int, int>> counts = database_->InReadTransaction<std::pair<int, int>>(
+      [&](soci::session& session) -> Result<std::pair<int, int>> {
+        int first = 0;
+        session << "SELECT COUNT(*) FROM items", soci::into(first);
+        const Status inserted = database_->InTransaction<void>([](soci::session& writer) -> Status {
+          writer << "INSERT INTO items (name) VALUES ('during the read')";
+          return {};
+        });
+        EXPECT_TRUE(inserted) << (inserted ? "" : inserted.error().internal);
+        int second = 0;
+        session << "SELECT COUNT(*) FROM items", soci::into(second);
+        return std::pair{first, second};
+      });
+
+  ASSERT_TRUE(counts) << counts.error().internal;
+  EXPECT_EQ(counts->first, before);
+  EXPECT_EQ(counts->second, before);
+  EXPECT_EQ(CountItems(), before + 1);
+}
+
 TEST_P(DatabaseTest, UniqueViolationIsDetected) {
   ASSERT_TRUE(ApplyMigrations(*database_, "test", kMigrations));
   bool detected = false;

@@ -144,8 +144,10 @@ class SqlLabsService final : public LabsService {
   }
 
   Result<v1::Lab> GetLab(const v1::GetLabRequest& request) override {
+    // One read transaction for the lab, its tags and its assets, so that they agree with each
+    // other, where three autocommit statements would each take a snapshot of their own.
     Result<v1::Lab> lab =
-        database_.WithSession<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
+        database_.InReadTransaction<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
           return LoadFullLab(session, request.id());
         });
     if (lab && request.count_view()) {
