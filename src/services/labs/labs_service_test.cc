@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -246,6 +247,58 @@ TEST_P(LabsServiceTest, ListHasRealTotalAndPages) {
   EXPECT_EQ(page.items(4).title(), "Lab 0");  // newest first
   ASSERT_EQ(page.items(4).tags_size(), 1);
   EXPECT_EQ(page.items(4).tags(0), "even");
+}
+
+// The unfiltered total comes from a count that triggers keep, so every change of a lab's
+// status must move it.
+TEST_P(LabsServiceTest, ListTotalFollowsCreateArchiveDelete) {
+  const v1::Lab kept = Create("Kept");
+  const v1::Lab archived = Create("Archived");
+  const v1::Lab deleted = Create("Deleted");
+  EXPECT_EQ(List({}).total(), 3);
+
+  counter_.counts[archived.id()] = 1;
+  v1::DeleteLabRequest request;
+  request.set_id(archived.id());
+  Result<v1::DeleteLabResponse> archiving = service_->DeleteLab(request, User(kAuthor));
+  ASSERT_TRUE(archiving);
+  EXPECT_TRUE(archiving->archived());
+  EXPECT_EQ(List({}).total(), 2);
+
+  request.set_id(deleted.id());
+  Result<v1::DeleteLabResponse> deleting = service_->DeleteLab(request, User(kAuthor));
+  ASSERT_TRUE(deleting);
+  EXPECT_FALSE(deleting->archived());
+  const v1::ListLabsResponse page = List({});
+  EXPECT_EQ(page.total(), 1);
+  ASSERT_EQ(page.items_size(), 1);
+  EXPECT_EQ(page.items(0).id(), kept.id());
+}
+
+// Labs stored before the count existed are counted when the migration adds it.
+TEST_P(LabsServiceTest, ListTotalCountsLabsFromBeforeMigration) {
+  Result<std::unique_ptr<Database>> opened =
+      Database::Open(storage::NewTestDatabaseUrl(GetParam()), 2);
+  ASSERT_TRUE(opened) << opened.error().internal;
+  Database& database = **opened;
+  const std::span<const storage::Migration> migrations = LabsMigrations();
+  ASSERT_GE(migrations.size(), 2u);
+  ASSERT_TRUE(storage::ApplyMigrations(database, "labs", migrations.first(1)));
+  const Status inserted = database.WithSession<void>([](soci::session& session) -> Status {
+    session << "INSERT INTO labs (title, author_id, status, created_at, updated_at) VALUES "
+               "('one', 7, 'published', 1, 1), ('two', 7, 'published', 2, 2), "
+               "('old', 7, 'archived', 3, 3)";
+    return {};
+  });
+  ASSERT_TRUE(inserted) << inserted.error().internal;
+
+  ASSERT_TRUE(storage::ApplyMigrations(database, "labs", migrations));
+  std::unique_ptr<LabsService> service = MakeLabsService(database, *blobs_, &search_, counter_);
+  Result<v1::ListLabsResponse> page = service->ListLabs({});
+
+  ASSERT_TRUE(page) << page.error().internal;
+  EXPECT_EQ(page->total(), 2);
+  EXPECT_EQ(page->items_size(), 2);
 }
 
 TEST_P(LabsServiceTest, ListFiltersByEveryTagAndAuthor) {
