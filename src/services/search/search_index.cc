@@ -715,13 +715,13 @@ class SqlSearchIndex final : public SearchIndex {
     FilterSql(query, page_bindings);
     page_bindings.Add("query", text);
     page_bindings.Add("headline_query", text);
-    // NOTE: with MaxFragments=1, ts_headline (PostgreSQL 15) returns only the matched letters of
-    // a CJK phrase, without the text around them, so CJK queries use the default algorithm,
-    // which shows the match and the text after it.
-    const std::string fragments = ContainsCjk(text) ? "" : ", MaxFragments=1";
+    // In PostgreSQL 15, ts_headline's fragment mode (MaxFragments=1) widens the match to
+    // MaxWords words on both sides, like SQLite's snippets, but then trims words of at most
+    // ShortWord bytes from both ends (default 3). A CJK letter is one word of 3 bytes in UTF-8,
+    // so with the default it trims every letter around a CJK match. ShortWord=2 keeps them.
     page_bindings.Add("options", std::string("StartSel=") + kMarkStart + ", StopSel=" + kMarkEnd +
                                      ", MaxWords=" + std::to_string(kSnippetTokens) +
-                                     ", MinWords=12" + fragments);
+                                     ", MinWords=12, ShortWord=2, MaxFragments=1");
     page_bindings.Add("limit", static_cast<long long>(page.limit));
     page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
     const std::string sql =

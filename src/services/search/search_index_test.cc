@@ -369,6 +369,7 @@ TEST_P(SearchIndexTest, CjkSnippetReadsNaturally) {
   const std::string& snippet = page.items[0].snippet;
   EXPECT_NE(snippet.find("<mark>梯度下降</mark>"), std::string::npos) << snippet;
   EXPECT_NE(snippet.find("训练神经网络"), std::string::npos) << snippet;
+  EXPECT_NE(snippet.find("我们用<mark>梯度下降</mark>"), std::string::npos) << snippet;
   EXPECT_EQ(snippet.find(kCjkSeparator), std::string::npos) << snippet;
   EXPECT_EQ(snippet.find("梯 度"), std::string::npos) << snippet;
   const SearchPage korean = Find("학교");
