@@ -131,8 +131,8 @@ std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
   const CLI::App* command = &app;
   std::string path = "openlabs";
   for (;;) {
-    const std::vector<const CLI::App*> chosen = command->get_subcommands(
-        [](const CLI::App* candidate) { return candidate->parsed(); });
+    const std::vector<const CLI::App*> chosen =
+        command->get_subcommands([](const CLI::App* candidate) { return candidate->parsed(); });
     if (chosen.empty()) {
       break;
     }
@@ -188,6 +188,7 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   options.handle_signals = true;
   storage::Database& database = *platform->database;
   options.on_idle = [&database] { ReleaseIdleMemory(database); };
+  options.on_stop = [&platform] { platform->notebook_sessions->ExpectKernelExits(); };
   if (Result<std::string> module = pdf_probe.Wait(); module) {
     spdlog::info("the PDF reader module {} loads; it is loaded on the first PDF", *module);
   } else {

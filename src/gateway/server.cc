@@ -394,8 +394,8 @@ class HttpServer::Impl {
                                      bool no_store, bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<bool> SendStream(Connection& connection, const Response& response, bool no_store,
                                    bool keep_alive, uint64_t& body_bytes);
-  asio::awaitable<bool> SendChunked(Connection& connection, const Response& response,
-                                    bool no_store, bool keep_alive, uint64_t& body_bytes);
+  asio::awaitable<bool> SendChunked(Connection& connection, const Response& response, bool no_store,
+                                    bool keep_alive, uint64_t& body_bytes);
   asio::awaitable<void> LingeringClose(Connection& connection, Linger linger);
   std::chrono::seconds RequestTimeout() const {
     return std::chrono::seconds(options_.request_timeout_seconds);
@@ -591,6 +591,9 @@ void HttpServer::Impl::Stop() {
   if (stopping_.exchange(true)) {
     return;
   }
+  if (options_.on_stop) {
+    options_.on_stop();
+  }
   if (!loops_.empty()) {
     spdlog::info("HTTP server on {} stopping; waiting up to {} s for in-flight requests",
                  listen_address_, options_.shutdown_grace_seconds);
@@ -678,7 +681,8 @@ void HttpServer::Impl::CheckIdle(Clock::time_point now) {
     idle_callback_due_ = true;
     return;
   }
-  if (idle_callback_due_ && now - last_request_seen_ >= std::chrono::seconds(options_.idle_seconds)) {
+  if (idle_callback_due_ &&
+      now - last_request_seen_ >= std::chrono::seconds(options_.idle_seconds)) {
     idle_callback_due_ = false;
     asio::post(workers_, options_.on_idle);
   }

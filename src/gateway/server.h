@@ -31,12 +31,15 @@ struct ServerOptions {
   // Problems that leave the server ready but a feature unavailable, such as a PDF reader module
   // that does not load. GET /readyz lists them under "warnings" while it returns 200.
   std::vector<std::string> readiness_warnings;
-  bool handle_signals = false;            // SIGTERM and SIGINT call Stop
+  bool handle_signals = false;  // SIGTERM and SIGINT call Stop
   // Runs on a worker thread once the server has handled requests and then seen none start for
   // `idle_seconds` (checked once a second, so up to a second later). The platform uses it to
   // give memory freed after a load back to the system.
   std::function<void()> on_idle;
   int idle_seconds = 1;
+  // Runs once when Stop is first called (a signal or a caller), before any connection or thread
+  // ends. The platform uses it to mark notebook kernels as ending on purpose.
+  std::function<void()> on_stop;
 };
 
 // The HTTP/1.1 server of the gateway (Boost.Beast): routing, limits, request ids, logs,

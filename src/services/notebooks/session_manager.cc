@@ -281,6 +281,36 @@ Status SessionManager::End(const std::string& session_id, int64_t owner_id) {
   return {};
 }
 
+void SessionManager::MarkExpected(std::deque<Kernel>& pooled,
+                                  std::map<std::string, Kernel>& running) {
+  for (Kernel& kernel : pooled) {
+    if (kernel.session) {
+      kernel.session->ExpectExit();
+    }
+  }
+  for (auto& [id, kernel] : running) {
+    if (kernel.session) {
+      kernel.session->ExpectExit();
+    }
+  }
+}
+
+void SessionManager::ExpectKernelExits() {
+  // Copies of the kernels' sessions, so that no session lock is taken under mutex_.
+  std::deque<Kernel> pooled;
+  std::map<std::string, Kernel> running;
+  {
+    std::lock_guard lock(mutex_);
+    for (const Kernel& kernel : pool_) {
+      pooled.push_back(Kernel{.session = kernel.session});
+    }
+    for (const auto& [id, kernel] : sessions_) {
+      running.emplace(id, Kernel{.session = kernel.session});
+    }
+  }
+  MarkExpected(pooled, running);
+}
+
 void SessionManager::Shutdown() {
   std::deque<Kernel> pooled;
   std::map<std::string, Kernel> running;
@@ -294,16 +324,7 @@ void SessionManager::Shutdown() {
     running.swap(sessions_);
   }
   // Kernels started by the sweeper thread get SIGKILL when it ends, before ReleaseKernel below.
-  for (Kernel& kernel : pooled) {
-    if (kernel.session) {
-      kernel.session->ExpectExit();
-    }
-  }
-  for (auto& [id, kernel] : running) {
-    if (kernel.session) {
-      kernel.session->ExpectExit();
-    }
-  }
+  MarkExpected(pooled, running);
   wake_.notify_all();
   if (!running.empty()) {
     spdlog::info("Ending {} notebook sessions because the server is stopping", running.size());

@@ -78,6 +78,10 @@ class SessionManager {
   Status End(const std::string& session_id, int64_t owner_id);
   // Ends every session and pooled kernel; later Create calls fail. Called when the server stops.
   void Shutdown();
+  // Marks every kernel's coming exit as intended, so that kernels killed while the server stops
+  // (by PR_SET_PDEATHSIG when the thread that started them ends) are not logged as crashes.
+  // Shutdown does the same; the server calls this earlier, as soon as it starts to stop.
+  void ExpectKernelExits();
 
   SessionStats Stats() const;
   const SessionManagerOptions& options() const { return options_; }
@@ -94,6 +98,8 @@ class SessionManager {
     // Owner of a placeholder in sessions_ (a session still starting, with no `session` yet).
     int64_t reserved_for = 0;
   };
+  // Marks the kernels of `pooled` and `running` as ending on purpose (Session::ExpectExit).
+  static void MarkExpected(std::deque<Kernel>& pooled, std::map<std::string, Kernel>& running);
 
   sandbox::UidBlock UidBlock() const;
   Result<Kernel> StartKernel();
