@@ -232,8 +232,8 @@ size_t FilesIn(const std::filesystem::path& folder) {
   return count;
 }
 
-// A file in .tmp that no writer holds is what a killed process leaves; opening the store deletes
-// it, and keeps the temporary file of a writer that is still receiving its blob.
+// A file in .tmp that no writer has locked is what a killed process leaves. Opening the store
+// deletes it and keeps the temporary file of a writer that is still receiving its blob.
 TEST_F(LocalBlobStoreTest, OpeningRemovesStaleTemporaryFiles) {
   Result<std::unique_ptr<BlobWriter>> live = store_->OpenWriter("labs/1/live");
   ASSERT_TRUE(live);

@@ -225,6 +225,13 @@ void Database::BeginRead(soci::session& session) {
       session, [](ReadTransactionStatements& statements) { statements.begin.execute(true); });
 }
 
+void Database::RollBackQuietly(soci::session& session) {
+  try {
+    session << "ROLLBACK";
+  } catch (const soci::soci_error&) {
+  }
+}
+
 void Database::EndRead(soci::session& session, bool commit) {
   WithPrepared<ReadTransactionStatements>(session, [commit](ReadTransactionStatements& statements) {
     (commit ? statements.commit : statements.rollback).execute(true);

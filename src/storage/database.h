@@ -118,6 +118,9 @@ class Database {
   // Begin and end an InReadTransaction with statements prepared once per pooled connection.
   void BeginRead(soci::session& session);
   void EndRead(soci::session& session, bool commit);
+  // Rolls back the session's transaction after a failure, ignoring an error because the
+  // transaction may already have ended with the failed statement.
+  static void RollBackQuietly(soci::session& session);
   // The prepared queries of the pooled connection `session`; throws soci::soci_error for a
   // session that is not one of the pool's.
   PreparedMap& PreparedFor(const soci::session& session);
@@ -153,17 +156,10 @@ Result<T> Database::InTransaction(const std::function<Result<T>(soci::session&)>
     }
     return result;
   } catch (const soci::soci_error& error) {
-    try {
-      session << "ROLLBACK";
-    } catch (const soci::soci_error&) {
-      // The transaction may already have ended with the failed statement.
-    }
+    RollBackQuietly(session);
     return Fail(Error::Internal(std::string("database: ") + error.what()));
   } catch (...) {
-    try {
-      session << "ROLLBACK";
-    } catch (const soci::soci_error&) {
-    }
+    RollBackQuietly(session);
     throw;
   }
 }
@@ -178,17 +174,10 @@ Result<T> Database::InReadTransaction(const std::function<Result<T>(soci::sessio
     EndRead(session, static_cast<bool>(result));
     return result;
   } catch (const soci::soci_error& error) {
-    try {
-      session << "ROLLBACK";
-    } catch (const soci::soci_error&) {
-      // The transaction may already have ended with the failed statement.
-    }
+    RollBackQuietly(session);
     return Fail(Error::Internal(std::string("database: ") + error.what()));
   } catch (...) {
-    try {
-      session << "ROLLBACK";
-    } catch (const soci::soci_error&) {
-    }
+    RollBackQuietly(session);
     throw;
   }
 }

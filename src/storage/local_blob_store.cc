@@ -83,7 +83,7 @@ class LocalBlobStore final : public BlobStore {
       const fs::path path = it->path();
       const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (fd.get() < 0 || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        continue;  // gone meanwhile, or a live writer holds it
+        continue;  // deleted meanwhile, or locked by a live writer
       }
       if (::unlink(path.c_str()) == 0) {
         ++removed;

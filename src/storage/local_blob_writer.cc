@@ -29,9 +29,9 @@ namespace fs = std::filesystem;
 // The writer copies incoming bytes into buffers of this size. A full buffer is hashed on one
 // thread and written on another, both at once, while the caller fills the next, so receiving,
 // hashing and the disk overlap. The disk thread writes all the buffers waiting for it in one
-// call, because O_DIRECT writes of a few MiB at a time leave the disk idle between them: with dd
-// on this project's 2-core test machine, 2 MiB writes reached about 650 MB/s and 16 MiB writes
-// 1.0 to 1.5 GB/s. Memory per writer stays at most kMaxBuffers * kBufferBytes (12 MiB).
+// call, because O_DIRECT writes of a few MiB at a time leave the disk idle between them. With dd
+// on a 2-core test machine, 2 MiB writes reached about 650 MB/s and 16 MiB writes 1.0 to
+// 1.5 GB/s (one measurement, not a property of every disk). Memory per writer stays at most kMaxBuffers * kBufferBytes (12 MiB).
 constexpr size_t kBufferBytes = 2 << 20;
 constexpr size_t kMaxBuffers = 6;
 // O_DIRECT needs the memory address, the file offset and the length aligned to the logical block
@@ -534,8 +534,8 @@ Result<std::unique_ptr<BlobWriter>> OpenLocalBlobWriter(std::string key, fs::pat
                                                         fs::path temp_path, bool direct_io) {
   // The writer holds an exclusive flock on its temporary file until the file is renamed or
   // deleted, so that the sweep of stale files (MakeLocalBlobStore) in any process can tell a live
-  // upload from what a crash left. The sweep may win the lock in the moment between open and
-  // flock and delete the new file; the link count then shows it, and the writer takes a new name.
+  // upload from what a crash left. The sweep may take the lock between open and flock and delete
+  // the new file. The link count then shows it, so the writer takes a new name.
   bool direct = direct_io;
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (attempt > 0) {

@@ -21,7 +21,7 @@ struct OrphanCollectionOptions {
   int64_t max_deletions = 1000;
 };
 
-// What one collection pass found and did.
+// Counts of the blobs one collection pass listed, kept, deleted and failed to delete.
 struct OrphanCollectionStats {
   int64_t listed = 0;      // blobs in the store
   int64_t fresh = 0;       // kept because they are younger than the grace period

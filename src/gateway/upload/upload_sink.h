@@ -46,9 +46,9 @@ class UploadSink final : public PartListener {
   bool handed_over_ = false;
 };
 
-// The last path segment of a client's file name, with the %22, %0D and %0A escapes of browsers
-// undone, without control characters or leading dots, cut to at most 200 bytes of whole UTF-8
-// characters; "file" when nothing remains.
+// Returns the last path segment of a client's file name, with the %22, %0D and %0A escapes of
+// browsers undone and without control characters or leading dots. The result is cut to at most
+// 200 bytes of whole UTF-8 characters, and is "file" when nothing remains.
 std::string SafeFilename(std::string_view filename);
 
 }  // namespace openlabs::gateway

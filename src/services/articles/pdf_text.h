@@ -26,9 +26,9 @@ bool HasPdfHeader(std::string_view data);
 // that names the module. Thread-safe: calls are serialized, because poppler's global state is
 // not documented as safe for concurrent use.
 //
-// The module is looked for at the path in the OPENLABS_PDF_MODULE environment variable when it
-// is set, and otherwise beside the executable, at the installed path relative to the executable
-// (../lib/openlabs/ from bin/), and at the path where the build wrote it.
+// The module is loaded from the path in the OPENLABS_PDF_MODULE environment variable when it is
+// set. Otherwise the candidates are: beside the executable, ../lib/openlabs/ relative to it (the
+// installed layout), and the path where the build wrote it.
 Result<PdfText> ExtractPdfText(std::string_view data);
 
 // Checks whether the PDF reader module loads, in a forked child process, so that poppler and

@@ -32,7 +32,7 @@ constexpr double kMinReasonShare = 0.05;
 // Related items need at least this content similarity when too few users did both.
 constexpr double kMinRelatedContent = 0.02;
 // Two items count as used by the same people only when at least this many users have both in
-// their history; a single user's pair is no evidence of a pattern.
+// their history, because a single user's pair is no evidence of a pattern.
 constexpr int kMinSharedUsers = 2;
 
 const std::set<std::string_view>& StopWords() {

@@ -13,9 +13,9 @@ function externalHost(src: string | undefined): string | null {
 }
 
 /**
- * An image in rendered Markdown. The site's Content-Security-Policy allows images from this
- * site only (img-src 'self' data: blob:), so an image hosted elsewhere would show as a broken
- * icon. It becomes a link to the original instead, named by its alt text.
+ * Renders an image in rendered Markdown. The site's Content-Security-Policy allows images from
+ * this site only (img-src 'self' data: blob:), so an image hosted elsewhere would show as a
+ * broken icon. Such an image becomes a link to the original, named by its alt text.
  */
 export function MarkdownImage({ alt, src, ...props }: ComponentProps<"img">) {
   const host = externalHost(typeof src === "string" ? src : undefined);

@@ -23,7 +23,7 @@ export interface PdfDocumentProps {
 
 const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
-/** The inner width of `element` in CSS pixels, followed as it resizes. */
+/** Returns the inner width of `element` in CSS pixels, updated as it resizes. */
 function useContentWidth(element: React.RefObject<HTMLElement | null>): number | undefined {
   const [width, setWidth] = useState<number>();
   useEffect(() => {

@@ -10,7 +10,7 @@ interface CommentFormProps {
   label: string;
   submitLabel: string;
   initial?: string;
-  /** Where the unsent text is kept (see draftKey), or undefined to keep none. */
+  /** Storage key of the unsent text (see draftKey), or undefined to keep no draft. */
   draftKey?: string;
   busy: boolean;
   error: unknown;

@@ -1,6 +1,6 @@
 import { useLabForTitle } from "../hooks/queries";
 
-/** The title of lab `id` as text, with "lab #id" until it has loaded or when it cannot load. */
+/** Renders the title of lab `id` as text, or "lab #id" while it loads and when it fails to load. */
 export function LabTitle({ id }: { id: number }) {
   const lab = useLabForTitle(id);
   return <>{lab.data?.title ?? `lab #${String(id)}`}</>;

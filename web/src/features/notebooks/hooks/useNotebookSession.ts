@@ -151,7 +151,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
         setConnection("failed");
         setError(failure instanceof Error ? failure.message : "The session could not start.");
         // The server returns 429 both for the per-user session limit and for request rate
-        // limits; the list of open sessions tells the reader which one it was.
+        // limits. The list of open sessions shows the user which one it was.
         setAtSessionLimit(failure instanceof ApiError && failure.status === 429);
       });
   }, [origin, connect]);

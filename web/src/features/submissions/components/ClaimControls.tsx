@@ -16,8 +16,8 @@ export function ClaimControls({ submission, userId }: ClaimControlsProps) {
   const { claim, release } = useClaim(submission.id);
   const mine = submission.status === "in_review" && submission.claimed_by === userId;
   const taken = submission.status === "in_review" && submission.claimed_by !== userId;
-  // A 409 means another reviewer holds the claim or the submission was decided or reviewed
-  // by the caller, so claiming again cannot succeed.
+  // A 409 means that another reviewer has the claim, or that the submission was decided or
+  // already reviewed by the caller, so claiming again cannot succeed.
   const claimClosed = claim.error instanceof ApiError && claim.error.status === 409;
   const error = claim.error ?? release.error;
 
