@@ -1,6 +1,7 @@
 // The openlabs command: runs the platform and its administrative tasks.
 #include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -52,6 +53,7 @@ struct StorageFlags {
 struct ServeFlags {
   std::optional<std::string> listen;
   std::optional<std::string> web_root;
+  std::optional<int> max_connections;
 };
 
 struct UserFlags {
@@ -82,6 +84,9 @@ std::optional<Config> LoadOrReport(const StorageFlags& storage, const ServeFlags
     }
     if (serve != nullptr && serve->web_root) {
       target.web_root = *serve->web_root;
+    }
+    if (serve != nullptr && serve->max_connections) {
+      target.max_connections = *serve->max_connections;
     }
   };
   Status loaded = LoadConfig(sources, config);
@@ -152,6 +157,34 @@ std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
          " (see " + path + " --help)";
 }
 
+// Raises the soft limit of open files to the hard limit, because every connection holds a file
+// descriptor and the usual soft limit (1024) is far below what a server meets. Returns the soft
+// limit in force afterwards.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("Reading the limit of open files failed: {}", std::strerror(errno));
+    return 1024;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    const rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      spdlog::warn("Raising the limit of open files from {} to {} failed: {}", before,
+                   limit.rlim_max, std::strerror(errno));
+      return before;
+    }
+  }
+  return limit.rlim_cur;
+}
+
+// The connection limit when server.max_connections is 0: 80% of the open-file limit, leaving
+// the rest for the database, blobs being read or written, notebook kernels and sandboxes.
+int DefaultMaxConnections(rlim_t open_files) {
+  constexpr rlim_t kMaxDerived = 10'000'000;
+  return static_cast<int>(std::max<rlim_t>(std::min(open_files, kMaxDerived) * 8 / 10, 1));
+}
+
 // How often a serving process looks for blobs that no row references, after a first pass at
 // start. A pass deletes at most 1000 of them (OrphanCollectionOptions).
 constexpr std::chrono::hours kOrphanCollectionInterval{1};
@@ -161,6 +194,7 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   if (!config) {
     return 2;
   }
+  const rlim_t open_files = RaiseOpenFileLimit();
   // Forked before StartPlatform starts any thread; its report is read once the platform is up.
   articles::PdfModuleProbe pdf_probe = articles::PdfModuleProbe::Start();
   Result<Platform> platform = StartPlatform(*config);
@@ -182,6 +216,10 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   options.max_body_bytes = config->max_body_bytes;
   options.request_timeout_seconds = config->request_timeout_seconds;
   options.idle_timeout_seconds = config->idle_timeout_seconds;
+  options.max_connections =
+      config->max_connections > 0 ? config->max_connections : DefaultMaxConnections(open_files);
+  spdlog::info("accepting up to {} connections (open-file limit {})", options.max_connections,
+               open_files);
   options.shutdown_grace_seconds = config->shutdown_grace_seconds;
   options.cors_origins = config->cors_origins;
   options.web_root = config->web_root;
@@ -396,6 +434,10 @@ int main(int argc, char** argv) {
                             "HOST:PORT to listen on (default: 127.0.0.1:8080)");
   serve_command->add_option("--web-root", serve.web_root,
                             "Folder of the built web app to serve (default: none)");
+  serve_command->add_option("--max-connections", serve.max_connections,
+                            "Open connections at which the server stops accepting more until "
+                            "some close (default: server.max_connections, or 80% of the "
+                            "open-file limit)");
 
   CLI::App* migrate_command =
       app.add_subcommand("migrate", "Apply pending database migrations and exit");

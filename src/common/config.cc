@@ -65,6 +65,7 @@ class ConfigReader {
     ReadInt(root, "server.max_body_bytes", config.max_body_bytes);
     ReadInt(root, "server.request_timeout_seconds", config.request_timeout_seconds);
     ReadInt(root, "server.idle_timeout_seconds", config.idle_timeout_seconds);
+    ReadInt(root, "server.max_connections", config.max_connections);
     ReadInt(root, "server.shutdown_grace_seconds", config.shutdown_grace_seconds);
     ReadString(root, "server.web_root", config.web_root);
     Read(root, "server.cors_origins", [&](const toml::node& node) {
@@ -300,6 +301,7 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "server.max_body_bytes", config.max_body_bytes, 1024, int64_t{1} << 30);
   CheckRange(problems, "server.request_timeout_seconds", config.request_timeout_seconds, 1, 3600);
   CheckRange(problems, "server.idle_timeout_seconds", config.idle_timeout_seconds, 1, 3600);
+  CheckRange(problems, "server.max_connections", config.max_connections, 0, 10'000'000);
   CheckRange(problems, "server.shutdown_grace_seconds", config.shutdown_grace_seconds, 0, 600);
   for (const std::string& origin : config.cors_origins) {
     if (!origin.starts_with("http://") && !origin.starts_with("https://")) {

@@ -20,7 +20,10 @@ struct Config {
   int worker_threads = 4;                // threads for CPU-heavy handlers (password hashing)
   int64_t max_body_bytes = 1 << 20;      // bodies of JSON requests
   int request_timeout_seconds = 30;      // reading a request and writing its response
-  int idle_timeout_seconds = 60;         // keep-alive connections with no request
+  int idle_timeout_seconds = 60;         // connections waiting for their first or next request
+  // Open connections at which the server stops accepting more; 0 derives it from the limit of
+  // open files (see DefaultMaxConnections).
+  int max_connections = 0;
   int shutdown_grace_seconds = 20;       // SIGTERM waits this long for in-flight requests
   std::vector<std::string> cors_origins;  // exact origins, e.g. "https://labs.example.org"
   std::string web_root;                  // built web app to serve; empty serves no files

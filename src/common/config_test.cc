@@ -45,6 +45,20 @@ format = "json"
   std::filesystem::remove(path);
 }
 
+TEST(ConfigTest, ReadsMaxConnections) {
+  const std::string path = WriteTempFile("[server]\nmax_connections = 5000\n");
+  Config config;
+  EXPECT_EQ(config.max_connections, 0);
+  ASSERT_TRUE(LoadConfig({path, false}, config));
+  EXPECT_EQ(config.max_connections, 5000);
+  std::filesystem::remove(path);
+
+  config.max_connections = -1;
+  const std::vector<FieldViolation> problems = ValidateConfig(config);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field, "server.max_connections");
+}
+
 TEST(ConfigTest, ReportsEveryProblemAtOnce) {
   const std::string path = WriteTempFile(R"(
 [server]

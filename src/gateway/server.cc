@@ -82,7 +82,10 @@ constexpr size_t kMaxLingerBytes = 16 * 1024 * 1024;
 // before it reads the response gets the response rather than a connection reset. The drain
 // stops after this long in total, or when no bytes arrive for kLingerTimeout.
 constexpr auto kRejectedUploadDrainTimeout = std::chrono::seconds(30);
+// How long accepting pauses after an error (typically EMFILE) or at max_connections.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// Accept failures and pauses at max_connections are logged at most once per this interval.
+constexpr auto kAcceptWarningInterval = std::chrono::seconds(60);
 
 constexpr auto kAwaitable = asio::use_awaitable;
 
@@ -400,6 +403,8 @@ class HttpServer::Impl {
   std::chrono::seconds RequestTimeout() const {
     return std::chrono::seconds(options_.request_timeout_seconds);
   }
+  bool HasConnectionSlot();
+  bool ShouldLogAcceptWarning();
 
   ServerOptions options_;
   const Router& router_;
@@ -418,6 +423,12 @@ class HttpServer::Impl {
   std::condition_variable run_changed_;
   bool stop_requested_ = false;
   size_t loops_finished_ = 0;
+
+  // HTTP connections being served, for max_connections. Upgraded WebSocket connections are
+  // counted by websockets_ instead.
+  std::atomic<size_t> http_connections_{0};
+  // When an accept problem was last logged, in steady-clock nanoseconds; 0 before the first.
+  std::atomic<int64_t> last_accept_warning_{0};
 
   // Requests begun, for CheckIdle. The other idle fields belong to the first loop's thread.
   std::atomic<uint64_t> requests_started_{0};
@@ -627,22 +638,60 @@ void HttpServer::Impl::BeginShutdown(Loop& loop) {
   }
 }
 
+// True while the open connections are below max_connections. Each io thread checks before it
+// waits for a connection, so with N io threads the server may accept up to N - 1 connections
+// past the limit, each on a thread that checked before another thread filled the last slot.
+bool HttpServer::Impl::HasConnectionSlot() {
+  return options_.max_connections <= 0 ||
+         http_connections_.load(std::memory_order_relaxed) + websockets_.Size() <
+             static_cast<size_t>(options_.max_connections);
+}
+
+// True for the first call after kAcceptWarningInterval, so that a flood of connections or
+// failed accepts writes one log line a minute instead of one per attempt.
+bool HttpServer::Impl::ShouldLogAcceptWarning() {
+  const int64_t now = Clock::now().time_since_epoch().count();
+  int64_t last = last_accept_warning_.load(std::memory_order_relaxed);
+  const int64_t interval =
+      std::chrono::duration_cast<Clock::duration>(kAcceptWarningInterval).count();
+  if (last != 0 && now - last < interval) {
+    return false;
+  }
+  return last_accept_warning_.compare_exchange_strong(last, now, std::memory_order_relaxed);
+}
+
 asio::awaitable<void> HttpServer::Impl::Accept(Loop& loop) {
   asio::steady_timer retry_timer(loop.io);
-  for (;;) {
-    error_code ec;
+  error_code ec;
+  while (loop.acceptor->is_open()) {
+    if (!HasConnectionSlot()) {
+      if (ShouldLogAcceptWarning()) {
+        spdlog::warn(
+            "Reached server.max_connections ({} open connections); new connections on {} wait "
+            "until some close",
+            options_.max_connections, listen_address_);
+      }
+      retry_timer.expires_after(kAcceptRetryDelay);
+      co_await retry_timer.async_wait(asio::redirect_error(kAwaitable, ec));
+      continue;
+    }
     tcp::socket socket = co_await loop.acceptor->async_accept(asio::redirect_error(kAwaitable, ec));
     if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) {
       co_return;
     }
     if (ec) {
       // Typically EMFILE: back off instead of spinning on the same error.
-      spdlog::warn("Accepting a connection on {} failed: {}", listen_address_, ec.message());
+      if (ShouldLogAcceptWarning()) {
+        spdlog::warn("Accepting a connection on {} failed: {}", listen_address_, ec.message());
+      }
       retry_timer.expires_after(kAcceptRetryDelay);
       co_await retry_timer.async_wait(asio::redirect_error(kAwaitable, ec));
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    // Counted here rather than in Serve, which starts only after this loop checks again.
+    // Serve's frame subtracts it when the connection ends.
+    http_connections_.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(loop.io, Serve(loop, std::move(socket)), LogCoroutineException);
   }
 }
@@ -698,6 +747,7 @@ asio::awaitable<void> HttpServer::Impl::Serve(Loop& loop, tcp::socket socket) {
     std::list<Connection*>::iterator position;
     ~Unregister() {
       loop.connections.erase(position);
+      server.http_connections_.fetch_sub(1, std::memory_order_relaxed);
       if (server.stopping_.load(std::memory_order_relaxed) && loop.connections.empty() &&
           loop.sweep_timer) {
         loop.sweep_timer->cancel();

@@ -24,7 +24,13 @@ struct ServerOptions {
   // restart the timeout whenever data moves, so a large transfer ends only when it stalls for
   // this long. Timeouts are checked once a second, so they fire up to a second late.
   int request_timeout_seconds = 30;
-  int idle_timeout_seconds = 60;  // keep-alive connections waiting for the next request
+  // A connection waiting for its first or next request is closed after this long.
+  int idle_timeout_seconds = 60;
+  // Open connections, HTTP and WebSocket, at which the server stops accepting new ones. Further
+  // clients wait in the listen backlog until a connection closes; the server checks for a free
+  // slot every 100 ms. With several io threads up to io_threads - 1 more may be accepted (see
+  // HasConnectionSlot). 0 means no limit.
+  int max_connections = 0;
   int shutdown_grace_seconds = 20;
   std::vector<std::string> cors_origins;  // exact origins that get CORS headers
   std::string web_root;                   // directory of the built web app; empty serves no files

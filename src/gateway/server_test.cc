@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "gateway/test_http_client.h"
 
@@ -785,6 +787,70 @@ TEST_F(HttpServerTest, GracePeriodEndsStalledRequest) {
   EXPECT_EQ(run_returned_.wait_for(5s), std::future_status::ready);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   EXPECT_TRUE(client.WaitForClose(1000ms));
+}
+
+// True when `client` receives a 200 response within `timeout`.
+bool Served(Client& client, std::chrono::milliseconds timeout) {
+  const std::optional<HttpReply> reply = client.Read(false, timeout);
+  return reply.has_value() && reply->status == 200;
+}
+
+TEST_F(HttpServerTest, ConnectionLimitHoldsBackExtraConnections) {
+  constexpr int kLimit = 4;
+  ServerOptions options;
+  options.io_threads = 1;
+  options.max_connections = kLimit;
+  StartServer(options);
+
+  std::vector<std::unique_ptr<Client>> open;
+  for (int i = 0; i < kLimit; ++i) {
+    open.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(open.back()->Send(Get("/healthz")));
+    ASSERT_TRUE(Served(*open.back(), 5000ms)) << "connection " << i;
+  }
+
+  // Past the limit the kernel completes the TCP handshake, but the server does not accept, so
+  // the requests get no response while the limit holds.
+  constexpr int kExtra = 3;
+  std::vector<std::unique_ptr<Client>> extra;
+  for (int i = 0; i < kExtra; ++i) {
+    extra.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(extra.back()->Send(Get("/healthz")));
+  }
+  for (auto& client : extra) {
+    EXPECT_FALSE(Served(*client, 300ms));
+  }
+  ASSERT_TRUE(open[0]->Send(Get("/healthz")));
+  EXPECT_TRUE(Served(*open[0], 5000ms)) << "an accepted connection stopped being served";
+
+  // Closing two connections lets two of the waiting ones in, and no more.
+  open.resize(kLimit - 2);
+  EXPECT_TRUE(Served(*extra[0], 3000ms));
+  EXPECT_TRUE(Served(*extra[1], 3000ms));
+  EXPECT_FALSE(Served(*extra[2], 300ms));
+
+  open.clear();
+  EXPECT_TRUE(Served(*extra[2], 3000ms));
+  Client fresh(port_);
+  ASSERT_TRUE(fresh.Send(Get("/healthz")));
+  EXPECT_TRUE(Served(fresh, 3000ms)) << "the server stopped accepting";
+}
+
+TEST_F(HttpServerTest, StopWhileAtConnectionLimit) {
+  ServerOptions options;
+  options.io_threads = 1;
+  options.max_connections = 1;
+  StartServer(options);
+  Client held(port_);
+  ASSERT_TRUE(held.Send(Get("/healthz")));
+  ASSERT_TRUE(Served(held, 5000ms));
+  Client waiting(port_);
+  ASSERT_TRUE(waiting.Send(Get("/healthz")));
+  EXPECT_FALSE(Served(waiting, 300ms));
+
+  server_->Stop();
+
+  EXPECT_EQ(run_returned_.wait_for(5s), std::future_status::ready);
 }
 
 TEST_F(HttpServerTest, IdleTimeoutClosesConnection) {

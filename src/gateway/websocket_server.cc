@@ -244,6 +244,11 @@ void WebSocketRegistry::Remove(BeastWebSocket* connection) {
   connections_.erase(connection);
 }
 
+size_t WebSocketRegistry::Size() {
+  std::lock_guard lock(mutex_);
+  return connections_.size();
+}
+
 void WebSocketRegistry::CloseAll() {
   std::vector<std::shared_ptr<BeastWebSocket>> open;
   {

@@ -27,6 +27,8 @@ class WebSocketRegistry {
   void Remove(BeastWebSocket* connection);
   // Sends a close frame (1001, going away) on every open connection.
   void CloseAll();
+  // The number of open connections.
+  size_t Size();
 
  private:
   std::mutex mutex_;
