@@ -157,9 +157,9 @@ std::optional<std::string> UnknownCommandMessage(const CLI::App& app) {
          " (see " + path + " --help)";
 }
 
-// Raises the soft limit of open files to the hard limit, because every connection holds a file
-// descriptor and the usual soft limit (1024) is far below what a server meets. Returns the soft
-// limit in force afterwards.
+// Raises the soft limit of open files to the hard limit, because every connection uses a file
+// descriptor and the usual soft limit of 1024 is too low for a server. Returns the soft limit in
+// force afterwards.
 rlim_t RaiseOpenFileLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -232,8 +232,12 @@ int Serve(const StorageFlags& storage, const ServeFlags& serve) {
   } else {
     spdlog::warn("Article uploads will fail with 503 until the PDF reader module loads: {}",
                  module.error().internal);
-    options.readiness_warnings.push_back(module.error().message);
   }
+  // /readyz reports the probe's outcome until an article upload loads the module again.
+  options.readiness_warnings = [] {
+    std::optional<std::string> problem = articles::PdfModuleProblem();
+    return problem ? std::vector<std::string>{std::move(*problem)} : std::vector<std::string>{};
+  };
   gateway::HttpServer server(options, router, [&database] { return database.Ping(); });
   Result<uint16_t> port = server.Listen();
   if (!port) {

@@ -193,8 +193,11 @@ void Dispatcher::AddBuiltinRoutes() {
           }
         }
         nlohmann::json body = {{"status", "ready"}};
-        if (!options_.readiness_warnings.empty()) {
-          body["warnings"] = options_.readiness_warnings;
+        if (options_.readiness_warnings) {
+          if (std::vector<std::string> warnings = options_.readiness_warnings();
+              !warnings.empty()) {
+            body["warnings"] = std::move(warnings);
+          }
         }
         return Response::Json(200, body);
       },

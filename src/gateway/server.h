@@ -34,9 +34,10 @@ struct ServerOptions {
   int shutdown_grace_seconds = 20;
   std::vector<std::string> cors_origins;  // exact origins that get CORS headers
   std::string web_root;                   // directory of the built web app; empty serves no files
-  // Problems that leave the server ready but a feature unavailable, such as a PDF reader module
-  // that does not load. GET /readyz lists them under "warnings" while it returns 200.
-  std::vector<std::string> readiness_warnings;
+  // Returns the problems that leave the server ready but a feature unavailable, such as a PDF
+  // reader module that does not load. GET /readyz calls it on a worker thread and lists them
+  // under "warnings" while it returns 200. May be empty; must be thread-safe.
+  std::function<std::vector<std::string>()> readiness_warnings;
   bool handle_signals = false;  // SIGTERM and SIGINT call Stop
   // Runs on a worker thread once the server has handled requests and then seen none start for
   // `idle_seconds` (checked once a second, so up to a second later). The platform uses it to

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -617,11 +618,24 @@ TEST_F(HttpServerTest, ReadyzWhenReady) {
   EXPECT_EQ(reply.Json(), nlohmann::json({{"status", "ready"}}));
 }
 
-TEST_F(HttpServerTest, ReadyzListsWarnings) {
+TEST_F(HttpServerTest, ReadyzListsCurrentWarnings) {
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  auto warnings_mutex = std::make_shared<std::mutex>();
   ServerOptions options;
-  options.readiness_warnings = {"PDF uploads are unavailable."};
+  options.readiness_warnings = [warnings, warnings_mutex] {
+    std::lock_guard lock(*warnings_mutex);
+    return *warnings;
+  };
   StartServer(options);
 
+  const HttpReply before = Fetch(Get("/readyz"));
+  EXPECT_EQ(before.status, 200);
+  EXPECT_FALSE(before.Json().contains("warnings")) << before.body;
+
+  {
+    std::lock_guard lock(*warnings_mutex);
+    warnings->push_back("PDF uploads are unavailable.");
+  }
   const HttpReply reply = Fetch(Get("/readyz"));
 
   EXPECT_EQ(reply.status, 200);

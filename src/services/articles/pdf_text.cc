@@ -61,6 +61,23 @@ Error ModuleUnavailable(std::string internal) {
           std::move(internal)};
 }
 
+// The message of the latest failed attempt to load the module, for PdfModuleProblem.
+struct ModuleProblem {
+  std::mutex mutex;
+  std::optional<std::string> message;
+};
+
+ModuleProblem& LatestModuleProblem() {
+  static ModuleProblem problem;
+  return problem;
+}
+
+void RecordModuleProblem(std::optional<std::string> message) {
+  ModuleProblem& problem = LatestModuleProblem();
+  std::lock_guard lock(problem.mutex);
+  problem.message = std::move(message);
+}
+
 // The module's function and the path it was loaded from.
 struct LoadedModule {
   PdfModuleExtractFunction extract = nullptr;
@@ -150,6 +167,7 @@ Result<PdfText> ExtractPdfText(std::string_view data) {
 
   std::lock_guard lock(PopplerMutex());
   Result<PdfModuleExtractFunction> extract = LoadPdfModule();
+  RecordModuleProblem(extract ? std::nullopt : std::optional(extract.error().message));
   if (!extract) {
     spdlog::error("reading a PDF failed: {}", extract.error().internal);
     return Fail(extract.error());
@@ -212,7 +230,19 @@ PdfModuleProbe::~PdfModuleProbe() {
   }
 }
 
+std::optional<std::string> PdfModuleProblem() {
+  ModuleProblem& problem = LatestModuleProblem();
+  std::lock_guard lock(problem.mutex);
+  return problem.message;
+}
+
 Result<std::string> PdfModuleProbe::Wait(std::chrono::milliseconds timeout) {
+  Result<std::string> module = ReadReport(timeout);
+  RecordModuleProblem(module ? std::nullopt : std::optional(module.error().message));
+  return module;
+}
+
+Result<std::string> PdfModuleProbe::ReadReport(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) {
     return Fail(ModuleUnavailable("cannot check the PDF reader module: " + start_failure_));
   }

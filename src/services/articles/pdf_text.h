@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,11 @@ bool HasPdfHeader(std::string_view data);
 // installed layout), and the path where the build wrote it.
 Result<PdfText> ExtractPdfText(std::string_view data);
 
+// The client-facing message (as in ExtractPdfText's kUnavailable) of the latest failed attempt
+// to load the PDF reader module, by PdfModuleProbe::Wait or ExtractPdfText. Nothing before any
+// attempt and after one that loaded the module. Thread-safe.
+std::optional<std::string> PdfModuleProblem();
+
 // Checks whether the PDF reader module loads, in a forked child process, so that poppler and
 // the libraries it needs are not mapped into this process before the first PDF (dlclose does not
 // unmap them). Start forks, so call it while the process has only one thread: the child calls
@@ -46,11 +52,13 @@ class PdfModuleProbe {
 
   // Waits for the child's report and returns the path of the module that loads, or
   // kUnavailable (the same error as ExtractPdfText) with the paths tried in `internal`. The
-  // child is killed after `timeout`. Call it once.
+  // child is killed after `timeout`. Call it once. The outcome is what PdfModuleProblem returns
+  // until the next attempt to load the module.
   Result<std::string> Wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
   PdfModuleProbe() = default;
+  Result<std::string> ReadReport(std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   int read_fd_ = -1;

@@ -90,6 +90,7 @@ TEST(PdfModuleProbe, FindsBuiltModule) {
 
   ASSERT_TRUE(module) << module.error().internal;
   EXPECT_TRUE(module->ends_with("openlabs-pdf.so")) << *module;
+  EXPECT_FALSE(PdfModuleProblem().has_value());
 }
 
 TEST(PdfModuleProbe, ReportsMissingModule) {
@@ -105,6 +106,22 @@ TEST(PdfModuleProbe, ReportsMissingModule) {
   EXPECT_NE(module.error().message.find("openlabs-pdf.so"), std::string::npos);
   EXPECT_NE(module.error().internal.find(missing + ": not found"), std::string::npos)
       << module.error().internal;
+  EXPECT_EQ(PdfModuleProblem(), module.error().message);
+}
+
+// A failed probe is reported until a PDF is read with a module that loads.
+TEST(PdfModuleProblem, ClearedByLaterLoad) {
+  ASSERT_EQ(setenv("OPENLABS_PDF_MODULE", "/nonexistent/openlabs-pdf.so", 1), 0);
+  PdfModuleProbe probe = PdfModuleProbe::Start();
+  const Result<std::string> module = probe.Wait();
+  unsetenv("OPENLABS_PDF_MODULE");
+  ASSERT_FALSE(module);
+  ASSERT_TRUE(PdfModuleProblem().has_value());
+
+  const Result<PdfText> text = ExtractPdfText(MakeTestPdf({"loaded later"}));
+
+  ASSERT_TRUE(text) << FieldMessage(text.error());
+  EXPECT_FALSE(PdfModuleProblem().has_value());
 }
 
 }  // namespace
