@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/test_resident_memory.h"
 #include "gateway/blob_response.h"
 #include "gateway/server.h"
 #include "gateway/test_http_client.h"
@@ -28,6 +29,7 @@ namespace openlabs::gateway {
 namespace {
 
 using namespace std::chrono_literals;
+using ::openlabs::test_support::ResidentKiB;
 using test_support::Client;
 using test_support::Get;
 using test_support::HttpReply;
@@ -137,18 +139,6 @@ class Sha256Stream {
  private:
   EVP_MD_CTX* context_;
 };
-
-// The resident set size of this process, from /proc/self/status.
-int64_t ResidentKiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoll(line.substr(6));
-    }
-  }
-  return -1;
-}
 
 double MebibytesPerSecond(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
   return static_cast<double>(bytes) / (1 << 20) / std::chrono::duration<double>(elapsed).count();

@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/test_resident_memory.h"
 
 namespace openlabs::storage {
 namespace {
+
+using ::openlabs::test_support::ResidentKiB;
 
 class LocalBlobStoreTest : public ::testing::Test {
  protected:
@@ -112,17 +115,6 @@ std::string PatternBytes(size_t size, size_t seed) {
     data[i] = static_cast<char>((i * 2654435761u + seed) >> 9);
   }
   return data;
-}
-
-int64_t ResidentKiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stoll(line.substr(6));
-    }
-  }
-  return -1;
 }
 
 // The local writer in both modes: with O_DIRECT (true) and through the page cache (false).
