@@ -1,6 +1,5 @@
 #include "services/labs/lab_importer.h"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
@@ -411,7 +410,8 @@ std::vector<LocalFile> FindReferencedFiles(const std::string& body, const fs::pa
   return files;
 }
 
-// Copies a file into a new blob, hashing it on the way; memory stays at one chunk.
+// Copies a file into a new blob; memory stays at one chunk. The blob writer hashes what it
+// writes, so the file is read once.
 Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& local,
                                   std::string_view key_prefix = "labs/assets/") {
   std::ifstream input(local.file, std::ios::binary);
@@ -426,8 +426,6 @@ Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& lo
   if (!writer) {
     return Fail(writer.error());
   }
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
   std::string chunk(kChunkBytes, '\0');
   while (input.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
          input.gcount() > 0) {
@@ -435,8 +433,6 @@ Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& lo
     if (asset.head().size() < kHeadBytes) {
       asset.mutable_head()->append(data.substr(0, kHeadBytes - asset.head().size()));
     }
-    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
-                              data.size());
     if (Status written = (*writer)->Write(data); !written) {
       return Fail(written.error());
     }
@@ -445,15 +441,7 @@ Result<v1::NewLabAsset> StoreFile(storage::BlobStore& blobs, const LocalFile& lo
   if (!committed) {
     return Fail(committed.error());
   }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char byte : digest) {
-    hex.push_back(kHex[byte >> 4]);
-    hex.push_back(kHex[byte & 0xf]);
-  }
-  asset.set_sha256(hex);
+  asset.set_sha256(committed->sha256);
   asset.set_size(committed->size);
   return asset;
 }

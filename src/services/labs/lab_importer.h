@@ -47,8 +47,9 @@ Result<ImportSummary> ImportLabs(const std::filesystem::path& dir, LabsService& 
                                  storage::BlobStore& blobs, const CallContext& context,
                                  const ImportOptions& options, std::ostream& out);
 
-// Copies `file` into a new blob under `key_prefix`, as the asset at `asset_path`, hashing it on
-// the way so that memory stays at one chunk. The notebook importer uses it too.
+// Copies `file` into a new blob under `key_prefix`, as the asset at `asset_path`. The size and
+// SHA-256 are those that the blob writer computed, and memory stays at one chunk. The notebook
+// importer uses it too.
 Result<v1::NewLabAsset> StoreLocalFile(storage::BlobStore& blobs, const std::filesystem::path& file,
                                        const std::string& asset_path, std::string_view key_prefix);
 

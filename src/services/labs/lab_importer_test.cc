@@ -201,6 +201,29 @@ TEST_P(LabImporterTest, DataFilesInCodeBecomeAssets) {
   EXPECT_EQ(lab.assets(0).content_type(), "text/csv");
   EXPECT_EQ(lab.assets(1).path(), "fig/plot.svg");
   EXPECT_EQ(lab.assets(1).content_type(), "image/svg+xml");
+  EXPECT_EQ(lab.assets(0).sha256(), Sha256Hex("a,b\n1,2\n"));
+  EXPECT_EQ(lab.assets(0).size(), 8);
+}
+
+// The hash comes from the blob writer, over every chunk of a file larger than one read.
+TEST_P(LabImporterTest, StoredFileHasWritersHash) {
+  std::string content;
+  for (int i = 0; content.size() < (3u << 20) + 123; ++i) {
+    content += "line " + std::to_string(i) + "\n";
+  }
+  const fs::path file = scratch_ / "big.txt";
+  WriteFile(file, content);
+
+  const Result<v1::NewLabAsset> asset = StoreLocalFile(*blobs_, file, "data/big.txt", "test/");
+
+  ASSERT_TRUE(asset) << asset.error().internal;
+  EXPECT_EQ(asset->sha256(), Sha256Hex(content));
+  EXPECT_EQ(asset->size(), static_cast<int64_t>(content.size()));
+  EXPECT_EQ(asset->path(), "data/big.txt");
+  EXPECT_TRUE(content.starts_with(asset->head()));
+  Result<std::string> stored = blobs_->Get(asset->blob_key());
+  ASSERT_TRUE(stored) << stored.error().internal;
+  EXPECT_EQ(*stored, content);
 }
 
 TEST_P(LabImporterTest, RootPathsResolveAgainstParentFolders) {
