@@ -1,4 +1,5 @@
 import { render } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import MarkdownRenderer from "./MarkdownRenderer";
@@ -151,5 +152,50 @@ describe("MarkdownRenderer math", () => {
     const { container } = render(<MarkdownRenderer source={"costs \\$5 or \\$6"} />);
     expect(container.querySelector(".katex")).toBeNull();
     expect(container.textContent).toBe("costs $5 or $6");
+  });
+});
+
+describe("MarkdownRenderer tables", () => {
+  const tables = [
+    "| Name | Score |",
+    "| --- | --- |",
+    "| Ada | 90 |",
+    "",
+    "| Step | Input | Output |",
+    "| --- | --- | --- |",
+    "| 1 | `x` | **y** |",
+  ].join("\n");
+
+  it("wraps each table in a focusable named region", async () => {
+    const { getAllByRole, getByRole } = render(<MarkdownRenderer source={tables} />);
+    const regions = getAllByRole("region");
+    expect(regions).toHaveLength(2);
+    for (const region of regions) {
+      expect(region.tabIndex).toBe(0);
+      expect(region.classList.contains("overflow-x-auto")).toBe(true);
+      expect(region.querySelector(":scope > table")).not.toBeNull();
+    }
+    expect(getByRole("region", { name: "Table: Name, Score" })).toBe(regions[0]);
+    expect(getByRole("region", { name: "Table: Step, Input, Output" })).toBe(regions[1]);
+
+    await userEvent.tab();
+    expect(document.activeElement).toBe(regions[0]);
+    await userEvent.tab();
+    expect(document.activeElement).toBe(regions[1]);
+  });
+
+  it("names a region without header text Table", () => {
+    const { getByRole } = render(<MarkdownRenderer source={"|  |  |\n| - | - |\n| a | b |"} />);
+    expect(getByRole("region", { name: "Table" }).tabIndex).toBe(0);
+  });
+
+  it("shortens a long name", () => {
+    const header = Array.from({ length: 30 }, (_, i) => `Column ${i}`);
+    const source = `| ${header.join(" | ")} |\n|${" - |".repeat(30)}`;
+    const { getByRole } = render(<MarkdownRenderer source={source} />);
+    const label = getByRole("region").getAttribute("aria-label") ?? "";
+    expect(label.length).toBe(80);
+    expect(label.startsWith("Table: Column 0, Column 1")).toBe(true);
+    expect(label.endsWith("…")).toBe(true);
   });
 });

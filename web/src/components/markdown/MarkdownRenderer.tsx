@@ -18,6 +18,7 @@ import { rehypePrefixedFragments } from "./fragment-links";
 import { normalizeMathDelimiters } from "./math-delimiters";
 import { MarkdownImage } from "./MarkdownImage";
 import { sanitizeSchema } from "./sanitize-schema";
+import { ScrollableTable } from "./ScrollableTable";
 
 export interface MarkdownRendererProps {
   source: string;
@@ -75,11 +76,7 @@ export default function MarkdownRenderer({
           img: ({ node: _node, ...props }) => <MarkdownImage {...props} />,
           // Focusable, so that keyboard users can scroll a wide code block sideways.
           pre: ({ node: _node, ...props }) => <pre tabIndex={0} {...props} />,
-          table: ({ node: _node, ...props }) => (
-            <div className="overflow-x-auto">
-              <table {...props} />
-            </div>
-          ),
+          table: ScrollableTable,
         }}
       >
         {normalizeMathDelimiters(source)}
