@@ -47,8 +47,14 @@ class SourceText:
         # the topic of one of them.
         self.documents = []
         self.title_words = []
-        for title, description, body in db.execute("SELECT title, description, body FROM labs"):
-            self.add_document([description, body])
+        # A lab's body is read as the search index stores it: the text of its Markdown without
+        # syntax (MarkdownToText in src/services/labs). Generated bodies are indexed as written,
+        # so they contain words and no Markdown.
+        for title, description, body in db.execute(
+                "SELECT l.title, l.description, f.body FROM labs l "
+                "JOIN search_documents d ON d.doc_type = 'lab' AND d.doc_id = l.id "
+                "JOIN search_fts f ON f.rowid = d.id"):
+            self.add_document([description, body.replace("\x01", "")])
             self.title_words += WORD.findall(title)
         for article_id, title, abstract in db.execute("SELECT id, title, abstract FROM articles"):
             pages = [row[0] for row in db.execute(

@@ -16,6 +16,18 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(JWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(OATH REQUIRED IMPORTED_TARGET liboath)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+# Lab bodies are indexed for search as the text of their Markdown (cmark-gfm), with the text of
+# raw HTML parsed by libxml2.
+pkg_check_modules(CMARK_GFM REQUIRED IMPORTED_TARGET libcmark-gfm)
+find_package(LibXml2 REQUIRED)
+# Debian's libcmark-gfm-extensions-dev has no pkg-config file.
+find_path(CMARK_GFM_EXTENSIONS_INCLUDE_DIR cmark-gfm-core-extensions.h REQUIRED)
+find_library(CMARK_GFM_EXTENSIONS_LIBRARY cmark-gfm-extensions REQUIRED)
+add_library(CmarkGfm::extensions UNKNOWN IMPORTED)
+set_target_properties(CmarkGfm::extensions PROPERTIES
+  IMPORTED_LOCATION ${CMARK_GFM_EXTENSIONS_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${CMARK_GFM_EXTENSIONS_INCLUDE_DIR})
+target_link_libraries(CmarkGfm::extensions INTERFACE PkgConfig::CMARK_GFM)
 
 # SOCI 4.0 ships neither a CMake config nor a pkg-config file, so import it by hand.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

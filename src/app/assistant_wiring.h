@@ -30,6 +30,10 @@ class IndexChangeFanout final : public search::SearchIndex {
   Result<search::SearchPage> Search(const search::SearchQuery& query) override {
     return index_.Search(query);
   }
+  Result<int> TextVersion(std::string_view type) override { return index_.TextVersion(type); }
+  Status SetTextVersion(std::string_view type, int version) override {
+    return index_.SetTextVersion(type, version);
+  }
 
  private:
   void Queue(std::string_view type, int64_t id);

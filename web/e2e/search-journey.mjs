@@ -1,6 +1,7 @@
 // Browser test of the search page. The header's search box opens /search with ranked results
-// and highlighted snippets, and markup written in a lab shows as text. The type filter and the
-// page controls change the address and the results, and the empty states explain themselves.
+// and highlighted snippets, and a lab's markup is indexed as its text and never injected. The
+// type filter and the page controls change the address and the results, and the empty states
+// explain themselves.
 // It runs in a browser context of its own, signed in as a fresh author who writes the labs.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -87,9 +88,10 @@ export async function searchJourney({ browser, baseUrl, outputDir, axeReport }) 
       "quaternion",
     );
 
-    step("search: markup in a lab is shown as text, never as elements");
+    step("search: a lab's markup is indexed as its text and never injected");
     await searchFromHeader(page, "gimbal");
-    await results.getByText("<b>Bold</b>", { exact: false }).first().waitFor();
+    await results.getByText("lock. Bold &", { exact: false }).first().waitFor();
+    assert.equal(await results.getByText("<b>", { exact: false }).count(), 0, "a tag was indexed");
     assert.equal(await results.locator("b, img, script").count(), 0, "snippet markup was injected");
 
     step("search: the type filter narrows to articles and back");

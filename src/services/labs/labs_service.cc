@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "services/labs/lab_export.h"
 #include "services/labs/lab_list.h"
 #include "services/labs/lab_rows.h"
+#include "services/labs/markdown_text.h"
 #include "services/labs/validation.h"
 #include "services/labs/view_counts.h"
 #include "services/search/search_index.h"
@@ -23,6 +25,11 @@ using storage::Database;
 
 constexpr size_t kMaxFilenameLength = 255;
 constexpr size_t kMaxSourceKeyLength = 1024;
+// The version of the text that IndexLab makes of a lab (see SearchIndex::TextVersion). 1: the
+// body as the text of its Markdown (MarkdownToText); before, the Markdown itself.
+constexpr int kSearchTextVersion = 1;
+// Labs read per page when the index is rebuilt. Each can have a body of 1 MiB.
+constexpr int kReindexPageSize = 100;
 
 Error LabNotFound() { return Error::NotFound("The lab does not exist."); }
 
@@ -108,7 +115,9 @@ class SqlLabsService final : public LabsService {
  public:
   SqlLabsService(Database& database, storage::BlobStore& blobs, search::SearchIndex* search,
                  SubmissionCounter& submissions)
-      : database_(database), blobs_(blobs), search_(search), submissions_(submissions) {}
+      : database_(database), blobs_(blobs), search_(search), submissions_(submissions) {
+    IndexLabsOfOldTextVersion();
+  }
 
   // Writes the views still counted.
   ~SqlLabsService() override { view_writer_.Stop(); }
@@ -138,7 +147,7 @@ class SqlLabsService final : public LabsService {
         });
     if (created) {
       spdlog::info("user id={} created lab id={}", context.user_id, created->id());
-      IndexLab(*created);
+      [[maybe_unused]] Status indexed = IndexLab(*created);
     }
     return created;
   }
@@ -198,7 +207,7 @@ class SqlLabsService final : public LabsService {
           return LoadFullLab(session, row->id);
         });
     if (updated && updated->status() == "published") {
-      IndexLab(*updated);
+      [[maybe_unused]] Status indexed = IndexLab(*updated);
     }
     return updated;
   }
@@ -523,24 +532,83 @@ class SqlLabsService final : public LabsService {
     }
   }
 
-  // The index is a copy of the labs table, so a failure to update it is logged, not returned:
-  // the lab itself is stored.
-  void IndexLab(const v1::Lab& lab) {
+  // The index is a copy of the labs table, so a failure to update it is logged, and callers
+  // that store the lab itself go on.
+  Status IndexLab(const v1::Lab& lab) {
     if (search_ == nullptr) {
-      return;
+      return {};
     }
     search::SearchDocument document;
     document.type = "lab";
     document.id = lab.id();
     document.title = lab.title();
     document.summary = lab.description();
-    document.body = lab.body();
+    document.body = MarkdownToText(lab.body());
     document.tags.assign(lab.tags().begin(), lab.tags().end());
     document.author_id = lab.author_id();
     document.created_at = lab.created_at();
-    if (Status indexed = search_->Upsert(document); !indexed) {
+    Status indexed = search_->Upsert(document);
+    if (!indexed) {
       spdlog::error("indexing lab id={} for search failed: {}", lab.id(), indexed.error().internal);
     }
+    return indexed;
+  }
+
+  // Indexes every published lab again when the index contains the text of an older version of
+  // IndexLab, then records the current version, so that this runs once per database. A failure
+  // is logged, and searches go on with the old text.
+  void IndexLabsOfOldTextVersion() {
+    if (search_ == nullptr) {
+      return;
+    }
+    Result<int> version = search_->TextVersion("lab");
+    if (!version) {
+      spdlog::error("reading the search text version of labs failed: {}", version.error().internal);
+      return;
+    }
+    if (*version >= kSearchTextVersion) {
+      return;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    Result<long long> indexed = IndexAllLabs();
+    if (!indexed) {
+      spdlog::error("indexing the labs for search again failed, so some are still indexed with "
+                    "the text of version {}: {}",
+                    *version, indexed.error().internal);
+      return;
+    }
+    if (Status recorded = search_->SetTextVersion("lab", kSearchTextVersion); !recorded) {
+      spdlog::error("recording search text version {} of labs failed, so the next start indexes "
+                    "them again: {}",
+                    kSearchTextVersion, recorded.error().internal);
+      return;
+    }
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::info("indexed {} labs for search with text version {} (was {}) in {} ms", *indexed,
+                 kSearchTextVersion, *version, elapsed.count());
+  }
+
+  // Returns the number of published labs indexed.
+  Result<long long> IndexAllLabs() {
+    v1::ExportLabsRequest request;
+    request.set_limit(kReindexPageSize);
+    request.set_max_body_chars(static_cast<int32_t>(kMaxBodyBytes));
+    long long indexed = 0;
+    do {
+      Result<v1::ExportLabsResponse> page = labs::ExportLabs(database_, request);
+      if (!page) {
+        return Fail(page.error());
+      }
+      for (const v1::Lab& lab : page->items()) {
+        if (Status saved = IndexLab(lab); !saved) {
+          return Fail(saved.error());
+        }
+        ++indexed;
+      }
+      request.set_after_id(page->next_after_id());
+    } while (request.after_id() != 0);
+    return indexed;
   }
 
   // Adds counted views to the labs table in one transaction; runs on the ViewWriter's thread.

@@ -51,7 +51,13 @@ class FakeSearchIndex final : public search::SearchIndex {
     page.total = static_cast<int64_t>(page.items.size());
     return page;
   }
+  Result<int> TextVersion(std::string_view type) override { return text_versions[std::string(type)]; }
+  Status SetTextVersion(std::string_view type, int version) override {
+    text_versions[std::string(type)] = version;
+    return {};
+  }
   std::map<int64_t, search::SearchDocument> documents;
+  std::map<std::string, int> text_versions;
   int removals = 0;
 };
 

@@ -215,6 +215,32 @@ class SqlSearchIndex final : public SearchIndex {
     return champion_searches_.load(std::memory_order_relaxed);
   }
 
+  Result<int> TextVersion(std::string_view type) override {
+    if (Status valid = CheckKey(type, 1); !valid) {
+      return Fail(valid.error());
+    }
+    return database_.WithSession<int>([&](soci::session& session) -> Result<int> {
+      const std::string doc_type(type);
+      int version = 0;
+      session << "SELECT version FROM search_text_versions WHERE doc_type = :type",
+          soci::use(doc_type), soci::into(version);
+      return session.got_data() ? version : 0;
+    });
+  }
+
+  Status SetTextVersion(std::string_view type, int version) override {
+    if (Status valid = CheckKey(type, 1); !valid) {
+      return valid;
+    }
+    return database_.InTransaction<void>([&](soci::session& session) -> Status {
+      const std::string doc_type(type);
+      session << "INSERT INTO search_text_versions (doc_type, version) VALUES (:type, :version) "
+                 "ON CONFLICT (doc_type) DO UPDATE SET version = excluded.version",
+          soci::use(doc_type, "type"), soci::use(version, "version");
+      return {};
+    });
+  }
+
   Result<SearchPage> Search(const SearchQuery& query) override {
     SearchPage page;
     page.page = std::clamp(query.page, 1, kMaxPage);

@@ -21,7 +21,7 @@ struct SearchDocument {
   int64_t id = 0;
   std::string title;
   std::string summary;  // lab description or article abstract
-  std::string body;     // lab Markdown or the article's extracted PDF text
+  std::string body;     // the lab's Markdown as text (MarkdownToText) or the article's PDF text
   std::vector<std::string> tags;
   int64_t author_id = 0;
   int64_t created_at = 0;  // Unix milliseconds
@@ -61,6 +61,12 @@ class SearchIndex {
   virtual Status Upsert(const SearchDocument& document) = 0;
   // Removing a document that is not indexed succeeds.
   virtual Status Remove(std::string_view type, int64_t id) = 0;
+  // The version of the text that the source of `type` documents (the labs service for "lab")
+  // last indexed all of its documents with; 0 when it never set one. A source that changes how
+  // it turns its documents into text raises its version, and at start indexes every document
+  // again when the stored version is lower.
+  virtual Result<int> TextVersion(std::string_view type) = 0;
+  virtual Status SetTextVersion(std::string_view type, int version) = 0;
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
   // Starts the thread that builds the champion lists (see SearchOptions) in the background. Only
   // a serving process calls it, so that a command such as `openlabs import` builds no lists.
