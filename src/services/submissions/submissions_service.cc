@@ -137,10 +137,15 @@ class SqlSubmissionsService final : public SubmissionsService {
     return database_.WithSession<v1::Submission>(
         [&](soci::session& session) -> Result<v1::Submission> {
           std::optional<SubmissionRow> row = LoadVisible(session, request.id());
-          if (!row || !RelationOf(session, *row, context).CanRead()) {
+          if (!row) {
+            return Fail(SubmissionNotFound());
+          }
+          const Relation relation = RelationOf(session, *row, context);
+          if (!relation.CanRead()) {
             return Fail(SubmissionNotFound());
           }
           v1::Submission submission = row->ToProto(Now(), options_.required_reviews, true);
+          submission.set_may_claim(CheckMayClaim(*row, relation).has_value());
           for (const FileRow& file : LoadFiles(session, row->id)) {
             *submission.add_files() = file.ToProto();
           }

@@ -590,6 +590,83 @@ TEST_P(SubmissionsServiceTest, QueueListsEligibleOldestFirst) {
   EXPECT_EQ(for_learner->total(), 0);
 }
 
+// may_claim follows the checks of ClaimSubmission. For every reader in this test, it is true
+// exactly when a claim by that reader succeeds, because no other reviewer holds a claim.
+TEST_P(SubmissionsServiceTest, MayClaimMatchesClaimChecks) {
+  const CallContext graduate = Graduate("peer");
+  Result<v1::Submission> submitted = Submit(learner_);
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const int64_t id = submitted->id();
+  EXPECT_FALSE(submitted->may_claim()) << "the submitter's own create response";
+
+  Result<v1::Submission> by_learner = Get(learner_, id);
+  ASSERT_TRUE(by_learner);
+  EXPECT_FALSE(by_learner->may_claim());
+  Result<v1::Claim> learner_claim = Claim(learner_, id);
+  ASSERT_FALSE(learner_claim);
+  EXPECT_EQ(learner_claim.error().code, ErrorCode::kPermissionDenied);
+
+  Result<v1::Submission> by_author = Get(author_, id);
+  ASSERT_TRUE(by_author);
+  EXPECT_TRUE(by_author->may_claim());
+  Result<v1::Submission> by_moderator = Get(moderator_, id);
+  ASSERT_TRUE(by_moderator);
+  EXPECT_TRUE(by_moderator->may_claim());
+
+  // A user who never solved the lab cannot read the submission, and a claim returns the same.
+  Result<v1::Submission> by_stranger = Get(stranger_, id);
+  ASSERT_FALSE(by_stranger);
+  EXPECT_EQ(by_stranger.error().code, ErrorCode::kNotFound);
+  Result<v1::Claim> stranger_claim = Claim(stranger_, id);
+  ASSERT_FALSE(stranger_claim);
+  EXPECT_EQ(stranger_claim.error().code, ErrorCode::kNotFound);
+
+  // An eligible peer reads the submission once they hold the claim, and may renew it.
+  Result<v1::Submission> peer_before = Get(graduate, id);
+  ASSERT_FALSE(peer_before);
+  EXPECT_EQ(peer_before.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(Claim(graduate, id));
+  Result<v1::Submission> by_peer = Get(graduate, id);
+  ASSERT_TRUE(by_peer);
+  EXPECT_EQ(by_peer->status(), "in_review");
+  EXPECT_TRUE(by_peer->may_claim());
+
+  // After the peer's review decides it, no reader may claim it.
+  ASSERT_TRUE(Review(graduate, id, "accept", 80));
+  Result<v1::Submission> peer_after = Get(graduate, id);
+  ASSERT_TRUE(peer_after);
+  EXPECT_EQ(peer_after->status(), "accepted");
+  EXPECT_FALSE(peer_after->may_claim());
+  Result<v1::Submission> author_after = Get(author_, id);
+  ASSERT_TRUE(author_after);
+  EXPECT_FALSE(author_after->may_claim());
+  Result<v1::Claim> author_claim = Claim(author_, id);
+  ASSERT_FALSE(author_claim);
+  EXPECT_EQ(author_claim.error().code, ErrorCode::kFailedPrecondition);
+}
+
+// With two reviews required, a reviewer who has reviewed may not claim again, but another may.
+TEST_P(SubmissionsServiceTest, MayClaimFalseAfterOwnReview) {
+  StartServices(2);
+  Result<v1::Submission> submitted = Submit(learner_);
+  ASSERT_TRUE(submitted);
+  const int64_t id = submitted->id();
+  ASSERT_TRUE(ClaimAndReview(author_, id, "accept", 70));
+
+  Result<v1::Submission> by_author = Get(author_, id);
+  ASSERT_TRUE(by_author);
+  EXPECT_EQ(by_author->status(), "submitted");
+  EXPECT_FALSE(by_author->may_claim());
+  Result<v1::Claim> again = Claim(author_, id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+
+  Result<v1::Submission> by_moderator = Get(moderator_, id);
+  ASSERT_TRUE(by_moderator);
+  EXPECT_TRUE(by_moderator->may_claim());
+  EXPECT_TRUE(Claim(moderator_, id));
+}
+
 TEST_P(SubmissionsServiceTest, WritesRejectUsersNotAllowed) {
   Result<v1::Submission> submission = Submit(learner_);
   ASSERT_TRUE(submission);

@@ -63,6 +63,12 @@ export interface Submission {
   created_at: number;
   updated_at: number;
   decided_at?: number;
+  /**
+   * Whether a claim by the caller passes the server's checks: an eligible reviewer who is not
+   * the submitter, before the decision and before their own review. Set in the response of one
+   * submission; false in lists.
+   */
+  may_claim: boolean;
 }
 
 /** GET /submissions/{id}: the submission with the reviews the caller may read. */

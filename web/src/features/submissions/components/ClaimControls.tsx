@@ -11,7 +11,10 @@ interface ClaimControlsProps {
   userId: number;
 }
 
-/** Claims a submission for review (a lease, so two reviewers do not do the same work) or releases it. */
+/**
+ * Claims a submission for review (a lease, so two reviewers do not do the same work) or releases
+ * it. The Claim button shows only when the server reports that the caller may claim it.
+ */
 export function ClaimControls({ submission, userId }: ClaimControlsProps) {
   const { claim, release } = useClaim(submission.id);
   const mine = submission.status === "in_review" && submission.claimed_by === userId;
@@ -29,7 +32,7 @@ export function ClaimControls({ submission, userId }: ClaimControlsProps) {
         </p>
       )}
       {taken && <p className="text-sm">Another reviewer is working on this submission.</p>}
-      {submission.status === "submitted" && !claimClosed && (
+      {submission.may_claim && submission.status === "submitted" && !claimClosed && (
         <Button
           busy={claim.isPending}
           onClick={() => {
