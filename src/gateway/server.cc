@@ -340,6 +340,43 @@ void LogCoroutineException(std::exception_ptr exception) {
   }
 }
 
+std::string AddressText(const tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+// Binds a socket without SO_REUSEPORT to `endpoint` and closes it again. The kernel lets such a
+// socket bind only while no other socket is bound to the address, whereas the SO_REUSEPORT
+// acceptors would join another process's listener and share its connections. Returns the bound
+// port, which for port 0 is the one the kernel chose.
+// NOTE: two servers that start within the few microseconds between this close and the first
+// acceptor's bind can still both pass the probe and share the port.
+Result<uint16_t> ProbeAddress(asio::io_context& io, const tcp::endpoint& endpoint) {
+  error_code ec;
+  tcp::acceptor probe(io);
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) {
+    // Lets a restarted server bind while connections of the previous one are in TIME_WAIT.
+    probe.set_option(tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    probe.bind(endpoint, ec);
+  }
+  if (ec == asio::error::address_in_use) {
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "The address " + AddressText(endpoint) +
+                          " is already in use by another socket. Stop the process that "
+                          "listens there or choose another port."});
+  }
+  if (ec) {
+    return Fail(Error{ErrorCode::kUnavailable,
+                      "Failed to listen on " + AddressText(endpoint) + ": " + ec.message() +
+                          ". Choose a free port or stop the process that uses it."});
+  }
+  const uint16_t port = probe.local_endpoint(ec).port();
+  probe.close(ec);
+  return port;
+}
+
 }  // namespace
 
 class HttpServer::Impl {
@@ -468,21 +505,25 @@ Result<uint16_t> HttpServer::Impl::Listen() {
   }
 
   tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  Result<uint16_t> free_port = ProbeAddress(loops_[0]->io, endpoint);
+  if (!free_port) {
+    loops_.clear();
+    return Fail(free_port.error());
+  }
+  endpoint.port(*free_port);
   for (auto& loop : loops_) {
     if (Status opened = OpenAcceptor(*loop, endpoint); !opened) {
       loops_.clear();
       return Fail(opened.error());
     }
-    // Port 0 picks a free port for the first acceptor; the others join it there.
-    endpoint.port(loop->acceptor->local_endpoint().port());
     loop->sweep_timer.emplace(loop->io);
   }
-  listen_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  listen_address_ = AddressText(endpoint);
   return endpoint.port();
 }
 
-// NOTE: because of SO_REUSEPORT, a second process of the same user that listens on the same
-// port also succeeds, and the kernel then splits connections between the two.
+// Every io thread's acceptor sets SO_REUSEPORT, so the kernel spreads new connections over them.
+// Listen probes the address first, because a second process of the same user could join too.
 Status HttpServer::Impl::OpenAcceptor(Loop& loop, const tcp::endpoint& endpoint) {
   using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   error_code ec;
@@ -502,8 +543,7 @@ Status HttpServer::Impl::OpenAcceptor(Loop& loop, const tcp::endpoint& endpoint)
   }
   if (ec) {
     return Fail(Error{ErrorCode::kUnavailable,
-                      "Failed to listen on " + endpoint.address().to_string() + ":" +
-                          std::to_string(endpoint.port()) + ": " + ec.message() +
+                      "Failed to listen on " + AddressText(endpoint) + ": " + ec.message() +
                           ". Choose a free port or stop the process that uses it."});
   }
   return {};

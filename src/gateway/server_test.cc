@@ -125,6 +125,25 @@ class HttpServerTest : public ::testing::Test {
   std::promise<void> slow_started_;
 };
 
+TEST_F(HttpServerTest, SecondListenOnUsedPortFails) {
+  StartServer();
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = port_;
+  options.io_threads = 2;
+  HttpServer second(options, router_, [] { return Status{}; });
+
+  const Result<uint16_t> port = second.Listen();
+
+  ASSERT_FALSE(port.has_value());
+  EXPECT_EQ(port.error().code, ErrorCode::kUnavailable);
+  const std::string address = "127.0.0.1:" + std::to_string(port_);
+  EXPECT_NE(port.error().message.find("The address " + address + " is already in use"),
+            std::string::npos)
+      << port.error().message;
+  EXPECT_EQ(Fetch(Get("/healthz")).status, 200);
+}
+
 TEST_F(HttpServerTest, UnknownOrRepeatedQueryParameterIs422) {
   StartServer();
 

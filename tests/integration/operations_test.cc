@@ -1,6 +1,9 @@
 // The operational surface: readiness, metrics, security and CORS headers on the shared server,
 // and a graceful stop on SIGTERM on servers of their own.
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -206,6 +209,34 @@ TEST_P(TextLogTest, EscapesInvalidUtf8FromPaths) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, TextLogTest, ::testing::Values(storage::Dialect::kSqlite),
+                         DialectTestName);
+
+class PortInUseTest : public DedicatedServerTest {};
+
+// A second server on the port of a running one exits with an error. Before, it joined the first
+// server's SO_REUSEPORT group, and the kernel split requests between the two databases.
+TEST_P(PortInUseTest, SecondServerFailsToStart) {
+  std::unique_ptr<ServerProcess> first = StartServer("");
+  ASSERT_NE(first, nullptr);
+  const std::string address = "127.0.0.1:" + std::to_string(first->port());
+  std::string data_dir =
+      (std::filesystem::temp_directory_path() / "openlabs-second-server.XXXXXX").string();
+  ASSERT_NE(::mkdtemp(data_dir.data()), nullptr);
+
+  const ProcessResult second =
+      RunOpenlabs({"serve", "--listen", address, "--data-dir", data_dir}, "");
+  std::filesystem::remove_all(data_dir);
+
+  EXPECT_EQ(second.Describe(), "exit code 1") << second.output;
+  EXPECT_NE(second.output.find("The address " + address + " is already in use"),
+            std::string::npos)
+      << second.output;
+  EXPECT_EQ(HttpClient(first->base_url()).Get("/healthz").status, 200);
+  const ProcessResult first_exit = first->Stop();
+  EXPECT_TRUE(first_exit.ExitedWithZero()) << first_exit.Describe() << "\n" << first_exit.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, PortInUseTest, ::testing::Values(storage::Dialect::kSqlite),
                          DialectTestName);
 
 TEST(Cli, UnknownCommandIsNamed) {
