@@ -253,7 +253,10 @@ gateway::Router BuildRouter(Platform& platform) {
                              {.max_pdf_bytes = platform.config.articles_max_pdf_bytes});
   gateway::AddSearchRoutes(router, *platform.search);
   gateway::AddLabsRoutes(router, *platform.labs, *platform.auth, *platform.blobs,
-                         {.max_asset_bytes = platform.config.labs_max_asset_bytes});
+                         {.max_asset_bytes = platform.config.labs_max_asset_bytes,
+                          .lab_grading = [&grading = *platform.grading](int64_t lab_id) {
+                            return grading.GetLabGrading(lab_id);
+                          }});
   gateway::AddCommentsRoutes(router, *platform.comments, *platform.auth);
   gateway::AddNotebooksRoutes(router, *platform.notebooks, *platform.auth, *platform.blobs,
                               {.max_asset_bytes = platform.config.labs_max_asset_bytes});

@@ -159,6 +159,13 @@ TEST_P(GradingApiTest, GradesSubmissionForEachRole) {
   const TestUser stranger = Register("grader-stranger");
   GradingClient api = grading();
   const int64_t lab_id = api.CreateLab(author.access_token);
+  const std::string lab_path = "/api/v1/labs/" + std::to_string(lab_id);
+  const nlohmann::json bare = client().Get(lab_path).Json();
+  EXPECT_EQ(bare["grading"], nlohmann::json({{"has_grader", false},
+                                             {"had_grader", false},
+                                             {"has_rubric", false},
+                                             {"has_drafts", false}}))
+      << bare;
 
   const HttpResponse denied = api.AttachGrader(lab_id, DoubleGraderArchive(), learner.access_token);
   ExpectErrorResponse(denied, 403, "permission_denied");
@@ -167,6 +174,10 @@ TEST_P(GradingApiTest, GradesSubmissionForEachRole) {
   ASSERT_EQ(attached.status, 201) << attached.body;
   EXPECT_EQ(attached.Json()["version"], 1);
   EXPECT_EQ(attached.Json()["tests"].size(), 2u);
+  const nlohmann::json graded = client().Get(lab_path + "?count_view=false").Json();
+  EXPECT_EQ(graded["grading"]["has_grader"], true) << graded;
+  EXPECT_EQ(graded["grading"]["had_grader"], true) << graded;
+  EXPECT_EQ(graded["grading"]["has_rubric"], false) << graded;
 
   const std::string grader_path = "/api/v1/labs/" + std::to_string(lab_id) + "/grader";
   const nlohmann::json public_view = client().Get(grader_path, learner.access_token).Json();
@@ -302,6 +313,9 @@ TEST_P(GradingApiTest, RegradeShowsChangedScoresAndSimilarity) {
             204);
   ExpectErrorResponse(client().PostEmpty(lab_path + "/grader/regrade", author.access_token), 409,
                       "failed_precondition");
+  const nlohmann::json detached = client().Get(lab_path + "?count_view=false").Json();
+  EXPECT_EQ(detached["grading"]["has_grader"], false) << detached;
+  EXPECT_EQ(detached["grading"]["had_grader"], true) << detached;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, GradingApiTest, ::testing::ValuesIn(storage::TestDialects()),

@@ -177,3 +177,30 @@ export async function openPage(browser, viewport = { width: 1280, height: 900 })
   watchErrors(page, pageErrors);
   return { context, page, pageErrors };
 }
+
+/**
+ * Runs `action`, waits until the network is idle, and returns what the page logged as a console
+ * error meanwhile and the API requests that failed (status 400 or more), which Chromium also
+ * logs to the console.
+ */
+export async function collectFailures(page, action) {
+  const failures = [];
+  const onConsole = (message) => {
+    if (message.type() === "error") failures.push(`console: ${message.text()}`);
+  };
+  const onResponse = (response) => {
+    if (response.status() >= 400 && new URL(response.url()).pathname.startsWith("/api/")) {
+      failures.push(`${response.request().method()} ${response.url()}: ${response.status()}`);
+    }
+  };
+  page.on("console", onConsole);
+  page.on("response", onResponse);
+  try {
+    await action();
+    await page.waitForLoadState("networkidle");
+  } finally {
+    page.off("console", onConsole);
+    page.off("response", onResponse);
+  }
+  return failures;
+}

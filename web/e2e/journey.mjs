@@ -6,6 +6,7 @@ import { join } from "node:path";
 
 import {
   checkKeyboard,
+  collectFailures,
   runAxe,
   screenshotBothThemes,
   screenshotBothThemesInPlace,
@@ -140,6 +141,14 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
     assert.deepEqual(result.noIndicator, [], `${name}: controls with no visible focus`);
     assert.ok(result.checked > 0, `${name}: no interactive element found`);
   };
+  /** Opens `url`, waits for `ready`, and fails on console errors and failed API requests. */
+  const openWithoutErrors = async (name, url, ready) => {
+    const failures = await collectFailures(page, async () => {
+      await page.goto(url);
+      await ready();
+    });
+    assert.deepEqual(failures, [], `${name}: console errors or failed requests`);
+  };
 
   step("landing page");
   await page.goto(baseUrl);
@@ -237,12 +246,46 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   const labUrl = page.url();
   await page.getByRole("heading", { name: "Linear regression by hand" }).waitFor();
 
+  step("the pages of a lab without grader or rubric log no error and request neither");
+  await openWithoutErrors("lab page", labUrl, () =>
+    page.getByRole("heading", { name: "Linear regression by hand" }).waitFor(),
+  );
+  await openWithoutErrors("lab edit page", `${labUrl}/edit`, async () => {
+    await page.getByText("No grader is attached.").waitFor();
+    await page.getByTestId("rubric-state").filter({ hasText: "No rubric is set" }).waitFor();
+  });
+  await page.goto(labUrl);
+
   step("lab page renders math, table, code and the asset image");
   await page.locator(".markdown .katex").first().waitFor();
   assert.ok((await page.locator(".markdown .katex").count()) >= 3, "expected three formulas");
   assert.equal(await page.locator(".markdown .katex-display").count(), 1);
   assert.equal(await page.locator(".markdown table").count(), 1);
   assert.ok((await page.locator(".markdown pre code.hljs .hljs-keyword").count()) >= 1);
+
+  step("the table's scrolling region takes keyboard focus with a ring in both themes");
+  const tableRegion = page.getByRole("region", { name: "Table: x, y" });
+  const rings = [];
+  for (let theme = 0; theme < 2; theme += 1) {
+    // Shift+Tab then Tab, so that the focus comes from the keyboard and :focus-visible applies.
+    await tableRegion.focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    rings.push(
+      await tableRegion.evaluate((element) => {
+        const style = getComputedStyle(element);
+        const focused = document.activeElement === element;
+        return { focused, style: style.outlineStyle, color: style.outlineColor };
+      }),
+    );
+    await page.getByTestId("theme-toggle").click();
+  }
+  for (const ring of rings) {
+    assert.ok(ring.focused, "Tab did not reach the table's region");
+    assert.equal(ring.style, "solid", "the table's region shows no focus ring");
+  }
+  assert.notEqual(rings[0].color, rings[1].color, "the focus ring should follow the theme");
+
   // Editing adds a second link to the same asset, by its plain path.
   await page.getByRole("link", { name: "Edit" }).click();
   await page.getByText("link it with").first().waitFor();
@@ -334,8 +377,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
     .waitFor();
 
   step("learner submits text and a file, and the balance drops");
-  await page.getByRole("link", { name: "Submit a solution" }).click();
-  await page.getByTestId("submission-cost").filter({ hasText: "costs 1 point" }).waitFor();
+  await openWithoutErrors("submit page", `${labUrl}/submit`, () =>
+    page.getByTestId("submission-cost").filter({ hasText: "costs 1 point" }).waitFor(),
+  );
+  assert.equal(await page.getByTestId("grader-notice").count(), 0);
   // The screenshots reload the page, so they are taken before the form is filled.
   await shoot("submit");
   await typeInEditor(page, "My answer: $a = 2$.");
@@ -348,7 +393,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.waitForURL(/\/submissions\/\d+$/);
   const submissionUrl = page.url();
   await expectBalance(page, 9);
-  await page.getByText("Waiting for a reviewer").first().waitFor();
+  await openWithoutErrors("submission page", submissionUrl, async () => {
+    await page.getByText("Waiting for a reviewer").first().waitFor();
+    await page.getByText("No automatic tests ran on this submission.").waitFor();
+  });
   await shoot("submission");
   await signOut(page);
 
@@ -366,6 +414,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.waitForURL(/\/submissions\/\d+$/);
   const carolSubmissionId = page.url().match(/(\d+)$/)[1];
   await expectBalance(page, 9);
+  // The server reports that the submitter may not claim her own submission, so no Claim shows.
+  await page.goto(`${baseUrl}/reviews/${carolSubmissionId}`);
+  await page.getByTestId("claim-hint").filter({ hasText: "You cannot review" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Claim for review" }).count(), 0);
   await signOut(page);
   await signIn(page, baseUrl, "alice");
   await page.goto(`${baseUrl}/reviews`);
@@ -375,7 +427,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await queueLink.waitFor();
   await shoot("review-queue");
   await tabThrough("review queue");
-  await queueLink.click();
+  await openWithoutErrors("review page", `${baseUrl}/reviews/${carolSubmissionId}`, async () => {
+    await page.getByRole("button", { name: "Claim for review" }).waitFor();
+    await page.getByText("No automatic tests ran on this submission.").waitFor();
+  });
   await claimSubmission(page);
   await reviewSubmission(page, { feedback: "Right.", verdict: "Accept", score: 80 });
   await expectBalance(page, 13);

@@ -1,5 +1,7 @@
 #include "gateway/api/labs_routes.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "gateway/api/api_support.h"
@@ -105,6 +107,19 @@ Response DownloadFileByPath(const ApiCall& call, labs::LabsService& labs,
   return SendAsset(request, labs, blobs, get);
 }
 
+// Sets the lab's grading setup. A failure only leaves it out, because the lab page works without
+// it: it then requests the grader and the rubric themselves.
+void AddLabGrading(v1::Lab& lab,
+                   const std::function<Result<v1::LabGrading>(int64_t lab_id)>& lab_grading) {
+  Result<v1::LabGrading> grading = lab_grading(lab.id());
+  if (!grading) {
+    spdlog::warn("reading the grading setup of lab id={} failed, so its response leaves it out: {}",
+                 lab.id(), grading.error().internal);
+    return;
+  }
+  *lab.mutable_grading() = std::move(*grading);
+}
+
 }  // namespace
 
 void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& auth,
@@ -125,15 +140,21 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
     }
     return ProtoResponse(labs.ListLabs(*list));
   }).query_params = kListQueryParams;
-  api.Add("GET", "/api/v1/labs/{id}", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {
-    v1::GetLabRequest get;
-    get.set_id(call.id);
-    // Pages that show only a lab's title (submission lists, review pages) read the lab with
-    // count_view=false, so that those reads are not counted as views.
-    get.set_count_view(call.request.method == "GET" &&
-                       call.request.QueryParam("count_view") != "false");
-    return ProtoResponse(labs.GetLab(get));
-  }).query_params = {"count_view"};
+  api.Add("GET", "/api/v1/labs/{id}", CallerPolicy::kAnonymous,
+          [&labs, lab_grading = options.lab_grading](const ApiCall& call) {
+            v1::GetLabRequest get;
+            get.set_id(call.id);
+            // Pages that show only a lab's title (submission lists, review pages) read the lab
+            // with count_view=false, so that those reads are not counted as views.
+            get.set_count_view(call.request.method == "GET" &&
+                               call.request.QueryParam("count_view") != "false");
+            Result<v1::Lab> lab = labs.GetLab(get);
+            if (lab && lab_grading) {
+              AddLabGrading(*lab, lab_grading);
+            }
+            return ProtoResponse(lab);
+          })
+      .query_params = {"count_view"};
   api.AddJson<v1::UpdateLabRequest>(
       "PATCH", "/api/v1/labs/{id}", CallerPolicy::kRequired,
       [&labs](const ApiCall& call, v1::UpdateLabRequest& update) {

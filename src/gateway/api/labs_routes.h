@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "gateway/router.h"
 #include "services/auth/auth_service.h"
@@ -11,6 +12,9 @@ namespace openlabs::gateway {
 
 struct LabsRouteOptions {
   int64_t max_asset_bytes = int64_t{100} << 20;  // per uploaded asset file
+  // Reads the grading setup that GET /api/v1/labs/{id} adds to the lab (Lab.grading). Without
+  // it, or when it fails, the response leaves the field out.
+  std::function<Result<v1::LabGrading>(int64_t lab_id)> lab_grading;
 };
 
 // Adds /api/v1/labs/... (labs, their assets and asset downloads) and /api/v1/tags. Asset

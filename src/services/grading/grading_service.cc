@@ -183,6 +183,32 @@ class SqlGradingService final : public GradingService {
     return **rubric;
   }
 
+  Result<v1::LabGrading> GetLabGrading(int64_t lab_id) override {
+    Result<v1::LabGrading> graders =
+        database_.WithSession<v1::LabGrading>([&](soci::session& session) -> Result<v1::LabGrading> {
+          const long long lab = lab_id;
+          long long versions = 0;
+          long long active = 0;
+          session << "SELECT COUNT(*), COALESCE(SUM(active), 0) FROM lab_graders WHERE lab_id = :lab",
+              soci::use(lab), soci::into(versions), soci::into(active);
+          v1::LabGrading grading;
+          grading.set_has_grader(active > 0);
+          grading.set_had_grader(versions > 0);
+          return grading;
+        });
+    if (!graders) {
+      return Fail(graders.error());
+    }
+    Result<std::optional<v1::Rubric>> rubric = rubrics_.Load(lab_id);
+    if (!rubric) {
+      return Fail(rubric.error());
+    }
+    v1::LabGrading grading = std::move(*graders);
+    grading.set_has_rubric(rubric->has_value());
+    grading.set_has_drafts(rubric->has_value() && options_.rubric_model.configured());
+    return grading;
+  }
+
   Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,
                                            const CallContext& caller) override {
     const int64_t submission_id = request.submission_id();

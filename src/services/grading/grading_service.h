@@ -13,6 +13,7 @@
 #include "common/call_context.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "openlabs/v1/labs.pb.h"
 #include "services/grading/grader_runner.h"
 #include "services/grading/rubric.h"
 #include "storage/blob_store.h"
@@ -143,6 +144,9 @@ class GradingService {
   // The lab's rubric; kNotFound when the author has set none.
   virtual Result<v1::Rubric> GetRubric(const v1::GetRubricRequest& request,
                                        const CallContext& caller) = 0;
+  // Whether the lab has or had a grader, a rubric and, with a configured model, drafts. Does
+  // not check that the lab exists, and needs no rights, because the lab's page shows it to all.
+  virtual Result<v1::LabGrading> GetLabGrading(int64_t lab_id) = 0;
   // The machine-written draft of a submission, for those who may read the submission except
   // its learner. kFailedPrecondition when no model is configured.
   virtual Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,

@@ -63,10 +63,10 @@ export function EditLabPage() {
         />
       </div>
       <Section id="autograder" title="Autograder">
-        <GraderManager labId={id} />
+        <GraderManager labId={id} attached={lab.data.grading?.has_grader} />
       </Section>
       <Section id="rubric" title="Machine-written review drafts">
-        <RubricSettings labId={id} />
+        <RubricSettings labId={id} saved={lab.data.grading?.has_rubric} />
       </Section>
       <Section id="similarity" title="Similar submissions">
         <SimilarityReport labId={id} renderLearner={(learnerId) => <UserLink id={learnerId} />} />

@@ -4,7 +4,6 @@ import { Link, useParams } from "react-router";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
-import { GradingResults, RubricReviewDraft } from "@/features/grading";
 import { LabTitle } from "@/features/labs";
 import {
   ClaimControls,
@@ -20,6 +19,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
+import { SubmissionDraft, SubmissionTests } from "./SubmissionGrading";
 
 // The server hides a submission from reviewers who have not claimed it yet, as if it did not exist.
 const isHidden = (error: unknown) => error instanceof ApiError && error.status === 404;
@@ -59,10 +59,9 @@ export function ReviewPage() {
       <Section id="answer" title="Answer">
         <SubmissionBody submission={data} />
       </Section>
-      <Section id="tests" title="Automatic tests">
-        <GradingResults submissionId={data.id} />
-      </Section>
-      <RubricReviewDraft submissionId={data.id} />
+      <SubmissionTests labId={data.lab_id} submissionId={data.id} />
+      {/* The server keeps the draft from the submission's learner. */}
+      {data.learner_id !== me.id && <SubmissionDraft labId={data.lab_id} submissionId={data.id} />}
       {earned !== null ? (
         <Notice>Your review was sent. You earned {earned} points.</Notice>
       ) : (
@@ -73,8 +72,10 @@ export function ReviewPage() {
         )
       )}
       {earned === null && !holdsClaim && data.status === "submitted" && (
-        <p className="text-sm text-slate-600 dark:text-slate-400">
-          Claim the submission to write a review.
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="claim-hint">
+          {data.may_claim
+            ? "Claim the submission to write a review."
+            : "You cannot review this submission: its reviewers are the lab's author, moderators and learners whose own submission to the lab was accepted, and nobody reviews their own submission or one they have reviewed already."}
         </p>
       )}
     </div>

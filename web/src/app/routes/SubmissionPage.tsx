@@ -3,7 +3,6 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
 import { Loading } from "@/components/ui/Loading";
-import { GradingResults } from "@/features/grading";
 import { LabTitle } from "@/features/labs";
 import {
   ReviewList,
@@ -18,6 +17,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
+import { SubmissionTests } from "./SubmissionGrading";
 
 /** Shows a learner's submission: status, text, files and the reviews received. */
 export function SubmissionPage() {
@@ -76,9 +76,7 @@ export function SubmissionPage() {
       <Section id="answer" title="Answer">
         <SubmissionBody submission={data} />
       </Section>
-      <Section id="tests" title="Automatic tests">
-        <GradingResults submissionId={data.id} />
-      </Section>
+      <SubmissionTests labId={data.lab_id} submissionId={data.id} />
       <Section
         id="reviews"
         title={`Reviews (${data.reviews_count} of ${data.required_reviews} needed)`}

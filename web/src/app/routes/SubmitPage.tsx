@@ -26,7 +26,7 @@ export function SubmitPage() {
           {lab.data.title}
         </Link>
       </h1>
-      <GraderNotice labId={id} />
+      <GraderNotice labId={id} attached={lab.data.grading?.has_grader} />
       <SubmitForm
         labId={id}
         userId={me?.id}

@@ -163,14 +163,20 @@ function AttachForm({ labId, hasGrader }: { labId: number; hasGrader: boolean })
  * The lab author's controls for the autograder: the attached grader's settings and tests, a
  * form to attach a new version, re-grading of every submission, and detaching.
  */
-export function GraderManager({ labId }: { labId: number }) {
-  const grader = useGrader(labId);
+export function GraderManager({ labId, attached }: { labId: number; attached?: boolean }) {
+  // `attached` comes from the lab's grading setup. When it is false no request is sent, because
+  // the server would return 404; the attach and detach mutations then keep the query's data.
+  const grader = useGrader(labId, attached !== false);
   const detach = useDetachGrader(labId);
-  const hasGrader = grader.isSuccess;
+  const attachedGrader = grader.data ?? null;
+  const hasGrader = attachedGrader !== null;
+  const none =
+    grader.data === null ||
+    (grader.data === undefined && attached === false) ||
+    (grader.isError && isNotFound(grader.error));
 
   let current: React.ReactNode;
-  if (grader.isPending) current = <Loading label="Loading the grader…" />;
-  else if (grader.isError && isNotFound(grader.error))
+  if (none)
     current = (
       <EmptyState title="No grader is attached.">
         Submissions to this lab are not tested automatically.
@@ -178,7 +184,8 @@ export function GraderManager({ labId }: { labId: number }) {
     );
   else if (grader.isError)
     current = <ErrorMessage error={grader.error} title="The grader could not be loaded." />;
-  else current = <GraderSettings grader={grader.data} />;
+  else if (attachedGrader !== null) current = <GraderSettings grader={attachedGrader} />;
+  else current = <Loading label="Loading the grader…" />;
 
   return (
     <div className="space-y-6">

@@ -35,4 +35,14 @@ describe("GraderNotice", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(container).toBeEmptyDOMElement();
   });
+
+  it("sends no request for a lab without a grader", async () => {
+    const fetchMock = vi.fn();
+    vi.stubGlobal("fetch", fetchMock);
+    const { container } = renderWithProviders(<GraderNotice labId={2} attached={false} />);
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(container).toBeEmptyDOMElement();
+  });
 });

@@ -1,13 +1,19 @@
 import { useGrader } from "../hooks/queries";
 
+interface GraderNoticeProps {
+  labId: number;
+  /** From the lab's grading setup: false sends no request; undefined (not known) sends one. */
+  attached?: boolean;
+}
+
 /**
  * A note that the lab's submissions are tested automatically, with the number of tests. It
  * renders nothing while loading, when the lab has no grader, or when the request fails, because
  * the submit form works the same without it.
  */
-export function GraderNotice({ labId }: { labId: number }) {
-  const grader = useGrader(labId);
-  if (!grader.isSuccess) return null;
+export function GraderNotice({ labId, attached }: GraderNoticeProps) {
+  const grader = useGrader(labId, attached !== false);
+  if (!grader.isSuccess || grader.data === null) return null;
   const count = grader.data.test_count;
   const tests = count === undefined ? "its tests" : `${count} ${count === 1 ? "test" : "tests"}`;
   const language =

@@ -38,18 +38,25 @@ function GradingSummary({ grading }: { grading: SubmissionGrading }) {
  * reviewers, the lab's author and moderators see all of them; the server decides which.
  * The page asks again every second while the job is queued or running.
  */
-export function GradingResults({ submissionId }: { submissionId: number }) {
-  const grading = useSubmissionGrading(submissionId);
+export function GradingResults({
+  submissionId,
+  labHadGrader,
+}: {
+  submissionId: number;
+  /** From the lab's grading setup: false sends no request; undefined (not known) sends one. */
+  labHadGrader?: boolean;
+}) {
+  const grading = useSubmissionGrading(submissionId, labHadGrader !== false);
 
+  if (labHadGrader === false || (grading.isError && isNotFound(grading.error))) {
+    return (
+      <EmptyState title="No automatic tests ran on this submission.">
+        The lab had no autograder when it was submitted.
+      </EmptyState>
+    );
+  }
   if (grading.isPending) return <Loading label="Loading the test results…" />;
   if (grading.isError) {
-    if (isNotFound(grading.error)) {
-      return (
-        <EmptyState title="No automatic tests ran on this submission.">
-          The lab had no autograder when it was submitted.
-        </EmptyState>
-      );
-    }
     return <ErrorMessage error={grading.error} title="The test results could not be loaded." />;
   }
 

@@ -13,9 +13,16 @@ const hasNoDraft = (error: unknown) =>
  * The machine-written rubric review draft of a submission for its reviewers, labelled as such.
  * It renders nothing when the submission has no draft, so labs without a rubric show no section.
  */
-export function RubricReviewDraft({ submissionId }: { submissionId: number }) {
-  const review = useRubricReview(submissionId);
-  if (review.isPending) return null;
+export function RubricReviewDraft({
+  submissionId,
+  labHasDrafts,
+}: {
+  submissionId: number;
+  /** From the lab's grading setup: false sends no request; undefined (not known) sends one. */
+  labHasDrafts?: boolean;
+}) {
+  const review = useRubricReview(submissionId, labHasDrafts !== false);
+  if (labHasDrafts === false || review.isPending) return null;
   if (review.isError) {
     if (hasNoDraft(review.error)) return null;
     return (

@@ -55,4 +55,14 @@ describe("RubricSettings", () => {
     });
     expect(screen.getByTestId("rubric-state")).toHaveTextContent("No language model is configured");
   });
+
+  it("sends no request for a lab without a rubric", async () => {
+    const fetchMock = vi.fn().mockResolvedValue(jsonResponse(200, stored));
+    vi.stubGlobal("fetch", fetchMock);
+    renderWithProviders(<RubricSettings labId={2} saved={false} />);
+
+    expect(await screen.findByText(/No rubric is set/)).toBeVisible();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
 });

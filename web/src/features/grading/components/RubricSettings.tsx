@@ -144,9 +144,11 @@ function RubricForm({ labId, rubric }: { labId: number; rubric: Rubric | null })
  * The lab author's rubric for machine-written review drafts: whether drafts are written, the
  * criteria and the score range. Drafts need a language model on the server, which it reports.
  */
-export function RubricSettings({ labId }: { labId: number }) {
-  const rubric = useRubric(labId);
-  if (rubric.isPending) return <Loading label="Loading the rubric…" />;
+export function RubricSettings({ labId, saved }: { labId: number; saved?: boolean }) {
+  // `saved` comes from the lab's grading setup. When it is false no request is sent, because the
+  // server would return 404; saving stores the new rubric in the query's data.
+  const rubric = useRubric(labId, saved !== false);
+  if (rubric.isPending && saved !== false) return <Loading label="Loading the rubric…" />;
   if (rubric.isError && !isNotFound(rubric.error))
     return <ErrorMessage error={rubric.error} title="The rubric could not be loaded." />;
 

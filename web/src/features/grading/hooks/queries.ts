@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "@/lib/api-error";
 import type { UploadProgress } from "@/lib/upload";
 
-import { gradingApi, similarityApi } from "../api/grading-api";
+import { type Grader, gradingApi, similarityApi } from "../api/grading-api";
 import { rubricApi, type RubricInput } from "../api/rubric-api";
 import { batchPollInterval, jobPollInterval } from "../grading-state";
 
@@ -18,20 +18,29 @@ export const gradingKeys = {
 /** A 404 from the grading routes means "no grader" or "no job", which pages show as empty. */
 export const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
 
-/** Fetches the submission's newest grading job, and again every second while it is unfinished. */
-export function useSubmissionGrading(submissionId: number) {
+/**
+ * Fetches the submission's newest grading job, and again every second while it is unfinished.
+ * Disabled, it sends no request (for a lab known to have no grader).
+ */
+export function useSubmissionGrading(submissionId: number, enabled = true) {
   return useQuery({
     queryKey: gradingKeys.submission(submissionId),
     queryFn: () => gradingApi.submissionGrading(submissionId),
+    enabled,
     refetchInterval: (query) => jobPollInterval(query.state.data?.status),
     retry: (failures, error) => !isNotFound(error) && failures < 2,
   });
 }
 
-export function useGrader(labId: number) {
-  return useQuery({
+/**
+ * Fetches the lab's grader. Disabled, it sends no request (for a lab known to have none). The
+ * data is null once the grader is detached on this page.
+ */
+export function useGrader(labId: number, enabled = true) {
+  return useQuery<Grader | null>({
     queryKey: gradingKeys.grader(labId),
     queryFn: () => gradingApi.grader(labId),
+    enabled,
     retry: (failures, error) => !isNotFound(error) && failures < 2,
   });
 }
@@ -56,7 +65,10 @@ export function useDetachGrader(labId: number) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => gradingApi.detachGrader(labId),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: gradingKeys.grader(labId) }),
+    // Null in place of a new request, which would fail with 404 now that the grader is gone.
+    onSuccess: () => {
+      queryClient.setQueryData<Grader | null>(gradingKeys.grader(labId), null);
+    },
   });
 }
 
@@ -85,21 +97,25 @@ export function useSimilarity(labId: number, threshold: number | null) {
 
 /**
  * Fetches the machine-written rubric review draft, and again every second while it is
- * unfinished. The server returns 404 without a draft and 409 without a language model.
+ * unfinished. The server returns 404 without a draft and 409 without a language model, so
+ * pages disable it for labs whose setup says that there are no drafts.
  */
-export function useRubricReview(submissionId: number) {
+export function useRubricReview(submissionId: number, enabled = true) {
   return useQuery({
     queryKey: ["grading", "rubric-review", submissionId] as const,
     queryFn: () => rubricApi.review(submissionId),
+    enabled,
     refetchInterval: (query) => jobPollInterval(query.state.data?.status),
     retry: false,
   });
 }
 
-export function useRubric(labId: number) {
+/** Fetches the lab's rubric. Disabled, it sends no request (for a lab known to have none). */
+export function useRubric(labId: number, enabled = true) {
   return useQuery({
     queryKey: ["grading", "rubric", labId] as const,
     queryFn: () => rubricApi.rubric(labId),
+    enabled,
     retry: (failures, error) => !isNotFound(error) && failures < 2,
   });
 }

@@ -30,6 +30,19 @@ export interface Lab {
   submission_count: number;
   /** Empty in list responses. */
   assets: LabAsset[];
+  /** Set only by GET /labs/{id}, and left out there when the server could not read it. */
+  grading?: LabGrading;
+}
+
+/** The grading setup of a lab, so that pages request only what exists. */
+export interface LabGrading {
+  has_grader: boolean;
+  /** A grader is or was attached, so the lab's submissions may have test results. */
+  had_grader: boolean;
+  /** A rubric is saved, enabled or not. */
+  has_rubric: boolean;
+  /** The lab has a rubric and the server a language model, so submissions may have drafts. */
+  has_drafts: boolean;
 }
 
 export interface Tag {

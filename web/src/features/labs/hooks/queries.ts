@@ -21,7 +21,10 @@ export function useLab(id: number) {
   return useQuery({ queryKey: labsKeys.detail(id), queryFn: () => labsApi.get(id) });
 }
 
-/** Reads a lab for its title alone, without counting a view; shares useLab's cache. */
+/**
+ * Reads a lab without counting a view, for pages that show only its title or its grading setup;
+ * shares useLab's cache.
+ */
 export function useLabForTitle(id: number) {
   return useQuery({
     queryKey: labsKeys.detail(id),
