@@ -530,6 +530,28 @@ TEST_P(LearningLoopTest, DeleteLabIs204OrArchived) {
             "archived");
 }
 
+// A lab's response includes the views counted but not yet written, so each GET shows at once
+// whether it was counted.
+TEST_P(LearningLoopTest, GetLabCountsViewUnlessCountViewFalse) {
+  const TestUser author = Register("viewcount");
+  const std::string lab = IdPath("/api/v1/labs/", CreateLab(author));
+
+  const HttpResponse uncounted = client().Get(lab + "?count_view=false");
+  ASSERT_EQ(uncounted.status, 200) << uncounted.body;
+  EXPECT_EQ(uncounted.Json().value("views", int64_t{-1}), 0) << uncounted.body;
+  const HttpResponse uncounted_again = client().Get(lab + "?count_view=false");
+  EXPECT_EQ(uncounted_again.Json().value("views", int64_t{-1}), 0) << uncounted_again.body;
+
+  const HttpResponse counted = client().Get(lab);
+  ASSERT_EQ(counted.status, 200) << counted.body;
+  EXPECT_EQ(counted.Json().value("views", int64_t{-1}), 1) << counted.body;
+  const HttpResponse counted_with_true = client().Get(lab + "?count_view=true");
+  EXPECT_EQ(counted_with_true.Json().value("views", int64_t{-1}), 2) << counted_with_true.body;
+
+  const HttpResponse after = client().Get(lab + "?count_view=false");
+  EXPECT_EQ(after.Json().value("views", int64_t{-1}), 2) << after.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, LearningLoopTest, ::testing::ValuesIn(storage::TestDialects()),
                          DialectTestName);
 
