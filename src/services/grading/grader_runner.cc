@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/grading/jvm_options.h"
 #include "services/grading/output_compare.h"
 
 namespace openlabs::grading {
@@ -50,14 +51,9 @@ sandbox::Options MakeSandboxOptions(const GraderSpec& spec, const RunnerOptions&
   sandbox.limits.memory_bytes = static_cast<uint64_t>(memory_mb) << 20;
   sandbox.limits.max_processes = options.max_processes;
   if (spec.language == "java") {
-    // The JVM reserves its heap, code cache and class space up front. With the defaults it
-    // cannot start under a few hundred MiB of address space, so the reservations are scaled down.
-    const int heap_mb = std::max(32, memory_mb / 4);
-    sandbox.env.emplace_back("JAVA_TOOL_OPTIONS",
-                             "-Xmx" + std::to_string(heap_mb) +
-                                 "m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
-                                 "-XX:ReservedCodeCacheSize=32m -XX:CompressedClassSpaceSize=32m "
-                                 "-XX:MaxMetaspaceSize=96m");
+    JvmLimits jvm = JvmLimitsFor(memory_mb);
+    sandbox.limits.memory_bytes = jvm.address_space_bytes;
+    sandbox.env = std::move(jvm.env);
     // Debian's JDK keeps its configuration (java.security, logging) under /etc/java-NN-openjdk,
     // which the sandbox does not show by default.
     std::error_code error;

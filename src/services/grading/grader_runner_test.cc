@@ -191,25 +191,64 @@ TEST(RunGrader, CommandGraderWithoutResultsIsGraderError) {
   EXPECT_NE(report.output.find("forgot the results"), std::string::npos);
 }
 
-TEST(RunGrader, JavaProgramRunsUnderMemoryLimit) {
+constexpr const char* kJavaSumProgram = R"(import java.util.Scanner;
+public class Main {
+  public static void main(String[] args) {
+    Scanner in = new Scanner(System.in);
+    long sum = 0;
+    while (in.hasNextLong()) {
+      sum += in.nextLong();
+    }
+    System.out.println(sum);
+  }
+}
+)";
+
+// Writes a Java grader with the given memory limit and tests "small" and "large".
+void WriteJavaSumGrader(const TempFolder& grader, int memory_mb) {
+  grader.Write("grader.toml", "language = \"java\"\nbuild = \"javac *.java\"\n"
+                              "run = \"java Main\"\ntime_limit_s = 10\nmemory_mb = " +
+                                  std::to_string(memory_mb) + "\n");
+  grader.Write("tests/small.in", "1 2\n");
+  grader.Write("tests/small.out", "3\n");
+  grader.Write("tests/large.in", "4000000000 1 -7\n");
+  grader.Write("tests/large.out", "3999999994\n");
+}
+
+TEST(RunGrader, JavaPassesAtEveryMemoryLimit) {
+  for (const int memory_mb : {96, 256, 384, 448, 512}) {
+    TempFolder grader;
+    WriteJavaSumGrader(grader, memory_mb);
+    TempFolder submission;
+    submission.Write("Main.java", kJavaSumProgram);
+
+    const GradeReport report = Grade(grader, submission);
+
+    ASSERT_EQ(report.tests.size(), 2u) << memory_mb;
+    EXPECT_TRUE(report.tests[0].passed) << memory_mb << " MiB: " << report.output
+                                        << report.tests[0].output;
+    EXPECT_TRUE(report.tests[1].passed) << memory_mb << " MiB: " << report.tests[1].output;
+  }
+}
+
+TEST(RunGrader, JavaHeapIsBoundByMemoryLimit) {
   TempFolder grader;
-  grader.Write("grader.toml",
-               "language = \"java\"\nbuild = \"javac Main.java\"\nrun = \"java Main\"\n"
-               "time_limit_s = 10\nmemory_mb = 512\nbuild_time_limit_s = 60\n"
-               "build_memory_mb = 1024\n");
-  grader.Write("tests/greet.in", "Ada\n");
-  grader.Write("tests/greet.out", "Hello, Ada\n");
+  WriteJavaSumGrader(grader, 256);
   TempFolder submission;
+  // Holds 300 MiB, more than the 256 MiB the grader allows.
   submission.Write("Main.java",
-                   "import java.util.Scanner;\npublic class Main {\n"
+                   "import java.util.*;\npublic class Main {\n"
                    "  public static void main(String[] args) {\n"
-                   "    System.out.println(\"Hello, \" + new Scanner(System.in).nextLine());\n"
-                   "  }\n}\n");
+                   "    List<byte[]> held = new ArrayList<>();\n"
+                   "    for (int i = 0; i < 300; i++) { held.add(new byte[1 << 20]); }\n"
+                   "    System.out.println(held.size());\n  }\n}\n");
 
   const GradeReport report = Grade(grader, submission);
 
-  ASSERT_EQ(report.tests.size(), 1u);
-  EXPECT_TRUE(report.tests[0].passed) << report.output << report.tests[0].output;
+  ASSERT_EQ(report.tests.size(), 2u);
+  EXPECT_FALSE(report.tests[0].passed);
+  EXPECT_NE(report.tests[0].output.find("OutOfMemoryError"), std::string::npos)
+      << report.tests[0].output;
 }
 
 }  // namespace

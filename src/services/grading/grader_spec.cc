@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "services/grading/jvm_options.h"
+
 namespace openlabs::grading {
 namespace {
 
@@ -130,6 +132,19 @@ const char* const kKnownKeys[] = {"language",
                                   "hidden",
                                   "points"};
 
+// Rejects memory limits under kMinJavaMemoryMb, with which the JVM does not start.
+void CheckJavaMemory(SpecReader& reader, const GraderSpec& spec) {
+  const std::string minimum = std::to_string(kMinJavaMemoryMb);
+  if (spec.memory_mb < kMinJavaMemoryMb) {
+    reader.Add("memory_mb", "must be at least " + minimum +
+                                " for a Java grader, because the JVM does not start with less");
+  }
+  if (spec.build_memory_mb < kMinJavaMemoryMb) {
+    reader.Add("build_memory_mb", "must be at least " + minimum +
+                                      " for a Java grader, because javac does not start with less");
+  }
+}
+
 void ReadSettings(SpecReader& reader, const toml::table& root, GraderSpec& spec, double& points) {
   for (const auto& [key, value] : root) {
     const std::string_view name = key.str();
@@ -167,6 +182,9 @@ void ReadSettings(SpecReader& reader, const toml::table& root, GraderSpec& spec,
   reader.Number("points", 0, 1000, points);
   spec.hidden_patterns = reader.TextList("hidden");
 
+  if (spec.language == "java") {
+    CheckJavaMemory(reader, spec);
+  }
   if (spec.run && spec.command) {
     reader.Add("command", "cannot be combined with run; a grader has either run or command");
   }

@@ -43,7 +43,9 @@ struct GraderSpec {
   // A test whose program exits with a non-zero status fails unless this is false.
   bool check_exit_code = true;
   double time_limit_s = 2;  // CPU seconds per test run; the wall-clock limit is 2x + 1 s
-  int memory_mb = 256;      // address space per process
+  // Address space per process. A Java run gets the JVM flags that keep its memory within this
+  // instead, and a larger address space (see jvm_options.h).
+  int memory_mb = 256;
   double build_time_limit_s = 60;
   int build_memory_mb = 1024;
   double command_time_limit_s = 300;  // wall-clock limit of a command grader

@@ -74,6 +74,39 @@ TEST(GraderSpec, ReportsEveryProblemAtOnce) {
   EXPECT_TRUE(HasViolation(spec.error(), "tests/lonely.out"));
 }
 
+TEST(GraderSpec, RejectsJavaMemoryTooSmallForJvm) {
+  TempFolder grader;
+  grader.Write("grader.toml",
+               "language = \"java\"\nbuild = \"javac *.java\"\nrun = \"java Main\"\n"
+               "memory_mb = 64\nbuild_memory_mb = 64\n");
+  grader.Write("tests/t.in", "");
+  grader.Write("tests/t.out", "");
+
+  Result<GraderSpec> spec = LoadGraderSpec(grader.path());
+
+  ASSERT_FALSE(spec.has_value());
+  ASSERT_TRUE(HasViolation(spec.error(), "memory_mb"));
+  ASSERT_TRUE(HasViolation(spec.error(), "build_memory_mb"));
+  for (const FieldViolation& violation : spec.error().details) {
+    EXPECT_NE(violation.message.find("at least 96 for a Java grader"), std::string::npos)
+        << violation.field << ": " << violation.message;
+  }
+}
+
+TEST(GraderSpec, AcceptsJavaAtMinimumAndCAtSixtyFour) {
+  TempFolder java;
+  java.Write("grader.toml", "language = \"java\"\nrun = \"java Main\"\nmemory_mb = 96\n");
+  java.Write("tests/t.in", "");
+  java.Write("tests/t.out", "");
+  TempFolder c;
+  c.Write("grader.toml", "language = \"c\"\nrun = \"./prog\"\nmemory_mb = 64\n");
+  c.Write("tests/t.in", "");
+  c.Write("tests/t.out", "");
+
+  EXPECT_TRUE(LoadGraderSpec(java.path()).has_value());
+  EXPECT_TRUE(LoadGraderSpec(c.path()).has_value());
+}
+
 TEST(GraderSpec, RejectsRunWithCommand) {
   TempFolder grader;
   grader.Write("grader.toml", "run = \"a\"\ncommand = \"b\"\n");
