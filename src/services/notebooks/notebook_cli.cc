@@ -11,6 +11,24 @@
 #include "services/notebooks/notebook_runner.h"
 
 namespace openlabs::notebooks {
+namespace {
+
+// Rejects a number of seconds outside [min, max], in the words of the server's configuration
+// check, so that CLI11 reports a usage error before the run starts.
+CLI::Validator SecondsBetween(int min, int max) {
+  const std::string range = "between " + std::to_string(min) + " and " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& input) -> std::string {
+        double seconds = 0;
+        if (!CLI::detail::lexical_cast(input, seconds) || !(seconds >= min && seconds <= max)) {
+          return "must be " + range + " seconds, got " + input;
+        }
+        return "";
+      },
+      "SECONDS " + range);
+}
+
+}  // namespace
 
 NotebookCommand::NotebookCommand(CLI::App& app) {
   CLI::App* notebook = app.add_subcommand("notebook", "Work with marimo notebooks");
@@ -28,12 +46,20 @@ NotebookCommand::NotebookCommand(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   run_command_->add_option("--format", format_, "Output format: text or json (default: text)")
       ->check(CLI::IsMember({"text", "json"}));
-  run_command_->add_option("--cell-cpu-seconds", cell_cpu_seconds_,
-                           "CPU time limit of one cell, in seconds (default: 30)");
-  run_command_->add_option("--cell-wall-seconds", cell_wall_seconds_,
-                           "Wall-clock limit of one cell, in seconds (default: 120)");
-  run_command_->add_option("--timeout", timeout_seconds_,
-                           "Wall-clock limit of the whole run, in seconds (default: 900)");
+  // The ranges of notebooks.cell_cpu_seconds and notebooks.cell_wall_seconds in the server's
+  // configuration.
+  run_command_
+      ->add_option("--cell-cpu-seconds", cell_cpu_seconds_,
+                   "CPU time limit of one cell, in seconds (default: 30)")
+      ->check(SecondsBetween(1, 3600));
+  run_command_
+      ->add_option("--cell-wall-seconds", cell_wall_seconds_,
+                   "Wall-clock limit of one cell, in seconds (default: 120)")
+      ->check(SecondsBetween(1, 7200));
+  run_command_
+      ->add_option("--timeout", timeout_seconds_,
+                   "Wall-clock limit of the whole run, in seconds (default: 900)")
+      ->check(SecondsBetween(1, 86400));
   run_command_
       ->add_option("--config", config_file_,
                    "TOML configuration file whose [notebooks] sandbox uid block the run uses")
