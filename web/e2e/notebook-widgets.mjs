@@ -178,6 +178,64 @@ async function sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport
   await notebook.getByRole("button", { name: "End session" }).click();
 }
 
+const exitingNotebook = `import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import os
+    os._exit(3)
+    return
+
+
+@app.cell
+def _():
+    print("after the exit")
+    return
+`;
+
+/**
+ * A cell that ends the kernel process ends the session: the page says so, stops waiting for
+ * queued cells and offers to start the notebook again.
+ */
+async function kernelExit({ page, baseUrl, tokens, outputDir, axeReport }) {
+  console.log("e2e: notebook widgets: a kernel that exits ends the session on the page");
+  const lab = await publishNotebookLab(
+    baseUrl,
+    tokens.access_token,
+    "Exiting kernel",
+    "exiting.py",
+    exitingNotebook,
+  );
+  await page.goto(`${baseUrl}/labs/${lab.id}`);
+  const notebook = page.locator("[data-notebook='exiting.py']");
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  await notebook.getByRole("button", { name: "Run all" }).click();
+
+  await notebook.locator("[data-connection=ended]").waitFor();
+  assert.equal(await notebook.getByText("session ended", { exact: true }).count(), 1);
+  await notebook.getByText("The session ended:").waitFor();
+  assert.equal(await notebook.locator("[data-status=queued]").count(), 0, "a cell stays queued");
+  assert.equal(await notebook.locator("[data-status=running]").count(), 0, "a cell stays running");
+  assert.equal(await notebook.getByRole("button", { name: "End session" }).count(), 0);
+  await screenshotBothThemesInPlace(
+    page,
+    join(outputDir, "screenshots"),
+    "notebook-kernel-exit",
+    axeReport,
+  );
+
+  await notebook.getByRole("button", { name: "Start notebook" }).click();
+  await notebook.locator("[data-connection=connected]").waitFor();
+  const runAll = notebook.getByRole("button", { name: "Run all" });
+  assert.equal(await runAll.isEnabled(), true, "Run all stays disabled after a new start");
+  assert.equal(await notebook.getByText("The session ended:").count(), 0);
+  await notebook.getByRole("button", { name: "End session" }).click();
+}
+
 /** Returns the ids of the user's open notebook sessions. */
 async function openSessionIds(baseUrl, token) {
   const list = await apiCall(baseUrl, "GET", "/notebook-sessions", token);
@@ -345,6 +403,7 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
     await notebook.getByRole("button", { name: "End session" }).click();
 
     await sliderTableNotebook({ page, baseUrl, tokens, outputDir, axeReport });
+    await kernelExit({ page, baseUrl, tokens, outputDir, axeReport });
     await sessionLifetime({ page, baseUrl, lab, tokens, outputDir, axeReport });
     assert.deepEqual(errors, [], "the notebook page threw uncaught errors");
   } catch (error) {

@@ -95,4 +95,16 @@ describe("applySessionEvent", () => {
     });
     expect(state.ended).toBe("the session was idle");
   });
+
+  it("stops waiting for queued and running cells when the session ends", () => {
+    let state = applySessionEvent(opened(), { type: "status", cell: "c1", status: "running" });
+    state = applySessionEvent(state, { type: "status", cell: "c2", status: "queued" });
+    state = applySessionEvent(state, {
+      type: "session_ended",
+      reason: "the kernel exited with status 3",
+    });
+    expect(state.cells.map((cell) => cell.status)).not.toContain("queued");
+    expect(state.cells.map((cell) => cell.status)).not.toContain("running");
+    expect(state.ended).toBe("the kernel exited with status 3");
+  });
 });

@@ -124,7 +124,16 @@ export function applySessionEvent(state: SessionState, event: SessionEvent): Ses
       return addConsole(state, `Request failed: ${text(event.message, "no reason given")}`);
     case "session_ended":
       return addConsole(
-        { ...state, ended: text(event.reason, "the session ended") },
+        {
+          ...state,
+          // The kernel is gone, so cells waiting for it or running in it will not finish.
+          cells: state.cells.map((cell) =>
+            cell.status === "queued" || cell.status === "running"
+              ? { ...cell, status: "stale" }
+              : cell,
+          ),
+          ended: text(event.reason, "the session ended"),
+        },
         `Session ended: ${text(event.reason, "")}`,
       );
     default:

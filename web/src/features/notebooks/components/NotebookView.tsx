@@ -6,7 +6,7 @@ import { useDarkMode } from "@/lib/use-dark-mode";
 
 import { replaceSource, saveCopy } from "../api/notebooks-api";
 import { exportSession, type NotebookOrigin } from "../api/sessions-api";
-import { useNotebookSession } from "../hooks/useNotebookSession";
+import { type ConnectionStatus, useNotebookSession } from "../hooks/useNotebookSession";
 import { CellView } from "./CellView";
 import { OpenSessions } from "./OpenSessions";
 import type { WidgetHost } from "./widgets";
@@ -19,6 +19,17 @@ export interface NotebookViewProps {
    * copy of their own. Unset for a notebook that is not stored.
    */
   saveAs?: "owner" | "copy";
+}
+
+function connectionLabel(connection: ConnectionStatus): string {
+  switch (connection) {
+    case "connected":
+      return "session running";
+    case "ended":
+      return "session ended";
+    default:
+      return connection;
+  }
 }
 
 /**
@@ -96,7 +107,7 @@ export default function NotebookView({ title, origin, saveAs }: NotebookViewProp
       <header className="flex flex-wrap items-center gap-2">
         <h3 className="text-base font-semibold">{title}</h3>
         <span className="text-xs text-slate-600 dark:text-slate-400" data-connection={connection}>
-          {connection === "connected" ? "session running" : connection}
+          {connectionLabel(connection)}
         </span>
         <span className="grow" />
         {session.sessionId === null ? (

@@ -25,7 +25,7 @@ function reduce(state: SessionState, action: Action): SessionState {
   return action.kind === "reset" ? initialSessionState : applySessionEvent(state, action.event);
 }
 
-export type ConnectionStatus = "idle" | "starting" | "connected" | "closed" | "failed";
+export type ConnectionStatus = "idle" | "starting" | "connected" | "ended" | "closed" | "failed";
 
 export interface NotebookSession {
   state: SessionState;
@@ -93,6 +93,19 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
             refreshed.current = false;
           }
           dispatch({ kind: "event", event });
+          const ended =
+            event.type === "session_ended" || (event.type === "snapshot" && event.ended === true);
+          if (ended && session.current === id) {
+            // The kernel is gone (it exited, was stopped or the session expired): let go of the
+            // session so that the page offers to start a new one.
+            session.current = null;
+            const ws = socket.current;
+            socket.current = null;
+            ws?.close(1000, "the session ended");
+            setSessionId(null);
+            setConnection("ended");
+            void endSession(id).catch(() => undefined);
+          }
         },
         onClose: (ws, code, reason) => {
           if (socket.current !== ws) {
