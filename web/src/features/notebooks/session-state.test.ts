@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { applySessionEvent, initialSessionState, type SessionState } from "./session-state";
+import {
+  applySessionEvent,
+  applySessionEvents,
+  initialSessionState,
+  maxStreamChars,
+  type SessionState,
+} from "./session-state";
 
 function at(state: SessionState, index: number) {
   const cell = state.cells[index];
@@ -94,6 +100,36 @@ describe("applySessionEvent", () => {
       reason: "the session was idle",
     });
     expect(state.ended).toBe("the session was idle");
+  });
+
+  it("keeps only the last characters of a flooding stream and counts the rest", () => {
+    const line = "0123456789\n";
+    const lines = Math.ceil((maxStreamChars * 3) / line.length);
+    const events = Array.from({ length: lines }, () => ({
+      type: "stream",
+      cell: "c2",
+      name: "stdout",
+      text: line,
+    }));
+    const state = applySessionEvents(opened(), events);
+    expect(at(state, 1).stdout.length).toBe(maxStreamChars);
+    expect(at(state, 1).stdout.endsWith(line)).toBe(true);
+    expect(at(state, 1).dropped_chars).toBe(lines * line.length - maxStreamChars);
+    const rerun = applySessionEvent(state, { type: "status", cell: "c2", status: "running" });
+    expect(at(rerun, 1).dropped_chars).toBeUndefined();
+    expect(at(rerun, 1).stdout).toBe("");
+  });
+
+  it("applies a batch of events in order", () => {
+    const state = applySessionEvents(opened(), [
+      { type: "status", cell: "c1", status: "running" },
+      { type: "stream", cell: "c1", name: "stdout", text: "a" },
+      { type: "stream", cell: "c1", name: "stdout", text: "b" },
+      { type: "status", cell: "c1", status: "done" },
+    ]);
+    expect(at(state, 0).stdout).toBe("ab");
+    expect(at(state, 0).status).toBe("done");
+    expect(at(state, 0).dropped_chars).toBeUndefined();
   });
 
   it("stops waiting for queued and running cells when the session ends", () => {

@@ -15,6 +15,21 @@ export type SessionEvent = { type: string } & Record<string, unknown>;
 
 const maxConsoleLines = 200;
 
+/**
+ * The most characters of each stream that a cell keeps on the page. A cell that prints in a
+ * loop would otherwise make every update re-render megabytes of text.
+ */
+export const maxStreamChars = 50_000;
+
+/** Appends `text` to `current`, keeping the last maxStreamChars; returns the dropped count. */
+function appendStream(current: string, text: string): [string, number] {
+  const joined = current + text;
+  if (joined.length <= maxStreamChars) {
+    return [joined, 0];
+  }
+  return [joined.slice(joined.length - maxStreamChars), joined.length - maxStreamChars];
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === "string" ? value : fallback;
 }
@@ -88,6 +103,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent): Ses
           duration_ms: typeof event.duration_ms === "number" ? event.duration_ms : cell.duration_ms,
           stdout: started ? "" : cell.stdout,
           stderr: started ? "" : cell.stderr,
+          dropped_chars: started ? undefined : cell.dropped_chars,
           run_error: started ? null : cell.run_error,
         };
       });
@@ -104,11 +120,15 @@ export function applySessionEvent(state: SessionState, event: SessionEvent): Ses
       if (typeof event.cell !== "string") {
         return addConsole(state, text);
       }
-      return updateCell(state, event.cell, (cell) =>
-        event.name === "stderr"
-          ? { ...cell, stderr: cell.stderr + text }
-          : { ...cell, stdout: cell.stdout + text },
-      );
+      return updateCell(state, event.cell, (cell) => {
+        const stream = event.name === "stderr" ? "stderr" : "stdout";
+        const [kept, dropped] = appendStream(cell[stream], text);
+        return {
+          ...cell,
+          [stream]: kept,
+          dropped_chars: dropped > 0 ? (cell.dropped_chars ?? 0) + dropped : cell.dropped_chars,
+        };
+      });
     }
     case "error":
       return updateCell(state, event.cell, (cell) => ({
@@ -139,4 +159,9 @@ export function applySessionEvent(state: SessionState, event: SessionEvent): Ses
     default:
       return state;
   }
+}
+
+/** Applies events in order; the page batches the events of one animation frame this way. */
+export function applySessionEvents(state: SessionState, events: SessionEvent[]): SessionState {
+  return events.reduce(applySessionEvent, state);
 }

@@ -31,6 +31,11 @@ export interface SessionCell {
   run_error: CellRunError | null;
   /** A static problem of the cell (a name defined twice, a cycle, a syntax error). */
   error: string | null;
+  /**
+   * Characters that the page dropped from the start of `stdout` and `stderr` to keep at most
+   * `maxStreamChars` of each; the page only, unset from the server.
+   */
+  dropped_chars?: number;
 }
 
 export interface CreatedSession {

@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from "react";
 import { Button } from "@/components/ui/Button";
 
 import type { SessionCell } from "../api/sessions-api";
+import { maxStreamChars } from "../session-state";
 import { CellOutputView } from "./CellOutputView";
 import type { WidgetHost } from "./widgets";
 
@@ -97,6 +98,12 @@ export function CellView({ cell, index, dark, live, onRun, widgets }: CellViewPr
         </p>
       )}
       {cell.output !== null && <CellOutputView output={cell.output} widgets={widgets} />}
+      {cell.dropped_chars !== undefined && (
+        <p role="status" className="text-xs text-slate-600 dark:text-slate-400">
+          Output truncated: the first {cell.dropped_chars.toLocaleString("en")} characters are not
+          shown, only the last {maxStreamChars.toLocaleString("en")} of each stream.
+        </p>
+      )}
       {cell.stdout !== "" && (
         <pre
           className="overflow-x-auto whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm dark:bg-slate-950"

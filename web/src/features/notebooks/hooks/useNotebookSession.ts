@@ -13,16 +13,16 @@ import {
   uploadWidgetFiles as uploadWidgetFilesRequest,
 } from "../api/sessions-api";
 import {
-  applySessionEvent,
+  applySessionEvents,
   initialSessionState,
   type SessionEvent,
   type SessionState,
 } from "../session-state";
 
-type Action = { kind: "event"; event: SessionEvent } | { kind: "reset" };
+type Action = { kind: "events"; events: SessionEvent[] } | { kind: "reset" };
 
 function reduce(state: SessionState, action: Action): SessionState {
-  return action.kind === "reset" ? initialSessionState : applySessionEvent(state, action.event);
+  return action.kind === "reset" ? initialSessionState : applySessionEvents(state, action.events);
 }
 
 export type ConnectionStatus = "idle" | "starting" | "connected" | "ended" | "closed" | "failed";
@@ -83,59 +83,88 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
   const socket = useRef<WebSocket | null>(null);
   const session = useRef<string | null>(null);
   const refreshed = useRef(false);
+  // Events wait here for the next animation frame and are applied together, so that a cell
+  // printing thousands of lines a second costs one render per frame.
+  const pending = useRef<SessionEvent[]>([]);
+  const frame = useRef<number | null>(null);
 
-  const connect = useCallback((id: string, events: string) => {
-    const reconnect = () => {
-      socket.current = openSessionSocket(events, {
-        onEvent: (event) => {
-          if (event.type === "snapshot") {
-            setConnection("connected");
-            refreshed.current = false;
-          }
-          dispatch({ kind: "event", event });
-          const ended =
-            event.type === "session_ended" || (event.type === "snapshot" && event.ended === true);
-          if (ended && session.current === id) {
-            // The kernel is gone (it exited, was stopped or the session expired): let go of the
-            // session so that the page offers to start a new one.
-            session.current = null;
-            const ws = socket.current;
-            socket.current = null;
-            ws?.close(1000, "the session ended");
-            setSessionId(null);
-            setConnection("ended");
-            void endSession(id).catch(() => undefined);
-          }
-        },
-        onClose: (ws, code, reason) => {
-          if (socket.current !== ws) {
-            return;
-          }
-          socket.current = null;
-          // An expired access token closes the socket with 1008 before the snapshot: refresh
-          // the token once and connect again.
-          if (code === 1008 && !refreshed.current && session.current === id) {
-            refreshed.current = true;
-            void refreshSession().then((ok) => {
-              if (ok && session.current === id) {
-                reconnect();
-              }
-            });
-            return;
-          }
-          setConnection("closed");
-          if (reason !== "") {
-            setError(`The connection to the session closed: ${reason}.`);
-          }
-        },
-      });
-    };
-    reconnect();
+  const enqueue = useCallback((event: SessionEvent) => {
+    pending.current.push(event);
+    if (frame.current !== null) {
+      return;
+    }
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      const events = pending.current;
+      pending.current = [];
+      dispatch({ kind: "events", events });
+    });
   }, []);
+
+  const dropPending = useCallback(() => {
+    if (frame.current !== null) {
+      cancelAnimationFrame(frame.current);
+      frame.current = null;
+    }
+    pending.current = [];
+  }, []);
+
+  const connect = useCallback(
+    (id: string, events: string) => {
+      const reconnect = () => {
+        socket.current = openSessionSocket(events, {
+          onEvent: (event) => {
+            if (event.type === "snapshot") {
+              setConnection("connected");
+              refreshed.current = false;
+            }
+            enqueue(event);
+            const ended =
+              event.type === "session_ended" || (event.type === "snapshot" && event.ended === true);
+            if (ended && session.current === id) {
+              // The kernel is gone (it exited, was stopped or the session expired): let go of the
+              // session so that the page offers to start a new one.
+              session.current = null;
+              const ws = socket.current;
+              socket.current = null;
+              ws?.close(1000, "the session ended");
+              setSessionId(null);
+              setConnection("ended");
+              void endSession(id).catch(() => undefined);
+            }
+          },
+          onClose: (ws, code, reason) => {
+            if (socket.current !== ws) {
+              return;
+            }
+            socket.current = null;
+            // An expired access token closes the socket with 1008 before the snapshot: refresh
+            // the token once and connect again.
+            if (code === 1008 && !refreshed.current && session.current === id) {
+              refreshed.current = true;
+              void refreshSession().then((ok) => {
+                if (ok && session.current === id) {
+                  reconnect();
+                }
+              });
+              return;
+            }
+            setConnection("closed");
+            if (reason !== "") {
+              setError(`The connection to the session closed: ${reason}.`);
+            }
+          },
+        });
+      };
+      reconnect();
+    },
+    [enqueue],
+  );
 
   const stop = useCallback(() => {
     const id = session.current;
     session.current = null;
+    dropPending();
     socket.current?.close(1000, "the page closed the session");
     socket.current = null;
     setSessionId(null);
@@ -143,7 +172,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     if (id !== null) {
       void endSession(id).catch(() => undefined);
     }
-  }, []);
+  }, [dropPending]);
 
   const start = useCallback(() => {
     if (origin === null || session.current !== null) {
@@ -152,12 +181,13 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
     setConnection("starting");
     setError(null);
     setAtSessionLimit(false);
+    dropPending();
     dispatch({ kind: "reset" });
     createSession(origin)
       .then((created) => {
         session.current = created.id;
         setSessionId(created.id);
-        dispatch({ kind: "event", event: { type: "snapshot", cells: created.cells } });
+        dispatch({ kind: "events", events: [{ type: "snapshot", cells: created.cells }] });
         connect(created.id, created.events);
       })
       .catch((failure: unknown) => {
@@ -167,7 +197,7 @@ export function useNotebookSession(origin: NotebookOrigin | null): NotebookSessi
         // limits. The list of open sessions shows the user which one it was.
         setAtSessionLimit(failure instanceof ApiError && failure.status === 429);
       });
-  }, [origin, connect]);
+  }, [origin, connect, dropPending]);
 
   useEffect(() => stop, [stop]);
 
