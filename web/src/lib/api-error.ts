@@ -126,3 +126,14 @@ export function describeError(error: unknown): string {
   }
   return "Something went wrong. Try again.";
 }
+
+/** The heading for a page whose `thing` ("Lab", "Article") failed to load with `error`. */
+export function loadErrorHeading(thing: string, error: unknown): string {
+  if (error instanceof ApiError && error.status === 404) {
+    return `${thing} not found`;
+  }
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    return `${thing} not available to you`;
+  }
+  return `${thing} could not be loaded`;
+}

@@ -1,6 +1,6 @@
 import { useNavigate, useParams } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { ArticleEditForm, useArticle } from "@/features/articles";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -13,8 +13,7 @@ export function ArticleEditPage() {
   const navigate = useNavigate();
   useDocumentTitle("Edit article");
   if (article.isPending) return <Loading label="Loading the article…" />;
-  if (article.isError)
-    return <ErrorMessage error={article.error} title="This article could not be loaded." />;
+  if (article.isError) return <LoadErrorPage thing="article" error={article.error} />;
   return (
     <div className="max-w-2xl space-y-4">
       <h1 className="text-2xl font-bold">Edit “{article.data.title}”</h1>

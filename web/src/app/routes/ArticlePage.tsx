@@ -2,7 +2,7 @@ import { Suspense } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { ArticleView, DeleteArticleButton, useArticle } from "@/features/articles";
 import { AssistantPanel } from "@/features/assistant";
@@ -21,8 +21,7 @@ export function ArticlePage() {
   const navigate = useNavigate();
   useDocumentTitle(article.data?.title ?? "Article");
   if (article.isPending) return <Loading label="Loading the article…" />;
-  if (article.isError)
-    return <ErrorMessage error={article.error} title="This article could not be loaded." />;
+  if (article.isError) return <LoadErrorPage thing="article" error={article.error} />;
 
   const canModerate = me !== undefined && me.role !== "user";
   const canEdit = me !== undefined && (me.id === article.data.uploader_id || canModerate);

@@ -1,6 +1,6 @@
 import { Link, useNavigate, useParams } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { AssistantModeControl } from "@/features/assistant";
 import { GraderManager, RubricSettings, SimilarityReport } from "@/features/grading";
@@ -33,7 +33,7 @@ export function EditLabPage() {
   const navigate = useNavigate();
   useDocumentTitle("Edit lab");
   if (lab.isPending || me.isPending) return <Loading label="Loading the lab…" />;
-  if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
+  if (lab.isError) return <LoadErrorPage thing="lab" error={lab.error} />;
   // The server rejects edits from anyone else, so they get an explanation instead of an editor.
   const canEdit =
     me.data !== undefined && (me.data.id === lab.data.author_id || me.data.role !== "user");

@@ -2,7 +2,7 @@ import { Suspense } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { buttonClass } from "@/components/ui/button-class";
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { AssistantPanel } from "@/features/assistant";
 import { CommentThread } from "@/features/comments";
@@ -22,7 +22,7 @@ export function LabPage() {
   useDocumentTitle(lab.data?.title ?? "Lab");
 
   if (lab.isPending) return <Loading label="Loading the lab…" />;
-  if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
+  if (lab.isError) return <LoadErrorPage thing="lab" error={lab.error} />;
 
   const canModerate = me !== undefined && me.role !== "user";
   const canEdit = me !== undefined && (me.id === lab.data.author_id || canModerate);

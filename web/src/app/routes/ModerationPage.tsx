@@ -1,4 +1,4 @@
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { ErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { RoleForm, useMe } from "@/features/users";
 import { useDocumentTitle } from "@/lib/use-document-title";
@@ -10,9 +10,14 @@ export function ModerationPage() {
   useDocumentTitle("Moderation");
   const me = useMe();
   if (me.isPending) return <Loading />;
-  if (me.isError) return <ErrorMessage error={me.error} />;
+  if (me.isError) return <ErrorPage heading="Moderation" error={me.error} />;
   if (me.data.role === "user") {
-    return <ErrorMessage error={new Error("Only moderators and admins can open this page.")} />;
+    return (
+      <ErrorPage
+        heading="Moderation"
+        error={new Error("Only moderators and admins can open this page.")}
+      />
+    );
   }
   return (
     <div className="space-y-6">

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { Notice } from "@/components/ui/Notice";
 import { LabTitle } from "@/features/labs";
@@ -39,8 +39,7 @@ export function ReviewPage() {
         <ClaimToRead submissionId={id} />
       </div>
     );
-  if (submission.isError)
-    return <ErrorMessage error={submission.error} title="This submission could not be loaded." />;
+  if (submission.isError) return <LoadErrorPage thing="submission" error={submission.error} />;
   const data = submission.data;
   const holdsClaim = data.status === "in_review" && data.claimed_by === me.id;
 

@@ -1,7 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { ErrorPage } from "@/components/ui/ErrorPage";
+import { loadErrorHeading } from "@/lib/api-error";
 import { Loading } from "@/components/ui/Loading";
 import { MfaDisable, MfaSetup, PasswordChangeForm, SignOutEverywhere } from "@/features/auth";
 import { ThemeChoiceField } from "@/features/theme";
@@ -23,7 +24,13 @@ export function SettingsPage() {
     return <Loading label="Loading your profile…" />;
   }
   if (me.isError) {
-    return <ErrorMessage error={me.error} title="Your profile could not be loaded." />;
+    return (
+      <ErrorPage
+        heading={loadErrorHeading("Profile", me.error)}
+        error={me.error}
+        title="Your profile could not be loaded."
+      />
+    );
   }
   return (
     <div className="space-y-6">

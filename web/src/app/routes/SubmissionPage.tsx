@@ -2,6 +2,7 @@ import { Link, useNavigate, useParams } from "react-router";
 
 import { ConfirmButton } from "@/components/ui/ConfirmButton";
 import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { LabTitle } from "@/features/labs";
 import {
@@ -28,8 +29,7 @@ export function SubmissionPage() {
   const navigate = useNavigate();
   useDocumentTitle(`Submission #${id}`);
   if (submission.isPending) return <Loading label="Loading the submission…" />;
-  if (submission.isError)
-    return <ErrorMessage error={submission.error} title="This submission could not be loaded." />;
+  if (submission.isError) return <LoadErrorPage thing="submission" error={submission.error} />;
   const data = submission.data;
   const mine = me?.id === data.learner_id;
 

@@ -1,6 +1,6 @@
 import { Link, useNavigate, useParams } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { GraderNotice } from "@/features/grading";
 import { useLab } from "@/features/labs";
@@ -17,7 +17,7 @@ export function SubmitPage() {
   const navigate = useNavigate();
   useDocumentTitle("Submit a solution");
   if (lab.isPending) return <Loading label="Loading the lab…" />;
-  if (lab.isError) return <ErrorMessage error={lab.error} title="This lab could not be loaded." />;
+  if (lab.isError) return <LoadErrorPage thing="lab" error={lab.error} />;
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">

@@ -1,6 +1,6 @@
 import { useParams } from "react-router";
 
-import { ErrorMessage } from "@/components/ui/ErrorMessage";
+import { LoadErrorPage } from "@/components/ui/ErrorPage";
 import { Loading } from "@/components/ui/Loading";
 import { LabList } from "@/features/labs";
 import { ProfileCard, useUser } from "@/features/users";
@@ -17,7 +17,7 @@ export function UserPage() {
     return <Loading label="Loading the profile…" />;
   }
   if (user.isError) {
-    return <ErrorMessage error={user.error} title="This profile could not be loaded." />;
+    return <LoadErrorPage thing="profile" error={user.error} />;
   }
   return (
     <div className="space-y-6">
