@@ -67,22 +67,35 @@ sandbox::Options MakeSandboxOptions(const GraderSpec& spec, const RunnerOptions&
   return sandbox;
 }
 
+// Twice the CPU limit rounded up, plus 1 s. The sandbox kills at the hard CPU limit, 1 s past the
+// rounded-up CPU limit, so a busy program always meets the CPU limit first. The CPU time of a
+// sandbox killed at the wall-clock limit is lost with it, so only this order names the CPU limit.
 std::chrono::milliseconds WallLimit(double cpu_seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>((cpu_seconds * 2 + 1) * 1000));
+  return std::chrono::milliseconds(static_cast<int64_t>((std::ceil(cpu_seconds) * 2 + 1) * 1000));
 }
 
 // Returns why a finished run counts as failed whatever its output, or an empty string.
-std::string RunFailure(const sandbox::RunResult& run, double cpu_limit, bool check_exit_code) {
+std::string RunFailure(const sandbox::RunResult& run, double cpu_limit,
+                       std::chrono::milliseconds wall_limit, bool check_exit_code) {
   const sandbox::ExitStatus& status = run.status;
   // The command runs under /bin/sh, which reports a child killed by signal N as exit status
-  // 128 + N. At the soft CPU limit the program gets SIGXCPU, at the hard limit SIGKILL.
+  // 128 + N. At the soft CPU limit the program gets SIGXCPU, at the hard limit SIGKILL. The
+  // sandbox also sends SIGKILL at the wall-clock limit, which sets timed_out.
   const bool cpu_signal = status.signal == SIGXCPU || status.exit_code == 128 + SIGXCPU;
   const bool killed = status.signal == SIGKILL || status.exit_code == 128 + SIGKILL;
-  if (run.timed_out || cpu_signal || status.cpu_seconds > cpu_limit ||
-      (killed && status.cpu_seconds >= std::floor(cpu_limit))) {
+  if (cpu_signal || status.cpu_seconds > cpu_limit ||
+      (!run.timed_out && killed && status.cpu_seconds >= std::floor(cpu_limit))) {
     char text[96];
-    std::snprintf(text, sizeof(text), "Time limit exceeded (%.1f s of CPU time allowed).",
+    std::snprintf(text, sizeof(text), "CPU time limit exceeded (%.1f s of CPU time allowed).",
                   cpu_limit);
+    return text;
+  }
+  if (run.timed_out) {
+    char text[160];
+    std::snprintf(text, sizeof(text),
+                  "Wall-clock time limit exceeded (%.1f s of real time allowed). The program may "
+                  "be waiting, for example in sleep or on input.",
+                  std::chrono::duration<double>(wall_limit).count());
     return text;
   }
   if (status.signal != 0) {
@@ -155,7 +168,8 @@ Result<std::pair<bool, std::string>> RunChecker(const GraderSpec& spec,
   }
   std::string message = result->stdout_text + result->stderr_text;
   if (result->timed_out || result->status.signal != 0) {
-    message = "The checker did not finish: " + RunFailure(*result, 10, true) + "\n" + message;
+    message = "The checker did not finish: " + RunFailure(*result, 10, run.wall_timeout, true) +
+              "\n" + message;
   }
   return std::pair{result->status.exit_code == 0, message};
 }
@@ -190,7 +204,8 @@ Result<TestResult> RunTest(const GraderSpec& spec, const RunnerOptions& options,
   if (!result) {
     return Fail(result.error());
   }
-  if (std::string failure = RunFailure(*result, spec.time_limit_s, spec.check_exit_code);
+  if (std::string failure =
+          RunFailure(*result, spec.time_limit_s, run.wall_timeout, spec.check_exit_code);
       !failure.empty()) {
     return FailedTest(
         test, failure + "\nOutput:\n" + Quote(result->stdout_text, options.quoted_output_chars) +
@@ -237,7 +252,7 @@ Result<std::optional<std::string>> Build(const GraderSpec& spec, const RunnerOpt
   if (!result) {
     return Fail(result.error());
   }
-  const std::string failure = RunFailure(*result, spec.build_time_limit_s, true);
+  const std::string failure = RunFailure(*result, spec.build_time_limit_s, run.wall_timeout, true);
   if (failure.empty()) {
     return std::optional<std::string>();
   }

@@ -116,7 +116,30 @@ TEST(RunGrader, EndlessLoopHitsTimeLimit) {
   const TestResult* small = FindTest(report, "small");
   ASSERT_NE(small, nullptr);
   EXPECT_FALSE(small->passed);
-  EXPECT_NE(small->output.find("Time limit exceeded"), std::string::npos);
+  EXPECT_NE(small->output.find("CPU time limit exceeded (0.5 s"), std::string::npos)
+      << small->output;
+}
+
+TEST(RunGrader, SleepHitsWallClockLimit) {
+  TempFolder grader;
+  grader.Write("grader.toml",
+               "language = \"python3\"\nrun = \"python3 main.py\"\n"
+               "time_limit_s = 0.5\n");
+  grader.Write("tests/small.in", "");
+  grader.Write("tests/small.out", "done\n");
+  TempFolder submission;
+  submission.Write("main.py", "import time\ntime.sleep(1000)\nprint('done')\n");
+
+  const GradeReport report = Grade(grader, submission);
+
+  const TestResult* small = FindTest(report, "small");
+  ASSERT_NE(small, nullptr);
+  EXPECT_FALSE(small->passed);
+  // The wall-clock limit is twice the CPU limit rounded up, plus 1 s.
+  EXPECT_NE(small->output.find("Wall-clock time limit exceeded (3.0 s of real time allowed"),
+            std::string::npos)
+      << small->output;
+  EXPECT_EQ(small->output.find("CPU time limit"), std::string::npos) << small->output;
 }
 
 TEST(RunGrader, CrashAndExitStatusFail) {
@@ -206,9 +229,10 @@ public class Main {
 
 // Writes a Java grader with the given memory limit and tests "small" and "large".
 void WriteJavaSumGrader(const TempFolder& grader, int memory_mb) {
-  grader.Write("grader.toml", "language = \"java\"\nbuild = \"javac *.java\"\n"
-                              "run = \"java Main\"\ntime_limit_s = 10\nmemory_mb = " +
-                                  std::to_string(memory_mb) + "\n");
+  grader.Write("grader.toml",
+               "language = \"java\"\nbuild = \"javac *.java\"\n"
+               "run = \"java Main\"\ntime_limit_s = 10\nmemory_mb = " +
+                   std::to_string(memory_mb) + "\n");
   grader.Write("tests/small.in", "1 2\n");
   grader.Write("tests/small.out", "3\n");
   grader.Write("tests/large.in", "4000000000 1 -7\n");
@@ -225,8 +249,8 @@ TEST(RunGrader, JavaPassesAtEveryMemoryLimit) {
     const GradeReport report = Grade(grader, submission);
 
     ASSERT_EQ(report.tests.size(), 2u) << memory_mb;
-    EXPECT_TRUE(report.tests[0].passed) << memory_mb << " MiB: " << report.output
-                                        << report.tests[0].output;
+    EXPECT_TRUE(report.tests[0].passed)
+        << memory_mb << " MiB: " << report.output << report.tests[0].output;
     EXPECT_TRUE(report.tests[1].passed) << memory_mb << " MiB: " << report.tests[1].output;
   }
 }

@@ -42,7 +42,8 @@ struct GraderSpec {
   CompareMode compare = CompareMode::kWhitespace;
   // A test whose program exits with a non-zero status fails unless this is false.
   bool check_exit_code = true;
-  double time_limit_s = 2;  // CPU seconds per test run; the wall-clock limit is 2x + 1 s
+  // CPU seconds per test run. The wall-clock limit is twice this rounded up, plus 1 s.
+  double time_limit_s = 2;
   // Address space per process. A Java run gets the JVM flags that keep its memory within this
   // instead, and a larger address space (see jvm_options.h).
   int memory_mb = 256;
