@@ -87,6 +87,25 @@ std::string PassageUrl(const StoredPassage& passage) {
   return "/labs/" + id + (passage.passage.anchor.empty() ? "" : "#" + passage.passage.anchor);
 }
 
+std::vector<RetrievedPassage> MergePassagesByPlace(std::vector<RetrievedPassage> passages) {
+  std::vector<RetrievedPassage> merged;
+  std::vector<std::string> urls;
+  for (RetrievedPassage& item : passages) {
+    const std::string url = PassageUrl(item.stored);
+    const auto same = std::find(urls.begin(), urls.end(), url);
+    if (same == urls.end()) {
+      urls.push_back(url);
+      merged.push_back(std::move(item));
+      continue;
+    }
+    RetrievedPassage& first = merged[same - urls.begin()];
+    first.stored.passage.text += "\n\n" + item.stored.passage.text;
+    first.score = std::max(first.score, item.score);
+    first.in_scope = first.in_scope || item.in_scope;
+  }
+  return merged;
+}
+
 ChatService::ChatService(storage::Database& database, Retriever& retriever, ScopeDirectory& scopes,
                          ChatOptions options)
     : database_(database),
@@ -219,7 +238,7 @@ Result<PreparedChat> ChatService::Prepare(const json& request, const CallContext
   if (!passages) {
     return Fail(passages.error());
   }
-  chat.passages = std::move(*passages);
+  chat.passages = MergePassagesByPlace(std::move(*passages));
   return chat;
 }
 

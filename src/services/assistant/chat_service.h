@@ -104,4 +104,9 @@ class ChatService {
 // The web app's link to a passage: the lab section, the PDF page or the notebook cell.
 std::string PassageUrl(const StoredPassage& passage);
 
+// Merges passages with the same PassageUrl into the first of them, in rank order, so that each
+// place is one numbered source and one citation. The merged passage has the texts joined by
+// blank lines, the highest score, and is in scope when any of them is.
+std::vector<RetrievedPassage> MergePassagesByPlace(std::vector<RetrievedPassage> passages);
+
 }  // namespace openlabs::assistant
