@@ -3,8 +3,11 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
+#include <algorithm>
 #include <limits>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openlabs/v1/json_options.pb.h"
@@ -56,7 +59,8 @@ nlohmann::json ScalarToJson(const Message& message, const FieldDescriptor* field
 
 // Stores one JSON value into a singular or repeated field; returns false on a type mismatch.
 bool SetScalar(const nlohmann::json& value, Message& message, const FieldDescriptor* field,
-               std::vector<FieldViolation>& problems, const std::string& path) {
+               UnknownFields unknown_fields, std::vector<FieldViolation>& problems,
+               const std::string& path) {
   const Reflection* reflection = message.GetReflection();
   const bool repeated = field->is_repeated();
   switch (field->cpp_type()) {
@@ -146,7 +150,7 @@ bool SetScalar(const nlohmann::json& value, Message& message, const FieldDescrip
       }
       Message* child = repeated ? reflection->AddMessage(&message, field)
                                 : reflection->MutableMessage(&message, field);
-      Status nested = JsonToProto(value, *child);
+      Status nested = JsonToProto(value, *child, unknown_fields);
       if (!nested) {
         for (const FieldViolation& violation : nested.error().details) {
           problems.push_back({path + "." + violation.field, violation.message});
@@ -156,6 +160,77 @@ bool SetScalar(const nlohmann::json& value, Message& message, const FieldDescrip
     }
   }
   return false;
+}
+
+constexpr std::string_view kUnknownFieldsMessage =
+    "The request body has fields that this route does not accept.";
+constexpr std::string_view kNotAField = "is not a field of this object; it accepts ";
+
+// The detail for a key that names no accepted field; `accepted` lists the names that would be.
+FieldViolation UnknownField(std::string path, const std::vector<std::string>& accepted) {
+  std::string message(kNotAField);
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    message += (i == 0 ? "" : ", ") + accepted[i];
+  }
+  if (accepted.empty()) {
+    message += "none";
+  }
+  return {std::move(path), std::move(message)};
+}
+
+// The error message for the details of JsonToProto, which mix unknown keys and wrong types.
+std::string ProblemsMessage(const std::vector<FieldViolation>& problems) {
+  const auto unknown = std::count_if(problems.begin(), problems.end(), [](const auto& problem) {
+    return problem.message.starts_with(kNotAField);
+  });
+  if (unknown == 0) {
+    return "The request body has fields of the wrong type.";
+  }
+  if (static_cast<size_t>(unknown) == problems.size()) {
+    return std::string(kUnknownFieldsMessage);
+  }
+  return "The request body has fields that this route does not accept and fields of the wrong "
+         "type.";
+}
+
+std::vector<std::string> FieldNames(const google::protobuf::Descriptor* descriptor) {
+  std::vector<std::string> names;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    names.push_back(descriptor->field(i)->name());
+  }
+  return names;
+}
+
+// The names of the accepted paths directly below `prefix` ("" for the top level).
+std::vector<std::string> ChildNames(std::span<const std::string_view> fields,
+                                    std::string_view prefix) {
+  const std::string start = prefix.empty() ? "" : std::string(prefix) + ".";
+  std::vector<std::string> names;
+  for (const std::string_view field : fields) {
+    if (!field.starts_with(start)) {
+      continue;
+    }
+    const std::string_view rest = field.substr(start.size());
+    if (!rest.empty() && rest.find('.') == std::string_view::npos) {
+      names.emplace_back(rest);
+    }
+  }
+  return names;
+}
+
+void CollectUnknownKeys(const nlohmann::json& object, std::span<const std::string_view> fields,
+                        const std::string& prefix, std::vector<FieldViolation>& problems) {
+  const std::vector<std::string> accepted = ChildNames(fields, prefix);
+  for (const auto& [key, value] : object.items()) {
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+      problems.push_back(UnknownField(path, accepted));
+      continue;
+    }
+    if (value.is_object() && !ChildNames(fields, path).empty()) {
+      CollectUnknownKeys(value, fields, path, problems);
+    }
+  }
 }
 
 const char* ExpectedType(const FieldDescriptor* field) {
@@ -217,7 +292,7 @@ Error NotJsonObject() {
           {{"body", "must be a JSON object"}}};
 }
 
-Status JsonToProto(const nlohmann::json& json, Message& message) {
+Status JsonToProto(const nlohmann::json& json, Message& message, UnknownFields unknown_fields) {
   if (!json.is_object()) {
     return Fail(NotJsonObject());
   }
@@ -225,7 +300,13 @@ Status JsonToProto(const nlohmann::json& json, Message& message) {
   const auto* descriptor = message.GetDescriptor();
   for (const auto& [name, value] : json.items()) {
     const FieldDescriptor* field = descriptor->FindFieldByName(name);
-    if (field == nullptr || value.is_null()) {
+    if (field == nullptr) {
+      if (unknown_fields == UnknownFields::kReject) {
+        problems.push_back(UnknownField(name, FieldNames(descriptor)));
+      }
+      continue;
+    }
+    if (value.is_null()) {
       continue;
     }
     const std::string type_message = std::string("must be ") + ExpectedType(field);
@@ -236,21 +317,34 @@ Status JsonToProto(const nlohmann::json& json, Message& message) {
       }
       for (size_t index = 0; index < value.size(); ++index) {
         const std::string path = name + "[" + std::to_string(index) + "]";
-        if (!SetScalar(value[index], message, field, problems, path)) {
+        if (!SetScalar(value[index], message, field, unknown_fields, problems, path)) {
           problems.push_back({path, type_message});
         }
       }
       continue;
     }
-    if (!SetScalar(value, message, field, problems, name)) {
+    if (!SetScalar(value, message, field, unknown_fields, problems, name)) {
       problems.push_back({name, type_message});
     }
   }
-  if (!problems.empty()) {
-    return Fail({ErrorCode::kValidationFailed, "The request body has fields of the wrong type.",
-                 std::move(problems)});
+  if (problems.empty()) {
+    return {};
   }
-  return {};
+  std::string summary = ProblemsMessage(problems);
+  return Fail({ErrorCode::kValidationFailed, std::move(summary), std::move(problems)});
+}
+
+Status CheckJsonFields(const nlohmann::json& object, std::span<const std::string_view> fields) {
+  if (!object.is_object()) {
+    return Fail(NotJsonObject());
+  }
+  std::vector<FieldViolation> problems;
+  CollectUnknownKeys(object, fields, "", problems);
+  if (problems.empty()) {
+    return {};
+  }
+  return Fail(
+      {ErrorCode::kValidationFailed, std::string(kUnknownFieldsMessage), std::move(problems)});
 }
 
 }  // namespace openlabs

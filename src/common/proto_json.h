@@ -3,7 +3,9 @@
 #include <google/protobuf/message.h>
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 
@@ -24,9 +26,23 @@ std::string ProtoToJsonText(const google::protobuf::Message& message);
 // The kValidationFailed error for a well-formed JSON body that is not an object.
 Error NotJsonObject();
 
-// Fills `message` from a JSON object. Unknown fields are ignored; `null` leaves a field unset.
-// JSON that is not an object, or a field of the wrong type, is kValidationFailed with one detail
-// per bad field (the body is well-formed JSON, so the fault is in its values).
-Status JsonToProto(const nlohmann::json& json, google::protobuf::Message& message);
+// The handling by JsonToProto of a key that names no field of the message.
+enum class UnknownFields {
+  kReject,  // one kValidationFailed detail per unknown key, for request bodies
+  kIgnore,  // skip the key, for JSON that the server stored itself and may have more keys
+};
+
+// Fills `message` from a JSON object; `null` leaves a field unset. JSON that is not an object,
+// a field of the wrong type or (with kReject) a key that names no field is kValidationFailed with
+// one detail per bad field. A detail names a nested field by its path, as "settings.foo" or
+// "cells[2].code". Every field that converts is set even when the status is an error.
+Status JsonToProto(const nlohmann::json& json, google::protobuf::Message& message,
+                   UnknownFields unknown_fields = UnknownFields::kReject);
+
+// Checks the keys of a JSON object that no protobuf message describes against `fields`, the
+// paths that the reader accepts: "scope" for a key, "scope.lab_id" for a key of the object in
+// "scope". Only objects whose path has accepted keys below it are checked inside. Each other key
+// is a kValidationFailed detail named by its path, with the same wording as JsonToProto's.
+Status CheckJsonFields(const nlohmann::json& object, std::span<const std::string_view> fields);
 
 }  // namespace openlabs

@@ -4,10 +4,12 @@
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "openlabs/v1/auth.pb.h"
@@ -54,10 +56,80 @@ TEST(ProtoJsonTest, RepeatedAndNestedFields) {
 
 TEST(ProtoJsonTest, ParsesRequest) {
   v1::RegisterRequest request;
-  const nlohmann::json json = {{"username", "ada"}, {"password", "secret"}, {"unknown", 1}};
+  const nlohmann::json json = {{"username", "ada"}, {"password", "secret"}};
   ASSERT_TRUE(JsonToProto(json, request));
   EXPECT_EQ(request.username(), "ada");
   EXPECT_EQ(request.password(), "secret");
+}
+
+TEST(ProtoJsonTest, RejectsUnknownFieldsByPath) {
+  v1::PutRubricRequest request;
+  const nlohmann::json json = {{"enabled", true},
+                               {"colour", "red"},
+                               {"scale", {{"min", 0}, {"max", 5}, {"step", 1}}},
+                               {"criteria", {{{"name", "a"}}, {{"name", "b"}, {"weight", 2}}}},
+                               {"extra", nullptr}};
+  const Status status = JsonToProto(json, request);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kValidationFailed);
+  EXPECT_EQ(status.error().message, "The request body has fields that this route does not accept.");
+  std::vector<std::string> fields;
+  for (const FieldViolation& detail : status.error().details) {
+    fields.push_back(detail.field);
+  }
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"colour", "criteria[1].weight", "extra", "scale.step"}));
+  for (const FieldViolation& detail : status.error().details) {
+    if (detail.field == "scale.step") {
+      EXPECT_EQ(detail.message, "is not a field of this object; it accepts min, max");
+    }
+  }
+  // The known fields are still set.
+  EXPECT_TRUE(request.enabled());
+  EXPECT_EQ(request.scale().max(), 5);
+  EXPECT_EQ(request.criteria_size(), 2);
+}
+
+TEST(ProtoJsonTest, UnknownAndWrongTypeTogether) {
+  v1::RegisterRequest request;
+  const Status status = JsonToProto({{"username", 5}, {"nickname", "ada"}}, request);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().details.size(), 2u);
+  EXPECT_EQ(status.error().message,
+            "The request body has fields that this route does not accept and fields of the "
+            "wrong type.");
+}
+
+TEST(ProtoJsonTest, IgnoresUnknownFieldsWhenAsked) {
+  v1::RubricScale scale;
+  ASSERT_TRUE(JsonToProto({{"min", 1}, {"max", 4}, {"step", 1}}, scale, UnknownFields::kIgnore));
+  EXPECT_EQ(scale.min(), 1);
+  EXPECT_EQ(scale.max(), 4);
+}
+
+TEST(ProtoJsonTest, CheckJsonFieldsNamesNestedKeys) {
+  constexpr std::string_view kFields[] = {"scope", "scope.lab_id", "scope.article_id", "message",
+                                          "value"};
+  EXPECT_TRUE(CheckJsonFields({{"scope", {{"lab_id", 1}}}, {"message", "hi"}}, kFields));
+  // "value" has no accepted keys below it, so any object is allowed there.
+  EXPECT_TRUE(CheckJsonFields({{"value", {{"anything", {{"deep", 1}}}}}}, kFields));
+
+  const Status status =
+      CheckJsonFields({{"scope", {{"lab_id", 1}, {"lab", 2}}}, {"mesage", "hi"}}, kFields);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kValidationFailed);
+  ASSERT_EQ(status.error().details.size(), 2u);
+  EXPECT_EQ(status.error().details[0].field, "mesage");
+  EXPECT_EQ(status.error().details[0].message,
+            "is not a field of this object; it accepts scope, message, value");
+  EXPECT_EQ(status.error().details[1].field, "scope.lab");
+  EXPECT_EQ(status.error().details[1].message,
+            "is not a field of this object; it accepts lab_id, article_id");
+
+  const Status not_object = CheckJsonFields(nlohmann::json::array(), kFields);
+  ASSERT_FALSE(not_object);
+  EXPECT_EQ(not_object.error().details[0].field, "body");
 }
 
 TEST(ProtoJsonTest, ReportsEveryWrongType) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -253,6 +254,16 @@ std::string SchemaViolation(const nlohmann::json& document, const nlohmann::json
          validator.GetInvalidSchemaKeyword() + "\" of the schema at " + schema_pointer.GetString();
 }
 
+// Starts a notebook session of a one-cell marimo notebook as `user`.
+HttpResponse StartNotebookSession(HttpClient& http, const TestUser& user) {
+  const std::string notebook =
+      "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = 1\n    return\n";
+  return http.Send({.method = "POST",
+                    .path = "/api/v1/notebook-sessions",
+                    .body = nlohmann::json{{"source", notebook}}.dump(),
+                    .bearer_token = user.access_token});
+}
+
 class ApiResponseSchemaTest : public LearningApiTest {};
 
 // Real responses of a sample of routes must match the schema that the document gives for their
@@ -274,12 +285,7 @@ TEST_P(ApiResponseSchemaTest, ResponsesMatchDocumentedSchemas) {
   const std::string submission_path =
       "/api/v1/submissions/" + std::to_string(submission.Json().value("id", 0));
 
-  const std::string notebook =
-      "import marimo\napp = marimo.App()\n\n@app.cell\ndef _():\n    x = 1\n    return\n";
-  const HttpResponse session = client().Send({.method = "POST",
-                                              .path = "/api/v1/notebook-sessions",
-                                              .body = nlohmann::json{{"source", notebook}}.dump(),
-                                              .bearer_token = learner.access_token});
+  const HttpResponse session = StartNotebookSession(client(), learner);
   const std::string session_path =
       "/api/v1/notebook-sessions/" + session.Json().value("id", std::string("missing"));
 
@@ -328,6 +334,78 @@ TEST_P(ApiResponseSchemaTest, ResponsesMatchDocumentedSchemas) {
         << sample.response.body.substr(0, 2000);
   }
 }
+
+// The path of `pattern` with each "{name}" segment replaced by values[name].
+std::string FillPath(const std::string& pattern, const std::map<std::string, std::string>& values) {
+  std::string path = pattern;
+  for (const std::string& name : PathParameterNames(pattern)) {
+    const std::string segment = "{" + name + "}";
+    const auto value = values.find(name);
+    path.replace(path.find(segment), segment.size(),
+                 value == values.end() ? "missing-" + name : value->second);
+  }
+  return path;
+}
+
+class UnknownBodyFieldTest : public LearningApiTest {};
+
+// Every operation that the OpenAPI document describes with a JSON request body rejects a key
+// that names no field, before it looks at the other fields, with the key in the details.
+TEST_P(UnknownBodyFieldTest, EveryJsonBodyRouteRejectsUnknownKeys) {
+  const HttpResponse fetched = client().Get("/api/openapi.json");
+  ASSERT_EQ(fetched.status, 200) << fetched.body;
+  const nlohmann::json document = fetched.Json();
+
+  const TestUser author = Register("unknownkeys");
+  const int64_t lab_id = CreateLab(author);
+  const HttpResponse session = StartNotebookSession(client(), author);
+  ASSERT_EQ(session.status, 201) << session.body;
+  const std::string session_id = session.Json().value("id", std::string());
+  const std::map<std::string, std::string> values = {{"id", std::to_string(lab_id)},
+                                                     {"cell_id", "cell1"},
+                                                     {"cell", "cell1"},
+                                                     {"widget", "widget1"}};
+
+  int checked = 0;
+  for (const auto& [pattern, item] : document["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (!IsMethodName(Upper(method))) {
+        continue;
+      }
+      const nlohmann::json body =
+          Resolve(document, operation.value("requestBody", nlohmann::json()));
+      if (!body.contains("/content/application~1json"_json_pointer)) {
+        continue;
+      }
+      std::map<std::string, std::string> route_values = values;
+      if (pattern.starts_with("/api/v1/notebook-sessions/")) {
+        route_values["id"] = session_id;
+      }
+      const std::string path = FillPath(pattern, route_values);
+      SCOPED_TRACE(Upper(method) + " " + path);
+      const HttpResponse response = client().Send({.method = Upper(method),
+                                                   .path = path,
+                                                   .body = R"({"unknown_test_field": 1})",
+                                                   .bearer_token = author.access_token});
+      ExpectErrorResponse(response, 422, "validation_failed");
+      bool named = false;
+      for (const nlohmann::json& detail :
+           response.Json()["error"].value("details", nlohmann::json::array())) {
+        named = named || detail.value("field", "") == "unknown_test_field";
+      }
+      EXPECT_TRUE(named) << response.body;
+      ++checked;
+    }
+  }
+  // The document describes more than twenty JSON bodies; fewer means the loop missed them.
+  EXPECT_GT(checked, 20);
+  client().Send({.method = "DELETE",
+                 .path = "/api/v1/notebook-sessions/" + session_id,
+                 .bearer_token = author.access_token});
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, UnknownBodyFieldTest,
+                         ::testing::ValuesIn(storage::TestDialects()), DialectTestName);
 
 INSTANTIATE_TEST_SUITE_P(Dialects, ApiResponseSchemaTest,
                          ::testing::ValuesIn(storage::TestDialects()), DialectTestName);

@@ -149,9 +149,11 @@ TEST_P(MalformedInputTest, DeeplyNestedObjectsAreRejected) {
   ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"username\": " + nested + "}"), 422,
                       "validation_failed");
   // "client" is a message field, so the nested object reaches the conversion of nested
-  // messages. Its unknown field "a" is ignored, which leaves a registration without fields.
-  ExpectErrorResponse(PostJson("/api/v1/auth/register", "{\"client\": " + nested + "}"), 422,
-                      "validation_failed");
+  // messages, which rejects its unknown field "a".
+  const HttpResponse client_field =
+      PostJson("/api/v1/auth/register", "{\"client\": " + nested + "}");
+  ExpectErrorResponse(client_field, 422, "validation_failed");
+  EXPECT_NE(client_field.body.find("\"client.a\""), std::string::npos) << client_field.body;
 }
 
 TEST_P(MalformedInputTest, NonObjectTopLevelGets422) {
@@ -194,12 +196,18 @@ TEST_P(MalformedInputTest, DuplicateKeysGet422) {
   ExpectErrorResponse(session, 422, "validation_failed");
 
   // The same key in two different objects is not a duplicate.
-  const HttpResponse nested = client().Send({.method = "PATCH",
-                                             .path = "/api/v1/users/me",
-                                             .body = R"({"bio": "ok", "a": {"k": 1}, "b": {"k": 1}})",
-                                             .bearer_token = user.access_token});
-  ASSERT_EQ(nested.status, 200) << nested.body;
-  EXPECT_EQ(nested.Json().value("bio", ""), "ok");
+  const HttpResponse lab =
+      client().Post("/api/v1/labs", {{"title", "Lab"}, {"description", "d"}, {"body", "# Do it"}},
+                    user.access_token);
+  ASSERT_EQ(lab.status, 201) << lab.body;
+  const HttpResponse rubric = client().Send(
+      {.method = "PUT",
+       .path = "/api/v1/labs/" + std::to_string(lab.Json().value("id", 0)) + "/rubric",
+       .body = R"({"criteria": [{"name": "a", "description": "x"},
+                                {"name": "b", "description": "y"}]})",
+       .bearer_token = user.access_token});
+  ASSERT_EQ(rubric.status, 200) << rubric.body;
+  EXPECT_EQ(rubric.Json()["criteria"].size(), 2u);
 }
 
 TEST_P(MalformedInputTest, NumbersOutOfRangeAreRejected) {
@@ -225,17 +233,54 @@ TEST_P(MalformedInputTest, NumbersOutOfRangeAreRejected) {
   }
 }
 
-TEST_P(MalformedInputTest, UnknownFieldsAreIgnored) {
+TEST_P(MalformedInputTest, UnknownFieldsGet422) {
   const TestUser user = Register("unknownfield");
   const HttpResponse response = client().Send({.method = "PATCH",
                                                .path = "/api/v1/users/me",
                                                .body = R"({"bio": "hi", "role": "admin",
                                                            "balance": 1000000})",
                                                .bearer_token = user.access_token});
-  ASSERT_EQ(response.status, 200) << response.body;
-  EXPECT_EQ(response.Json().value("bio", ""), "hi");
-  EXPECT_EQ(response.Json().value("role", ""), "user");
-  EXPECT_EQ(response.Json().value("balance", int64_t{0}), 10);
+  ExpectErrorResponse(response, 422, "validation_failed");
+  const nlohmann::json details = response.Json()["error"]["details"];
+  ASSERT_EQ(details.size(), 2u) << response.body;
+  EXPECT_EQ(details[0].value("field", ""), "balance");
+  EXPECT_EQ(details[1].value("field", ""), "role");
+  EXPECT_EQ(details[1].value("message", ""),
+            "is not a field of this object; it accepts id, name, surname, bio");
+
+  // Nothing was stored: the profile keeps its old bio.
+  const HttpResponse me = client().Get("/api/v1/users/me", user.access_token);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json().value("bio", ""), "");
+  EXPECT_EQ(me.Json().value("role", ""), "user");
+}
+
+TEST_P(MalformedInputTest, NestedUnknownFieldsAreNamedByPath) {
+  const TestUser user = Register("nestedunknown");
+  struct Case {
+    std::string method;
+    std::string path;
+    std::string body;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"PUT", "/api/v1/labs/1/rubric", R"({"scale": {"min": 0, "max": 4, "step": 1}})",
+       "scale.step"},
+      {"PUT", "/api/v1/labs/1/rubric", R"({"criteria": [{"name": "a"}, {"name": "b", "w": 1}]})",
+       "criteria[1].w"},
+      {"POST", "/api/v1/assistant/chat", R"({"scope": {"lab": 1}, "message": "hi"})", "scope.lab"},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.body);
+    const HttpResponse response = client().Send({.method = test.method,
+                                                 .path = test.path,
+                                                 .body = test.body,
+                                                 .bearer_token = user.access_token});
+    ExpectErrorResponse(response, 422, "validation_failed");
+    const nlohmann::json details = response.Json()["error"]["details"];
+    ASSERT_EQ(details.size(), 1u) << response.body;
+    EXPECT_EQ(details[0].value("field", ""), test.field);
+  }
 }
 
 TEST_P(MalformedInputTest, ManyKeepAliveRequestsOnOneConnection) {

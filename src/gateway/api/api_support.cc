@@ -51,6 +51,18 @@ Status ParseJsonBody(const Request& request, google::protobuf::Message& message)
   return JsonToProto(*json, message);
 }
 
+Result<nlohmann::json> ParseJsonObjectBody(const Request& request,
+                                           std::initializer_list<std::string_view> fields) {
+  Result<nlohmann::json> json = ParseJsonRequestBody(request);
+  if (!json) {
+    return Fail(json.error());
+  }
+  if (Status known = CheckJsonFields(*json, {fields.begin(), fields.size()}); !known) {
+    return Fail(known.error());
+  }
+  return json;
+}
+
 CallContext AnonymousCaller(const Request& request) {
   CallContext context;
   context.client_address = request.remote_address;

@@ -25,9 +25,15 @@ namespace openlabs::gateway {
 Result<nlohmann::json> ParseJsonRequestBody(const Request& request);
 
 // Parses the JSON body into `message`. An empty or malformed body is kInvalidArgument (400). A
-// body that is not an object, a repeated key or a field of the wrong type is kValidationFailed
-// (422), with details that name what to fix.
+// body that is not an object, a repeated key, a key that names no field of the message or a
+// field of the wrong type is kValidationFailed (422), with details that name what to fix.
 Status ParseJsonBody(const Request& request, google::protobuf::Message& message);
+
+// Parses a JSON body that no protobuf message describes. Like ParseJsonBody, it must be an object
+// whose keys are all in `fields`, where "scope.lab_id" names a key of the object in "scope" (see
+// CheckJsonFields). The handler checks the values.
+Result<nlohmann::json> ParseJsonObjectBody(const Request& request,
+                                           std::initializer_list<std::string_view> fields);
 
 // The caller behind the request's "Authorization: Bearer" token. kUnauthenticated when the
 // header is missing or malformed, or the token fails verification or its session has ended.

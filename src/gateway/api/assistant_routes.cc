@@ -13,18 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// The JSON body, which must be an object.
-Result<json> ParseBody(const Request& request) {
-  Result<json> body = ParseJsonRequestBody(request);
-  if (!body) {
-    return Fail(body.error());
-  }
-  if (!body->is_object()) {
-    return Fail(NotJsonObject());
-  }
-  return body;
-}
-
 // Starts the answer on the answer pool and returns the event stream at once.
 Response StartChat(assistant::ChatService& chat, assistant::AnswerPool& answers,
                    assistant::PreparedChat prepared, const std::string& request_id) {
@@ -84,7 +72,7 @@ Response ListConversations(const ApiCall& call, assistant::ChatService& chat) {
 }
 
 Response SetLabMode(const ApiCall& call, assistant::ChatService& chat) {
-  Result<json> body = ParseBody(call.request);
+  Result<json> body = ParseJsonObjectBody(call.request, {"mode"});
   if (!body) {
     return Response::FromError(body.error());
   }
@@ -106,7 +94,9 @@ void AddAssistantRoutes(Router& router, assistant::ChatService& chat, auth::Auth
   api.Add(
       "POST", "/api/v1/assistant/chat", CallerPolicy::kRequired,
       [&chat, &answers](const ApiCall& call) {
-        Result<json> body = ParseBody(call.request);
+        Result<json> body = ParseJsonObjectBody(
+            call.request,
+            {"scope", "scope.lab_id", "scope.article_id", "message", "conversation_id"});
         if (!body) {
           return Response::FromError(body.error());
         }

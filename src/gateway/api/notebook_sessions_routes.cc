@@ -25,17 +25,6 @@ constexpr size_t kMaxIdBytes = 64;
 // Files in one upload to a file widget.
 constexpr int kMaxWidgetUploadFiles = 16;
 
-Result<json> ParseObject(const Request& request) {
-  Result<json> body = ParseJsonRequestBody(request);
-  if (!body) {
-    return Fail(body.error());
-  }
-  if (!body->is_object()) {
-    return Fail(NotJsonObject());
-  }
-  return body;
-}
-
 // A string field of at most `max_bytes`; kInvalidArgument names the field.
 Result<std::string> StringField(const json& body, const char* name, size_t max_bytes,
                                 bool required = true) {
@@ -136,7 +125,7 @@ Response CreateSession(const Request& request, SessionManager& sessions, auth::A
   if (!caller) {
     return Response::FromError(caller.error());
   }
-  Result<json> body = ParseObject(request);
+  Result<json> body = ParseJsonObjectBody(request, {"notebook_id", "source"});
   if (!body) {
     return Response::FromError(body.error());
   }
@@ -255,7 +244,7 @@ Response RunCells(const Request& request, SessionManager& sessions, auth::AuthSe
   if (!session) {
     return Response::FromError(session.error());
   }
-  Result<json> body = ParseObject(request);
+  Result<json> body = ParseJsonObjectBody(request, {"cells"});
   if (!body) {
     return Response::FromError(body.error());
   }
@@ -271,13 +260,13 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
   if (!session) {
     return Response::FromError(session.error());
   }
+  Result<json> body = ParseJsonObjectBody(request, {"value"});
+  if (!body) {
+    return Response::FromError(body.error());
+  }
   Result<std::string> widget = PathWidget(request, **session);
   if (!widget) {
     return Response::FromError(widget.error());
-  }
-  Result<json> body = ParseObject(request);
-  if (!body) {
-    return Response::FromError(body.error());
   }
   if (!body->contains("value")) {
     return Response::FromError(Error::Validation({{"value", "is required"}}));
@@ -345,7 +334,7 @@ Response AddCell(const Request& request, SessionManager& sessions, auth::AuthSer
   if (!session) {
     return Response::FromError(session.error());
   }
-  Result<json> body = ParseObject(request);
+  Result<json> body = ParseJsonObjectBody(request, {"code", "after"});
   if (!body) {
     return Response::FromError(body.error());
   }
@@ -370,7 +359,7 @@ Response UpdateCell(const Request& request, SessionManager& sessions, auth::Auth
   if (Status valid = CheckId(cell, "cell"); !valid) {
     return Response::FromError(valid.error());
   }
-  Result<json> body = ParseObject(request);
+  Result<json> body = ParseJsonObjectBody(request, {"code", "run"});
   if (!body) {
     return Response::FromError(body.error());
   }

@@ -65,7 +65,7 @@ v1::Grader GraderMessage(int64_t lab_id, const GraderRow& row, bool manager) {
   if (summary.is_object()) {
     // summary_json is written by SpecSummaryJson only, so a field that does not parse stays
     // unset.
-    [[maybe_unused]] Status parsed = JsonToProto(summary, settings);
+    [[maybe_unused]] Status parsed = JsonToProto(summary, settings, UnknownFields::kIgnore);
   }
 
   v1::Grader grader;

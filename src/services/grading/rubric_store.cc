@@ -25,7 +25,7 @@ v1::Rubric RubricFromJson(const std::string& text) {
   const json stored = json::parse(text, nullptr, false);
   if (stored.is_object()) {
     // The column is written by RubricJson only, so a failure here leaves the rubric empty.
-    [[maybe_unused]] Status parsed = JsonToProto(stored, rubric);
+    [[maybe_unused]] Status parsed = JsonToProto(stored, rubric, UnknownFields::kIgnore);
   }
   return rubric;
 }
@@ -234,7 +234,7 @@ Result<std::optional<v1::RubricReview>> RubricStore::Find(int64_t submission_id)
           int total = 0;
           for (const json& score : stored.value("scores", json::array())) {
             v1::RubricScore* added = review.add_scores();
-            [[maybe_unused]] Status parsed = JsonToProto(score, *added);
+            [[maybe_unused]] Status parsed = JsonToProto(score, *added, UnknownFields::kIgnore);
             total += added->score();
           }
           review.set_summary(stored.value("summary", ""));
