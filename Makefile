@@ -17,18 +17,23 @@ BENCH_ARGS ?=
 TEST_TIMEOUT ?= 600
 
 BINARY := $(BUILD_DIR)/src/app/openlabs
+# What `make run` builds: the server and what it loads at run time, the PDF reader module and
+# the notebook kernel files (the parts that cmake/Install.cmake installs). The tests are left
+# to `make build` and `make test`.
+SERVER_TARGETS := openlabs openlabs_pdf openlabs_kernel_files
 SOURCES = $(shell find src -name '*.cc' -o -name '*.h')
 
-.PHONY: help deps deps-bench deps-dev build web run test test-web bench clean format \
-	format-check tidy
+.PHONY: help deps deps-bench deps-dev configure build build-server web run test test-web bench \
+	clean format format-check tidy
 
 help:
 	@echo "Targets:"
-	@echo "  make run           install packages, build, and serve on http://127.0.0.1:8080/"
+	@echo "  make run           install packages, build the server, and serve on http://127.0.0.1:8080/"
 	@echo "  make test          install packages, build, and run every test on SQLite and PostgreSQL"
 	@echo "  make bench         install packages and benchmark tools, build, run bench/run.sh"
 	@echo "  make deps          install the Debian packages for building and testing (as root)"
-	@echo "  make build         configure and build into $(BUILD_DIR)/ ($(BUILD_TYPE), $(JOBS) jobs)"
+	@echo "  make build         configure and build everything, tests too, into $(BUILD_DIR)/ ($(BUILD_TYPE), $(JOBS) jobs)"
+	@echo "  make build-server  configure and build only what \`make run\` serves"
 	@echo "  make web           build the web app into web/dist/ (skipped when up to date)"
 	@echo "  make test-web      run the web app's unit tests and browser tests"
 	@echo "  make clean         remove $(BUILD_DIR)/"
@@ -47,9 +52,14 @@ deps-dev:
 	scripts/install-deps.sh --dev
 
 # CMakeLists.txt uses ccache by itself when it is installed.
-build:
+configure:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-server: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(SERVER_TARGETS)
 
 # The React app under web/, built into web/dist/ (served by `make run`). npm ci runs only when
 # package-lock.json changed, and the build only when a source file is newer than the last build.
@@ -66,7 +76,7 @@ $(WEB_MODULES): web/package-lock.json
 web/dist/index.html: $(WEB_MODULES) $(WEB_SOURCES)
 	npm --prefix web run build
 
-run: deps build web
+run: deps build-server web
 	@echo "Serving on http://127.0.0.1:8080/ (Ctrl+C stops)"
 	@exec $(BINARY) serve --web-root web/dist $(SERVE_ARGS)
 
