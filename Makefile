@@ -30,6 +30,7 @@ help:
 	@echo "Targets:"
 	@echo "  make run           install packages, build the server, and serve on http://127.0.0.1:8080/"
 	@echo "  make test          install packages, build, and run every test on SQLite and PostgreSQL"
+	@echo "                     (and the blob store tests on a local folder and on s3rver)"
 	@echo "  make bench         install packages and benchmark tools, build, run bench/run.sh"
 	@echo "  make deps          install the Debian packages for building and testing (as root)"
 	@echo "  make build         configure and build everything, tests too, into $(BUILD_DIR)/ ($(BUILD_TYPE), $(JOBS) jobs)"
@@ -76,15 +77,23 @@ $(WEB_MODULES): web/package-lock.json
 web/dist/index.html: $(WEB_MODULES) $(WEB_SOURCES)
 	npm --prefix web run build
 
+# s3rver, the S3-compatible server of scripts/with-s3.sh, pinned in tests/s3-server/.
+S3_SERVER_MODULES := tests/s3-server/node_modules/.package-lock.json
+
+$(S3_SERVER_MODULES): tests/s3-server/package-lock.json
+	npm --prefix tests/s3-server ci --no-audit --no-fund
+	@touch $@
+
 run: deps build-server web
 	@echo "Serving on http://127.0.0.1:8080/ (Ctrl+C stops)"
 	@exec $(BINARY) serve --web-root web/dist $(SERVE_ARGS)
 
 # scripts/with-postgres.sh starts a throwaway PostgreSQL and sets OPENLABS_TEST_POSTGRES_URL, so
-# every storage test runs on SQLite and on PostgreSQL. Each test makes its own database schema,
-# so tests run in parallel.
-test: deps build web
-	scripts/with-postgres.sh ctest --test-dir $(BUILD_DIR) --output-on-failure \
+# every storage test runs on SQLite and on PostgreSQL. scripts/with-s3.sh starts s3rver and sets
+# OPENLABS_TEST_S3_URL, so the blob store tests also run on the S3 store. Each test makes its own
+# database schema and blob prefix, so tests run in parallel.
+test: deps build web $(S3_SERVER_MODULES)
+	scripts/with-postgres.sh scripts/with-s3.sh ctest --test-dir $(BUILD_DIR) --output-on-failure \
 	  -j $(JOBS) --timeout $(TEST_TIMEOUT)
 	$(MAKE) --no-print-directory test-web
 

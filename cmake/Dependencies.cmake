@@ -10,6 +10,7 @@ find_package(OpenSSL REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(CURL REQUIRED)
 
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

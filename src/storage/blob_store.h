@@ -54,7 +54,7 @@ class BlobReader {
 
 // Storage of immutable files by key. Keys are relative paths of lower-case letters, digits and
 // "._-/" segments, such as "labs/42/assets/9f3c"; each service writes under its own prefix.
-// Implementations: a local directory (here) and, later, an S3-compatible bucket, so the
+// Implementations: a local directory (here) and an S3-compatible bucket (s3_blob_store.h), so the
 // interface only uses operations both support. Thread-safe.
 class BlobStore {
  public:
