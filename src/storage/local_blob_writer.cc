@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "storage/digest.h"
 
 namespace openlabs::storage {
 namespace {
@@ -54,19 +55,6 @@ char* MapBuffer() {
   void* memory =
       ::mmap(nullptr, kBufferBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return memory == MAP_FAILED ? nullptr : static_cast<char*>(memory);
-}
-
-std::string HexDigest(EVP_MD_CTX* context) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context, digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
 }
 
 class LocalBlobWriter final : public BlobWriter {

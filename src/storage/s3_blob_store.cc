@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "storage/digest.h"
 #include "storage/s3_xml.h"
 
 namespace openlabs::storage {
@@ -113,26 +114,13 @@ class S3BlobWriter final : public BlobWriter {
     info.size = bytes_written_;
     info.etag = std::move(*etag);
     info.modified_at = NowMillis();
-    info.sha256 = HexDigest();
+    info.sha256 = HexDigest(sha256_);
     return info;
   }
 
   int64_t bytes_written() const override { return bytes_written_; }
 
  private:
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(sha256_, digest, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex.push_back(kHex[digest[i] >> 4]);
-      hex.push_back(kHex[digest[i] & 0x0f]);
-    }
-    return hex;
-  }
-
   Result<std::string> PutWhole() {
     const S3Request request{.method = "PUT",
                             .path = path_,
