@@ -38,6 +38,7 @@ struct StorageFlags {
   std::optional<std::string> config_file;
   std::optional<std::string> data_dir;
   std::optional<std::string> database_url;
+  std::optional<std::string> blob_url;
 
   void AddTo(CLI::App& command) {
     command.add_option("--config", config_file, "TOML configuration file")
@@ -47,6 +48,10 @@ struct StorageFlags {
     command.add_option("--database-url", database_url,
                        "postgresql://USER@HOST:PORT/DB to use PostgreSQL instead of SQLite "
                        "(also OPENLABS_DATABASE_URL)");
+    command.add_option("--blob-url", blob_url,
+                       "s3://BUCKET/PREFIX?endpoint=URL&region=REGION to keep blobs in an "
+                       "S3-compatible bucket instead of DATA_DIR/blobs (also OPENLABS_BLOB_URL; "
+                       "credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
   }
 };
 
@@ -81,6 +86,9 @@ std::optional<Config> LoadOrReport(const StorageFlags& storage, const ServeFlags
     }
     if (storage.database_url) {
       target.database_url = *storage.database_url;
+    }
+    if (storage.blob_url) {
+      target.blob_url = *storage.blob_url;
     }
     if (serve != nullptr && serve->web_root) {
       target.web_root = *serve->web_root;
@@ -280,6 +288,7 @@ int ListRoutes(const std::optional<std::string>& config_file) {
   }
   config->data_dir = scratch;
   config->database_url.clear();
+  config->blob_url.clear();
   config->notebooks.pool_size = 0;
 
   int status = 0;

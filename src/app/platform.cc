@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/random.h"
+#include "common/s3_url.h"
 #include "gateway/api/articles_routes.h"
 #include "gateway/api/assistant_routes.h"
 #include "gateway/api/auth_routes.h"
@@ -24,8 +25,24 @@
 #include "services/notebooks/notebook_runner.h"
 #include "services/notebooks/sandboxed_syntax_checker.h"
 #include "storage/migrations.h"
+#include "storage/s3_blob_store.h"
 
 namespace openlabs::app {
+
+Result<std::unique_ptr<storage::BlobStore>> OpenBlobStore(const Config& config) {
+  if (config.blob_url.empty()) {
+    return storage::MakeLocalBlobStore(
+        (std::filesystem::path(config.data_dir) / "blobs").string());
+  }
+  Result<S3Url> url = ParseS3Url(config.blob_url);
+  if (!url) {
+    return Fail(url.error());
+  }
+  spdlog::info("Blobs are stored in bucket {} under prefix \"{}\" at {} (region {})", url->bucket,
+               url->prefix, url->endpoint, url->region);
+  return storage::MakeS3BlobStore(storage::S3BlobStoreOptionsFor(
+      *url, config.s3_access_key_id, config.s3_secret_access_key, config.s3_session_token));
+}
 
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   Result<std::unique_ptr<storage::Database>> database =
@@ -139,8 +156,11 @@ Result<Platform> StartPlatform(const Config& config) {
     return Fail(database.error());
   }
   platform.database = std::move(*database);
-  platform.blobs =
-      storage::MakeLocalBlobStore((std::filesystem::path(config.data_dir) / "blobs").string());
+  Result<std::unique_ptr<storage::BlobStore>> blobs = OpenBlobStore(config);
+  if (!blobs) {
+    return Fail(blobs.error());
+  }
+  platform.blobs = std::move(*blobs);
 
   platform.users = users::MakeUsersService(
       *platform.database, users::UsersOptions{.initial_points = config.initial_points});

@@ -68,6 +68,9 @@ struct Platform {
 // Opens the database and applies every service's migrations.
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
 
+// Opens the blob store: the S3 bucket of config.blob_url, or the folder <data_dir>/blobs.
+Result<std::unique_ptr<storage::BlobStore>> OpenBlobStore(const Config& config);
+
 // Opens storage, migrates, and builds the services.
 Result<Platform> StartPlatform(const Config& config);
 

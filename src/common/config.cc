@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/random.h"
+#include "common/s3_url.h"
 
 namespace openlabs {
 namespace {
@@ -86,6 +87,9 @@ class ConfigReader {
     ReadString(root, "storage.data_dir", config.data_dir);
     ReadString(root, "storage.database_url", config.database_url);
     ReadInt(root, "storage.database_pool_size", config.database_pool_size);
+    ReadString(root, "storage.blob_url", config.blob_url);
+    ReadString(root, "storage.s3_access_key_id", config.s3_access_key_id);
+    ReadString(root, "storage.s3_secret_access_key", config.s3_secret_access_key);
     ReadString(root, "log.format", config.log_format);
     ReadString(root, "log.level", config.log_level);
     ReadString(root, "auth.jwt_issuer", config.jwt_issuer);
@@ -135,6 +139,19 @@ class ConfigReader {
     }
     if (const char* url = std::getenv("OPENLABS_DATABASE_URL")) {
       config.database_url = url;
+    }
+    if (const char* url = std::getenv("OPENLABS_BLOB_URL")) {
+      config.blob_url = url;
+    }
+    // The variables that AWS's own tools read, so one set of credentials serves both.
+    if (const char* key = std::getenv("AWS_ACCESS_KEY_ID")) {
+      config.s3_access_key_id = key;
+    }
+    if (const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY")) {
+      config.s3_secret_access_key = secret;
+    }
+    if (const char* token = std::getenv("AWS_SESSION_TOKEN")) {
+      config.s3_session_token = token;
     }
     if (const char* format = std::getenv("OPENLABS_LOG_FORMAT")) {
       config.log_format = format;
@@ -319,6 +336,17 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
                         "must start with postgresql:// or sqlite://"});
   }
   CheckRange(problems, "storage.database_pool_size", config.database_pool_size, 1, 256);
+  if (!config.blob_url.empty()) {
+    if (Result<S3Url> url = ParseS3Url(config.blob_url); !url) {
+      problems.push_back({"storage.blob_url", url.error().message});
+    }
+    if (config.s3_access_key_id.empty() || config.s3_secret_access_key.empty()) {
+      problems.push_back({"storage.s3_access_key_id",
+                          "storage.s3_access_key_id and storage.s3_secret_access_key (or "
+                          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) must be set when "
+                          "storage.blob_url is set"});
+    }
+  }
   if (config.log_format != "text" && config.log_format != "json") {
     problems.push_back({"log.format", "must be \"text\" or \"json\", got \"" +
                                           config.log_format + "\""});

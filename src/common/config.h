@@ -32,6 +32,14 @@ struct Config {
   std::string data_dir = "data";
   std::string database_url;  // empty: SQLite file <data_dir>/openlabs.db
   int database_pool_size = 8;
+  // Empty: the folder <data_dir>/blobs. Otherwise an S3-compatible bucket as
+  // s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=REGION (see common/s3_url.h).
+  std::string blob_url;
+  // Credentials of the S3 bucket; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+  // AWS_SESSION_TOKEN override them.
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
+  std::string s3_session_token;
 
   // [log]
   std::string log_format = "text";  // "text" or "json"

@@ -173,5 +173,34 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
   std::filesystem::remove(path);
 }
 
+TEST(ConfigTest, ReadsS3BlobSettings) {
+  const std::string path = WriteTempFile(R"(
+[storage]
+blob_url = "s3://openlabs-blobs/prod?endpoint=http://127.0.0.1:9000"
+s3_access_key_id = "key"
+s3_secret_access_key = "secret"
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfig({path, false}, config));
+  EXPECT_EQ(config.blob_url, "s3://openlabs-blobs/prod?endpoint=http://127.0.0.1:9000");
+  EXPECT_EQ(config.s3_access_key_id, "key");
+  EXPECT_EQ(config.s3_secret_access_key, "secret");
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, InvalidBlobUrlAndMissingKeysAreReported) {
+  const std::string path = WriteTempFile("[storage]\nblob_url = \"s3://Bad_Bucket\"\n");
+  Config config;
+  Status status = LoadConfig({path, false}, config);
+  ASSERT_FALSE(status);
+  std::map<std::string, std::string> problems;
+  for (const FieldViolation& problem : status.error().details) {
+    problems[problem.field] = problem.message;
+  }
+  EXPECT_NE(problems["storage.blob_url"].find("Bad_Bucket"), std::string::npos);
+  EXPECT_NE(problems["storage.s3_access_key_id"].find("AWS_ACCESS_KEY_ID"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace openlabs
