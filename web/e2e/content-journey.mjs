@@ -178,7 +178,7 @@ export async function contentJourney({ browser, baseUrl, server, outputDir, axeR
     step("content: an imported lab with raw HTML figures shows its images");
     await signUp(page, baseUrl, "noor");
     const output = importCourseNote(server, "noor");
-    const labId = /as lab (\d+) with 1 assets/.exec(output)?.[1];
+    const labId = /as lab (\d+) with 1 asset\b/.exec(output)?.[1];
     assert.ok(labId !== undefined, `the import did not report one lab with its image:\n${output}`);
     await page.goto(`${baseUrl}/labs/${labId}`);
     const body = page.locator(".markdown");

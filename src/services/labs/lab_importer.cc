@@ -542,7 +542,7 @@ class Importer {
       return Fail(assets.error());
     }
     std::string line = "imported " + key + " as lab " + std::to_string(lab->id()) + " with " +
-                       std::to_string(*assets) + " assets";
+                       std::to_string(*assets) + (*assets == 1 ? " asset" : " assets");
     for (const std::string& note : notes) {
       line += "; " + note;
     }
