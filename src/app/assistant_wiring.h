@@ -59,9 +59,6 @@ class AssistantContentAdapter final : public assistant::DocumentSource,
 
  private:
   Result<std::optional<assistant::SourceDocument>> LoadNotebook(int64_t id);
-  // Appends the versions of the notebooks attached to one lab or article.
-  Status ListNotebooks(std::string_view parent_type, int64_t parent_id,
-                       std::vector<assistant::SourceVersion>& versions);
 
   labs::LabsService& labs_;
   articles::ArticlesService& articles_;

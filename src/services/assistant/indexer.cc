@@ -207,8 +207,8 @@ Status Indexer::IndexNow(const SourceDocument& source) {
   if (vectors_ != nullptr) {
     vectors_->Remove(removed);
   }
-  spdlog::info("Indexed {} {} for the assistant: {} passages", source.type, source.id,
-               ids->size());
+  spdlog::debug("Indexed {} {} for the assistant: {} {}", source.type, source.id, ids->size(),
+                ids->size() == 1 ? "passage" : "passages");
   return {};
 }
 

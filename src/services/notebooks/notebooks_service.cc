@@ -24,6 +24,7 @@ using storage::Database;
 constexpr size_t kMaxTitleLength = 200;
 constexpr size_t kMaxAppArgumentsBytes = 2000;
 constexpr size_t kMaxSourceKeyBytes = 1024;
+constexpr int kMaxExportLimit = 5000;
 constexpr const char* kDefaultAppArguments = "width=\"medium\"";
 
 Error NotebookNotFound() { return Error::NotFound("The notebook does not exist."); }
@@ -687,6 +688,43 @@ class SqlNotebooksService final : public NotebooksService {
             response.set_found(true);
             response.set_notebook_id(id);
             response.set_source_sha256(sha256);
+          }
+          return response;
+        });
+  }
+
+  Result<v1::ExportNotebooksResponse> ExportNotebooks(
+      const v1::ExportNotebooksRequest& request) override {
+    std::vector<FieldViolation> problems;
+    if (request.after_id() < 0) {
+      problems.push_back({"after_id", "must be 0 or a notebook id"});
+    }
+    if (request.limit() < 1 || request.limit() > kMaxExportLimit) {
+      problems.push_back({"limit", "must be from 1 to 5000"});
+    }
+    if (!problems.empty()) {
+      return Fail(Error::Validation(std::move(problems)));
+    }
+    return database_.WithSession<v1::ExportNotebooksResponse>(
+        [&](soci::session& session) -> Result<v1::ExportNotebooksResponse> {
+          std::vector<long long> ids;
+          long long id = 0;
+          const long long after_id = request.after_id();
+          const long long limit = request.limit();
+          soci::statement select =
+              (session.prepare << "SELECT id FROM notebooks WHERE kind = 'original' AND id > "
+                                  ":after_id ORDER BY id LIMIT :limit",
+               soci::use(after_id), soci::use(limit), soci::into(id));
+          select.execute();
+          while (select.fetch()) {
+            ids.push_back(id);
+          }
+          v1::ExportNotebooksResponse response;
+          for (long long notebook_id : ids) {
+            *response.add_items() = Summary(session, notebook_id);
+          }
+          if (static_cast<long long>(ids.size()) == limit) {
+            response.set_next_after_id(ids.back());
           }
           return response;
         });

@@ -122,6 +122,11 @@ class NotebooksService {
   // notebooks`. Trusts its caller.
   virtual Result<v1::FindNotebookBySourceResponse> FindNotebookBySource(
       const v1::FindNotebookBySourceRequest& request) = 0;
+
+  // The originals of every parent, a page at a time in id order, without cells; for readers of
+  // all notebooks such as the assistant's index. Trusts its caller.
+  virtual Result<v1::ExportNotebooksResponse> ExportNotebooks(
+      const v1::ExportNotebooksRequest& request) = 0;
 };
 
 // The SQL implementation. Its tables are "notebooks", "notebook_cells" and "notebook_assets".

@@ -544,6 +544,47 @@ TEST_P(NotebooksServiceTest, LearnerCopiesArePrivate) {
   EXPECT_EQ(service_->ListNotebooks(originals, CallContext())->items_size(), 1);
 }
 
+// The export lists originals only, in id order, a page at a time, and checks its arguments.
+TEST_P(NotebooksServiceTest, ExportListsOriginalsByPage) {
+  std::vector<int64_t> originals;
+  for (int i = 0; i < 5; ++i) {
+    originals.push_back(Create("Notebook " + std::to_string(i)).id());
+  }
+  v1::SaveCopyRequest save;
+  save.set_notebook_id(originals[0]);
+  ASSERT_TRUE(service_->SaveCopy(save, User(kLearner)));
+
+  std::vector<int64_t> exported;
+  v1::ExportNotebooksRequest request;
+  request.set_limit(2);
+  int pages = 0;
+  for (;; ++pages) {
+    Result<v1::ExportNotebooksResponse> page = service_->ExportNotebooks(request);
+    ASSERT_TRUE(page) << page.error().message;
+    for (const v1::Notebook& notebook : page->items()) {
+      exported.push_back(notebook.id());
+      EXPECT_EQ(notebook.parent_type(), "lab");
+      EXPECT_EQ(notebook.parent_id(), kLab);
+      EXPECT_EQ(notebook.cell_count(), 3);
+      EXPECT_EQ(notebook.cells_size(), 0);
+      EXPECT_GT(notebook.updated_at(), 0);
+    }
+    if (page->next_after_id() == 0) {
+      break;
+    }
+    request.set_after_id(page->next_after_id());
+  }
+  EXPECT_EQ(exported, originals);
+  EXPECT_EQ(pages, 2);
+
+  request.set_after_id(-1);
+  request.set_limit(5001);
+  Result<v1::ExportNotebooksResponse> invalid = service_->ExportNotebooks(request);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kValidationFailed);
+  EXPECT_EQ(invalid.error().details.size(), 2u);
+}
+
 TEST_P(NotebooksServiceTest, EmptyCopyRequestCopiesOriginal) {
   const v1::Notebook notebook = Create();
   v1::SaveCopyRequest save;

@@ -280,6 +280,67 @@ TEST_F(ChampionListsTest, BackgroundBuildFollowsChanges) {
   EXPECT_TRUE(wait_for_lists());
 }
 
+// The background thread merges the index's segments into one in small steps, and the merge
+// changes neither what a search finds nor the index generation.
+TEST_F(ChampionListsTest, BackgroundMergeLeavesOneSegment) {
+  const auto segments = [&] {
+    long long count = 0;
+    EXPECT_TRUE(database_->WithSession<void>([&](soci::session& session) -> Status {
+      session << "SELECT COUNT(DISTINCT segid) FROM search_fts_idx", soci::into(count);
+      return {};
+    }));
+    return count;
+  };
+  const auto generation = [&] {
+    long long value = 0;
+    EXPECT_TRUE(database_->WithSession<void>([&](soci::session& session) -> Status {
+      session << "SELECT generation FROM search_state WHERE id = 1", soci::into(value);
+      return {};
+    }));
+    return value;
+  };
+  // Each upsert of the fixture committed a segment, and FTS5 merges only groups of four.
+  ASSERT_GT(segments(), 1);
+  const long long generation_before = generation();
+  std::vector<SearchPage> pages_before;
+  const std::vector<std::string> texts = {"data", "zeolite", "model loss", "\"running runs\""};
+  for (const std::string& text : texts) {
+    SearchQuery query;
+    query.text = text;
+    query.limit = 100;
+    Result<SearchPage> page = full_->Search(query);
+    ASSERT_TRUE(page);
+    pages_before.push_back(*page);
+  }
+
+  SearchOptions options;
+  options.champion_min_matches = 0;
+  options.merge_pages = 2;  // many steps, each its own transaction
+  options.champion_delay = std::chrono::milliseconds(10);
+  std::unique_ptr<SearchIndex> background = MakeSearchIndex(*database_, options);
+  background->StartBackgroundWork();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (segments() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(segments(), 1);
+  EXPECT_EQ(generation(), generation_before);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    SearchQuery query;
+    query.text = texts[i];
+    query.limit = 100;
+    Result<SearchPage> page = full_->Search(query);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total, pages_before[i].total) << texts[i];
+    ASSERT_EQ(page->items.size(), pages_before[i].items.size()) << texts[i];
+    for (size_t j = 0; j < page->items.size(); ++j) {
+      EXPECT_EQ(page->items[j].id, pages_before[i].items[j].id) << texts[i] << " at " << j;
+      EXPECT_EQ(page->items[j].score, pages_before[i].items[j].score) << texts[i] << " at " << j;
+      EXPECT_EQ(page->items[j].snippet, pages_before[i].items[j].snippet) << texts[i];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace openlabs::search
 

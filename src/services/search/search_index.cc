@@ -163,7 +163,7 @@ class SqlSearchIndex final : public SearchIndex {
   }
 
   void StartBackgroundWork() override {
-    if (database_.dialect() != Dialect::kSqlite || !UsesChampions() ||
+    if (database_.dialect() != Dialect::kSqlite || (!UsesChampions() && options_.merge_pages <= 0) ||
         !options_.champions_in_background || builder_.joinable()) {
       return;
     }
@@ -436,8 +436,53 @@ class SqlSearchIndex final : public SearchIndex {
       }
       build_requested_ = false;
       lock.unlock();
-      BuildChampionsIfStale(stop);
+      MergeSegments(stop);
+      if (UsesChampions()) {
+        BuildChampionsIfStale(stop);
+      }
       lock.lock();
+    }
+  }
+
+  // Merges the segments of search_fts into one, SearchOptions::merge_pages pages per write
+  // transaction, because FTS5 writes a segment per transaction and reads a term from each one.
+  // The merge changes the storage, not the rows, so the generation and the lists stay valid.
+  void MergeSegments(std::stop_token stop) {
+    if (options_.merge_pages <= 0) {
+      return;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    long long segments = 0;
+    Status status = database_.WithSession<void>([&](soci::session& session) -> Status {
+      session << "SELECT COUNT(DISTINCT segid) FROM search_fts_idx", soci::into(segments);
+      return {};
+    });
+    int steps = 0;
+    bool merging = status && segments > 1;
+    while (merging && !stop.stop_requested()) {
+      status = database_.InTransaction<void>([&](soci::session& session) -> Status {
+        sqlite_api::sqlite3* db =
+            static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+        const int changes_before = sqlite_api::sqlite3_total_changes(db);
+        // A negative page count merges segments of every level, down to one segment.
+        const int pages = -options_.merge_pages;
+        session << "INSERT INTO search_fts (search_fts, rank) VALUES ('merge', :pages)",
+            soci::use(pages);
+        // FTS5 documents a change count below 2 as a merge that found nothing to do.
+        merging = sqlite_api::sqlite3_total_changes(db) - changes_before >= 2;
+        return {};
+      });
+      merging = merging && status;
+      ++steps;
+    }
+    if (!status) {
+      spdlog::error("search: merging the index segments failed, so searches read {} segments: {}",
+                    segments, status.error().internal);
+    } else if (segments > 1 && !stop.stop_requested()) {
+      const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      spdlog::info("search: merged {} index segments into one in {} steps and {} ms", segments,
+                   steps, elapsed.count());
     }
   }
 
