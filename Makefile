@@ -85,7 +85,7 @@ $(S3_SERVER_MODULES): tests/s3-server/package-lock.json
 	@touch $@
 
 run: deps build-server web
-	@echo "Serving on http://127.0.0.1:8080/ (Ctrl+C stops)"
+	@echo "Starting the server on http://127.0.0.1:8080/ unless SERVE_ARGS or its config names another address (Ctrl+C stops)"
 	@exec $(BINARY) serve --web-root web/dist $(SERVE_ARGS)
 
 # scripts/with-postgres.sh starts a throwaway PostgreSQL and sets OPENLABS_TEST_POSTGRES_URL, so
