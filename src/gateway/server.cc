@@ -679,8 +679,7 @@ void HttpServer::Impl::BeginShutdown(Loop& loop) {
 }
 
 // True while the open connections are below max_connections. Each io thread checks before it
-// waits for a connection, so with N io threads the server may accept up to N - 1 connections
-// past the limit, each on a thread that checked before another thread filled the last slot.
+// waits for a connection, so N io threads may accept up to N - 1 connections past the limit.
 bool HttpServer::Impl::HasConnectionSlot() {
   return options_.max_connections <= 0 ||
          http_connections_.load(std::memory_order_relaxed) + websockets_.Size() <

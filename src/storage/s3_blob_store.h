@@ -24,10 +24,10 @@ S3BlobStoreOptions S3BlobStoreOptionsFor(const S3Url& url, std::string access_ke
 // A blob store in a bucket of an S3-compatible server (AWS S3, MinIO), addressed path-style
 // (ENDPOINT/BUCKET/KEY) and signed with AWS Signature Version 4. The bucket must exist.
 //
-// A writer keeps up to 8 MiB in memory. A blob of at most 8 MiB is sent in one PUT at Commit;
-// a larger one becomes a multipart upload of 8 MiB parts, each sent when full, which Commit
-// completes and a writer destroyed without Commit aborts. So nothing is visible under the key
-// before Commit. A reader streams the object from one GET, holding at most 256 KiB of it.
+// A writer keeps up to 8 MiB in memory. A blob of at most 8 MiB is sent in one PUT at Commit.
+// A larger one becomes a multipart upload of 8 MiB parts, each sent when full. Commit completes
+// the upload and a writer destroyed without Commit aborts it, so nothing is visible under the
+// key before Commit. A reader streams the object from one GET, holding at most 256 KiB of it.
 // Errors: kNotFound for a missing key, kUnavailable when the server is unreachable, times out,
 // answers 5xx or rejects the credentials, with the HTTP status and S3 error code in `internal`.
 // NOTE: the server keeps the parts of an upload whose abort failed (a crash, or a server such

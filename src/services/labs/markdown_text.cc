@@ -18,7 +18,7 @@ namespace {
 constexpr std::array<const char*, 4> kExtensions = {"table", "strikethrough", "autolink",
                                                     "tasklist"};
 
-// Elements whose content is not text that a reader sees.
+// Elements whose content is not visible text.
 constexpr std::array<std::string_view, 5> kSkippedElements = {"script", "style", "template",
                                                               "noscript", "head"};
 

@@ -163,7 +163,8 @@ class SqlSearchIndex final : public SearchIndex {
   }
 
   void StartBackgroundWork() override {
-    if (database_.dialect() != Dialect::kSqlite || (!UsesChampions() && options_.merge_pages <= 0) ||
+    const bool has_work = UsesChampions() || options_.merge_pages > 0;
+    if (database_.dialect() != Dialect::kSqlite || !has_work ||
         !options_.champions_in_background || builder_.joinable()) {
       return;
     }

@@ -591,7 +591,7 @@ TEST_P(SubmissionsServiceTest, QueueListsEligibleOldestFirst) {
 }
 
 // may_claim follows the checks of ClaimSubmission. For every reader in this test, it is true
-// exactly when a claim by that reader succeeds, because no other reviewer holds a claim.
+// exactly when a claim by that reader succeeds, because no other reviewer has a claim.
 TEST_P(SubmissionsServiceTest, MayClaimMatchesClaimChecks) {
   const CallContext graduate = Graduate("peer");
   Result<v1::Submission> submitted = Submit(learner_);

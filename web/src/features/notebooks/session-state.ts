@@ -16,8 +16,8 @@ export type SessionEvent = { type: string } & Record<string, unknown>;
 const maxConsoleLines = 200;
 
 /**
- * The most characters of each stream that a cell keeps on the page. A cell that prints in a
- * loop would otherwise make every update re-render megabytes of text.
+ * The maximum number of characters of each stream that a cell keeps on the page. A cell that
+ * prints in a loop would otherwise make every update re-render megabytes of text.
  */
 export const maxStreamChars = 50_000;
 
