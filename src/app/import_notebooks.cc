@@ -24,13 +24,14 @@ Result<notebooks::NotebookParent> LabForNotebook(labs::LabsService& labs,
     return notebooks::NotebookParent{"lab", found->lab_id(),
                                      "lab " + std::to_string(found->lab_id())};
   }
-  v1::CreateLabRequest create;
+  v1::ImportLabRequest import;
+  v1::CreateLabRequest& create = *import.mutable_lab();
   create.set_title(draft.title);
   create.set_description("A marimo notebook imported from " + draft.source_key + ".");
   create.set_body(draft.first_markdown.empty() ? "# " + draft.title : draft.first_markdown);
   create.add_tags("notebook");
-  create.set_source_key(source_key);
-  Result<v1::Lab> lab = labs.CreateLab(create, context);
+  import.set_source_key(source_key);
+  Result<v1::Lab> lab = labs.ImportLab(import, context);
   if (!lab) {
     return Fail(lab.error());
   }

@@ -8,12 +8,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/random.h"
 #include "learning_api_test.h"
 #include "services/articles/test_pdf.h"
 
@@ -159,6 +161,49 @@ TEST_P(LearningLoopTest, ImportedLabJourney) {
   EXPECT_EQ(downloaded.body, "Line 3: use np.mean.");
   EXPECT_NE(downloaded.Header("content-disposition").find("review.txt"), std::string::npos);
   ExpectErrorResponse(client().Get(attachment, stranger.access_token), 404, "not_found");
+}
+
+// Only `openlabs import labs` records where a lab came from. POST /api/v1/labs rejects the
+// source fields, so no client can make the importer skip a file or collide with its lab.
+TEST_P(LearningLoopTest, CreateLabRejectsSourceFields) {
+  const TestUser author = Register("importer");
+  const TestUser stranger = Register("squatter");
+  const fs::path folder = fs::temp_directory_path() / ("source-fields-" + NewUuid());
+  fs::create_directories(folder);
+  const std::string content = "# Loops\n\nWrite a loop that sums a list.\n";
+  std::ofstream(folder / "loops.md") << content;
+
+  const HttpResponse squatted = SendJson("POST", "/api/v1/labs",
+                                         {{"title", "Loops"},
+                                          {"source_key", "loops.md"},
+                                          {"source_sha256", Sha256Hex(content)}},
+                                         stranger.access_token);
+  ExpectErrorResponse(squatted, 422, "validation_failed");
+  const nlohmann::json details = squatted.Json()["error"]["details"];
+  ASSERT_EQ(details.size(), 2u) << squatted.body;
+  EXPECT_EQ(details[0].value("field", ""), "source_key");
+  EXPECT_EQ(details[1].value("field", ""), "source_sha256");
+  const HttpResponse none =
+      client().Get("/api/v1/labs?author=" + std::to_string(stranger.id));
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.Json().value("total", -1), 0) << none.body;
+
+  // The importer still creates the lab from the file and records its source.
+  std::vector<std::string> args = {"import", "labs", folder.string(), "--author", author.username};
+  const std::vector<std::string> storage_flags = server().StorageFlags();
+  args.insert(args.end(), storage_flags.begin(), storage_flags.end());
+  const ProcessResult imported = RunOpenlabs(args, "");
+  fs::remove_all(folder);
+  ASSERT_TRUE(imported.ExitedWithZero()) << imported.Describe() << "\n" << imported.output;
+  EXPECT_NE(imported.output.find("imported loops.md as lab"), std::string::npos)
+      << imported.output;
+  const HttpResponse listed = client().Get("/api/v1/labs?author=" + std::to_string(author.id));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.Json().value("total", 0), 1) << listed.body;
+  const int64_t lab_id = listed.Json()["items"][0].value("id", int64_t{0});
+  const HttpResponse lab = client().Get(IdPath("/api/v1/labs/", lab_id));
+  ASSERT_EQ(lab.status, 200) << lab.body;
+  EXPECT_EQ(lab.Json().value("source_key", ""), "loops.md");
 }
 
 // Every write route of the API, called without a token, returns 401 and changes nothing. The

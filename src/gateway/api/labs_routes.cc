@@ -128,9 +128,6 @@ void AddLabsRoutes(Router& router, labs::LabsService& labs, auth::AuthService& a
   api.AddJson<v1::CreateLabRequest>(
       "POST", "/api/v1/labs", CallerPolicy::kRequired,
       [&labs](const ApiCall& call, v1::CreateLabRequest& create) {
-        // Only the importer, which calls the service directly, records where a lab came from.
-        create.clear_source_key();
-        create.clear_source_sha256();
         return ProtoResponse(labs.CreateLab(create, call.caller), 201);
       });
   api.Add("GET", "/api/v1/labs", CallerPolicy::kAnonymous, [&labs](const ApiCall& call) {

@@ -513,7 +513,8 @@ class Importer {
                              const std::string& content, const std::string& sha256) {
     const FrontMatter front = ParseFrontMatter(content);
     const DocumentText text = ReadDocumentText(front.body);
-    v1::CreateLabRequest create;
+    v1::ImportLabRequest import;
+    v1::CreateLabRequest& create = *import.mutable_lab();
     std::string title = !front.title.empty() ? front.title : text.heading;
     create.set_title(
         Truncate(title.empty() ? TitleFromFileName(relative) : title, kMaxTitleLength));
@@ -523,8 +524,8 @@ class Importer {
     for (const std::string& tag : ChooseTags(front)) {
       create.add_tags(tag);
     }
-    create.set_source_key(key);
-    create.set_source_sha256(sha256);
+    import.set_source_key(key);
+    import.set_source_sha256(sha256);
 
     std::vector<std::string> notes;
     if (!front.problem.empty()) {
@@ -532,7 +533,7 @@ class Importer {
     }
     const std::vector<LocalFile> files =
         FindReferencedFiles(front.body, (root_ / relative).parent_path(), root_, notes);
-    Result<v1::Lab> lab = labs_.CreateLab(create, context_);
+    Result<v1::Lab> lab = labs_.ImportLab(import, context_);
     if (!lab) {
       return Fail(lab.error());
     }

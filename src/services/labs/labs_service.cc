@@ -124,32 +124,12 @@ class SqlLabsService final : public LabsService {
 
   Result<v1::Lab> CreateLab(const v1::CreateLabRequest& request,
                             const CallContext& context) override {
-    if (!context.authenticated()) {
-      return Fail(Error::Unauthenticated("Sign in to create a lab."));
-    }
-    std::vector<FieldViolation> problems =
-        CheckLabFields(&request.title(), &request.description(), &request.body());
-    if (request.source_key().size() > kMaxSourceKeyLength) {
-      problems.push_back({"source_key", "must be at most 1024 bytes long"});
-    }
-    Result<std::vector<std::string>> tags =
-        NormalizeTags({request.tags().begin(), request.tags().end()});
-    if (!tags) {
-      problems.insert(problems.end(), tags.error().details.begin(), tags.error().details.end());
-    }
-    if (!problems.empty()) {
-      return Fail(Error::Validation(std::move(problems)));
-    }
+    return InsertCheckedLab(request, {}, context);
+  }
 
-    Result<v1::Lab> created =
-        database_.InTransaction<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
-          return InsertLab(session, request, *tags, context.user_id);
-        });
-    if (created) {
-      spdlog::info("user id={} created lab id={}", context.user_id, created->id());
-      [[maybe_unused]] Status indexed = IndexLab(*created);
-    }
-    return created;
+  Result<v1::Lab> ImportLab(const v1::ImportLabRequest& request,
+                            const CallContext& context) override {
+    return InsertCheckedLab(request.lab(), request, context);
   }
 
   Result<v1::Lab> GetLab(const v1::GetLabRequest& request) override {
@@ -404,11 +384,44 @@ class SqlLabsService final : public LabsService {
     return get;
   }
 
+  // Creates the lab after checking the caller and the fields. `source` carries the imported
+  // file's key and SHA-256, both empty for a lab created over the API.
+  Result<v1::Lab> InsertCheckedLab(const v1::CreateLabRequest& request,
+                                   const v1::ImportLabRequest& source, const CallContext& context) {
+    if (!context.authenticated()) {
+      return Fail(Error::Unauthenticated("Sign in to create a lab."));
+    }
+    std::vector<FieldViolation> problems =
+        CheckLabFields(&request.title(), &request.description(), &request.body());
+    if (source.source_key().size() > kMaxSourceKeyLength) {
+      problems.push_back({"source_key", "must be at most 1024 bytes long"});
+    }
+    Result<std::vector<std::string>> tags =
+        NormalizeTags({request.tags().begin(), request.tags().end()});
+    if (!tags) {
+      problems.insert(problems.end(), tags.error().details.begin(), tags.error().details.end());
+    }
+    if (!problems.empty()) {
+      return Fail(Error::Validation(std::move(problems)));
+    }
+
+    Result<v1::Lab> created =
+        database_.InTransaction<v1::Lab>([&](soci::session& session) -> Result<v1::Lab> {
+          return InsertLab(session, request, source, *tags, context.user_id);
+        });
+    if (created) {
+      spdlog::info("user id={} created lab id={}", context.user_id, created->id());
+      [[maybe_unused]] Status indexed = IndexLab(*created);
+    }
+    return created;
+  }
+
   Result<v1::Lab> InsertLab(soci::session& session, const v1::CreateLabRequest& request,
+                            const v1::ImportLabRequest& source,
                             const std::vector<std::string>& tags, long long author_id) {
     const long long now = NowMillis();
     long long id = 0;
-    soci::indicator source_indicator = request.source_key().empty() ? soci::i_null : soci::i_ok;
+    soci::indicator source_indicator = source.source_key().empty() ? soci::i_null : soci::i_ok;
     try {
       session << "INSERT INTO labs (title, description, body, author_id, source_key, "
                  "source_sha256, created_at, updated_at) VALUES (:title, :description, :body, "
@@ -416,8 +429,8 @@ class SqlLabsService final : public LabsService {
                  "RETURNING id",
           soci::use(request.title(), "title"), soci::use(request.description(), "description"),
           soci::use(request.body(), "body"), soci::use(author_id, "author_id"),
-          soci::use(request.source_key(), source_indicator, "source_key"),
-          soci::use(request.source_sha256(), "source_sha256"), soci::use(now, "created_at"),
+          soci::use(source.source_key(), source_indicator, "source_key"),
+          soci::use(source.source_sha256(), "source_sha256"), soci::use(now, "created_at"),
           soci::use(now, "updated_at"), soci::into(id);
     } catch (const soci::soci_error& error) {
       if (storage::IsUniqueViolation(error)) {

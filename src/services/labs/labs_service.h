@@ -34,9 +34,14 @@ class LabsService {
  public:
   virtual ~LabsService() = default;
 
-  // Creates a published lab by the caller. kValidationFailed names each invalid field;
-  // kAlreadyExists when `source_key` was imported before.
+  // Creates a published lab by the caller. kValidationFailed names each invalid field.
   virtual Result<v1::Lab> CreateLab(const v1::CreateLabRequest& request,
+                                    const CallContext& context) = 0;
+
+  // Creates a published lab like CreateLab and records the file it was imported from. Only
+  // `openlabs import labs` calls it, never an HTTP route. kAlreadyExists when `source_key` was
+  // imported before.
+  virtual Result<v1::Lab> ImportLab(const v1::ImportLabRequest& request,
                                     const CallContext& context) = 0;
 
   // The lab with its tags and assets, archived or not. kNotFound when there is none.

@@ -589,14 +589,17 @@ TEST_P(LabsServiceTest, DeletingLabDeletesAssetBlobs) {
 }
 
 TEST_P(LabsServiceTest, SourceKeyFindsImportedLab) {
-  v1::CreateLabRequest create;
-  create.set_title("Imported");
-  create.set_source_key("course/lab1.md");
-  create.set_source_sha256(Sha256Hex("content"));
-  Result<v1::Lab> lab = service_->CreateLab(create, User(kAuthor));
+  v1::ImportLabRequest import;
+  import.mutable_lab()->set_title("Imported");
+  import.set_source_key("course/lab1.md");
+  import.set_source_sha256(Sha256Hex("content"));
+  Result<v1::Lab> lab = service_->ImportLab(import, User(kAuthor));
   ASSERT_TRUE(lab);
   EXPECT_EQ(lab->source_key(), "course/lab1.md");
-  EXPECT_EQ(service_->CreateLab(create, User(kAuthor)).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(service_->ImportLab(import, User(kAuthor)).error().code, ErrorCode::kAlreadyExists);
+  // A lab created without a source records none, so a second one is no duplicate.
+  EXPECT_TRUE(service_->CreateLab(import.lab(), User(kAuthor)));
+  EXPECT_TRUE(service_->CreateLab(import.lab(), User(kAuthor)));
 
   v1::FindLabBySourceRequest find;
   find.set_source_key("course/lab1.md");
