@@ -16,19 +16,8 @@ if [[ -z "$pg_bin" ]]; then
   echo "error: PostgreSQL is not installed; run scripts/install-deps.sh first" >&2
   exit 1
 fi
-# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
-# Without OPENLABS_TEST_POSTGRES_PORT, try the free ports from 55432 on, so that two test runs on
-# one machine do not share a server. Two runs starting together may pick the same port, and the one
-# that loses the bind moves on to the next port.
-if [[ -n "${OPENLABS_TEST_POSTGRES_PORT:-}" ]]; then
-  candidates=("$OPENLABS_TEST_POSTGRES_PORT")
-else
-  candidates=($(seq 55432 55531))
-fi
 root=$(mktemp -d /tmp/openlabs-pg.XXXXXX)
 chmod 755 "$root"
 mkdir -p "$root/data" "$root/socket"
@@ -95,20 +84,8 @@ start_postgres() {
   exit 1
 }
 
-port=
-for candidate in "${candidates[@]}"; do
-  if port_in_use "$candidate"; then
-    continue
-  fi
-  if start_postgres "$candidate"; then
-    port=$candidate
-    break
-  fi
-done
-if [[ -z "$port" ]]; then
-  echo "error: no free port in ${candidates[0]}-${candidates[-1]}; set OPENLABS_TEST_POSTGRES_PORT" >&2
-  exit 1
-fi
+# Without OPENLABS_TEST_POSTGRES_PORT, the server takes the first free port from 55432 on.
+start_on_free_port start_postgres OPENLABS_TEST_POSTGRES_PORT 55432 55531
 "$pg_bin/createdb" -h "$root/socket" -p "$port" -U postgres openlabs_test
 
 export OPENLABS_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/openlabs_test"

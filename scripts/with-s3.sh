@@ -20,18 +20,8 @@ if [[ ! -x "$s3rver" ]]; then
   exit 1
 fi
 
-# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+source "$repo/scripts/free-port.sh"
 
-# Without OPENLABS_TEST_S3_PORT, try the free ports from 59000 on, so that two test runs on one
-# machine do not share a server.
-if [[ -n "${OPENLABS_TEST_S3_PORT:-}" ]]; then
-  candidates=("$OPENLABS_TEST_S3_PORT")
-else
-  candidates=($(seq 59000 59099))
-fi
 readonly bucket=openlabs-test
 root=$(mktemp -d /tmp/openlabs-s3.XXXXXX)
 
@@ -75,20 +65,8 @@ start_s3rver() {
   exit 1
 }
 
-port=
-for candidate in "${candidates[@]}"; do
-  if port_in_use "$candidate"; then
-    continue
-  fi
-  if start_s3rver "$candidate"; then
-    port=$candidate
-    break
-  fi
-done
-if [[ -z "$port" ]]; then
-  echo "error: no free port in ${candidates[0]}-${candidates[-1]}; set OPENLABS_TEST_S3_PORT" >&2
-  exit 1
-fi
+# Without OPENLABS_TEST_S3_PORT, the server takes the first free port from 59000 on.
+start_on_free_port start_s3rver OPENLABS_TEST_S3_PORT 59000 59099
 
 export OPENLABS_TEST_S3_URL="s3://$bucket?endpoint=http://127.0.0.1:$port&region=us-east-1"
 export AWS_ACCESS_KEY_ID=S3RVER
