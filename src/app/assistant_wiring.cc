@@ -13,6 +13,28 @@ namespace {
 constexpr int kExportPageSize = 2000;
 constexpr size_t kMaxQueuedAnswers = 64;
 
+// Reads every page of a service's Export call, from the first id on, and calls `visit` with each
+// item. `export_page` sets any further fields of the `Request` and calls the service.
+template <typename Request, typename ExportPage, typename Visit>
+Status ForEachExported(ExportPage export_page, Visit visit) {
+  for (int64_t after_id = 0;;) {
+    Request request;
+    request.set_after_id(after_id);
+    request.set_limit(kExportPageSize);
+    auto page = export_page(request);
+    if (!page) {
+      return Fail(page.error());
+    }
+    for (const auto& item : page->items()) {
+      visit(item);
+    }
+    after_id = page->next_after_id();
+    if (after_id == 0) {
+      return {};
+    }
+  }
+}
+
 }  // namespace
 
 Status IndexChangeFanout::Upsert(const search::SearchDocument& document) {
@@ -122,56 +144,39 @@ Result<std::vector<assistant::SourceVersion>> AssistantContentAdapter::List() {
   // instead of ListLabs pages whose OFFSET rereads every row before the page.
   std::vector<assistant::SourceVersion> versions;
   std::set<std::pair<std::string, int64_t>> parents;
-  for (int64_t after_id = 0;;) {
-    v1::ExportLabsRequest request;
-    request.set_after_id(after_id);
-    request.set_limit(kExportPageSize);
-    request.set_max_body_chars(0);
-    Result<v1::ExportLabsResponse> labs = labs_.ExportLabs(request);
-    if (!labs) {
-      return Fail(labs.error());
-    }
-    for (const v1::Lab& lab : labs->items()) {
-      versions.push_back({"lab", lab.id(), lab.updated_at()});
-      parents.insert({"lab", lab.id()});
-    }
-    if ((after_id = labs->next_after_id()) == 0) {
-      break;
-    }
+  Status labs = ForEachExported<v1::ExportLabsRequest>(
+      [&](v1::ExportLabsRequest& request) {
+        request.set_max_body_chars(0);
+        return labs_.ExportLabs(request);
+      },
+      [&](const v1::Lab& lab) {
+        versions.push_back({"lab", lab.id(), lab.updated_at()});
+        parents.insert({"lab", lab.id()});
+      });
+  if (!labs) {
+    return Fail(labs.error());
   }
-  for (int64_t after_id = 0;;) {
-    v1::ExportArticlesRequest request;
-    request.set_after_id(after_id);
-    request.set_limit(kExportPageSize);
-    Result<v1::ExportArticlesResponse> articles = articles_.ExportArticles(request);
-    if (!articles) {
-      return Fail(articles.error());
-    }
-    for (const v1::Article& article : articles->items()) {
-      versions.push_back({"article", article.id(), article.updated_at()});
-      parents.insert({"article", article.id()});
-    }
-    if ((after_id = articles->next_after_id()) == 0) {
-      break;
-    }
+
+  Status articles = ForEachExported<v1::ExportArticlesRequest>(
+      [&](v1::ExportArticlesRequest& request) { return articles_.ExportArticles(request); },
+      [&](const v1::Article& article) {
+        versions.push_back({"article", article.id(), article.updated_at()});
+        parents.insert({"article", article.id()});
+      });
+  if (!articles) {
+    return Fail(articles.error());
   }
+
   // The notebooks of listed labs and articles only, as their pages show them.
-  for (int64_t after_id = 0;;) {
-    v1::ExportNotebooksRequest request;
-    request.set_after_id(after_id);
-    request.set_limit(kExportPageSize);
-    Result<v1::ExportNotebooksResponse> notebooks = notebooks_.ExportNotebooks(request);
-    if (!notebooks) {
-      return Fail(notebooks.error());
-    }
-    for (const v1::Notebook& notebook : notebooks->items()) {
-      if (parents.contains({notebook.parent_type(), notebook.parent_id()})) {
-        versions.push_back({"notebook", notebook.id(), notebook.updated_at()});
-      }
-    }
-    if ((after_id = notebooks->next_after_id()) == 0) {
-      break;
-    }
+  Status notebooks = ForEachExported<v1::ExportNotebooksRequest>(
+      [&](v1::ExportNotebooksRequest& request) { return notebooks_.ExportNotebooks(request); },
+      [&](const v1::Notebook& notebook) {
+        if (parents.contains({notebook.parent_type(), notebook.parent_id()})) {
+          versions.push_back({"notebook", notebook.id(), notebook.updated_at()});
+        }
+      });
+  if (!notebooks) {
+    return Fail(notebooks.error());
   }
   return versions;
 }
