@@ -81,9 +81,9 @@ double WeightOf(std::string_view column) {
   return 1.0;
 }
 
-// Returns the terms found in at least `min_matches` rows.
+// Returns the terms found in at least `min_matches` rows, the rarest first.
 std::vector<std::string> FrequentTerms(sqlite3* db, long long min_matches) {
-  Statement statement(db, "SELECT term FROM temp.search_fts_terms WHERE doc >= ?1");
+  Statement statement(db, "SELECT term FROM temp.search_fts_terms WHERE doc >= ?1 ORDER BY doc");
   sqlite_api::sqlite3_bind_int64(statement.get(), 1, min_matches);
   std::vector<std::string> terms;
   while (statement.Step()) {
@@ -94,9 +94,11 @@ std::vector<std::string> FrequentTerms(sqlite3* db, long long min_matches) {
 
 // Ranks the rows of `term` as openlabs_rank() does for a one-term query without filters, from
 // the term's instances: the weighted frequency of each row is the sum of the weights of the
-// columns of its instances. Returns false when a row's token count is unknown.
+// columns of its instances. Keeps the term's postings when they fit in `posting_bytes_left`,
+// and takes their size from it. Returns false when a row's token count is unknown.
 bool RankTerm(Statement& instances, const std::string& term, const IndexSize& size,
-              const std::vector<uint32_t>& token_counts, size_t length, ChampionList& list) {
+              const std::vector<uint32_t>& token_counts, size_t length, size_t& posting_bytes_left,
+              ChampionList& list) {
   sqlite_api::sqlite3_reset(instances.get());
   sqlite_api::sqlite3_bind_text(instances.get(), 1, term.data(), static_cast<int>(term.size()),
                                 SQLITE_STATIC);
@@ -133,6 +135,24 @@ bool RankTerm(Statement& instances, const std::string& term, const IndexSize& si
   }
   list.matches = collector.matches();
   list.best = collector.Finish();
+
+  // The frequencies are sums of whole column weights, so a whole number is stored exactly.
+  const bool whole = std::all_of(rows.begin(), rows.end(), [](const Row& row) {
+    return row.frequency == std::floor(row.frequency) && row.frequency < 4e9;
+  });
+  if (posting_bytes_left > 0 && whole) {
+    Postings postings;
+    for (const Row& row : rows) {
+      postings.Add(row.rowid, static_cast<uint32_t>(row.frequency));
+    }
+    if (postings.bytes() <= posting_bytes_left) {
+      posting_bytes_left -= postings.bytes();
+      list.postings = std::move(postings);
+    } else {
+      // The terms come rarest first, so the ones left are at least as large.
+      posting_bytes_left = 0;
+    }
+  }
   return true;
 }
 
@@ -149,13 +169,13 @@ std::shared_ptr<const ChampionLists> ChampionLists::Build(soci::session& session
              "fts5vocab(main, search_fts, instance)";
   auto lists = std::make_shared<ChampionLists>();
   lists->generation_ = Fts5Ranker::Generation(session);
-  std::vector<uint32_t> token_counts;
   {
     // A copy, because a Scope kept for the whole build would make a search of a newer snapshot
     // wait for the build to end before it could load that snapshot's counts.
     Fts5Ranker::Scope scope(ranker, session, lists->generation_);
-    token_counts = Fts5Ranker::ScopedTokenCounts();
+    lists->token_counts_ = Fts5Ranker::ScopedTokenCounts();
   }
+  const std::vector<uint32_t>& token_counts = lists->token_counts_;
   lists->size_ = ReadIndexSize(session);
   const IndexSize& size = lists->size_;
   if (size.rows == 0) {
@@ -163,19 +183,93 @@ std::shared_ptr<const ChampionLists> ChampionLists::Build(soci::session& session
   }
   const std::vector<std::string> terms = FrequentTerms(db, options.min_matches);
   Statement instances(db, "SELECT doc, col FROM temp.search_fts_instances WHERE term = ?1");
+  size_t posting_bytes_left = options.max_posting_bytes;
   for (const std::string& term : terms) {
     if (stop.stop_requested()) {
       return nullptr;
     }
     ChampionList list;
-    if (!RankTerm(instances, term, size, token_counts, options.length, list)) {
+    if (!RankTerm(instances, term, size, token_counts, options.length, posting_bytes_left,
+                  list)) {
       // The Scope could not install the counts of this snapshot because a search loaded a
       // newer one meanwhile, or the row's id is past the ranker's array (2^28).
       throw soci::soci_error("champion lists: the token count of a row is not loaded");
     }
+    lists->posting_bytes_ += list.postings ? list.postings->bytes() : 0;
     lists->lists_.emplace(term, std::move(list));
   }
   return lists;
+}
+
+bool ChampionLists::RankFromPostings(const std::vector<const ChampionList*>& lists,
+                                     RankCollector& collector) const {
+  if (lists.empty()) {
+    return false;
+  }
+  std::vector<Postings::Reader> readers;
+  std::vector<double> idf;
+  size_t rarest = 0;
+  for (size_t phrase = 0; phrase < lists.size(); ++phrase) {
+    if (!lists[phrase]->postings) {
+      return false;
+    }
+    readers.emplace_back(*lists[phrase]->postings);
+    idf.push_back(Bm25Idf(size_.rows, lists[phrase]->matches));
+    if (lists[phrase]->matches < lists[rarest]->matches) {
+      rarest = phrase;
+    }
+  }
+  const double average_tokens = size_.average_tokens();
+  std::vector<uint32_t> frequency(lists.size());
+  // The rarest term's rows lead; the other readers catch up to each of them.
+  Postings::Reader& leader = readers[rarest];
+  while (leader.Next()) {
+    const long long rowid = leader.rowid();
+    frequency[rarest] = leader.frequency();
+    bool in_every_list = true;
+    for (size_t phrase = 0; phrase < readers.size() && in_every_list; ++phrase) {
+      if (phrase == rarest) {
+        continue;
+      }
+      Postings::Reader& reader = readers[phrase];
+      // A reader that is past `rowid` stays there; one that has not started is at rowid 0.
+      while (reader.rowid() < rowid) {
+        if (!reader.Next()) {
+          return true;  // no later row of the leader is in this list
+        }
+      }
+      in_every_list = reader.rowid() == rowid;
+      frequency[phrase] = reader.frequency();
+    }
+    if (!in_every_list) {
+      continue;
+    }
+    const uint32_t tokens =
+        static_cast<uint64_t>(rowid) < token_counts_.size() ? token_counts_[rowid] : 0;
+    // Summed in phrase order, as openlabs_rank() sums, so that both give the same double.
+    double score = 0;
+    for (size_t phrase = 0; phrase < lists.size(); ++phrase) {
+      score += Bm25PhraseScore(idf[phrase], frequency[phrase], static_cast<int>(tokens),
+                               average_tokens);
+    }
+    collector.Add({score, 0, rowid});
+  }
+  return true;
+}
+
+void Postings::Add(long long rowid, uint32_t frequency) {
+  AddVarint(static_cast<uint64_t>(rowid - last_rowid_));
+  AddVarint(frequency);
+  last_rowid_ = rowid;
+  ++size_;
+}
+
+void Postings::AddVarint(uint64_t value) {
+  while (value >= 0x80) {
+    bytes_.push_back(static_cast<uint8_t>(value | 0x80));
+    value >>= 7;
+  }
+  bytes_.push_back(static_cast<uint8_t>(value));
 }
 
 ScoreBounds BoundsOf(const std::vector<const ChampionList*>& lists, long long rows, size_t keep) {

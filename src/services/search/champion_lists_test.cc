@@ -76,13 +76,7 @@ class ChampionListsTest : public ::testing::Test {
     ASSERT_TRUE(opened);
     database_ = std::move(*opened);
     ASSERT_TRUE(storage::ApplyMigrations(*database_, "search", SearchMigrations()));
-    SearchOptions with_lists;
-    with_lists.cached_pages = 0;
-    with_lists.champion_min_matches = 40;
-    with_lists.champion_length = 12;
-    with_lists.champions_in_background = false;
-    with_lists.champion_matches_per_lookup = 4;  // up to 64 lookups for a list of 256 matches
-    index_ = MakeSearchIndex(*database_, with_lists);
+    index_ = MakeSearchIndex(*database_, ListOptions());
     SearchOptions without_lists;
     without_lists.cached_pages = 0;
     without_lists.champion_min_matches = 0;
@@ -97,6 +91,17 @@ class ChampionListsTest : public ::testing::Test {
       copy.id = id;
       ASSERT_TRUE(index_->Upsert(copy));
     }
+  }
+
+  // Lists of the 12 best rows of each term in at least 40 documents, built before each search.
+  static SearchOptions ListOptions() {
+    SearchOptions with_lists;
+    with_lists.cached_pages = 0;
+    with_lists.champion_min_matches = 40;
+    with_lists.champion_length = 12;
+    with_lists.champions_in_background = false;
+    with_lists.champion_matches_per_lookup = 4;  // up to 64 lookups for a list of 256 matches
+    return with_lists;
   }
 
   // Searches both indexes and checks that the pages are the same, score for score.
@@ -181,6 +186,23 @@ TEST_F(ChampionListsTest, BuildMatchesFullRanking) {
           soci::use("\"" + term + "\""), soci::into(selected);
     }
     EXPECT_EQ(list->matches, collector.matches()) << term;
+    ASSERT_TRUE(list->postings.has_value()) << term;
+    EXPECT_EQ(list->postings->size(), static_cast<size_t>(list->matches)) << term;
+    std::vector<long long> expected_rows;
+    long long row = 0;
+    soci::statement rows = (session.prepare << "SELECT rowid FROM search_fts WHERE search_fts "
+                                               "MATCH :match ORDER BY rowid",
+                            soci::use("\"" + term + "\""), soci::into(row));
+    rows.execute();
+    while (rows.fetch()) {
+      expected_rows.push_back(row);
+    }
+    std::vector<long long> posted_rows;
+    for (Postings::Reader reader(*list->postings); reader.Next();) {
+      posted_rows.push_back(reader.rowid());
+      EXPECT_GE(reader.frequency(), 1u) << term;
+    }
+    EXPECT_EQ(posted_rows, expected_rows) << term;
     const std::vector<RankedRow> expected = collector.Finish();
     ASSERT_EQ(list->best.size(), expected.size()) << term;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -191,9 +213,84 @@ TEST_F(ChampionListsTest, BuildMatchesFullRanking) {
   session << "COMMIT";
 }
 
+// Ranking from the postings gives the full ranking's matches, rows and scores for queries of
+// one to three listed terms, a term repeated included.
+TEST_F(ChampionListsTest, RankFromPostingsMatchesFullRanking) {
+  soci::session session(database_->pool());
+  Fts5Ranker ranker;
+  ranker.Register(session);
+  session << "BEGIN";
+  const std::shared_ptr<const ChampionLists> lists =
+      ChampionLists::Build(session, ranker, {.min_matches = 40, .length = 12});
+  ASSERT_NE(lists, nullptr);
+  Fts5Ranker::Scope scope(ranker, session, lists->generation());
+  const std::vector<std::vector<std::string>> queries = {
+      {"data"}, {"data", "python"}, {"model", "loss"}, {"loss", "loss"}, {"run", "graph", "data"}};
+  for (const std::vector<std::string>& terms : queries) {
+    std::string match;
+    std::vector<const ChampionList*> term_lists;
+    for (const std::string& term : terms) {
+      match += (match.empty() ? "\"" : " \"") + term + "\"";
+      term_lists.push_back(lists->Find(term));
+      ASSERT_NE(term_lists.back(), nullptr) << term;
+    }
+    RankCollector full(50, false);
+    {
+      Fts5Ranker::Collecting collecting(full);
+      long long selected = 0;
+      session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND "
+                 "openlabs_rank(search_fts, 0, 10.0, 6.0, 3.0, 1.0) > 0",
+          soci::use(match), soci::into(selected);
+    }
+    RankCollector posted(50, false);
+    ASSERT_TRUE(lists->RankFromPostings(term_lists, posted)) << match;
+    EXPECT_GT(full.matches(), 0) << match;
+    EXPECT_EQ(posted.matches(), full.matches()) << match;
+    const std::vector<RankedRow> expected = full.Finish();
+    const std::vector<RankedRow> ranked = posted.Finish();
+    ASSERT_EQ(ranked.size(), expected.size()) << match;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(ranked[i].rowid, expected[i].rowid) << match << " at " << i;
+      EXPECT_EQ(ranked[i].score, expected[i].score) << match << " at " << i;
+    }
+  }
+  session << "COMMIT";
+}
+
 // Searches of plain words give the pages and totals of the full ranking, and the lists help
 // with the ones they cover.
 TEST_F(ChampionListsTest, SearchesMatchFullRanking) { EXPECT_GT(CompareQueries(), 500); }
+
+// Without postings, or with room for the postings of the rarer terms only, queries of several
+// words are ranked by BestOfListed or by the bounded walk, and still match the full ranking.
+TEST_F(ChampionListsTest, SearchesWithoutPostingsMatchFullRanking) {
+  for (const size_t posting_bytes : {size_t{0}, size_t{1500}}) {
+    SearchOptions options = ListOptions();
+    options.champion_posting_bytes = posting_bytes;
+    index_ = MakeSearchIndex(*database_, options);
+    EXPECT_GT(CompareQueries(), 500) << posting_bytes << " bytes of postings";
+  }
+}
+
+TEST(PostingsTest, ReadsBackLargeGapsAndFrequencies) {
+  const std::vector<std::pair<long long, uint32_t>> rows = {
+      {1, 1}, {2, 127}, {130, 128}, {20'000, 16'384}, {300'000'000, 4'000'000'000u}};
+  Postings postings;
+  for (const auto& [rowid, frequency] : rows) {
+    postings.Add(rowid, frequency);
+  }
+  EXPECT_EQ(postings.size(), rows.size());
+  std::vector<std::pair<long long, uint32_t>> read;
+  for (Postings::Reader reader(postings); reader.Next();) {
+    read.emplace_back(reader.rowid(), reader.frequency());
+  }
+  EXPECT_EQ(read, rows);
+  // One byte for each value below 128.
+  Postings small;
+  small.Add(5, 3);
+  small.Add(9, 10);
+  EXPECT_EQ(small.bytes(), 4u);
+}
 
 // After inserts, updates and deletes the lists are rebuilt for the new snapshot, and the pages
 // still match the full ranking.

@@ -155,7 +155,8 @@ class SqlSearchIndex final : public SearchIndex {
         cache_(static_cast<size_t>(options.cached_pages), kCachedPageBytes),
         options_(options),
         champion_options_{.min_matches = options.champion_min_matches,
-                          .length = options.champion_length} {
+                          .length = options.champion_length,
+                          .max_posting_bytes = options.champion_posting_bytes} {
     if (database_.dialect() != Dialect::kSqlite) {
       return;
     }
@@ -292,11 +293,12 @@ class SqlSearchIndex final : public SearchIndex {
 
   // Computes the page of a query of plain words without filters from the champion lists, equal
   // to the page and total that SearchSqlite computes without them. A one-word page within its
-  // list is read from the list. For several words, BestOfListed finds the page among the listed
-  // rows when it can prove it, and a COUNT query counts the matches. Otherwise openlabs_rank()
-  // walks every match but reads the positions of only the rows that can reach the page. Returns
-  // false when the lists are out of date or do not cover the query, and then the caller ranks
-  // every match without them.
+  // list is read from the list. Other pages are ranked in memory from the terms' postings when
+  // every term has them. Otherwise, for several words, BestOfListed finds the page among the
+  // listed rows when it can prove it, and a COUNT query counts the matches; failing that,
+  // openlabs_rank() walks every match but reads the positions of only the rows that can reach
+  // the page. Returns false when the lists are out of date or do not cover the query, and then
+  // the caller ranks every match without them.
   bool SearchChampions(soci::session& session, const SearchQuery& query, const ParsedQuery& parsed,
                        const std::string& match, long long generation, SearchPage& page) {
     const std::shared_ptr<const ChampionLists> champions = CurrentChampions();
@@ -321,6 +323,8 @@ class SqlSearchIndex final : public SearchIndex {
     }
 
     const long long offset = static_cast<long long>(page.page - 1) * page.limit;
+    const size_t keep = static_cast<size_t>(offset + page.limit);
+    RankCollector in_memory(keep, false);
     if (lists.size() == 1 && lists[0]->Covers(offset, page.limit)) {
       const ChampionList& list = *lists[0];
       page.total = list.matches;
@@ -329,8 +333,13 @@ class SqlSearchIndex final : public SearchIndex {
         FetchHits(session, match,
                   rows.first(std::min(rows.size(), static_cast<size_t>(page.limit))), page);
       }
+    } else if (champions->RankFromPostings(lists, in_memory)) {
+      page.total = in_memory.matches();
+      const std::vector<RankedRow> best = in_memory.Finish();
+      if (best.size() > static_cast<size_t>(offset)) {
+        FetchHits(session, match, std::span(best).subspan(static_cast<size_t>(offset)), page);
+      }
     } else {
-      const size_t keep = static_cast<size_t>(offset + page.limit);
       ScoreBounds bounds = BoundsOf(lists, champions->rows(), keep);
       RowScorer scorer(session, match, bounds);
       std::optional<std::vector<RankedRow>> best = BestOfListed(
@@ -518,8 +527,10 @@ class SqlSearchIndex final : public SearchIndex {
     }
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    spdlog::info("search: built the champion lists of {} terms for generation {} in {} ms",
-                 built->term_count(), built->generation(), elapsed.count());
+    spdlog::info("search: built the champion lists of {} terms ({} MiB of postings) for "
+                 "generation {} in {} ms",
+                 built->term_count(), built->posting_bytes() >> 20, built->generation(),
+                 elapsed.count());
     std::lock_guard lock(champions_mutex_);
     if (champions_ == nullptr || champions_->generation() < built->generation()) {
       champions_ = std::move(built);
