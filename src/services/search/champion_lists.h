@@ -19,8 +19,9 @@ namespace openlabs::search {
 
 // Every row of one term with the term's weighted frequency in it (the sum of the column weights
 // of its instances, a whole number because the weights are), in rowid order. Packed as LEB128
-// varints, the gap from the previous rowid and then the frequency: about 2 bytes a row for a
-// term found in one row in a hundred or more.
+// varints, the gap from the previous rowid and then the frequency: one byte each while the gap
+// and the frequency are below 128 (the bench database's 2,620 listed terms took 39 MiB for 20.6
+// million rows).
 class Postings {
  public:
   // Appends a row; rowids must ascend.
