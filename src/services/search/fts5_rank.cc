@@ -22,9 +22,6 @@ using sqlite_api::sqlite3_int64;
 using sqlite_api::sqlite3_stmt;
 using sqlite_api::sqlite3_value;
 
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
-
 // The token counts that openlabs_bm25() and openlabs_rank() calls on this thread read, set by
 // Fts5Ranker::Scope.
 thread_local const std::vector<uint32_t>* t_token_counts = nullptr;
@@ -308,11 +305,6 @@ double Bm25Idf(long long rows, long long hits) {
                               (static_cast<double>(hits) + 0.5));
   // A phrase in more than half of the rows would count against a match, so it counts a little.
   return idf > 0 ? idf : 1e-6;
-}
-
-double Bm25PhraseScore(double idf, double frequency, int tokens, double average_tokens) {
-  const double length_factor = kK1 * (1 - kB + kB * tokens / average_tokens);
-  return idf * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
 }
 
 std::vector<std::string> QueryTokens(soci::session& session, std::string_view text) {

@@ -21,8 +21,14 @@ double Bm25Idf(long long rows, long long hits);
 
 // The BM25 term of one phrase in one row: `frequency` is the phrase's weighted number of
 // occurrences and `tokens` the row's length. The expression and its order of operations are
-// those of FTS5's bm25(), so that both give the same double.
-double Bm25PhraseScore(double idf, double frequency, int tokens, double average_tokens);
+// those of FTS5's bm25(), so that both give the same double. Inline, so that a loop over the
+// phrases of one row computes the length factor once.
+inline double Bm25PhraseScore(double idf, double frequency, int tokens, double average_tokens) {
+  constexpr double kK1 = 1.2;
+  constexpr double kB = 0.75;
+  const double length_factor = kK1 * (1 - kB + kB * tokens / average_tokens);
+  return idf * (frequency * (kK1 + 1.0)) / (frequency + length_factor);
+}
 
 // The tokens that search_fts's tokenizer ("porter unicode61") makes of `text` in a query, so
 // that a query word can be looked up by the term that the index stores. Throws soci::soci_error
