@@ -92,7 +92,7 @@ class LabSearchTest : public ::testing::TestWithParam<Dialect> {
 TEST_P(LabSearchTest, FindsWordsOfEveryPart) {
   const v1::Lab lab = Create("Cell counting", kRichBody);
   // A heading, emphasis, a code span, link text, alt text, code, HTML and a table cell.
-  for (const std::string& word :
+  for (const char* word :
        {"embryos", "transparent", "count_cells", "atlas", "larva", "load_embryos", "degrees",
         "shield"}) {
     const search::SearchPage page = Search(word);
@@ -100,14 +100,14 @@ TEST_P(LabSearchTest, FindsWordsOfEveryPart) {
     EXPECT_EQ(page.items[0].id, lab.id()) << word;
   }
   // URLs and HTML attributes are not text.
-  for (const std::string& word : {"zfin", "plot", "note"}) {
+  for (const char* word : {"zfin", "plot", "note"}) {
     EXPECT_EQ(Search(word).total, 0) << word;
   }
 }
 
 TEST_P(LabSearchTest, SnippetsShowNoSyntax) {
   Create("Cell counting", kRichBody);
-  for (const std::string& query : {"zebrafish", "embryos", "atlas", "degrees", "larva"}) {
+  for (const char* query : {"zebrafish", "embryos", "atlas", "degrees", "larva"}) {
     const search::SearchPage page = Search(query);
     ASSERT_EQ(page.items.size(), 1u) << query;
     const std::string& snippet = page.items[0].snippet;
