@@ -17,6 +17,8 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(JWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(OATH REQUIRED IMPORTED_TARGET liboath)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+# The grader unpacks a submitted file when libmagic types its content as a zip archive.
+pkg_check_modules(LIBMAGIC REQUIRED IMPORTED_TARGET libmagic)
 # Lab bodies are indexed for search as the text of their Markdown (cmark-gfm), with the text of
 # raw HTML parsed by libxml2.
 pkg_check_modules(CMARK_GFM REQUIRED IMPORTED_TARGET libcmark-gfm)

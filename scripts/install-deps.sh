@@ -12,7 +12,7 @@ readonly BUILD_PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libpoppler-cpp-dev libhnswlib-dev libcurl4-openssl-dev libarchive-dev libyaml-cpp-dev
-  libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev
+  libmagic-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxml2-dev
 )
 # The notebook kernel and the autograder run learner code with Debian's Python inside bubblewrap.
 # Graders build C with gcc and Java with the JDK in the same sandbox.

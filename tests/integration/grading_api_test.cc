@@ -15,6 +15,7 @@
 
 #include "api_test.h"
 #include "common/random.h"
+#include "services/grading/test_archive.h"
 
 namespace openlabs::integration {
 namespace {
@@ -117,9 +118,15 @@ struct GradingClient {
   }
 
   int64_t Submit(int64_t lab_id, const std::string& code, const std::string& token) {
+    return SubmitFile(lab_id, "double.py", code, token);
+  }
+
+  // Submits one file in files[]; returns the submission's id, or 0 when the request failed.
+  int64_t SubmitFile(int64_t lab_id, const std::string& filename, const std::string& content,
+                     const std::string& token) {
     const HttpResponse created = SendForm(
         http, "POST", "/api/v1/submissions",
-        {{"lab_id", std::to_string(lab_id)}, {"text", "# Mine"}, {"files[]", code, "double.py"}},
+        {{"lab_id", std::to_string(lab_id)}, {"text", "# Mine"}, {"files[]", content, filename}},
         token);
     EXPECT_EQ(created.status, 201) << created.body;
     return created.Json().value("id", int64_t{0});
@@ -201,6 +208,59 @@ TEST_P(GradingApiTest, GradesSubmissionForEachRole) {
   EXPECT_EQ(author_view.Json()["score"], 2.0);
   ExpectErrorResponse(client().Get(result_path, stranger.access_token), 404, "not_found");
   ExpectErrorResponse(client().Get(result_path), 401, "unauthenticated");
+}
+
+// A C grader builds sources that arrive only inside a submitted zip file, which the grader
+// unpacks beside the zip. A zip with an entry outside its folder is rejected in the result.
+TEST_P(GradingApiTest, GradesSourcesInsideSubmittedZip) {
+  const TestUser author = Register("zip-author");
+  const TestUser learner = Register("zip-learner");
+  const TestUser escaper = Register("zip-escaper");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  GraderArchive grader;
+  grader.Write("grader.toml",
+               "language = \"c\"\nbuild = \"gcc -O2 -o prog *.c\"\nrun = \"./prog\"\n"
+               "time_limit_s = 5\n");
+  grader.Write("tests/three.in", "3\n");
+  grader.Write("tests/three.out", "6\n");
+  grader.Write("tests/big.in", "250\n");
+  grader.Write("tests/big.out", "500\n");
+  const HttpResponse attached = api.AttachGrader(lab_id, grader.Pack(), author.access_token);
+  ASSERT_EQ(attached.status, 201) << attached.body;
+
+  const std::string project = grading::MakeTestArchive(
+      {{.name = "solution/main.c",
+        .content = "#include <stdio.h>\n#include \"twice.h\"\n"
+                   "int main(void) { int n; scanf(\"%d\", &n); printf(\"%d\\n\", twice(n)); }\n"},
+       {.name = "solution/twice.c",
+        .content = "#include \"twice.h\"\nint twice(int n) { return 2 * n; }\n"},
+       {.name = "solution/twice.h", .content = "int twice(int n);\n"}});
+  const int64_t submitted = api.SubmitFile(lab_id, "solution.zip", project, learner.access_token);
+  ASSERT_NE(submitted, 0);
+  const nlohmann::json graded = api.WaitForGrading(submitted, learner.access_token, Finished);
+  EXPECT_EQ(graded["status"], "done") << graded;
+  EXPECT_EQ(graded["score"], 2.0) << graded;
+  ASSERT_EQ(graded["results"]["tests"].size(), 2u) << graded;
+  EXPECT_EQ(graded["results"]["tests"][0]["status"], "passed") << graded;
+  EXPECT_EQ(graded["results"]["tests"][1]["status"], "passed") << graded;
+
+  const std::string escaping =
+      grading::MakeTestArchive({{.name = "main.c", .content = "int main(void) { return 0; }\n"},
+                                {.name = "../../outside.c", .content = "int x;\n"}});
+  const int64_t escaped = api.SubmitFile(lab_id, "escape.zip", escaping, escaper.access_token);
+  ASSERT_NE(escaped, 0);
+  const nlohmann::json rejected = api.WaitForGrading(escaped, escaper.access_token, Finished);
+  EXPECT_EQ(rejected["status"], "done") << rejected;
+  EXPECT_EQ(rejected["score"], 0.0) << rejected;
+  EXPECT_EQ(rejected["results"].value("output", ""),
+            "The zip file escape.zip was not unpacked: its entry ../../outside.c has an absolute "
+            "path or a '..' segment.")
+      << rejected;
+  ASSERT_EQ(rejected["results"]["tests"].size(), 2u) << rejected;
+  EXPECT_EQ(rejected["results"]["tests"][0]["output"],
+            "Not run, because the submission was rejected.")
+      << rejected;
 }
 
 TEST_P(GradingApiTest, RejectsInvalidGraderUploads) {

@@ -61,11 +61,61 @@ Status StripSingleTopFolder(const std::filesystem::path& target) {
   return {};
 }
 
-Status WriteEntry(archive* reader, const std::filesystem::path& file, uint64_t max_file_bytes,
-                  uint64_t& total, uint64_t max_total_bytes, const std::string& name) {
-  std::filesystem::create_directories(file.parent_path());
+// A size for messages: whole MiB when it is a multiple of one, else bytes.
+std::string FormatBytes(uint64_t bytes) {
+  constexpr uint64_t kMiB = 1 << 20;
+  if (bytes >= kMiB && bytes % kMiB == 0) {
+    return std::to_string(bytes / kMiB) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+// The bytes unpacked so far, against the limits of the whole archive.
+struct UnpackBudget {
+  const ArchiveLimits& limits;
+  uint64_t archive_bytes = 0;
+  uint64_t total = 0;
+  int entries = 0;
+
+  // Adds `bytes` of the entry and checks the total size and the compression ratio.
+  Status Add(uint64_t bytes) {
+    constexpr uint64_t kRatioFloorBytes = 1 << 20;
+    total += bytes;
+    if (total > limits.max_total_bytes) {
+      return Fail(Invalid("", "unpacks to more than " + FormatBytes(limits.max_total_bytes)));
+    }
+    if (limits.max_ratio != 0 && total > kRatioFloorBytes &&
+        total / limits.max_ratio > archive_bytes) {
+      return Fail(Invalid("", "unpacks to more than " + std::to_string(limits.max_ratio) +
+                                  " times its own size, so it is taken for a zip bomb"));
+    }
+    return {};
+  }
+};
+
+// True when a path that the entry needs is taken by the wrong kind of file: an earlier file
+// entry where this one needs a folder, or a folder where this file entry goes.
+bool ClashesWithEarlierEntry(const std::filesystem::path& target,
+                             const std::filesystem::path& relative, bool is_folder) {
+  std::error_code error;
+  std::filesystem::path prefix = target;
+  for (const auto& part : relative.parent_path()) {
+    prefix /= part;
+    if (std::filesystem::exists(prefix, error) && !std::filesystem::is_directory(prefix, error)) {
+      return true;
+    }
+  }
+  const std::filesystem::path path = target / relative;
+  return std::filesystem::exists(path, error) &&
+         std::filesystem::is_directory(path, error) != is_folder;
+}
+
+Status WriteEntry(archive* reader, const std::filesystem::path& file, const std::string& name,
+                  UnpackBudget& budget) {
+  std::error_code error;
+  std::filesystem::create_directories(file.parent_path(), error);
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  if (!out) {
+  if (error || !out) {
     return Fail(Error::Internal("cannot create " + file.string()));
   }
   uint64_t written = 0;
@@ -79,13 +129,11 @@ Status WriteEntry(archive* reader, const std::filesystem::path& file, uint64_t m
       return Fail(Invalid(name, std::string("cannot be read: ") + archive_error_string(reader)));
     }
     written += static_cast<uint64_t>(got);
-    total += static_cast<uint64_t>(got);
-    if (written > max_file_bytes) {
-      return Fail(Invalid(name, "is larger than " + std::to_string(max_file_bytes >> 20) + " MiB"));
+    if (written > budget.limits.max_file_bytes) {
+      return Fail(Invalid(name, "is larger than " + FormatBytes(budget.limits.max_file_bytes)));
     }
-    if (total > max_total_bytes) {
-      return Fail(
-          Invalid("", "unpacks to more than " + std::to_string(max_total_bytes >> 20) + " MiB"));
+    if (Status within = budget.Add(static_cast<uint64_t>(got)); !within) {
+      return within;
     }
     out.write(buffer, got);
   }
@@ -94,6 +142,46 @@ Status WriteEntry(archive* reader, const std::filesystem::path& file, uint64_t m
     return Fail(Error::Internal("cannot write " + file.string()));
   }
   return {};
+}
+
+// Checks one entry and writes it below `target`, or skips it.
+Status ExtractEntry(archive* reader, archive_entry* entry, const std::filesystem::path& target,
+                    UnpackBudget& budget) {
+  const char* raw_name = archive_entry_pathname(entry);
+  const std::string name = raw_name == nullptr ? "" : raw_name;
+  if (++budget.entries > budget.limits.max_entries) {
+    return Fail(
+        Invalid("", "has more than " + std::to_string(budget.limits.max_entries) + " entries"));
+  }
+  const std::filesystem::path relative = SafeRelativePath(name);
+  if (relative.empty()) {
+    return Fail(Invalid(name, "has an absolute path or a '..' segment"));
+  }
+  if (*relative.begin() == "__MACOSX") {
+    return {};
+  }
+  const mode_t type = archive_entry_filetype(entry);
+  if ((type != AE_IFDIR && type != AE_IFREG) || archive_entry_hardlink(entry) != nullptr) {
+    return Fail(Invalid(name, "is a link or a special file; only files and folders are taken"));
+  }
+  if (type == AE_IFREG && !relative.has_filename()) {
+    return Fail(Invalid(name, "is a file whose name ends in '/'"));
+  }
+  if (ClashesWithEarlierEntry(target, relative, type == AE_IFDIR)) {
+    return Fail(Invalid(name,
+                        "clashes with an earlier entry that is a file where this one "
+                        "needs a folder, or the other way round"));
+  }
+  if (type == AE_IFDIR) {
+    std::error_code error;
+    std::filesystem::create_directories(target / relative, error);
+    if (error) {
+      return Fail(Error::Internal("cannot create " + (target / relative).string() + ": " +
+                                  error.message()));
+    }
+    return {};
+  }
+  return WriteEntry(reader, target / relative, name, budget);
 }
 
 }  // namespace
@@ -108,8 +196,7 @@ Status ExtractArchive(std::string_view data, const std::filesystem::path& target
   if (archive_read_open_memory(reader.get(), data.data(), data.size()) != ARCHIVE_OK) {
     return Fail(Invalid("", "is not a tar or zip archive"));
   }
-  int entries = 0;
-  uint64_t total = 0;
+  UnpackBudget budget{.limits = limits, .archive_bytes = data.size()};
   archive_entry* entry = nullptr;
   for (;;) {
     const int status = archive_read_next_header(reader.get(), &entry);
@@ -120,30 +207,11 @@ Status ExtractArchive(std::string_view data, const std::filesystem::path& target
       return Fail(
           Invalid("", std::string("cannot be read: ") + archive_error_string(reader.get())));
     }
-    const char* raw_name = archive_entry_pathname(entry);
-    const std::string name = raw_name == nullptr ? "" : raw_name;
-    if (++entries > limits.max_entries) {
-      return Fail(Invalid("", "has more than " + std::to_string(limits.max_entries) + " entries"));
-    }
-    const std::filesystem::path relative = SafeRelativePath(name);
-    if (relative.empty()) {
-      return Fail(Invalid(name, "has an absolute path or a '..' segment"));
-    }
-    const mode_t type = archive_entry_filetype(entry);
-    if (type == AE_IFDIR) {
-      std::filesystem::create_directories(target / relative);
-      continue;
-    }
-    if (type != AE_IFREG || archive_entry_hardlink(entry) != nullptr) {
-      return Fail(Invalid(name, "is a link or a special file; only files and folders are taken"));
-    }
-    if (Status written = WriteEntry(reader.get(), target / relative, limits.max_file_bytes, total,
-                                    limits.max_total_bytes, name);
-        !written) {
-      return written;
+    if (Status extracted = ExtractEntry(reader.get(), entry, target, budget); !extracted) {
+      return extracted;
     }
   }
-  if (entries == 0) {
+  if (budget.entries == 0) {
     return Fail(Invalid("", "is empty"));
   }
   return StripSingleTopFolder(target);

@@ -377,6 +377,16 @@ Result<GradeReport> RunCommandGrader(const GraderSpec& spec,
 
 }  // namespace
 
+GradeReport RejectedSubmissionReport(const GraderSpec& spec, const std::string& reason) {
+  GradeReport report;
+  report.output = reason;
+  for (const TestCase& test : spec.tests) {
+    report.max_score += test.max_score;
+    report.tests.push_back(FailedTest(test, "Not run, because the submission was rejected."));
+  }
+  return report;
+}
+
 Result<GradeReport> RunGrader(const GraderSpec& spec, const std::filesystem::path& grader_dir,
                               const std::filesystem::path& submission_dir,
                               const RunnerOptions& options) {

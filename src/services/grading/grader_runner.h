@@ -44,4 +44,9 @@ Result<GradeReport> RunGrader(const GraderSpec& spec, const std::filesystem::pat
                               const std::filesystem::path& submission_dir,
                               const RunnerOptions& options = {});
 
+// Builds the report for a submission that cannot be graded as sent, such as one with a rejected
+// zip file: `reason` as the output, and each test of a stdin/stdout grader failed with score 0. A
+// command grader's tests are unknown without running it, so its report has none.
+GradeReport RejectedSubmissionReport(const GraderSpec& spec, const std::string& reason);
+
 }  // namespace openlabs::grading

@@ -981,9 +981,15 @@ class SqlGradingService final : public GradingService {
     if (!submission) {
       return Fail(submission.error());
     }
-    if (Status written = WriteSubmissionFiles(blobs_, *submission, submission_dir->path());
-        !written) {
-      return Fail(written.error());
+    Result<std::optional<std::string>> rejected =
+        WriteSubmissionFiles(blobs_, *submission, submission_dir->path());
+    if (!rejected) {
+      return Fail(rejected.error());
+    }
+    if (*rejected) {
+      spdlog::info("grading job {}: submission {} rejected: {}", job.id, job.submission_id,
+                   **rejected);
+      return RejectedSubmissionReport(*spec, **rejected);
     }
     return RunGrader(*spec, grader_dir->path(), submission_dir->path(), options_.runner);
   }

@@ -5,9 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace openlabs::grading {
+
+// The bytes of the file at `path`, or "" when it cannot be read.
+inline std::string ReadTestFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
 
 // A folder under the system temp dir, removed with its contents at the end of the test.
 class TempFolder {
