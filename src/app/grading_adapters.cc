@@ -21,6 +21,16 @@ CallContext GradingMachinery() {
 
 }  // namespace
 
+Result<bool> GradingRecordAdapter::GradingStarted(int64_t submission_id) {
+  if (grading_ == nullptr) {
+    return Fail({ErrorCode::kUnavailable,
+                 "The grading service is not running.",
+                 {},
+                 "GradingRecordAdapter used before Attach"});
+  }
+  return grading_->GradingStarted(submission_id);
+}
+
 Result<int64_t> GradingDirectoryAdapter::GetLabAuthor(int64_t lab_id) {
   Result<submissions::LabSummary> lab = labs_.GetLab(lab_id);
   if (!lab) {

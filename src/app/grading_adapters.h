@@ -31,6 +31,19 @@ class GradingDirectoryAdapter final : public grading::SubmissionDirectory {
   labs::LabsService& lab_texts_;
 };
 
+// Adapts the grading service to the submissions service's GradingRecord. The submissions
+// service is built first, so the grading service is attached afterwards.
+class GradingRecordAdapter final : public submissions::GradingRecord {
+ public:
+  void Attach(grading::GradingService& grading) { grading_ = &grading; }
+
+  // kUnavailable until Attach has run.
+  Result<bool> GradingStarted(int64_t submission_id) override;
+
+ private:
+  grading::GradingService* grading_ = nullptr;
+};
+
 // The [assistant] chat model as the grading service's rubric model: a non-streaming chat
 // completion that requests a JSON object. Unset when no chat model is configured.
 grading::RubricModel MakeRubricModel(const Config& config);
@@ -52,8 +65,8 @@ class GradedSubmissionsService final : public submissions::SubmissionsService {
                                        const CallContext& context) override {
     return inner_.GetSubmission(request, context);
   }
-  Result<v1::Submission> DeleteSubmission(const v1::DeleteSubmissionRequest& request,
-                                          const CallContext& context) override {
+  Result<v1::DeleteSubmissionResponse> DeleteSubmission(
+      const v1::DeleteSubmissionRequest& request, const CallContext& context) override {
     return inner_.DeleteSubmission(request, context);
   }
   Result<v1::ListSubmissionsResponse> ListMine(const v1::ListSubmissionsRequest& request,

@@ -101,6 +101,7 @@ void StartGrading(const Config& config, Platform& platform) {
   options.rubric_lease_millis = int64_t{config.assistant_model_timeout_seconds + 60} * 1000;
   platform.grading = grading::MakeGradingService(*platform.database, *platform.blobs,
                                                  *platform.grading_directory, options);
+  platform.grading_record->Attach(*platform.grading);
   platform.submissions =
       std::make_unique<GradedSubmissionsService>(*platform.submissions_core, *platform.grading);
 }
@@ -120,9 +121,10 @@ void StartLearningLoop(const Config& config, Platform& platform) {
   submissions_options.required_reviews = config.review_required_count;
   submissions_options.claim_lease_seconds = config.review_claim_lease_seconds;
   platform.notebook_copies = std::make_unique<NotebookCopiesAdapter>();
+  platform.grading_record = std::make_unique<GradingRecordAdapter>();
   platform.submissions_core = submissions::MakeSubmissionsService(
       *platform.database, *platform.blobs, *platform.users, *platform.lab_directory,
-      submissions_options, platform.notebook_copies.get());
+      submissions_options, platform.notebook_copies.get(), platform.grading_record.get());
   platform.submission_counter->Attach(*platform.submissions_core);
   StartGrading(config, platform);
 

@@ -46,6 +46,8 @@ struct Platform {
   std::unique_ptr<LabDirectoryAdapter> lab_directory;
   // Lets submissions attach notebook copies; the notebooks service is attached once built.
   std::unique_ptr<NotebookCopiesAdapter> notebook_copies;
+  // Tells submissions whether grading started; the grading service is attached once built.
+  std::unique_ptr<GradingRecordAdapter> grading_record;
   // The submissions service itself; `submissions` wraps it to queue grading jobs.
   std::unique_ptr<submissions::SubmissionsService> submissions_core;
   std::unique_ptr<GradingDirectoryAdapter> grading_directory;

@@ -263,6 +263,64 @@ TEST_P(GradingApiTest, GradesSourcesInsideSubmittedZip) {
       << rejected;
 }
 
+int64_t Balance(HttpClient& http, const TestUser& user) {
+  return http.Get("/api/v1/users/me", user.access_token).Json().value("balance", int64_t{-1});
+}
+
+HttpResponse DeleteSubmission(HttpClient& http, int64_t submission_id, const TestUser& user) {
+  return http.Send({.method = "DELETE",
+                    .path = "/api/v1/submissions/" + std::to_string(submission_id),
+                    .bearer_token = user.access_token});
+}
+
+// The points pay for the grading, so deleting a submission after the grader has run on it
+// refunds nothing. Before, submit, wait for the result, delete and repeat graded for free.
+TEST_P(GradingApiTest, DeletingGradedSubmissionRefundsNothing) {
+  const TestUser author = Register("refund-author");
+  const TestUser learner = Register("refund-learner");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  ASSERT_EQ(api.AttachGrader(lab_id, DoubleGraderArchive(), author.access_token).status, 201);
+  const int64_t balance = Balance(client(), learner);
+
+  const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);
+  const nlohmann::json graded = api.WaitForGrading(submission_id, learner.access_token, Finished);
+  EXPECT_EQ(graded["status"], "done");
+  EXPECT_EQ(Balance(client(), learner), balance - 1);
+  const HttpResponse deleted = DeleteSubmission(client(), submission_id, learner);
+
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.Json()["id"], submission_id);
+  EXPECT_EQ(deleted.Json()["refunded_points"], 0);
+  EXPECT_EQ(deleted.Json()["grading_started"], true);
+  const std::string message = deleted.Json().value("message", "");
+  EXPECT_NE(message.find("without a refund"), std::string::npos) << message;
+  EXPECT_EQ(Balance(client(), learner), balance - 1);
+  ExpectErrorResponse(
+      client().Get("/api/v1/submissions/" + std::to_string(submission_id), learner.access_token),
+      404, "not_found");
+}
+
+// A lab without a grader never grades, so deleting its submission refunds the points.
+TEST_P(GradingApiTest, DeletingUngradedSubmissionRefunds) {
+  const TestUser author = Register("refund-plain-author");
+  const TestUser learner = Register("refund-plain-learner");
+  GradingClient api = grading();
+  const int64_t lab_id = api.CreateLab(author.access_token);
+  const int64_t balance = Balance(client(), learner);
+  const int64_t submission_id = api.Submit(lab_id, kDoubleProgram, learner.access_token);
+  EXPECT_EQ(Balance(client(), learner), balance - 1);
+
+  const HttpResponse deleted = DeleteSubmission(client(), submission_id, learner);
+
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.Json()["refunded_points"], 1);
+  EXPECT_EQ(deleted.Json()["grading_started"], false);
+  EXPECT_EQ(deleted.Json().value("message", ""),
+            "The submission was deleted and its 1 point refunded.");
+  EXPECT_EQ(Balance(client(), learner), balance);
+}
+
 TEST_P(GradingApiTest, RejectsInvalidGraderUploads) {
   const TestUser author = Register("grader-invalid");
   GradingClient api = grading();

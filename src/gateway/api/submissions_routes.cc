@@ -186,7 +186,7 @@ void AddSubmissionsRoutes(Router& router, submissions::SubmissionsService& submi
           [&submissions](const ApiCall& call) {
             v1::DeleteSubmissionRequest remove;
             remove.set_id(call.id);
-            return NoContentResponse(submissions.DeleteSubmission(remove, call.caller));
+            return ProtoResponse(submissions.DeleteSubmission(remove, call.caller));
           });
   api.Add("POST", "/api/v1/submissions/{id}/claim", CallerPolicy::kRequired,
           [&submissions](const ApiCall& call) {

@@ -252,6 +252,10 @@ class SqlGradingService final : public GradingService {
     return *graded + *drafted;
   }
 
+  Result<bool> GradingStarted(int64_t submission_id) override {
+    return queue_.AnyClaimed(submission_id);
+  }
+
   Result<v1::SubmissionGrading> GetSubmissionGrading(const v1::GetSubmissionGradingRequest& request,
                                                      const CallContext& caller) override {
     const int64_t submission_id = request.submission_id();

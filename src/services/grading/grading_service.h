@@ -120,6 +120,10 @@ class GradingService {
   // number queued. Start runs it once and then every reconcile_interval_millis.
   virtual Result<int> QueueMissingJobs() = 0;
 
+  // Whether a grading worker has started on the submission: it has claimed one of its jobs, the
+  // one queued with the submission or a regrade, and so may have read its files.
+  virtual Result<bool> GradingStarted(int64_t submission_id) = 0;
+
   // The submission's newest grading job: status and, once done, the results.
   virtual Result<v1::SubmissionGrading> GetSubmissionGrading(
       const v1::GetSubmissionGradingRequest& request, const CallContext& caller) = 0;

@@ -192,6 +192,17 @@ Result<std::optional<JobRow>> JobQueue::Latest(int64_t submission_id) {
       });
 }
 
+Result<bool> JobQueue::AnyClaimed(int64_t submission_id) {
+  return database_.WithSession<bool>([&](soci::session& session) -> Result<bool> {
+    const long long submission = submission_id;
+    long long claimed = 0;
+    session << "SELECT COUNT(*) FROM grading_jobs WHERE submission_id = :submission AND "
+               "attempts > 0",
+        soci::use(submission), soci::into(claimed);
+    return claimed > 0;
+  });
+}
+
 Result<std::vector<int64_t>> JobQueue::WithoutInitialJob(
     const std::vector<int64_t>& submission_ids) {
   return database_.WithSession<std::vector<int64_t>>(

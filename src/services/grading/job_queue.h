@@ -72,6 +72,8 @@ class JobQueue {
   Result<std::vector<int64_t>> WithoutInitialJob(const std::vector<int64_t>& submission_ids);
 
   Result<std::optional<JobRow>> Latest(int64_t submission_id);
+  // Whether a worker has claimed any job of the submission, at least once.
+  Result<bool> AnyClaimed(int64_t submission_id);
   // The score of the submission's newest finished job.
   Result<std::optional<double>> LatestScore(int64_t submission_id);
   // The lab's jobs of one batch (empty: the jobs queued with submissions), oldest first.

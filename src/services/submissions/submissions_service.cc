@@ -78,13 +78,14 @@ class SqlSubmissionsService final : public SubmissionsService {
  public:
   SqlSubmissionsService(Database& database, storage::BlobStore& blobs, users::UsersService& users,
                         LabDirectory& labs, SubmissionsOptions options,
-                        NotebookCopies* notebook_copies)
+                        NotebookCopies* notebook_copies, GradingRecord* grading)
       : database_(database),
         blobs_(blobs),
         users_(users),
         labs_(labs),
         options_(std::move(options)),
-        notebook_copies_(notebook_copies) {}
+        notebook_copies_(notebook_copies),
+        grading_(grading) {}
 
   Result<v1::Submission> CreateSubmission(const v1::CreateSubmissionRequest& request,
                                           const CallContext& context) override {
@@ -153,8 +154,8 @@ class SqlSubmissionsService final : public SubmissionsService {
         });
   }
 
-  Result<v1::Submission> DeleteSubmission(const v1::DeleteSubmissionRequest& request,
-                                          const CallContext& context) override {
+  Result<v1::DeleteSubmissionResponse> DeleteSubmission(
+      const v1::DeleteSubmissionRequest& request, const CallContext& context) override {
     if (!context.authenticated()) {
       return Fail(Error::Unauthenticated("Sign in to delete a submission."));
     }
@@ -162,7 +163,16 @@ class SqlSubmissionsService final : public SubmissionsService {
     if (!withdrawn) {
       return Fail(withdrawn.error());
     }
-    if (Status refunded = Refund(*withdrawn, "deletion"); !refunded) {
+    // Asked only after the withdrawal has committed: a grader that starts later cannot read the
+    // withdrawn submission, so it produces no result that the refund would make free.
+    Result<bool> graded = GradingStarted(withdrawn->id);
+    if (!graded) {
+      spdlog::error("deleting submission id={} failed; it stays withdrawn: {}", withdrawn->id,
+                    graded.error().internal);
+      return Fail(graded.error());
+    }
+    const int64_t refund_points = *graded ? 0 : withdrawn->cost_points;
+    if (Status refunded = Refund(*withdrawn, refund_points); !refunded) {
       // The row stays "withdrawn"; deleting it again retries the refund with the same key.
       spdlog::error("refund of deleted submission id={} failed; it stays withdrawn: {}",
                     withdrawn->id, refunded.error().internal);
@@ -171,9 +181,10 @@ class SqlSubmissionsService final : public SubmissionsService {
     if (Status removed = RemoveRows(*withdrawn); !removed) {
       return Fail(removed.error());
     }
-    spdlog::info("user id={} deleted submission id={}; {} points refunded", context.user_id,
-                 withdrawn->id, withdrawn->cost_points);
-    return withdrawn->ToProto(Now(), options_.required_reviews, false);
+    spdlog::info("user id={} deleted submission id={}; {} of {} points refunded{}",
+                 context.user_id, withdrawn->id, refund_points, withdrawn->cost_points,
+                 *graded ? " (grading had started)" : "");
+    return DeletionResponse(*withdrawn, refund_points, *graded);
   }
 
   Result<v1::ListSubmissionsResponse> ListMine(const v1::ListSubmissionsRequest& request,
@@ -593,15 +604,45 @@ class SqlSubmissionsService final : public SubmissionsService {
         });
   }
 
-  Status Refund(const SubmissionRow& row, const char* reason) {
+  // False without a grading record. Once true for a withdrawn submission, it stays true, so a
+  // retried deletion does not refund what the first attempt did not.
+  // NOTE: a worker that claims the job after the withdrawal also makes it true, although it
+  // fails on the missing submission, so a retry after a failed refund may refund nothing.
+  Result<bool> GradingStarted(int64_t submission_id) {
+    if (grading_ == nullptr) {
+      return false;
+    }
+    return grading_->GradingStarted(submission_id);
+  }
+
+  static v1::DeleteSubmissionResponse DeletionResponse(const SubmissionRow& row,
+                                                       int64_t refunded_points, bool graded) {
+    v1::DeleteSubmissionResponse response;
+    response.set_id(row.id);
+    response.set_refunded_points(refunded_points);
+    response.set_grading_started(graded);
+    const std::string cost =
+        std::to_string(row.cost_points) + (row.cost_points == 1 ? " point" : " points");
     if (row.cost_points <= 0) {
+      response.set_message("The submission was deleted.");
+    } else if (graded) {
+      response.set_message("The submission was deleted without a refund of its " + cost +
+                           ", because the automatic tests had already started on it.");
+    } else {
+      response.set_message("The submission was deleted and its " + cost + " refunded.");
+    }
+    return response;
+  }
+
+  Status Refund(const SubmissionRow& row, int64_t points) {
+    if (points <= 0) {
       return {};
     }
     v1::PointsChangeRequest refund;
     refund.set_user_id(row.learner_id);
-    refund.set_amount(row.cost_points);
+    refund.set_amount(points);
     refund.set_reason("refund");
-    refund.set_reference("submission:" + std::to_string(row.id) + " " + reason);
+    refund.set_reference("submission:" + std::to_string(row.id) + " deletion");
     refund.set_idempotency_key("submission:" + row.uuid + ":refund");
     Result<v1::PointsChangeResponse> refunded = users_.RefundPoints(refund);
     if (!refunded) {
@@ -854,6 +895,7 @@ class SqlSubmissionsService final : public SubmissionsService {
   LabDirectory& labs_;
   SubmissionsOptions options_;
   NotebookCopies* notebook_copies_;  // null when the platform keeps no notebooks
+  GradingRecord* grading_;           // null when nothing grades submissions
 };
 
 }  // namespace
@@ -892,9 +934,10 @@ std::vector<FieldViolation> CheckUploadedFiles(
 
 std::unique_ptr<SubmissionsService> MakeSubmissionsService(
     storage::Database& database, storage::BlobStore& blobs, users::UsersService& users,
-    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies) {
+    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies,
+    GradingRecord* grading) {
   return std::make_unique<SqlSubmissionsService>(database, blobs, users, labs, std::move(options),
-                                                 notebook_copies);
+                                                 notebook_copies, grading);
 }
 
 }  // namespace openlabs::submissions

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "openlabs/v1/submissions.pb.h"
+#include "services/submissions/grading_record.h"
 #include "services/submissions/lab_directory.h"
 #include "services/submissions/notebook_copies.h"
 #include "services/users/users_service.h"
@@ -53,10 +54,12 @@ class SubmissionsService {
   virtual Result<v1::Submission> GetSubmission(const v1::GetSubmissionRequest& request,
                                                const CallContext& context) = 0;
 
-  // Deletes a submission that has no counted review yet and refunds its points. Learners delete
-  // their own, moderators any. kFailedPrecondition once a review has been counted.
-  virtual Result<v1::Submission> DeleteSubmission(const v1::DeleteSubmissionRequest& request,
-                                                  const CallContext& context) = 0;
+  // Deletes a submission that has no counted review yet. Its points are refunded unless a
+  // grader has started on it (GradingRecord), since the points pay for the grading and a
+  // refund would make grading free to repeat. Learners delete their own, moderators any.
+  // kFailedPrecondition once a review has been counted.
+  virtual Result<v1::DeleteSubmissionResponse> DeleteSubmission(
+      const v1::DeleteSubmissionRequest& request, const CallContext& context) = 0;
 
   virtual Result<v1::ListSubmissionsResponse> ListMine(const v1::ListSubmissionsRequest& request,
                                                        const CallContext& context) = 0;
@@ -118,9 +121,11 @@ class SubmissionsService {
 // "submission_verdicts". Points move through `users`; lab facts come from `labs`; notebook
 // snapshots come from `notebook_copies`, and without it requests that attach a copy fail. Blobs
 // of deleted submissions are removed from `blobs`; snapshots are written under "submissions/".
+// Without `grading`, every deletion refunds the points.
 std::unique_ptr<SubmissionsService> MakeSubmissionsService(
     storage::Database& database, storage::BlobStore& blobs, users::UsersService& users,
-    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies = nullptr);
+    LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies = nullptr,
+    GradingRecord* grading = nullptr);
 
 // Checks the fields of an uploaded file reference: a key under "uploads/", a name, a size.
 std::vector<FieldViolation> CheckUploadedFiles(

@@ -480,10 +480,10 @@ TEST_P(SubmissionsServiceTest, DeleteUnreviewedRefunds) {
 
   v1::DeleteSubmissionRequest request;
   request.set_id(submission->id());
-  Result<v1::Submission> by_author = submissions_->DeleteSubmission(request, author_);
+  Result<v1::DeleteSubmissionResponse> by_author = submissions_->DeleteSubmission(request, author_);
   ASSERT_FALSE(by_author);
   EXPECT_EQ(by_author.error().code, ErrorCode::kPermissionDenied);
-  Result<v1::Submission> by_stranger = submissions_->DeleteSubmission(request, stranger_);
+  Result<v1::DeleteSubmissionResponse> by_stranger = submissions_->DeleteSubmission(request, stranger_);
   ASSERT_FALSE(by_stranger);
   EXPECT_EQ(by_stranger.error().code, ErrorCode::kNotFound);
 
@@ -493,7 +493,7 @@ TEST_P(SubmissionsServiceTest, DeleteUnreviewedRefunds) {
   EXPECT_EQ(CountRows("submission_files"), 0);
   EXPECT_FALSE(blobs_->Stat(key));
 
-  Result<v1::Submission> again = submissions_->DeleteSubmission(request, learner_);
+  Result<v1::DeleteSubmissionResponse> again = submissions_->DeleteSubmission(request, learner_);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(Balance(learner_), 10);
@@ -507,7 +507,7 @@ TEST_P(SubmissionsServiceTest, DeleteReviewedIsRefused) {
 
   v1::DeleteSubmissionRequest request;
   request.set_id(submission->id());
-  Result<v1::Submission> deleted = submissions_->DeleteSubmission(request, learner_);
+  Result<v1::DeleteSubmissionResponse> deleted = submissions_->DeleteSubmission(request, learner_);
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(Balance(learner_), 9);

@@ -58,8 +58,8 @@ export function SubmissionPage() {
         )}
         {mine && data.reviews_count === 0 && data.status === "submitted" && (
           <ConfirmButton
-            label="Delete and refund"
-            question="Delete this submission? Its points are refunded."
+            label="Delete submission"
+            question="Delete this submission? Its points are refunded unless the automatic tests have already started on it."
             confirmLabel="Delete submission"
             busy={remove.isPending}
             onConfirm={() => {
