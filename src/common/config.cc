@@ -98,6 +98,8 @@ class ConfigReader {
     ReadInt(root, "auth.login_attempts_per_account", config.login_attempts_per_account);
     ReadInt(root, "auth.login_attempts_per_address", config.login_attempts_per_address);
     ReadInt(root, "auth.login_window_seconds", config.login_window_seconds);
+    ReadInt(root, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account);
+    ReadInt(root, "auth.mfa_window_seconds", config.mfa_window_seconds);
     ReadString(root, "auth.totp_issuer", config.totp_issuer);
     ReadInt(root, "points.initial_points", config.initial_points);
     ReadInt(root, "submissions.max_file_bytes", config.submission_max_file_bytes);
@@ -367,6 +369,9 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "auth.login_attempts_per_address", config.login_attempts_per_address, 1,
              1000000);
   CheckRange(problems, "auth.login_window_seconds", config.login_window_seconds, 1, 86400);
+  CheckRange(problems, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account, 1,
+             100000);
+  CheckRange(problems, "auth.mfa_window_seconds", config.mfa_window_seconds, 1, 86400);
   CheckRange(problems, "points.initial_points", config.initial_points, 0, 1000000);
   CheckRange(problems, "submissions.max_file_bytes", config.submission_max_file_bytes, 1,
              int64_t{1} << 40);

@@ -52,6 +52,8 @@ struct Config {
   int login_attempts_per_account = 10;  // failed logins per account per window
   int login_attempts_per_address = 50;  // logins per client address per window
   int login_window_seconds = 300;
+  int mfa_attempts_per_account = 10;  // wrong sign-in codes per account per MFA window
+  int mfa_window_seconds = 900;
   std::string totp_issuer = "Open Labs Share";
 
   // [points]

@@ -170,6 +170,34 @@ TEST_P(MfaTest, ChallengeEndsAfterFiveWrongCodes) {
                       "unauthenticated");
 }
 
+// The default budget of auth.mfa_attempts_per_account.
+constexpr int kWrongCodesPerAccount = 10;
+constexpr int kWrongCodesPerChallenge = 5;
+
+// A caller who knows the password can start a new challenge at will, so the wrong codes count
+// per account: after ten, every code gets 429, the right one and a recovery code too.
+TEST_P(MfaTest, WrongCodesLockAccountAcrossChallenges) {
+  const MfaAccount account = RegisterWithMfa("mfaaccountlock");
+  const std::string wrong = WrongCode(account.secret);
+  for (int challenge = 0; challenge < kWrongCodesPerAccount / kWrongCodesPerChallenge;
+       ++challenge) {
+    const std::string mfa_token = StartChallenge(account.user);
+    for (int attempt = 0; attempt < kWrongCodesPerChallenge; ++attempt) {
+      ExpectErrorResponse(CompleteLogin(mfa_token, wrong), 401, "unauthenticated");
+    }
+  }
+
+  const std::string mfa_token = StartChallenge(account.user);
+  const HttpResponse locked = CompleteLogin(mfa_token, wrong);
+  ExpectErrorResponse(locked, 429, "rate_limited");
+  EXPECT_FALSE(locked.Header("retry-after").empty()) << locked.body;
+  const HttpResponse right = CompleteLogin(mfa_token, CodeAt(account.secret, NowSeconds() + 30));
+  ExpectErrorResponse(right, 429, "rate_limited");
+  EXPECT_FALSE(right.Header("retry-after").empty()) << right.body;
+  ExpectErrorResponse(CompleteLogin(mfa_token, account.recovery_codes.at(0)), 429,
+                      "rate_limited");
+}
+
 TEST_P(MfaTest, ConfirmWithWrongCodeFails) {
   const TestUser user = Register("mfabadconfirm");
   const HttpResponse setup = client().PostEmpty("/api/v1/auth/mfa/setup", user.access_token);

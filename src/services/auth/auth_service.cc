@@ -100,7 +100,8 @@ class SqlAuthService final : public AuthService {
         options_(std::move(options)),
         signer_(std::move(signer)),
         account_limiter_(options_.login_attempts_per_account, options_.login_window_seconds),
-        address_limiter_(options_.login_attempts_per_address, options_.login_window_seconds) {}
+        address_limiter_(options_.login_attempts_per_address, options_.login_window_seconds),
+        mfa_limiter_(options_.mfa_attempts_per_account, options_.mfa_window_seconds) {}
 
   Result<v1::SessionTokens> Register(const v1::RegisterRequest& request) override {
     const std::string address_key = request.client().address();
@@ -674,13 +675,23 @@ class SqlAuthService final : public AuthService {
     if (!credentials || credentials->totp_enabled == 0) {
       return Fail(expired);
     }
+    // Checked before the code, so that the right code is refused too while the account is
+    // locked.
+    const std::string account_key = "user:" + std::to_string(user_id);
+    if (std::optional<int> retry = mfa_limiter_.RetryAfter(account_key, NowSeconds())) {
+      return Fail(RateLimited(
+          *retry, "Too many incorrect sign-in codes for this account; try again later."));
+    }
     if (!AcceptSecondFactor(session, *credentials, request.code())) {
+      mfa_limiter_.Record(account_key, NowSeconds());
+      spdlog::warn("incorrect sign-in code for account {}", user_id);
       // The failed attempt must persist, so it is committed by returning a value: -1 means
       // "wrong code" to the caller.
       session << "UPDATE auth_mfa_challenges SET attempts = attempts + 1 WHERE token_hash = :hash",
           soci::use(token_hash);
       return -1LL;
     }
+    mfa_limiter_.Reset(account_key);
     session << "UPDATE auth_mfa_challenges SET used_at = :now WHERE token_hash = :hash",
         soci::use(now), soci::use(token_hash);
     return user_id;
@@ -736,6 +747,7 @@ class SqlAuthService final : public AuthService {
   TokenSigner signer_;
   RateLimiter account_limiter_;
   RateLimiter address_limiter_;
+  RateLimiter mfa_limiter_;  // wrong second-factor codes, keyed by "user:<id>"
   std::once_flag dummy_hash_once_;
   std::string dummy_hash_;
 };

@@ -22,6 +22,10 @@ struct AuthOptions {
   int login_attempts_per_account = 10;  // failed logins per account per window
   int login_attempts_per_address = 50;  // login and register attempts per address per window
   int login_window_seconds = 300;
+  // Wrong second-factor codes per account per window, over every challenge of the account,
+  // because a caller who knows the password can start a new challenge at will.
+  int mfa_attempts_per_account = 10;
+  int mfa_window_seconds = 900;
   std::string totp_issuer = "Open Labs Share";
 };
 
@@ -38,7 +42,9 @@ class AuthService {
   // Checks a password; returns tokens, or an MFA challenge when TOTP is on. Rate-limited per
   // account and per client address (kRateLimited with retry_after_seconds).
   virtual Result<v1::LoginResponse> Login(const v1::LoginRequest& request) = 0;
-  // Completes a login with a TOTP code or an unused recovery code.
+  // Completes a login with a TOTP code or an unused recovery code. Once an account has had
+  // mfa_attempts_per_account wrong codes in a window, every code is refused with kRateLimited
+  // until the window ends.
   virtual Result<v1::SessionTokens> CompleteMfaLogin(const v1::MfaLoginRequest& request) = 0;
   // Rotates a refresh token. A token presented a second time revokes its whole session.
   virtual Result<v1::SessionTokens> Refresh(const v1::RefreshRequest& request) = 0;
