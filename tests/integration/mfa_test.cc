@@ -127,6 +127,31 @@ TEST_P(MfaTest, UsedTotpCodeIsRejected) {
   EXPECT_EQ(CompleteLogin(second, account.recovery_codes.at(0)).status, 200);
 }
 
+// The code that confirmed the setup is spent. Signing in with it within the same step gets a
+// message that it was already used, not that it is incorrect.
+TEST_P(MfaTest, ConfirmationCodeAtSignInSaysAlreadyUsed) {
+  const TestUser user = Register("mfaconfirmreplay");
+  const HttpResponse setup = client().PostEmpty("/api/v1/auth/mfa/setup", user.access_token);
+  ASSERT_EQ(setup.status, 200) << setup.body;
+  const std::string secret = setup.Json().value("secret", "");
+  const std::string code = CodeAt(secret, NowSeconds());
+  const HttpResponse confirm =
+      client().Post("/api/v1/auth/mfa/confirm", {{"code", code}}, user.access_token);
+  ASSERT_EQ(confirm.status, 200) << confirm.body;
+
+  const std::string mfa_token = StartChallenge(user);
+  const HttpResponse replayed = CompleteLogin(mfa_token, code);
+  ExpectErrorResponse(replayed, 401, "unauthenticated");
+  const std::string message = replayed.Json()["error"].value("message", "");
+  EXPECT_NE(message.find("already used"), std::string::npos) << message;
+  EXPECT_NE(message.find("next code"), std::string::npos) << message;
+
+  const HttpResponse wrong = CompleteLogin(mfa_token, WrongCode(secret));
+  EXPECT_EQ(wrong.Json()["error"].value("message", ""), "The code is incorrect.") << wrong.body;
+  const HttpResponse next = CompleteLogin(mfa_token, CodeAt(secret, NowSeconds() + 30));
+  EXPECT_EQ(next.status, 200) << next.body;
+}
+
 TEST_P(MfaTest, UsedMfaTokenIsRejected) {
   const MfaAccount account = RegisterWithMfa("mfatoken");
   const std::string mfa_token = StartChallenge(account.user);

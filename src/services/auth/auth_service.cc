@@ -73,6 +73,24 @@ std::vector<FieldViolation> CheckNewPassword(std::string_view password, std::str
   return problems;
 }
 
+// The outcome of a second-factor code.
+enum class SecondFactor {
+  kAccepted,
+  kRejected,
+  // A valid TOTP code of a step at or before the last one used, such as the code that confirmed
+  // the setup within the same 30 seconds.
+  kAlreadyUsed,
+};
+
+Error RejectedCode(SecondFactor outcome) {
+  if (outcome == SecondFactor::kAlreadyUsed) {
+    return Error::Unauthenticated(
+        "Each code works only once, and this one was already used. Wait for the next code in "
+        "your authenticator app and enter it.");
+  }
+  return Error::Unauthenticated("The code is incorrect.");
+}
+
 Error InvalidCredentials() { return Error::Unauthenticated("The login or password is incorrect."); }
 
 Error RateLimited(int retry_after_seconds, std::string message) {
@@ -217,18 +235,18 @@ class SqlAuthService final : public AuthService {
         request.code().empty() || request.code().size() > 64) {
       return Fail(Error::Unauthenticated("The sign-in code is invalid or has expired."));
     }
-    Result<long long> user_id = database_.InTransaction<long long>(
+    Result<MfaCheck> check = database_.InTransaction<MfaCheck>(
         [&](soci::session& session) { return CheckMfaChallenge(session, request); });
-    if (!user_id) {
-      return Fail(user_id.error());
+    if (!check) {
+      return Fail(check.error());
     }
-    if (*user_id < 0) {
-      return Fail(Error::Unauthenticated("The code is incorrect."));
+    if (check->outcome != SecondFactor::kAccepted) {
+      return Fail(RejectedCode(check->outcome));
     }
     v1::GetUserRequest get;
-    get.set_id(*user_id);
+    get.set_id(check->user_id);
     CallContext self;
-    self.user_id = *user_id;
+    self.user_id = check->user_id;
     Result<v1::User> user = users_.GetUser(get, self);
     if (!user) {
       return Fail(user.error());
@@ -415,7 +433,13 @@ class SqlAuthService final : public AuthService {
     }
     Status disabled = database_.InTransaction<void>([&](soci::session& session) -> Status {
       std::optional<Credentials> current = LoadCredentials(session, context.user_id);
-      if (!current || !AcceptSecondFactor(session, *current, request.code())) {
+      const SecondFactor outcome = current ? AcceptSecondFactor(session, *current, request.code())
+                                           : SecondFactor::kRejected;
+      if (outcome == SecondFactor::kAlreadyUsed) {
+        return Fail(Error::Validation(
+            {{"code", "was already used; wait for the next code in your authenticator app"}}));
+      }
+      if (outcome != SecondFactor::kAccepted) {
         return Fail(Error::Validation({{"code", "is not a valid code or recovery code"}}));
       }
       const long long now = NowMillis();
@@ -653,8 +677,15 @@ class SqlAuthService final : public AuthService {
     return token;
   }
 
-  // Checks the challenge and the code in one transaction; returns the user id on success.
-  Result<long long> CheckMfaChallenge(soci::session& session, const v1::MfaLoginRequest& request) {
+  // The outcome of a sign-in code. A rejected code is a value, not an error, so that the
+  // transaction commits the counted attempt.
+  struct MfaCheck {
+    long long user_id = 0;
+    SecondFactor outcome = SecondFactor::kRejected;
+  };
+
+  // Checks the challenge and the code in one transaction.
+  Result<MfaCheck> CheckMfaChallenge(soci::session& session, const v1::MfaLoginRequest& request) {
     const Error expired = Error::Unauthenticated("The sign-in code is invalid or has expired.");
     const std::string token_hash = Sha256Hex(request.mfa_token());
     long long user_id = 0;
@@ -682,33 +713,33 @@ class SqlAuthService final : public AuthService {
       return Fail(RateLimited(
           *retry, "Too many incorrect sign-in codes for this account; try again later."));
     }
-    if (!AcceptSecondFactor(session, *credentials, request.code())) {
+    const SecondFactor outcome = AcceptSecondFactor(session, *credentials, request.code());
+    if (outcome != SecondFactor::kAccepted) {
       mfa_limiter_.Record(account_key, NowSeconds());
-      spdlog::warn("incorrect sign-in code for account {}", user_id);
-      // The failed attempt must persist, so it is committed by returning a value: -1 means
-      // "wrong code" to the caller.
+      spdlog::warn("{} sign-in code for account {}",
+                   outcome == SecondFactor::kAlreadyUsed ? "already used" : "incorrect", user_id);
       session << "UPDATE auth_mfa_challenges SET attempts = attempts + 1 WHERE token_hash = :hash",
           soci::use(token_hash);
-      return -1LL;
+      return MfaCheck{user_id, outcome};
     }
     mfa_limiter_.Reset(account_key);
     session << "UPDATE auth_mfa_challenges SET used_at = :now WHERE token_hash = :hash",
         soci::use(now), soci::use(token_hash);
-    return user_id;
+    return MfaCheck{user_id, SecondFactor::kAccepted};
   }
 
   // Accepts a TOTP code newer than the last one used, or an unused recovery code, and records
   // its use so that neither works twice.
-  static bool AcceptSecondFactor(soci::session& session, const Credentials& credentials,
-                                 const std::string& code) {
+  static SecondFactor AcceptSecondFactor(soci::session& session, const Credentials& credentials,
+                                         const std::string& code) {
     if (std::optional<int64_t> step = VerifyTotp(credentials.totp_secret, code, NowSeconds())) {
       if (*step <= credentials.totp_last_step) {
-        return false;
+        return SecondFactor::kAlreadyUsed;
       }
       const long long last_step = *step;
       session << "UPDATE auth_credentials SET totp_last_step = :step WHERE user_id = :id",
           soci::use(last_step), soci::use(credentials.user_id);
-      return true;
+      return SecondFactor::kAccepted;
     }
     const std::string code_hash = HashRecoveryCode(code);
     const long long now = NowMillis();
@@ -717,7 +748,7 @@ class SqlAuthService final : public AuthService {
                             "AND code_hash = :hash AND used_at IS NULL",
          soci::use(now), soci::use(credentials.user_id), soci::use(code_hash));
     use_code.execute(true);
-    return use_code.get_affected_rows() == 1;
+    return use_code.get_affected_rows() == 1 ? SecondFactor::kAccepted : SecondFactor::kRejected;
   }
 
   static void ReplaceRecoveryCodes(soci::session& session, long long user_id,
