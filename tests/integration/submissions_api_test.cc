@@ -78,6 +78,42 @@ TEST_P(SubmissionsApiTest, JourneyMovesPointsAndSharesFiles) {
   EXPECT_EQ(profile.Json()["reputation"].value("ratings_count", -1), 0);
 }
 
+// The grader writes a submission's files into one folder, where the second median.c would
+// silently replace the first, so two files of one name are rejected, and so are a review's.
+TEST_P(SubmissionsApiTest, RepeatedFileNameIsRejected) {
+  const TestUser author = Register("author");
+  const TestUser learner = Register("learner");
+  const int64_t lab_id = CreateLab(author);
+  const std::vector<FormPart> repeated = {{"lab_id", std::to_string(lab_id)},
+                                          {"text", "# Answer"},
+                                          {"files[]", "int main() { return 1; }", "median.c"},
+                                          {"files[]", "int main() { return 2; }", "median.c"}};
+
+  const HttpResponse refused =
+      PostForm(client(), "/api/v1/submissions", repeated, learner.access_token);
+
+  ExpectErrorResponse(refused, 422, "validation_failed");
+  const std::string details = refused.Json()["error"]["details"].dump();
+  EXPECT_NE(details.find("median.c"), std::string::npos) << details;
+  EXPECT_EQ(Balance(learner), 10);
+
+  const HttpResponse submitted = Submit(learner, lab_id, "print(1)");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const int64_t submission_id = submitted.Json().value("id", int64_t{0});
+  const std::string submission_path = "/api/v1/submissions/" + std::to_string(submission_id);
+  ASSERT_EQ(client().PostEmpty(submission_path + "/claim", author.access_token).status, 200);
+  const std::vector<FormPart> review = {{"content", "Well argued."},
+                                        {"verdict", "accept"},
+                                        {"score", "80"},
+                                        {"files[]", "first", "notes.txt"},
+                                        {"files[]", "second", "notes.txt"}};
+  const HttpResponse review_refused =
+      PostForm(client(), submission_path + "/reviews", review, author.access_token);
+  ExpectErrorResponse(review_refused, 422, "validation_failed");
+  const std::string review_details = review_refused.Json()["error"]["details"].dump();
+  EXPECT_NE(review_details.find("notes.txt"), std::string::npos) << review_details;
+}
+
 TEST_P(SubmissionsApiTest, TooFewPointsStoresNothing) {
   const TestUser author = Register("author");
   const TestUser learner = Register("learner");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "common/random.h"
 #include "services/submissions/submission_export.h"
@@ -918,7 +919,15 @@ std::vector<FieldViolation> CheckUploadedFiles(
   if (files.size() > max_files) {
     problems.push_back({field, "must be at most " + std::to_string(max_files) + " files"});
   }
+  // The grader writes the files into one folder, where a second file of the same name would
+  // silently replace the first.
+  std::set<std::string> names;
+  std::set<std::string> repeated;
   for (const v1::UploadedFileRef& file : files) {
+    if (!names.insert(file.filename()).second && repeated.insert(file.filename()).second) {
+      problems.push_back({field, "contains the file name \"" + file.filename() +
+                                     "\" more than once; give each file a different name"});
+    }
     if (!file.blob_key().starts_with("uploads/") || !storage::IsValidBlobKey(file.blob_key())) {
       problems.push_back({field, "must refer to uploaded files"});
     }

@@ -127,7 +127,8 @@ std::unique_ptr<SubmissionsService> MakeSubmissionsService(
     LabDirectory& labs, SubmissionsOptions options, NotebookCopies* notebook_copies = nullptr,
     GradingRecord* grading = nullptr);
 
-// Checks the fields of an uploaded file reference: a key under "uploads/", a name, a size.
+// Checks the fields of uploaded file references: a key under "uploads/", a name, a size, and
+// names that differ from each other.
 std::vector<FieldViolation> CheckUploadedFiles(
     const google::protobuf::RepeatedPtrField<v1::UploadedFileRef>& files, int max_files,
     const char* field);
