@@ -176,6 +176,7 @@ Result<Platform> StartPlatform(const Config& config) {
   auth_options.login_window_seconds = config.login_window_seconds;
   auth_options.mfa_attempts_per_account = config.mfa_attempts_per_account;
   auth_options.mfa_window_seconds = config.mfa_window_seconds;
+  auth_options.refresh_reuse_grace_seconds = config.refresh_reuse_grace_seconds;
   auth_options.totp_issuer = config.totp_issuer;
   Result<std::unique_ptr<auth::AuthService>> auth =
       auth::MakeAuthService(*platform.database, *platform.users, auth_options);

@@ -100,6 +100,7 @@ class ConfigReader {
     ReadInt(root, "auth.login_window_seconds", config.login_window_seconds);
     ReadInt(root, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account);
     ReadInt(root, "auth.mfa_window_seconds", config.mfa_window_seconds);
+    ReadInt(root, "auth.refresh_reuse_grace_seconds", config.refresh_reuse_grace_seconds);
     ReadString(root, "auth.totp_issuer", config.totp_issuer);
     ReadInt(root, "points.initial_points", config.initial_points);
     ReadInt(root, "submissions.max_file_bytes", config.submission_max_file_bytes);
@@ -372,6 +373,8 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account, 1,
              100000);
   CheckRange(problems, "auth.mfa_window_seconds", config.mfa_window_seconds, 1, 86400);
+  CheckRange(problems, "auth.refresh_reuse_grace_seconds", config.refresh_reuse_grace_seconds, 0,
+             300);
   CheckRange(problems, "points.initial_points", config.initial_points, 0, 1000000);
   CheckRange(problems, "submissions.max_file_bytes", config.submission_max_file_bytes, 1,
              int64_t{1} << 40);

@@ -54,6 +54,7 @@ struct Config {
   int login_window_seconds = 300;
   int mfa_attempts_per_account = 10;  // wrong sign-in codes per account per MFA window
   int mfa_window_seconds = 900;
+  int refresh_reuse_grace_seconds = 10;  // 0 treats every second use of a refresh token as theft
   std::string totp_issuer = "Open Labs Share";
 
   // [points]

@@ -1,9 +1,18 @@
 // The sign-in journey over HTTP: register, login, the caller's profile, token rotation, logout,
 // and the revocations that logout-all, a password change and a reused refresh token cause.
+#include <chrono>
+#include <latch>
+#include <set>
+#include <thread>
+#include <vector>
+
 #include "api_test.h"
 
 namespace openlabs::integration {
 namespace {
+
+// The default auth.refresh_reuse_grace_seconds, which the shared server keeps.
+constexpr int kRefreshGraceSeconds = 10;
 
 class AuthJourneyTest : public ApiTest {
  protected:
@@ -150,13 +159,51 @@ TEST_P(AuthJourneyTest, RefreshTokenReuseRevokesFamily) {
   const std::string second_refresh = rotated.Json().value("refresh_token", "");
   ASSERT_EQ(Me(second_access).status, 200);
 
-  // Presenting the rotated-out token again looks like theft: the whole family ends.
+  // Presenting the rotated-out token again after the grace window looks like theft: the whole
+  // family ends.
+  std::this_thread::sleep_for(std::chrono::seconds(kRefreshGraceSeconds) +
+                              std::chrono::milliseconds(500));
   ExpectErrorResponse(Refresh(first_refresh), 401, "unauthenticated");
   ExpectErrorResponse(Refresh(second_refresh), 401, "unauthenticated");
   ExpectErrorResponse(Me(second_access), 401, "unauthenticated");
   ExpectErrorResponse(Me(first_access), 401, "unauthenticated");
   // Other sessions of the same user are other families.
   EXPECT_EQ(Me(user.access_token).status, 200);
+}
+
+// Browser tabs that refresh at once present the same refresh token. Within the grace window
+// every one of them gets a working token pair of the same session, and nothing is revoked.
+TEST_P(AuthJourneyTest, ConcurrentRefreshesKeepSession) {
+  constexpr int kTabs = 4;
+  const TestUser user = Register("refreshrace");
+  const auto [access, refresh] = LoginTokens(user);
+
+  std::vector<HttpResponse> responses(kTabs);
+  std::latch ready(kTabs);
+  std::vector<std::thread> tabs;
+  for (int tab = 0; tab < kTabs; ++tab) {
+    tabs.emplace_back([&, tab] {
+      HttpClient http(server().base_url());
+      ready.arrive_and_wait();
+      responses[tab] = http.Post("/api/v1/auth/refresh", {{"refresh_token", refresh}});
+    });
+  }
+  for (std::thread& tab : tabs) {
+    tab.join();
+  }
+
+  std::set<std::string> new_refresh_tokens;
+  for (const HttpResponse& response : responses) {
+    ASSERT_EQ(response.status, 200) << response.body;
+    const std::string new_access = response.Json().value("access_token", "");
+    new_refresh_tokens.insert(response.Json().value("refresh_token", ""));
+    EXPECT_EQ(Me(new_access).status, 200) << "a tab was signed out";
+  }
+  EXPECT_EQ(new_refresh_tokens.size(), static_cast<size_t>(kTabs));
+  EXPECT_EQ(Me(access).status, 200);
+  for (const std::string& new_refresh : new_refresh_tokens) {
+    EXPECT_EQ(Refresh(new_refresh).status, 200);
+  }
 }
 
 TEST_P(AuthJourneyTest, UnknownRefreshTokenIsUnauthenticated) {

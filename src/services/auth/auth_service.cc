@@ -514,7 +514,8 @@ class SqlAuthService final : public AuthService {
       return Fail(Error::Unauthenticated("The refresh token is invalid."));
     }
     const long long now = NowMillis();
-    if (used_indicator == soci::i_ok) {
+    const long long grace_millis = options_.refresh_reuse_grace_seconds * 1000LL;
+    if (used_indicator == soci::i_ok && now - used_at >= grace_millis) {
       RevokeSession(session, result.session_id, "refresh token reuse");
       spdlog::warn("refresh token reused; revoked session {} of user id={}", result.session_id,
                    result.user_id);
@@ -527,15 +528,22 @@ class SqlAuthService final : public AuthService {
     if (!SessionIsLive(session, result.session_id, now)) {
       return Fail(Error::Unauthenticated("The session has ended. Sign in again."));
     }
-    soci::statement mark = (session.prepare << "UPDATE auth_refresh_tokens SET used_at = :now "
-                                               "WHERE token_hash = :hash AND used_at IS NULL",
-                            soci::use(now), soci::use(token_hash));
-    mark.execute(true);
-    if (mark.get_affected_rows() != 1) {
-      // A concurrent refresh with the same token won the race: that is reuse too.
-      RevokeSession(session, result.session_id, "refresh token reuse");
-      result.reuse_detected = true;
-      return result;
+    if (used_indicator == soci::i_ok) {
+      spdlog::info("refresh token of session {} presented again {} ms after its rotation; issued "
+                   "another token pair",
+                   result.session_id, now - used_at);
+    } else {
+      soci::statement mark = (session.prepare << "UPDATE auth_refresh_tokens SET used_at = :now "
+                                                 "WHERE token_hash = :hash AND used_at IS NULL",
+                              soci::use(now), soci::use(token_hash));
+      mark.execute(true);
+      // Zero rows: a concurrent refresh with the same token has just rotated it, which the
+      // grace window allows. Without a window, that is reuse too.
+      if (mark.get_affected_rows() != 1 && grace_millis == 0) {
+        RevokeSession(session, result.session_id, "refresh token reuse");
+        result.reuse_detected = true;
+        return result;
+      }
     }
     result.refresh_token = IssueRefreshToken(session, result.session_id, result.user_id);
     session << "UPDATE auth_sessions SET last_used_at = :now, expires_at = :expires "

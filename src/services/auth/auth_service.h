@@ -26,6 +26,10 @@ struct AuthOptions {
   // because a caller who knows the password can start a new challenge at will.
   int mfa_attempts_per_account = 10;
   int mfa_window_seconds = 900;
+  // Seconds after a refresh token's rotation in which presenting it again, as two browser tabs
+  // refreshing at once do, gets another token pair for the same session instead of revoking it.
+  // 0 revokes the session on every reuse.
+  int refresh_reuse_grace_seconds = 10;
   std::string totp_issuer = "Open Labs Share";
 };
 
@@ -46,7 +50,9 @@ class AuthService {
   // mfa_attempts_per_account wrong codes in a window, every code is refused with kRateLimited
   // until the window ends.
   virtual Result<v1::SessionTokens> CompleteMfaLogin(const v1::MfaLoginRequest& request) = 0;
-  // Rotates a refresh token. A token presented a second time revokes its whole session.
+  // Rotates a refresh token. A token presented a second time revokes its whole session, unless
+  // it was rotated less than refresh_reuse_grace_seconds ago: then it gets another token pair
+  // for the same session.
   virtual Result<v1::SessionTokens> Refresh(const v1::RefreshRequest& request) = 0;
 
   // Revokes the caller's session: its refresh tokens and its access tokens.

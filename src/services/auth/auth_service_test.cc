@@ -161,6 +161,7 @@ TEST_P(AuthServiceTest, FailedLoginsAreRateLimitedPerAccount) {
 }
 
 TEST_P(AuthServiceTest, RefreshRotatesAndReuseRevokesFamily) {
+  Start(AuthOptions{.refresh_reuse_grace_seconds = 0});
   const v1::SessionTokens first = Register("ada");
   Result<v1::SessionTokens> second = Refresh(first.refresh_token());
   ASSERT_TRUE(second);
@@ -175,6 +176,30 @@ TEST_P(AuthServiceTest, RefreshRotatesAndReuseRevokesFamily) {
   EXPECT_FALSE(Refresh(second->refresh_token()));
   EXPECT_FALSE(ContextFor(second->access_token()));
   EXPECT_FALSE(ContextFor(first.access_token()));
+}
+
+TEST_P(AuthServiceTest, ReuseWithinGraceGetsPairOfSameSession) {
+  Start(AuthOptions{.refresh_reuse_grace_seconds = 1});
+  const v1::SessionTokens first = Register("ada");
+  Result<v1::SessionTokens> second = Refresh(first.refresh_token());
+  ASSERT_TRUE(second);
+
+  Result<v1::SessionTokens> again = Refresh(first.refresh_token());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(again->refresh_token(), second->refresh_token());
+  Result<CallContext> second_context = ContextFor(second->access_token());
+  Result<CallContext> again_context = ContextFor(again->access_token());
+  ASSERT_TRUE(second_context);
+  ASSERT_TRUE(again_context);
+  EXPECT_EQ(again_context->session_id, second_context->session_id);
+
+  // After the window, the same reuse revokes the session.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  Result<v1::SessionTokens> late = Refresh(first.refresh_token());
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_FALSE(ContextFor(second->access_token()));
+  EXPECT_FALSE(Refresh(again->refresh_token()));
 }
 
 TEST_P(AuthServiceTest, LogoutRevokesOnlyThisSession) {
