@@ -355,6 +355,29 @@ try {
     { value: 7 },
   );
   check("set value of a known widget is 202", knownWidget.status === 202, JSON.stringify(knownWidget));
+  for (const value of [-1, 500, 3.5, 1e30, "abc"]) {
+    const outside = await api(
+      server,
+      "POST",
+      `/notebook-sessions/${session.id}/widgets/${widgets.widgets[0].id}`,
+      ada,
+      { value },
+    );
+    check(
+      `slider value ${JSON.stringify(value)} is 422 with the reason`,
+      outside.status === 422 &&
+        outside.body.error.details[0].field === "value" &&
+        /must be (between 1 and 10|1 plus a multiple of the step 1|a number)/.test(
+          outside.body.error.details[0].message,
+        ),
+      JSON.stringify(outside),
+    );
+  }
+  live.ws.send(JSON.stringify({ type: "set_widget", widget: widgets.widgets[0].id, value: 500 }));
+  const outsideOverSocket = await live.next(
+    (event) => event.type === "rejected" && event.message.includes("between 1 and 10"),
+  );
+  check("socket set_widget outside the range is rejected", outsideOverSocket !== undefined);
   live.ws.send(JSON.stringify({ type: "bogus" }));
   const rejected = await live.next((event) => event.type === "rejected");
   check("unknown message type is rejected", rejected.message.includes("bogus"));

@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "gateway/api/api_support.h"
+#include "services/notebooks/widget_values.h"
 #include "storage/blob_store.h"
 
 namespace openlabs::gateway {
@@ -227,6 +228,16 @@ Status CheckWidgetKnown(const Session& session, const std::string& widget) {
   return Fail(std::move(error));
 }
 
+// Checks that the session has the widget and that `value` fits its definition (kNotFound or
+// kValidationFailed).
+Status CheckWidgetValue(const Session& session, const std::string& widget, const json& value) {
+  const std::optional<json> definition = session.FindWidget(widget);
+  if (!definition) {
+    return CheckWidgetKnown(session, widget);
+  }
+  return notebooks::CheckWidgetValue(*definition, value);
+}
+
 // Returns the `{widget}` path parameter after checking that it is a widget id of the session.
 Result<std::string> PathWidget(const Request& request, const Session& session) {
   std::string widget(request.PathParam("widget"));
@@ -270,6 +281,9 @@ Response SetWidget(const Request& request, SessionManager& sessions, auth::AuthS
   }
   if (!body->contains("value")) {
     return Response::FromError(Error::Validation({{"value", "is required"}}));
+  }
+  if (Status valid = CheckWidgetValue(**session, *widget, (*body)["value"]); !valid) {
+    return Response::FromError(valid.error());
   }
   return Submitted((*session)->Submit(
       {{"type", "set_widget"}, {"widget", *widget}, {"value", (*body)["value"]}}));
@@ -473,8 +487,9 @@ class SessionEvents final : public WebSocketHandler {
           !message.contains("value")) {
         return Fail(Error::InvalidArgument("set_widget needs a \"widget\" id and a \"value\"."));
       }
-      if (Status known = CheckWidgetKnown(*session_, widget.get<std::string>()); !known) {
-        return Fail(known.error());
+      if (Status valid = CheckWidgetValue(*session_, widget.get<std::string>(), message["value"]);
+          !valid) {
+        return Fail(valid.error());
       }
       return session_->Submit(
           {{"type", "set_widget"}, {"widget", widget}, {"value", message["value"]}});

@@ -439,9 +439,9 @@ std::chrono::system_clock::time_point Session::opened_at() const {
 
 namespace {
 
-bool ListsWidget(const json& widgets, const std::string& widget_id) {
+const json* FindListedWidget(const json& widgets, const std::string& widget_id) {
   if (!widgets.is_array()) {
-    return false;
+    return nullptr;
   }
   for (const json& widget : widgets) {
     if (!widget.is_object()) {
@@ -449,26 +449,32 @@ bool ListsWidget(const json& widgets, const std::string& widget_id) {
     }
     const auto id = widget.find("id");
     if (id != widget.end() && id->is_string() && id->get<std::string>() == widget_id) {
-      return true;
+      return &widget;
     }
     const auto children = widget.find("children");
-    if (children != widget.end() && ListsWidget(*children, widget_id)) {
-      return true;
+    if (children != widget.end()) {
+      if (const json* child = FindListedWidget(*children, widget_id)) {
+        return child;
+      }
     }
   }
-  return false;
+  return nullptr;
 }
 
 }  // namespace
 
 bool Session::HasWidget(const std::string& widget_id) const {
+  return FindWidget(widget_id).has_value();
+}
+
+std::optional<json> Session::FindWidget(const std::string& widget_id) const {
   std::lock_guard lock(mutex_);
   for (const auto& [cell_id, state] : cells_) {
-    if (ListsWidget(state.widgets, widget_id)) {
-      return true;
+    if (const json* widget = FindListedWidget(state.widgets, widget_id)) {
+      return *widget;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 bool Session::ended() const {

@@ -132,6 +132,8 @@ class Session {
   // Whether the last `widgets` event of some cell lists a widget with this id, at any depth of
   // `children`.
   bool HasWidget(const std::string& widget_id) const;
+  // The description of that widget ({"id", "kind", "props", ...}), or nullopt.
+  std::optional<nlohmann::json> FindWidget(const std::string& widget_id) const;
 
   // Kills the kernel and its whole process tree; subscribers get `session_ended` with `reason`.
   void End(const std::string& reason);
