@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -114,6 +115,23 @@ Result<std::optional<std::string>> UnpackZip(const std::string& filename, std::s
 
 }  // namespace
 
+std::vector<std::string> SubmissionFileNames(const SubmissionSnapshot& submission) {
+  // Names that differ, such as "a b.c" and "a_b.c", can be equal once made safe. Both files
+  // are kept, because the second would otherwise replace the first in the folder.
+  std::set<std::string> used;
+  std::vector<std::string> names;
+  names.reserve(submission.files.size());
+  for (const SubmissionFileRef& file : submission.files) {
+    const std::filesystem::path safe(SafeFileName(file.filename));
+    std::string name = safe.string();
+    for (int copy = 2; !used.insert(name).second; ++copy) {
+      name = safe.stem().string() + "-" + std::to_string(copy) + safe.extension().string();
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 std::string SafeFileName(const std::string& name) {
   std::string base = std::filesystem::path(name).filename().string();
   for (char& c : base) {
@@ -134,12 +152,14 @@ Result<std::optional<std::string>> WriteSubmissionFiles(storage::BlobStore& blob
                                                         const ArchiveLimits& zip_limits) {
   ZipDetector detector;
   std::vector<std::pair<std::string, std::string>> zips;  // file name and content
-  for (const SubmissionFileRef& file : submission.files) {
+  const std::vector<std::string> names = SubmissionFileNames(submission);
+  for (size_t i = 0; i < submission.files.size(); ++i) {
+    const SubmissionFileRef& file = submission.files[i];
     Result<std::string> content = blobs.Get(file.blob_key);
     if (!content) {
       return Fail(content.error());
     }
-    std::ofstream out(target / SafeFileName(file.filename), std::ios::binary | std::ios::trunc);
+    std::ofstream out(target / names[i], std::ios::binary | std::ios::trunc);
     out.write(content->data(), static_cast<std::streamsize>(content->size()));
     out.close();
     if (!out) {
@@ -167,8 +187,10 @@ Result<std::optional<std::string>> WriteSubmissionFiles(storage::BlobStore& blob
 
 Result<std::string> ReadSubmissionCode(storage::BlobStore& blobs,
                                        const SubmissionSnapshot& submission) {
+  const std::vector<std::string> names = SubmissionFileNames(submission);
   std::string code;
-  for (const SubmissionFileRef& file : submission.files) {
+  for (size_t i = 0; i < submission.files.size(); ++i) {
+    const SubmissionFileRef& file = submission.files[i];
     if (!IsSourceFile(file.filename) || file.size > kMaxCodeFileBytes) {
       continue;
     }
@@ -176,7 +198,7 @@ Result<std::string> ReadSubmissionCode(storage::BlobStore& blobs,
     if (!content) {
       return Fail(content.error());
     }
-    code += "// file: " + SafeFileName(file.filename) + "\n" + *content + "\n";
+    code += "// file: " + names[i] + "\n" + *content + "\n";
   }
   return code;
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "services/grading/grader_archive.h"
@@ -20,8 +21,7 @@ inline constexpr ArchiveLimits kSubmissionZipLimits = {.max_entries = 2000,
                                                        .max_file_bytes = 32ull << 20,
                                                        .max_ratio = 100};
 
-// Writes the submission's files into `target` under their file names. A name with a path
-// separator or starting with '.' is reduced to a safe base name.
+// Writes the submission's files into `target` under the names of SubmissionFileNames.
 //
 // A file whose content libmagic types as application/zip is also unpacked into `target` by
 // ExtractArchive's rules, so a single top folder is stripped. The zip file itself stays, for
@@ -38,6 +38,11 @@ Result<std::optional<std::string>> WriteSubmissionFiles(
 // The file name a submission file is written under: its base name, with characters other than
 // letters, digits and "._-+" replaced by '_', and never empty, "." or "..".
 std::string SafeFileName(const std::string& name);
+
+// The names the submission's files are written under, in the order of `submission.files`: each
+// file's SafeFileName, with "-2", "-3", ... before the extension of a name that an earlier file
+// already took, so that no file replaces another.
+std::vector<std::string> SubmissionFileNames(const SubmissionSnapshot& submission);
 
 // Reads the submission's source files (by extension, at most 256 KiB each) into one text, each
 // file preceded by a "// file: NAME" line.

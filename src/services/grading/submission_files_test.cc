@@ -152,5 +152,37 @@ TEST_F(SubmissionFilesTest, RejectsNameTakenBySubmittedFile) {
   EXPECT_EQ(ReadTestFile(target() / "main.c"), "int main() { return 0; }");
 }
 
+TEST_F(SubmissionFilesTest, KeepsEveryFileOfCollidingNames) {
+  Add("median c", "first");
+  Add("median_c", "second");
+  Add(".hidden", "third");
+
+  EXPECT_EQ(Write(), "");
+  EXPECT_EQ(ReadTestFile(target() / "median_c"), "first");
+  EXPECT_EQ(ReadTestFile(target() / "median_c-2"), "second");
+  EXPECT_EQ(ReadTestFile(target() / "file.hidden"), "third");
+}
+
+SubmissionSnapshot WithFiles(const std::vector<std::string>& filenames) {
+  SubmissionSnapshot submission{.id = 7};
+  for (const std::string& filename : filenames) {
+    submission.files.push_back({.filename = filename, .blob_key = "submissions/x", .size = 1});
+  }
+  return submission;
+}
+
+TEST(SubmissionFileNames, DistinctNamesStayAsTheyAre) {
+  EXPECT_EQ(SubmissionFileNames(WithFiles({"median.c", "median.h", "notes.txt"})),
+            (std::vector<std::string>{"median.c", "median.h", "notes.txt"}));
+}
+
+TEST(SubmissionFileNames, NamesEqualOnceSafeGetNumbered) {
+  EXPECT_EQ(SubmissionFileNames(WithFiles({"a b.c", "a_b.c", "a?b.c", "Makefile", "Makefile"})),
+            (std::vector<std::string>{"a_b.c", "a_b-2.c", "a_b-3.c", "Makefile", "Makefile-2"}));
+  // A later file that is really called "a_b-2.c" does not replace the renamed one either.
+  EXPECT_EQ(SubmissionFileNames(WithFiles({"a b.c", "a_b.c", "a_b-2.c"})),
+            (std::vector<std::string>{"a_b.c", "a_b-2.c", "a_b-2-2.c"}));
+}
+
 }  // namespace
 }  // namespace openlabs::grading
