@@ -81,6 +81,28 @@ TEST(CheckWidgetValue, NumberFieldChecksSetBoundsOnly) {
   EXPECT_TRUE(CheckWidgetValue(open, -1e30));
 }
 
+TEST(CheckWidgetValue, MalformedDescriptionDoesNotThrow) {
+  const json numeric_kind = json::parse(R"({"id": 5, "kind": 7, "props": {"start": 1}})");
+  const json string_bounds = json::parse(
+      R"({"id": "c1-0", "kind": "slider", "props": {"start": "1", "stop": [10], "step": "x"}})");
+  const json no_props = json::parse(R"({"id": "c1-0", "kind": "slider"})");
+
+  EXPECT_TRUE(CheckWidgetValue(numeric_kind, "anything"));
+  EXPECT_TRUE(CheckWidgetValue(json::array(), 1));
+  EXPECT_TRUE(CheckWidgetValue(string_bounds, 500));
+  EXPECT_FALSE(CheckWidgetValue(string_bounds, "abc"));
+  EXPECT_TRUE(CheckWidgetValue(no_props, 3));
+  EXPECT_FALSE(CheckWidgetValue(no_props, "abc"));
+}
+
+TEST(CheckWidgetValue, LongValueIsCutInMessage) {
+  const Status checked = CheckWidgetValue(kSlider, std::string(1000, 'x'));
+
+  ASSERT_FALSE(checked);
+  EXPECT_LT(Message(checked).size(), 100u) << Message(checked);
+  EXPECT_NE(Message(checked).find("xxx..."), std::string::npos) << Message(checked);
+}
+
 TEST(CheckWidgetValue, OtherKindsPassThrough) {
   const json text = json::parse(R"({"id": "c1-0", "kind": "text", "props": {}})");
 
