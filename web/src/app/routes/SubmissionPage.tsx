@@ -19,6 +19,7 @@ import { useDocumentTitle } from "@/lib/use-document-title";
 import { parseId } from "../parse-id";
 import { Section } from "./Section";
 import { SubmissionTests } from "./SubmissionGrading";
+import type { SubmissionsPageState } from "./SubmissionsPage";
 
 /** Shows a learner's submission: status, text, files and the reviews received. */
 export function SubmissionPage() {
@@ -64,8 +65,10 @@ export function SubmissionPage() {
             busy={remove.isPending}
             onConfirm={() => {
               remove.mutate(undefined, {
-                onSuccess: () => {
-                  void navigate("/submissions");
+                onSuccess: (deletion) => {
+                  // The list page shows whether the points came back.
+                  const state: SubmissionsPageState = { notice: deletion.message };
+                  void navigate("/submissions", { state });
                 },
               });
             }}

@@ -1,4 +1,4 @@
-export type { Submission, SubmissionDetail } from "./api/submissions-api";
+export type { Submission, SubmissionDeletion, SubmissionDetail } from "./api/submissions-api";
 export { ClaimControls } from "./components/ClaimControls";
 export { ClaimToRead } from "./components/ClaimToRead";
 export { MySubmissions } from "./components/MySubmissions";

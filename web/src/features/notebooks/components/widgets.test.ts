@@ -200,6 +200,21 @@ describe("hydrateWidgets", () => {
     ]);
   });
 
+  it("bounds a number field by start and stop", () => {
+    const { root } = render(widget("c1-1", "number", { start: 1, stop: 10, step: 0.5 }, 2));
+    const input = root.querySelector("input[type=number]");
+    expect(input?.getAttribute("min")).toBe("1");
+    expect(input?.getAttribute("max")).toBe("10");
+    expect(input?.getAttribute("step")).toBe("0.5");
+  });
+
+  it("sends null for an emptied number field", () => {
+    const { root, host } = render(widget("c1-1", "number", { start: 1, stop: 10 }, 2));
+    change(root.querySelector("input[type=number]"), "");
+    expect(host.setValue).toHaveBeenCalledWith("c1-1", null);
+    expect(host.setValue).not.toHaveBeenCalledWith("c1-1", 0);
+  });
+
   it("sends an array child's change under the child's id", () => {
     const children = widget("c1-1", "number", {}, 1) + widget("c1-2", "number", {}, 2);
     const { root, host } = render(

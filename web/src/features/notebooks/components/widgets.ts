@@ -209,8 +209,12 @@ function buildLeaf(
       input.className = controlClass;
       input.value = typeof value === "number" ? String(value) : "";
       input.step = String(numberProp(props, "step", 1));
+      // The server rejects a number outside start..stop, so the browser marks one as invalid.
+      if (typeof props.start === "number") input.min = String(props.start);
+      if (typeof props.stop === "number") input.max = String(props.stop);
       input.addEventListener("change", () => {
-        onChange(id, Number(input.value));
+        // An emptied field, or text that is no number, is "" here and sets the value to None.
+        onChange(id, input.value === "" ? null : Number(input.value));
       });
       return labelled(label, input);
     }

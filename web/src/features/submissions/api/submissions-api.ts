@@ -14,6 +14,16 @@ export interface StoredFileInfo {
   notebook_copy_id?: number;
 }
 
+/** The answer to DELETE /submissions/{id}: whether the points came back, and why. */
+export interface SubmissionDeletion {
+  id: number;
+  /** The submission's cost, or 0 once the automatic tests have started on it. */
+  refunded_points: number;
+  grading_started: boolean;
+  /** One sentence for the learner, saying whether the points were refunded. */
+  message: string;
+}
+
 /** A learner's saved copy of a notebook, as GET /notebook-copies lists it. */
 export interface NotebookCopy {
   id: number;
@@ -136,7 +146,7 @@ export const submissionsApi = {
   },
   mine: (page: number) => api.get<Page<Submission>>("/submissions/mine", { page, limit: 20 }),
   get: (id: number) => api.get<SubmissionDetail>(`/submissions/${id}`),
-  remove: (id: number) => api.delete<undefined>(`/submissions/${id}`),
+  remove: (id: number) => api.delete<SubmissionDeletion>(`/submissions/${id}`),
   queue: (page: number) => api.get<Page<QueueEntry>>("/reviews/queue", { page, limit: 20 }),
   claim: (id: number) => api.post<Claim>(`/submissions/${id}/claim`),
   release: (id: number) => api.delete<undefined>(`/submissions/${id}/claim`),
