@@ -203,7 +203,12 @@ function openSocket(server, eventsPath, first) {
     ws,
     events,
     next(match, timeoutMs = 20000) {
-      const seen = events.find(match);
+      return this.nextAfter(0, match, timeoutMs);
+    },
+    // Like next, but skips the first `count` events, so that an earlier event of the same type
+    // does not answer for a later message.
+    nextAfter(count, match, timeoutMs = 20000) {
+      const seen = events.slice(count).find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
@@ -373,18 +378,21 @@ try {
       JSON.stringify(outside),
     );
   }
+  let seenEvents = live.events.length;
   live.ws.send(JSON.stringify({ type: "set_widget", widget: widgets.widgets[0].id, value: 500 }));
-  const outsideOverSocket = await live.next(
-    (event) => event.type === "rejected" && event.message.includes("between 1 and 10"),
+  const outsideOverSocket = await live.nextAfter(seenEvents, (event) => event.type === "rejected");
+  check(
+    "socket set_widget outside the range is rejected",
+    outsideOverSocket.message.includes("between 1 and 10"),
+    outsideOverSocket.message,
   );
-  check("socket set_widget outside the range is rejected", outsideOverSocket !== undefined);
+  seenEvents = live.events.length;
   live.ws.send(JSON.stringify({ type: "bogus" }));
-  const rejected = await live.next((event) => event.type === "rejected");
-  check("unknown message type is rejected", rejected.message.includes("bogus"));
+  const rejected = await live.nextAfter(seenEvents, (event) => event.type === "rejected");
+  check("unknown message type is rejected", rejected.message.includes("bogus"), rejected.message);
+  seenEvents = live.events.length;
   live.ws.send(JSON.stringify({ type: "run", cells: ["c2", "nope"] }));
-  const unknownOverSocket = await live.next(
-    (event) => event.type === "rejected" && !event.message.includes("bogus"),
-  );
+  const unknownOverSocket = await live.nextAfter(seenEvents, (event) => event.type === "rejected");
   check(
     "socket run of an unknown cell is rejected naming it",
     unknownOverSocket.message.includes("nope") && !unknownOverSocket.message.includes("c2"),
@@ -413,6 +421,16 @@ try {
   check("edit and run a cell is 202", edited.status === 202, JSON.stringify(edited.body));
   await live.next((event) => event.type === "stream" && event.text === "1007\n");
   check("edited cell ran with the widget's value", true);
+  // The reader prints slider.value * 10, so a rejected value that reached the kernel would show.
+  const rejectedOutputs = ["-10\n", "5000\n", "35.0\n", "1e+31\n"];
+  const rejectedRuns = live.events.filter(
+    (event) => event.type === "stream" && rejectedOutputs.includes(event.text),
+  );
+  check(
+    "no rejected widget value reached the kernel",
+    rejectedRuns.length === 0,
+    JSON.stringify(rejectedRuns),
+  );
 
   const added = await api(server, "POST", `/notebook-sessions/${session.id}/cells`, ada, {
     code: "y = 2",
