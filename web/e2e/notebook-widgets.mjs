@@ -1,6 +1,7 @@
 // Browser test of the notebook widgets beyond plain inputs: a range slider, a table selection,
 // a file upload larger than a WebSocket message, a form around a batch, a matrix, a dictionary,
-// a slider with steps and tabs. Each change must re-run the cell that reads the widget.
+// a bounded number field, a slider with steps and tabs. Each change must re-run the cell that
+// reads the widget, and a value outside a widget's range must show the server's reason.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -84,6 +85,19 @@ def _(mo):
 @app.cell
 def _(flags, grid):
     print("trace", grid.value[0][0] + grid.value[1][1], "loud", flags.value["loud"])
+    return
+
+
+@app.cell
+def _(mo):
+    tries = mo.ui.number(1, 5, value=2, label="tries")
+    tries
+    return (tries,)
+
+
+@app.cell
+def _(tries):
+    print("tries", tries.value)
     return
 
 
@@ -379,6 +393,25 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
     await printed(notebook, "trace 11 loud False");
     await notebook.getByRole("checkbox", { name: "loud" }).check();
     await printed(notebook, "trace 11 loud True");
+
+    // The field lets the user type 9, but the server rejects a value above the widget's stop, and
+    // the page says why in its console instead of dropping the change silently.
+    await printed(notebook, "tries 2");
+    await notebook.getByLabel("tries").fill("9");
+    await notebook.getByLabel("tries").press("Tab");
+    await notebook
+      .getByLabel("Console")
+      .filter({ hasText: "Invalid value for number" })
+      .filter({ hasText: "must be between 1 and 5, got 9" })
+      .waitFor();
+    await notebook.getByLabel("tries").fill("4");
+    await notebook.getByLabel("tries").press("Tab");
+    await printed(notebook, "tries 4");
+    assert.equal(
+      await notebook.locator("[data-stream=stdout]").filter({ hasText: "tries 9" }).count(),
+      0,
+      "the rejected value reached the kernel",
+    );
 
     await printed(notebook, "zoom 2 view Plot");
     const zoom = notebook.getByRole("slider", { name: "zoom" });
