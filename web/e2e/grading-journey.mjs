@@ -1,7 +1,8 @@
 // Browser test of autograding and the assistant chat: an author attaches a stdin/stdout grader
 // through the lab edit page, a learner's submission shows its visible test results, the author
-// sees every test on the review page and re-grades, and the chat panel answers from the lab,
-// lists the past conversation, deletes it, and says so when the author turns the assistant off.
+// sees every test on the review page and re-grades, the learner deletes the graded submission
+// without a refund, and the chat panel answers from the lab, lists the past conversation,
+// deletes it, and says so when the author turns the assistant off.
 // The author and the learner use two browser contexts, so no step signs out.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -191,6 +192,17 @@ export async function gradingJourney({ browser, baseUrl, outputDir, axeReport })
     step("grading: the similarity report runs on the lab's submissions");
     await author.getByRole("button", { name: "Compare submissions" }).click();
     await author.getByText("Compared 1 submission: no pair by different learners").waitFor();
+
+    step("grading: the learner deletes the graded submission and gets no refund");
+    await learner.goto(`${baseUrl}/submissions/${submissionId}`);
+    await learner.getByRole("button", { name: "Delete submission" }).click();
+    await learner.getByText("refunded unless the automatic tests have already started").waitFor();
+    await learner.getByRole("button", { name: "Delete submission" }).click();
+    await learner.waitForURL(/\/submissions$/);
+    await learner
+      .getByRole("status")
+      .filter({ hasText: "deleted without a refund of its 1 point" })
+      .waitFor();
 
     step("assistant: the chat answers from the lab with a source link");
     await learner.goto(labUrl);

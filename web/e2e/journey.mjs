@@ -654,7 +654,8 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await page.getByRole("img", { name: "QR code with the two-factor secret" }).waitFor();
   const secret = (await page.locator("#two-factor code").textContent()).trim();
-  await page.getByLabel("Code from the app").fill(totpCode(secret));
+  const confirmationCode = totpCode(secret);
+  await page.getByLabel("Code from the app").fill(confirmationCode);
   await page.getByRole("button", { name: "Turn on" }).click();
   const recoveryCodes = await page
     .getByRole("list", { name: "Recovery codes" })
@@ -670,6 +671,11 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.getByLabel("Username or email").fill("bob");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // The code that turned two-factor on is spent, so the page says so instead of "incorrect".
+  // Each code is valid for up to a minute, which this step takes far less than.
+  await page.getByLabel("Authentication code").fill(confirmationCode);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByText("this one was already used", { exact: false }).waitFor();
   await page.getByLabel("Authentication code").fill(recoveryCodes[0].trim());
   await page.getByRole("button", { name: "Verify" }).click();
   await page.getByRole("heading", { name: /^Welcome/ }).waitFor();
