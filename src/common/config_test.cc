@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace openlabs {
 namespace {
@@ -144,6 +145,36 @@ TEST(ConfigTest, InvalidReviewSettingsAreReported) {
   config.review_claim_lease_seconds = 1;
   config.submission_max_file_bytes = 0;
   EXPECT_EQ(ValidateConfig(config).size(), 3u);
+}
+
+TEST(ConfigTest, ReadsSignInCodeAndRefreshSettings) {
+  const std::string path = WriteTempFile(R"(
+[auth]
+mfa_attempts_per_account = 4
+mfa_window_seconds = 60
+refresh_reuse_grace_seconds = 0
+)");
+  Config config;
+  ASSERT_TRUE(LoadConfig({path, false}, config));
+  EXPECT_EQ(config.mfa_attempts_per_account, 4);
+  EXPECT_EQ(config.mfa_window_seconds, 60);
+  EXPECT_EQ(config.refresh_reuse_grace_seconds, 0);
+  EXPECT_TRUE(ValidateConfig(config).empty());
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, InvalidSignInCodeAndRefreshSettingsAreReported) {
+  Config config;
+  config.mfa_attempts_per_account = 0;
+  config.mfa_window_seconds = 0;
+  config.refresh_reuse_grace_seconds = 301;
+  std::set<std::string> fields;
+  for (const FieldViolation& problem : ValidateConfig(config)) {
+    fields.insert(problem.field);
+  }
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"auth.mfa_attempts_per_account", "auth.mfa_window_seconds",
+                                   "auth.refresh_reuse_grace_seconds"}));
 }
 
 TEST(ConfigTest, WrongTypeIsReported) {
