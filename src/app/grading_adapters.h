@@ -65,8 +65,8 @@ class GradedSubmissionsService final : public submissions::SubmissionsService {
                                        const CallContext& context) override {
     return inner_.GetSubmission(request, context);
   }
-  Result<v1::DeleteSubmissionResponse> DeleteSubmission(
-      const v1::DeleteSubmissionRequest& request, const CallContext& context) override {
+  Result<v1::DeleteSubmissionResponse> DeleteSubmission(const v1::DeleteSubmissionRequest& request,
+                                                        const CallContext& context) override {
     return inner_.DeleteSubmission(request, context);
   }
   Result<v1::ListSubmissionsResponse> ListMine(const v1::ListSubmissionsRequest& request,

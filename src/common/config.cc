@@ -370,8 +370,7 @@ std::vector<FieldViolation> ValidateConfig(const Config& config) {
   CheckRange(problems, "auth.login_attempts_per_address", config.login_attempts_per_address, 1,
              1000000);
   CheckRange(problems, "auth.login_window_seconds", config.login_window_seconds, 1, 86400);
-  CheckRange(problems, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account, 1,
-             100000);
+  CheckRange(problems, "auth.mfa_attempts_per_account", config.mfa_attempts_per_account, 1, 100000);
   CheckRange(problems, "auth.mfa_window_seconds", config.mfa_window_seconds, 1, 86400);
   CheckRange(problems, "auth.refresh_reuse_grace_seconds", config.refresh_reuse_grace_seconds, 0,
              300);

@@ -219,8 +219,7 @@ TEST_P(MfaTest, WrongCodesLockAccountAcrossChallenges) {
   const HttpResponse right = CompleteLogin(mfa_token, CodeAt(account.secret, NowSeconds() + 30));
   ExpectErrorResponse(right, 429, "rate_limited");
   EXPECT_FALSE(right.Header("retry-after").empty()) << right.body;
-  ExpectErrorResponse(CompleteLogin(mfa_token, account.recovery_codes.at(0)), 429,
-                      "rate_limited");
+  ExpectErrorResponse(CompleteLogin(mfa_token, account.recovery_codes.at(0)), 429, "rate_limited");
 }
 
 TEST_P(MfaTest, ConfirmWithWrongCodeFails) {

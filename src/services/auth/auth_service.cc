@@ -433,8 +433,8 @@ class SqlAuthService final : public AuthService {
     }
     Status disabled = database_.InTransaction<void>([&](soci::session& session) -> Status {
       std::optional<Credentials> current = LoadCredentials(session, context.user_id);
-      const SecondFactor outcome = current ? AcceptSecondFactor(session, *current, request.code())
-                                           : SecondFactor::kRejected;
+      const SecondFactor outcome =
+          current ? AcceptSecondFactor(session, *current, request.code()) : SecondFactor::kRejected;
       if (outcome == SecondFactor::kAlreadyUsed) {
         return Fail(Error::Validation(
             {{"code", "was already used; wait for the next code in your authenticator app"}}));
@@ -529,9 +529,10 @@ class SqlAuthService final : public AuthService {
       return Fail(Error::Unauthenticated("The session has ended. Sign in again."));
     }
     if (used_indicator == soci::i_ok) {
-      spdlog::info("refresh token of session {} presented again {} ms after its rotation; issued "
-                   "another token pair",
-                   result.session_id, now - used_at);
+      spdlog::info(
+          "refresh token of session {} presented again {} ms after its rotation; issued "
+          "another token pair",
+          result.session_id, now - used_at);
     } else {
       soci::statement mark = (session.prepare << "UPDATE auth_refresh_tokens SET used_at = :now "
                                                  "WHERE token_hash = :hash AND used_at IS NULL",

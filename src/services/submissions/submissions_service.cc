@@ -155,8 +155,8 @@ class SqlSubmissionsService final : public SubmissionsService {
         });
   }
 
-  Result<v1::DeleteSubmissionResponse> DeleteSubmission(
-      const v1::DeleteSubmissionRequest& request, const CallContext& context) override {
+  Result<v1::DeleteSubmissionResponse> DeleteSubmission(const v1::DeleteSubmissionRequest& request,
+                                                        const CallContext& context) override {
     if (!context.authenticated()) {
       return Fail(Error::Unauthenticated("Sign in to delete a submission."));
     }
@@ -182,8 +182,8 @@ class SqlSubmissionsService final : public SubmissionsService {
     if (Status removed = RemoveRows(*withdrawn); !removed) {
       return Fail(removed.error());
     }
-    spdlog::info("user id={} deleted submission id={}; {} of {} points refunded{}",
-                 context.user_id, withdrawn->id, refund_points, withdrawn->cost_points,
+    spdlog::info("user id={} deleted submission id={}; {} of {} points refunded{}", context.user_id,
+                 withdrawn->id, refund_points, withdrawn->cost_points,
                  *graded ? " (grading had started)" : "");
     return DeletionResponse(*withdrawn, refund_points, *graded);
   }

@@ -483,7 +483,8 @@ TEST_P(SubmissionsServiceTest, DeleteUnreviewedRefunds) {
   Result<v1::DeleteSubmissionResponse> by_author = submissions_->DeleteSubmission(request, author_);
   ASSERT_FALSE(by_author);
   EXPECT_EQ(by_author.error().code, ErrorCode::kPermissionDenied);
-  Result<v1::DeleteSubmissionResponse> by_stranger = submissions_->DeleteSubmission(request, stranger_);
+  Result<v1::DeleteSubmissionResponse> by_stranger =
+      submissions_->DeleteSubmission(request, stranger_);
   ASSERT_FALSE(by_stranger);
   EXPECT_EQ(by_stranger.error().code, ErrorCode::kNotFound);
 
