@@ -147,7 +147,7 @@ TEST(ConfigTest, InvalidReviewSettingsAreReported) {
   EXPECT_EQ(ValidateConfig(config).size(), 3u);
 }
 
-TEST(ConfigTest, ReadsSignInCodeAndRefreshSettings) {
+TEST(ConfigTest, ReadsAuthLimits) {
   const std::string path = WriteTempFile(R"(
 [auth]
 mfa_attempts_per_account = 4
@@ -163,7 +163,7 @@ refresh_reuse_grace_seconds = 0
   std::filesystem::remove(path);
 }
 
-TEST(ConfigTest, InvalidSignInCodeAndRefreshSettingsAreReported) {
+TEST(ConfigTest, InvalidAuthLimitsAreReported) {
   Config config;
   config.mfa_attempts_per_account = 0;
   config.mfa_window_seconds = 0;

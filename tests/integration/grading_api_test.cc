@@ -274,7 +274,8 @@ HttpResponse DeleteSubmission(HttpClient& http, int64_t submission_id, const Tes
 }
 
 // The points pay for the grading, so deleting a submission after the grader has run on it
-// refunds nothing. Before, submit, wait for the result, delete and repeat graded for free.
+// refunds nothing. Otherwise submitting, waiting for the result and deleting would repeat the
+// grading for free.
 TEST_P(GradingApiTest, DeletingGradedSubmissionRefundsNothing) {
   const TestUser author = Register("refund-author");
   const TestUser learner = Register("refund-learner");

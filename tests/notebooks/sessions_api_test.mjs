@@ -205,8 +205,8 @@ function openSocket(server, eventsPath, first) {
     next(match, timeoutMs = 20000) {
       return this.nextAfter(0, match, timeoutMs);
     },
-    // Like next, but skips the first `count` events, so that an earlier event of the same type
-    // does not answer for a later message.
+    // Like next, but skips the first `count` events, so that an event caused by an earlier
+    // message is not taken for the reply to a later one.
     nextAfter(count, match, timeoutMs = 20000) {
       const seen = events.slice(count).find(match);
       if (seen !== undefined) return Promise.resolve(seen);

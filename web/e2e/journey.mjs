@@ -671,8 +671,8 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   await page.getByLabel("Username or email").fill("bob");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  // The code that turned two-factor on is spent, so the page says so instead of "incorrect".
-  // Each code is valid for up to a minute, which this step takes far less than.
+  // The code that turned two-factor on is spent, so the page shows "already used" instead of
+  // "incorrect". The server accepts a code for up to a minute, and this step takes far less.
   await page.getByLabel("Authentication code").fill(confirmationCode);
   await page.getByRole("button", { name: "Verify" }).click();
   await page.getByText("this one was already used", { exact: false }).waitFor();

@@ -395,7 +395,7 @@ export async function notebookWidgets({ browser, baseUrl, outputDir, axeReport }
     await printed(notebook, "trace 11 loud True");
 
     // The field lets the user type 9, but the server rejects a value above the widget's stop, and
-    // the page says why in its console instead of dropping the change silently.
+    // the page shows the reason in its console instead of dropping the change silently.
     await printed(notebook, "tries 2");
     await notebook.getByLabel("tries").fill("9");
     await notebook.getByLabel("tries").press("Tab");

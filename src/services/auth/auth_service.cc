@@ -715,7 +715,7 @@ class SqlAuthService final : public AuthService {
     if (!credentials || credentials->totp_enabled == 0) {
       return Fail(expired);
     }
-    // Checked before the code, so that the right code is refused too while the account is
+    // Checked before the code, so that the right code is rejected too while the account is
     // locked.
     const std::string account_key = "user:" + std::to_string(user_id);
     if (std::optional<int> retry = mfa_limiter_.RetryAfter(account_key, NowSeconds())) {

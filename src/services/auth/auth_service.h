@@ -47,7 +47,7 @@ class AuthService {
   // account and per client address (kRateLimited with retry_after_seconds).
   virtual Result<v1::LoginResponse> Login(const v1::LoginRequest& request) = 0;
   // Completes a login with a TOTP code or an unused recovery code. Once an account has had
-  // mfa_attempts_per_account wrong codes in a window, every code is refused with kRateLimited
+  // mfa_attempts_per_account wrong codes in a window, every code is rejected with kRateLimited
   // until the window ends.
   virtual Result<v1::SessionTokens> CompleteMfaLogin(const v1::MfaLoginRequest& request) = 0;
   // Rotates a refresh token. A token presented a second time revokes its whole session, unless

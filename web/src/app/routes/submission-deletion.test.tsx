@@ -32,7 +32,7 @@ const noRefund =
   "The submission was deleted without a refund of its 1 point, because the automatic tests " +
   "had already started on it.";
 
-/** Answers the requests of the submission page and its deletion; 404 for anything else. */
+/** Stubs the requests of the submission page and its deletion, and returns 404 for others. */
 function stubServer() {
   const fetchMock = vi.fn((url: string, init?: RequestInit) => {
     if (url.endsWith("/users/me")) return Promise.resolve(jsonResponse(200, me));

@@ -14,7 +14,7 @@ export interface StoredFileInfo {
   notebook_copy_id?: number;
 }
 
-/** The answer to DELETE /submissions/{id}: whether the points came back, and why. */
+/** The response to DELETE /submissions/{id}: whether the points came back, and why. */
 export interface SubmissionDeletion {
   id: number;
   /** The submission's cost, or 0 once the automatic tests have started on it. */
