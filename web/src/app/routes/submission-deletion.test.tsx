@@ -53,6 +53,21 @@ function stubServer() {
   return fetchMock;
 }
 
+/** Renders the submission page and the list page, starting at `path`. */
+function renderAt(path: string) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={client}>
+      <MemoryRouter initialEntries={[path]}>
+        <Routes>
+          <Route path="/submissions/:id" element={<SubmissionPage />} />
+          <Route path="/submissions" element={<SubmissionsPage />} />
+        </Routes>
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
+}
+
 beforeEach(() => {
   tokenStore.set({ accessToken: "access", refreshToken: "refresh" });
 });
@@ -65,17 +80,7 @@ afterEach(() => {
 describe("deleting a submission", () => {
   it("shows the server's refund message on the list page", async () => {
     const fetchMock = stubServer();
-    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    render(
-      <QueryClientProvider client={client}>
-        <MemoryRouter initialEntries={["/submissions/5"]}>
-          <Routes>
-            <Route path="/submissions/:id" element={<SubmissionPage />} />
-            <Route path="/submissions" element={<SubmissionsPage />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>,
-    );
+    renderAt("/submissions/5");
     const user = userEvent.setup();
 
     await user.click(await screen.findByRole("button", { name: "Delete submission" }));
@@ -91,16 +96,7 @@ describe("deleting a submission", () => {
 
   it("shows no notice on a plain visit of the list page", async () => {
     stubServer();
-    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    render(
-      <QueryClientProvider client={client}>
-        <MemoryRouter initialEntries={["/submissions"]}>
-          <Routes>
-            <Route path="/submissions" element={<SubmissionsPage />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>,
-    );
+    renderAt("/submissions");
 
     expect(await screen.findByRole("heading", { name: "My submissions" })).toBeInTheDocument();
     expect(screen.queryByText(/was deleted/)).not.toBeInTheDocument();
