@@ -657,10 +657,10 @@ export async function journey({ page, baseUrl, server, outputDir, axeReport, met
   const confirmationCode = totpCode(secret);
   await page.getByLabel("Code from the app").fill(confirmationCode);
   await page.getByRole("button", { name: "Turn on" }).click();
-  const recoveryCodes = await page
-    .getByRole("list", { name: "Recovery codes" })
-    .locator("li")
-    .allTextContents();
+  // allTextContents does not wait, so the list must be on the page first.
+  const recoveryList = page.getByRole("list", { name: "Recovery codes" });
+  await recoveryList.locator("li").first().waitFor();
+  const recoveryCodes = await recoveryList.locator("li").allTextContents();
   assert.ok(recoveryCodes.length > 0, "no recovery codes shown");
   await page.getByRole("button", { name: "I have saved the codes" }).click();
   await page.getByRole("button", { name: "Turn off two-factor authentication" }).waitFor();
