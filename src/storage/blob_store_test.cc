@@ -229,14 +229,27 @@ TEST_P(BlobStoreTest, ListFiltersByPrefix) {
   EXPECT_EQ(all->size(), 3u);
 }
 
-// Sizes around the 4096-byte blocks of O_DIRECT, the local writer's 2 MiB buffers and the S3
-// writer's 8 MiB parts, written in pieces that cross all of them, up to a blob that passes
-// through every buffer more than once.
+// Sizes around the 4096-byte blocks of O_DIRECT, the local writer's 2 MiB buffers, the 256 KiB
+// pieces that its hasher takes from the second buffer on and the S3 writer's 8 MiB parts. Each
+// blob is written in pieces that cross all of them, up to a blob that passes through every
+// buffer more than once.
 TEST_P(BlobStoreTest, StoresBytesAndSha256) {
   constexpr size_t kBuffer = 2 << 20;
+  constexpr size_t kHashPiece = 256 << 10;
   constexpr size_t kPart = 8 << 20;
-  const std::vector<size_t> sizes = {0,           1,     4095,     4096,        4097,
-                                     kBuffer - 1, kBuffer, kBuffer + 1, kPart, kPart + 1,
+  const std::vector<size_t> sizes = {0,
+                                     1,
+                                     4095,
+                                     4096,
+                                     4097,
+                                     kBuffer - 1,
+                                     kBuffer,
+                                     kBuffer + 1,
+                                     kBuffer + kHashPiece - 1,
+                                     kBuffer + kHashPiece,
+                                     kBuffer + kHashPiece + 1,
+                                     kPart,
+                                     kPart + 1,
                                      13 * kBuffer + 12345};
   const std::vector<size_t> piece_sizes = {1, 7, 4096, 65536, 300001, kBuffer + 3};
   for (const size_t size : sizes) {
