@@ -180,8 +180,8 @@ export async function openPage(browser, viewport = { width: 1280, height: 900 })
 
 /**
  * Runs `action`, waits until the network is idle, and returns what the page logged as a console
- * error meanwhile and the API requests that failed (status 400 or more), which Chromium also
- * logs to the console.
+ * error meanwhile and the API and subresource requests that failed (status 400 or more), which
+ * Chromium also logs to the console.
  */
 export async function collectFailures(page, action) {
   const failures = [];
@@ -189,7 +189,11 @@ export async function collectFailures(page, action) {
     if (message.type() === "error") failures.push(`console: ${message.text()}`);
   };
   const onResponse = (response) => {
-    if (response.status() >= 400 && new URL(response.url()).pathname.startsWith("/api/")) {
+    // API calls and the page's images, scripts and styles count. A navigation that ends on the
+    // app's own error page is for the journey to check.
+    const path = new URL(response.url()).pathname;
+    const subresource = response.request().resourceType() !== "document";
+    if (response.status() >= 400 && (path.startsWith("/api/") || subresource)) {
       failures.push(`${response.request().method()} ${response.url()}: ${response.status()}`);
     }
   };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import type { LabAsset } from "./labs-api";
-import { resolveAssetUrl } from "./resolve-asset";
+import { resolveAssetUrl, withAddedAssets } from "./resolve-asset";
+import type { Lab } from "./labs-api";
 
 const asset = (path: string, id: string): LabAsset => ({
   id,
@@ -39,5 +40,22 @@ describe("resolveAssetUrl", () => {
 
   it("returns undefined for an unknown path", () => {
     expect(resolveAssetUrl(assets, "img/missing.png")).toBeUndefined();
+  });
+});
+
+describe("withAddedAssets", () => {
+  const lab = { id: 4, title: "Plots", assets } as unknown as Lab;
+
+  it("appends new assets so that their links resolve", () => {
+    const updated = withAddedAssets(lab, [asset("results.csv", "a3")]);
+    expect(updated.assets.map((item) => item.id)).toEqual(["a1", "a2", "a3"]);
+    expect(resolveAssetUrl(updated.assets, "results.csv")).toBe("/api/v1/labs/4/assets/a3");
+    expect(lab.assets).toHaveLength(2);
+  });
+
+  it("replaces an asset with the same path", () => {
+    const updated = withAddedAssets(lab, [asset("img/plot.png", "a9")]);
+    expect(updated.assets.map((item) => item.id)).toEqual(["a2", "a9"]);
+    expect(resolveAssetUrl(updated.assets, "img/plot.png")).toBe("/api/v1/labs/4/assets/a9");
   });
 });

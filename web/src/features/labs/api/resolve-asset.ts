@@ -1,4 +1,4 @@
-import type { LabAsset } from "./labs-api";
+import type { Lab, LabAsset } from "./labs-api";
 
 /**
  * Maps a relative link in a lab's Markdown (`img/x.png`, `./data.csv`) to the URL of the asset
@@ -23,4 +23,14 @@ export function resolveAssetUrl(assets: readonly LabAsset[], url: string): strin
   }
   path = path.replace(/^(\.\/)+/, "").replace(/^\/+/, "");
   return assets.find((asset) => asset.path === path)?.url;
+}
+
+/**
+ * Returns `lab` with `added` among its assets, in place of any asset with the same id or path,
+ * so that a page can resolve the new assets' links before the lab is read again.
+ */
+export function withAddedAssets(lab: Lab, added: readonly LabAsset[]): Lab {
+  const replaced = (asset: LabAsset) =>
+    added.some((next) => next.id === asset.id || next.path === asset.path);
+  return { ...lab, assets: [...lab.assets.filter((asset) => !replaced(asset)), ...added] };
 }

@@ -3,7 +3,8 @@ import { useCallback, useState } from "react";
 
 import { splitProgress } from "@/lib/upload";
 
-import { labsApi } from "../api/labs-api";
+import { labsApi, type Lab } from "../api/labs-api";
+import { withAddedAssets } from "../api/resolve-asset";
 import { labsKeys } from "./queries";
 
 /** Uploads files as assets of a lab, tracking the bytes sent per file. */
@@ -18,9 +19,14 @@ export function useAssetUpload() {
       setError(null);
       setProgress(sizes.map(() => 0));
       try {
-        await labsApi.uploadAssets(labId, files, ({ loaded }) => {
+        const { items } = await labsApi.uploadAssets(labId, files, ({ loaded }) => {
           setProgress(splitProgress(loaded, sizes));
         });
+        // The lab page opened next shows the cached lab first. Without the new assets there, its
+        // images with relative links would be requested from the page's own path and fail.
+        queryClient.setQueryData<Lab>(labsKeys.detail(labId), (lab) =>
+          lab === undefined ? lab : withAddedAssets(lab, items),
+        );
         await queryClient.invalidateQueries({ queryKey: labsKeys.detail(labId) });
       } catch (caught) {
         setError(caught);
