@@ -778,47 +778,43 @@ class SqlSearchIndex final : public SearchIndex {
     }
   }
 
+  // Counts the matches and ranks them in one statement. The CTE reads each match's tsvector
+  // once and keeps only its id, created_at and score, so the total and the page come from one
+  // scan instead of two.
   static void SearchPostgres(soci::session& session, const SearchQuery& query,
                              const std::string& text, SearchPage& page) {
-    Bindings count_bindings;
-    const std::string where = " WHERE d.document @@ websearch_to_tsquery('english', :query)" +
-                              FilterSql(query, count_bindings);
-    count_bindings.Add("query", text);
-    page.total =
-        RunToEnd(session, "SELECT COUNT(*) FROM search_documents d" + where, count_bindings);
-    if (page.total == 0) {
-      return;
-    }
-
+    Bindings bindings;
+    const std::string filters = FilterSql(query, bindings);
+    bindings.Add("query", text);
     // NOTE: PostgreSQL's default parser reads HTML tags as markup: it does not index the text
     // inside <script> and <style> elements, and ts_headline leaves tags out of snippets.
-    // The page is chosen first and ts_headline runs only on its rows, because ts_headline
-    // parses each document's text again and is far slower than the ranking.
-    Bindings page_bindings;
-    FilterSql(query, page_bindings);
-    page_bindings.Add("query", text);
-    page_bindings.Add("headline_query", text);
     // In PostgreSQL 15, ts_headline's fragment mode (MaxFragments=1) widens the match to
     // MaxWords words on both sides, like SQLite's snippets, but then trims words of at most
     // ShortWord bytes from both ends (default 3). A CJK letter is one word of 3 bytes in UTF-8,
     // so with the default it trims every letter around a CJK match. ShortWord=2 keeps them.
-    page_bindings.Add("options", std::string("StartSel=") + kMarkStart + ", StopSel=" + kMarkEnd +
-                                     ", MaxWords=" + std::to_string(kSnippetTokens) +
-                                     ", MinWords=12, ShortWord=2, MaxFragments=1");
-    page_bindings.Add("limit", static_cast<long long>(page.limit));
-    page_bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
+    bindings.Add("options", std::string("StartSel=") + kMarkStart + ", StopSel=" + kMarkEnd +
+                                ", MaxWords=" + std::to_string(kSnippetTokens) +
+                                ", MinWords=12, ShortWord=2, MaxFragments=1");
+    bindings.Add("limit", static_cast<long long>(page.limit));
+    bindings.Add("offset", static_cast<long long>(page.page - 1) * page.limit);
+    // The page is chosen first and ts_headline runs only on its rows, because ts_headline
+    // parses each document's text again and is far slower than the ranking. The count is the
+    // left side of a LEFT JOIN, so a page past the last match still returns the total, in one
+    // row whose other columns are NULL.
     const std::string sql =
-        "SELECT m.doc_type, m.doc_id, m.title, ts_headline('english', CASE WHEN m.summary = '' "
-        "AND m.body = '' THEN m.title ELSE left(m.summary || E'\\n' || m.body, " +
+        "WITH matches AS MATERIALIZED (SELECT d.id, d.created_at, ts_rank_cd(d.document, "
+        "websearch_to_tsquery('english', :query), 1) AS score FROM search_documents d "
+        "WHERE d.document @@ websearch_to_tsquery('english', :query)" +
+        filters +
+        ") SELECT c.total, h.doc_type, h.doc_id, h.title, ts_headline('english', CASE WHEN "
+        "h.summary = '' AND h.body = '' THEN h.title ELSE left(h.summary || E'\\n' || h.body, " +
         std::to_string(kMaxHeadlineBytes) +
-        ") END, websearch_to_tsquery('english', :headline_query), :options), m.score FROM ("
-        "SELECT d.id, d.doc_type, d.doc_id, d.title, d.summary, d.body, d.created_at, "
-        "ts_rank_cd(d.document, websearch_to_tsquery('english', :query), 1) AS score "
-        "FROM search_documents d" +
-        where +
-        " ORDER BY score DESC, d.created_at DESC, d.id DESC LIMIT :limit OFFSET :offset) m "
-        "ORDER BY m.score DESC, m.created_at DESC, m.id DESC";
-    FetchPostgresHits(session, sql, page_bindings, page);
+        ") END, websearch_to_tsquery('english', :query), :options), p.score "
+        "FROM (SELECT COUNT(*) AS total FROM matches) c LEFT JOIN (SELECT m.id, m.created_at, "
+        "m.score FROM matches m ORDER BY m.score DESC, m.created_at DESC, m.id DESC "
+        "LIMIT :limit OFFSET :offset) p ON true LEFT JOIN search_documents h ON h.id = p.id "
+        "ORDER BY p.score DESC, p.created_at DESC, p.id DESC";
+    FetchPostgresHits(session, sql, bindings, page);
   }
 
   // Runs `sql` to its end and returns the first column of its last row, or 0 without rows.
@@ -839,26 +835,38 @@ class SqlSearchIndex final : public SearchIndex {
     return last;
   }
 
+  // Reads the rows of SearchPostgres's statement: the total in each, and a hit in each whose
+  // doc_type is not NULL.
   static void FetchPostgresHits(soci::session& session, const std::string& sql,
                                 const Bindings& bindings, SearchPage& page) {
+    long long total = 0;
     std::string type;
+    soci::indicator type_indicator = soci::i_ok;
     long long id = 0;
+    soci::indicator id_indicator = soci::i_ok;
     std::string title;
+    soci::indicator title_indicator = soci::i_ok;
     std::string snippet;
     soci::indicator snippet_indicator = soci::i_ok;
     double score = 0;
+    soci::indicator score_indicator = soci::i_ok;
     soci::statement statement(session);
-    statement.exchange(soci::into(type));
-    statement.exchange(soci::into(id));
-    statement.exchange(soci::into(title));
+    statement.exchange(soci::into(total));
+    statement.exchange(soci::into(type, type_indicator));
+    statement.exchange(soci::into(id, id_indicator));
+    statement.exchange(soci::into(title, title_indicator));
     statement.exchange(soci::into(snippet, snippet_indicator));
-    statement.exchange(soci::into(score));
+    statement.exchange(soci::into(score, score_indicator));
     bindings.ExchangeInto(statement);
     statement.alloc();
     statement.prepare(sql);
     statement.define_and_bind();
     statement.execute(false);
     while (statement.fetch()) {
+      page.total = total;
+      if (type_indicator == soci::i_null) {
+        continue;
+      }
       SearchHit hit;
       hit.type = type;
       hit.id = id;
