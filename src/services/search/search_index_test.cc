@@ -429,6 +429,64 @@ TEST_P(SearchIndexTest, OldCjkIndexIsMigrated) {
   EXPECT_EQ(page->total, 1);
 }
 
+// Migration 0005 keeps PostgreSQL's tsvectors in their rows and rewrites the rows written
+// before it, which stay searchable with the same total and score.
+TEST_P(SearchIndexTest, TsvectorStorageIsMigrated) {
+  if (GetParam() != Dialect::kPostgres) {
+    GTEST_SKIP() << "the storage of tsvectors exists only on PostgreSQL";
+  }
+  const std::string url = storage::NewTestDatabaseUrl(GetParam());
+  Result<std::unique_ptr<Database>> opened = Database::Open(url, 2);
+  ASSERT_TRUE(opened);
+  Database& database = **opened;
+  const std::span<const storage::Migration> migrations = SearchMigrations();
+  ASSERT_GE(migrations.size(), 5u);
+  ASSERT_TRUE(storage::ApplyMigrations(database, "search", migrations.first(4)));
+
+  // About 400 distinct words, so that the tsvector is over 2 kB, as most tsvectors are.
+  std::string body;
+  for (int i = 0; i < 400; ++i) {
+    body += "word" + std::to_string(i) + "x ";
+  }
+  std::unique_ptr<SearchIndex> index = MakeSearchIndex(database);
+  ASSERT_TRUE(index->Upsert(Document("lab", 1, "Storage check", "", body + "argon")));
+  SearchQuery query;
+  query.text = "argon";
+  Result<SearchPage> before = index->Search(query);
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->items.size(), 1u);
+  // The id of the transaction that wrote the row's current version.
+  const auto row_writer = [&] {
+    std::string writer;
+    const Status read = database.WithSession<void>([&](soci::session& session) -> Status {
+      session << "SELECT xmin::text FROM search_documents WHERE doc_id = 1", soci::into(writer);
+      return {};
+    });
+    EXPECT_TRUE(read);
+    return writer;
+  };
+  const std::string writer_before = row_writer();
+
+  ASSERT_TRUE(storage::ApplyMigrations(database, "search", migrations));
+  std::string storage_kind;
+  const Status read = database.WithSession<void>([&](soci::session& session) -> Status {
+    session << "SELECT attstorage::text FROM pg_attribute WHERE attrelid = "
+               "'search_documents'::regclass AND attname = 'document'",
+        soci::into(storage_kind);
+    return {};
+  });
+  ASSERT_TRUE(read);
+  EXPECT_EQ(storage_kind, "m");
+  EXPECT_NE(row_writer(), writer_before);
+  Result<SearchPage> after = MakeSearchIndex(database)->Search(query);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->total, 1);
+  ASSERT_EQ(after->items.size(), 1u);
+  EXPECT_EQ(after->items[0].id, 1);
+  EXPECT_EQ(after->items[0].score, before->items[0].score);
+  EXPECT_EQ(after->items[0].snippet, before->items[0].snippet);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SearchIndexTest, ::testing::ValuesIn(storage::TestDialects()),
                          [](const auto& info) { return storage::DialectName(info.param); });
 
