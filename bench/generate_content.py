@@ -10,9 +10,9 @@ importers would take hours for 100,000 documents. On PostgreSQL the search rows 
 search_documents, whose tsvector column the server computes (GENERATED ALWAYS ... STORED).
 
 SQLite gets every row in one transaction. PostgreSQL gets them through `psql` (COPY FROM STDIN,
-so no Python driver is needed) in one transaction per batch of documents, because a trigger on
-labs updates one row of lab_status_counts per inserted lab, and in one long transaction each
-update would walk every earlier version of that row. Stop the server before running this.
+so no Python driver is needed) in one transaction per batch of documents. A trigger on labs
+updates one row of lab_status_counts per inserted lab, and in one long transaction each update
+would walk every earlier version of that row. Stop the server before running this.
 
 Generated articles reuse the PDF blob of a random imported article. Their page text is
 generated, so a search finds words that the PDF itself does not contain.

@@ -778,9 +778,9 @@ class SqlSearchIndex final : public SearchIndex {
     }
   }
 
-  // Counts the matches and ranks them in one statement. The CTE reads each match's tsvector
-  // once and keeps only its id, created_at and score, so the total and the page come from one
-  // scan instead of two.
+  // Counts the matches and ranks them in one statement. The CTE scans the table once and keeps
+  // only each match's id, created_at and score, so the total and the page come from one scan
+  // instead of two.
   static void SearchPostgres(soci::session& session, const SearchQuery& query,
                              const std::string& text, SearchPage& page) {
     Bindings bindings;

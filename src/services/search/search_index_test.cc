@@ -443,7 +443,8 @@ TEST_P(SearchIndexTest, TsvectorStorageIsMigrated) {
   ASSERT_GE(migrations.size(), 5u);
   ASSERT_TRUE(storage::ApplyMigrations(database, "search", migrations.first(4)));
 
-  // About 400 distinct words, so that the tsvector is over 2 kB, as most tsvectors are.
+  // About 400 distinct words, so that the tsvector is over 2 kB, like those of most documents
+  // that bench/generate_content.py writes.
   std::string body;
   for (int i = 0; i < 400; ++i) {
     body += "word" + std::to_string(i) + "x ";
