@@ -202,7 +202,10 @@ class SqliteDatabase:
 
 
 def copy_field(value):
-    """Return value as a field of COPY's text format: \\N for NULL, with \\, tab and newlines escaped."""
+    """Return value as a field of COPY's text format, with \\N for NULL.
+
+    Backslashes, tabs and line breaks are escaped.
+    """
     if value is None:
         return "\\N"
     return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")

@@ -2,7 +2,8 @@
 # Measures the no-cache search of a running `openlabs serve` that uses PostgreSQL. It runs rounds
 # of `wrk -s bench/search.lua` with Cache-Control: no-cache. Then it sends each query of
 # bench/search_queries.txt alone and records the CPU time that the server and the PostgreSQL
-# processes used per search. Prints Markdown. It sends requests to 127.0.0.1 only and starts no server.
+# processes used per search. Prints Markdown. It sends requests to 127.0.0.1 only and starts no
+# server.
 set -euo pipefail
 export LC_ALL=C
 
@@ -93,7 +94,8 @@ postgres_cpu_ns() {
   tick_ns=$((1000000000 / $(getconf CLK_TCK)))
   # Fields 16 and 17 of /proc/PID/stat are cutime and cstime. The name in field 2 ("postgres")
   # contains no space, so awk's fields match the kernel's.
-  total=$(awk -v tick="$tick_ns" '{ printf "%.0f\n", ($16 + $17) * tick }' "/proc/$postmaster_pid/stat")
+  total=$(awk -v tick="$tick_ns" '{ printf "%.0f\n", ($16 + $17) * tick }' \
+    "/proc/$postmaster_pid/stat")
   total=$((total + $(cpu_ns "$postmaster_pid")))
   for child in $(cat /proc/"$postmaster_pid"/task/*/children 2>/dev/null); do
     total=$((total + $(cpu_ns "$child")))
