@@ -77,16 +77,7 @@ command -v wrk >/dev/null || fail "wrk is not installed; scripts/install-deps.sh
 url=http://127.0.0.1:$port
 curl -sSf -o /dev/null "$url/healthz" || fail "no openlabs server answers on $url/healthz"
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '
-    { value[NR] = $1 }
-    END { print (NR % 2) ? value[(NR + 1) / 2] : (value[NR / 2] + value[NR / 2 + 1]) / 2 }'
-}
-
-# Prints the CPU time, in nanoseconds, that process $1 and all its threads have run.
-cpu_ns() {
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%.0f\n", total }'
-}
+source "$bench_dir/process_stats.sh"
 
 # Prints the CPU time, in nanoseconds, of the postmaster, its live children and its reaped ones.
 postgres_cpu_ns() {

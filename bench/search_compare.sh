@@ -96,16 +96,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '
-    { value[NR] = $1 }
-    END { print (NR % 2) ? value[(NR + 1) / 2] : (value[NR / 2] + value[NR / 2 + 1]) / 2 }'
-}
-
-# Prints the CPU time, in nanoseconds, that process $1 and all its threads have run.
-cpu_ns() {
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%.0f\n", total }'
-}
+source "$bench_dir/process_stats.sh"
 
 # Prints the number of assistant index jobs not yet done in database $1.
 pending_index_jobs() {
