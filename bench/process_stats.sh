@@ -1,5 +1,5 @@
-# Shell functions for the benchmark scripts that measure a running server: bench/search_compare.sh
-# and bench/postgres_search.sh source this file.
+# Shell functions for the benchmark scripts that measure a running server: bench/search_compare.sh,
+# bench/postgres_search.sh and bench/list_cpu.sh source this file.
 
 # Prints the median of the numbers given as arguments.
 median() {
