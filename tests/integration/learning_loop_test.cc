@@ -575,6 +575,61 @@ TEST_P(LearningLoopTest, DeleteLabIs204OrArchived) {
             "archived");
 }
 
+// GET /api/v1/tags counts the published labs of each tag, most used first and then by name,
+// through creates, tag edits with a duplicate, a delete and an archive.
+TEST_P(LearningLoopTest, TagsFollowLabWrites) {
+  const TestUser author = Register("tagcounter");
+  const TestUser learner = Register("taglearner");
+  // Other tests share the server, so these tags carry a suffix of their own.
+  const std::string suffix = "-" + NewUuid().substr(0, 8);
+  auto tag = [&](const std::string& name) { return name + suffix; };
+  auto create = [&](const std::vector<std::string>& tags) {
+    const HttpResponse created = SendJson(
+        "POST", "/api/v1/labs", {{"title", "Tagged"}, {"body", "# Tagged"}, {"tags", tags}},
+        author.access_token);
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.Json().value("id", int64_t{0});
+  };
+  create({tag("a"), tag("b")});
+  create({tag("a")});
+  const int64_t deleted = create({tag("a"), tag("c")});
+  const int64_t archived = create({tag("b"), tag("c")});
+  const int64_t edited = create({tag("d")});
+  create({tag("f"), tag("e")});
+
+  const HttpResponse patched =
+      SendJson("PATCH", IdPath("/api/v1/labs/", edited),
+               {{"tags", {tag("b"), tag("A"), tag("b")}}}, author.access_token);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  ASSERT_EQ(SendJson("DELETE", IdPath("/api/v1/labs/", deleted), nullptr, author.access_token)
+                .status,
+            204);
+  ASSERT_EQ(Submit(learner, archived).status, 201);
+  ASSERT_EQ(SendJson("DELETE", IdPath("/api/v1/labs/", archived), nullptr, author.access_token)
+                .status,
+            200);
+
+  const HttpResponse listed = client().Get("/api/v1/tags?limit=1000");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::vector<std::pair<std::string, int64_t>> mine;
+  for (const nlohmann::json& item : listed.Json().value("items", nlohmann::json::array())) {
+    const std::string name = item.value("name", "");
+    if (name.ends_with(suffix)) {
+      mine.emplace_back(name, item.value("count", int64_t{-1}));
+    }
+  }
+  const std::vector<std::pair<std::string, int64_t>> expected = {
+      {tag("a"), 3}, {tag("b"), 2}, {tag("e"), 1}, {tag("f"), 1}};
+  EXPECT_EQ(mine, expected) << listed.body;
+
+  const HttpResponse both = client().Get("/api/v1/labs?tags=" + tag("a") + "," + tag("b"));
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(both.Json().value("total", int64_t{-1}), 2) << both.body;
+  EXPECT_EQ(both.Json().value("items", nlohmann::json::array()).size(), 2u) << both.body;
+  const HttpResponse gone = client().Get("/api/v1/labs?tags=" + tag("c"));
+  EXPECT_EQ(gone.Json().value("total", int64_t{-1}), 0) << gone.body;
+}
+
 // A lab's response includes the views counted but not yet written, so each GET shows at once
 // whether it was counted.
 TEST_P(LearningLoopTest, GetLabCountsViewUnlessCountViewFalse) {

@@ -145,12 +145,41 @@ std::map<long long, std::vector<std::string>> LoadTags(soci::session& session,
 }
 
 void ReplaceTags(soci::session& session, long long lab_id, const std::vector<std::string>& tags) {
-  session << "DELETE FROM lab_tags WHERE lab_id = :id", soci::use(lab_id);
+  std::map<std::string, int> stored;  // tag to position
+  std::string tag;
   int position = 0;
-  for (const std::string& tag : tags) {
-    session << "INSERT INTO lab_tags (lab_id, tag, position) VALUES (:lab_id, :tag, :position)",
-        soci::use(lab_id), soci::use(tag), soci::use(position);
-    ++position;
+  soci::statement select =
+      (session.prepare << "SELECT tag, position FROM lab_tags WHERE lab_id = :id",
+       soci::use(lab_id), soci::into(tag), soci::into(position));
+  select.execute();
+  while (select.fetch()) {
+    stored.emplace(tag, position);
+  }
+  std::map<std::string, int> requested;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    requested.emplace(tags[i], static_cast<int>(i));
+  }
+
+  // One pass over both maps in byte order of the tags: delete, insert or move each.
+  auto old_tag = stored.begin();
+  auto new_tag = requested.begin();
+  while (old_tag != stored.end() || new_tag != requested.end()) {
+    if (new_tag == requested.end() || (old_tag != stored.end() && old_tag->first < new_tag->first)) {
+      session << "DELETE FROM lab_tags WHERE lab_id = :lab_id AND tag = :tag", soci::use(lab_id),
+          soci::use(old_tag->first);
+      ++old_tag;
+    } else if (old_tag == stored.end() || new_tag->first < old_tag->first) {
+      session << "INSERT INTO lab_tags (lab_id, tag, position) VALUES (:lab_id, :tag, :position)",
+          soci::use(lab_id), soci::use(new_tag->first), soci::use(new_tag->second);
+      ++new_tag;
+    } else {
+      if (old_tag->second != new_tag->second) {
+        session << "UPDATE lab_tags SET position = :position WHERE lab_id = :lab_id AND tag = :tag",
+            soci::use(new_tag->second), soci::use(lab_id), soci::use(new_tag->first);
+      }
+      ++old_tag;
+      ++new_tag;
+    }
   }
 }
 

@@ -75,6 +75,9 @@ std::map<long long, LabRow> LoadLabSummaries(soci::session& session,
 std::map<long long, std::vector<std::string>> LoadTags(soci::session& session,
                                                        const std::vector<long long>& ids);
 
+// Sets the lab's tags to `tags` (distinct, in the author's order). Rows of tags that stay are
+// kept, so the triggers of lab_tag_counts leave their counts alone. Rows change in byte order of
+// the tags, so that two calls lock the shared count rows in the same order.
 void ReplaceTags(soci::session& session, long long lab_id, const std::vector<std::string>& tags);
 
 std::vector<AssetRow> LoadAssets(soci::session& session, long long lab_id);

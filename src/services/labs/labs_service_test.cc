@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <random>
 #include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "common/random.h"
+#include "services/labs/validation.h"
 #include "services/labs/view_counts.h"
 #include "services/search/search_index.h"
 #include "storage/test_database.h"
@@ -675,6 +677,224 @@ TEST_P(LabsServiceTest, VersionChangesWithEdits) {
   Result<v1::LabsVersion> deleted = service_->GetLabsVersion({});
   ASSERT_TRUE(deleted);
   EXPECT_NE(deleted->version(), edited->version());
+}
+
+using TagCounts = std::vector<std::pair<std::string, long long>>;
+
+// Rows of a "SELECT tag, count" query, in its order.
+TagCounts SelectTagCounts(Database& database, const std::string& sql) {
+  Result<TagCounts> rows = database.WithSession<TagCounts>([&](soci::session& session) {
+    TagCounts counts;
+    std::string tag;
+    long long count = 0;
+    soci::statement select = (session.prepare << sql, soci::into(tag), soci::into(count));
+    select.execute();
+    while (select.fetch()) {
+      counts.emplace_back(tag, count);
+    }
+    return Result<TagCounts>(counts);
+  });
+  EXPECT_TRUE(rows) << (rows ? "" : rows.error().internal);
+  return rows.value_or(TagCounts());
+}
+
+// The ids of the published labs that carry both tags (the same tag twice for one) and, unless
+// 0, have this author, newest first, selected afresh from the labs and lab_tags rows.
+std::vector<int64_t> SelectTaggedAfresh(Database& database, const std::string& first,
+                                        const std::string& second, long long author) {
+  using Ids = std::vector<int64_t>;
+  Result<Ids> ids = database.WithSession<Ids>([&](soci::session& session) {
+    Ids found;
+    long long id = 0;
+    soci::statement select =
+        (session.prepare
+             << "SELECT l.id FROM labs l WHERE l.status = 'published' "
+                "AND EXISTS (SELECT 1 FROM lab_tags t WHERE t.lab_id = l.id AND t.tag = :first) "
+                "AND EXISTS (SELECT 1 FROM lab_tags t WHERE t.lab_id = l.id AND t.tag = :second)" +
+                    (author == 0 ? "" : " AND l.author_id = " + std::to_string(author)) +
+                    " ORDER BY l.created_at DESC, l.id DESC",
+         soci::use(first, "first"), soci::use(second, "second"), soci::into(id));
+    select.execute();
+    while (select.fetch()) {
+      found.push_back(id);
+    }
+    return Result<Ids>(found);
+  });
+  EXPECT_TRUE(ids) << (ids ? "" : ids.error().internal);
+  return ids.value_or(Ids());
+}
+
+// Every kind of lab write, picked at random, must keep lab_tag_counts equal to a fresh GROUP BY,
+// and the responses of ListTags and of the tag filter equal to what the rows give.
+TEST_P(LabsServiceTest, TagCountsStayExactUnderRandomWrites) {
+  const std::vector<std::string> pool = {"python", "Numpy", "rust", "go", "sql", "c"};
+  std::mt19937 random(20261205);
+  auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
+  // 0 to 4 tags from the pool, in any order and case, sometimes one twice.
+  auto random_tags = [&] {
+    std::vector<std::string> tags;
+    for (size_t n = pick(5); tags.size() < n;) {
+      std::string tag = pool[pick(pool.size())];
+      if (pick(3) == 0) {
+        tag[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(tag[0])));
+      }
+      tags.push_back(tag);
+    }
+    return tags;
+  };
+  auto execute = [&](const std::string& sql, long long id) {
+    const Status done = database_->InTransaction<void>([&](soci::session& session) -> Status {
+      session << sql, soci::use(id);
+      return {};
+    });
+    ASSERT_TRUE(done) << done.error().internal;
+  };
+  const std::string fresh =
+      "SELECT t.tag, COUNT(*) AS uses FROM lab_tags t JOIN labs l ON l.id = t.lab_id "
+      "WHERE l.status = 'published' GROUP BY t.tag ORDER BY uses DESC, t.tag";
+
+  std::vector<int64_t> labs;
+  for (int step = 0; step < 300; ++step) {
+    const size_t operation = labs.empty() ? 0 : pick(9);
+    const int64_t id = labs.empty() ? 0 : labs[pick(labs.size())];
+    std::string done;
+    if (operation == 0) {
+      done = "create";
+      labs.push_back(
+          Create("Lab " + std::to_string(step), random_tags(), pick(2) == 0 ? kAuthor : kOther)
+              .id());
+    } else if (operation == 1) {
+      done = "import";
+      v1::ImportLabRequest import;
+      import.mutable_lab()->set_title("Imported " + std::to_string(step));
+      for (const std::string& tag : random_tags()) {
+        import.mutable_lab()->add_tags(tag);
+      }
+      import.set_source_key("labs/" + std::to_string(step) + ".md");
+      Result<v1::Lab> lab = service_->ImportLab(import, User(kAuthor));
+      ASSERT_TRUE(lab) << lab.error().message;
+      labs.push_back(lab->id());
+    } else if (operation <= 3) {
+      done = "edit tags of " + std::to_string(id);
+      v1::UpdateLabRequest update;
+      update.set_id(id);
+      update.set_replace_tags(true);
+      for (const std::string& tag : random_tags()) {
+        update.add_tags(tag);
+      }
+      ASSERT_TRUE(service_->UpdateLab(update, User(kModerator, "moderator")));
+    } else if (operation == 4) {
+      done = "edit title of " + std::to_string(id);
+      v1::UpdateLabRequest update;
+      update.set_id(id);
+      update.set_title("Edited " + std::to_string(step));
+      ASSERT_TRUE(service_->UpdateLab(update, User(kModerator, "moderator")));
+    } else if (operation == 5) {
+      // With submissions the lab is archived, else deleted; an archived lab can be deleted too.
+      counter_.counts[id] = static_cast<int64_t>(pick(2));
+      done = (counter_.counts[id] > 0 ? "archive " : "delete ") + std::to_string(id);
+      v1::DeleteLabRequest remove;
+      remove.set_id(id);
+      Result<v1::DeleteLabResponse> removed =
+          service_->DeleteLab(remove, User(kModerator, "moderator"));
+      ASSERT_TRUE(removed) << removed.error().message;
+      if (!removed->archived()) {
+        std::erase(labs, id);
+      }
+    } else if (operation == 6) {
+      done = "publish " + std::to_string(id);
+      execute("UPDATE labs SET status = 'published' WHERE id = :id", id);
+    } else if (operation == 7) {
+      done = "archive with SQL " + std::to_string(id);
+      execute("UPDATE labs SET status = 'archived' WHERE id = :id", id);
+    } else {
+      done = "rename a tag row of " + std::to_string(id);
+      execute(
+          "UPDATE lab_tags SET tag = 'renamed' WHERE lab_id = :id AND tag = "
+          "(SELECT MIN(tag) FROM lab_tags m WHERE m.lab_id = lab_tags.lab_id) AND NOT EXISTS "
+          "(SELECT 1 FROM lab_tags r WHERE r.lab_id = lab_tags.lab_id AND r.tag = 'renamed')",
+          id);
+    }
+
+    const TagCounts expected = SelectTagCounts(*database_, fresh);
+    ASSERT_EQ(
+        SelectTagCounts(*database_, "SELECT tag, labs FROM lab_tag_counts ORDER BY labs DESC, tag"),
+        expected)
+        << "after step " << step << ": " << done;
+    Result<v1::ListTagsResponse> listed = service_->ListTags({});
+    ASSERT_TRUE(listed);
+    TagCounts answered;
+    for (const v1::Tag& tag : listed->items()) {
+      answered.emplace_back(tag.name(), tag.count());
+    }
+    ASSERT_EQ(answered, expected) << "after step " << step << ": " << done;
+  }
+
+  // The totals of the tag filter, for each tag and pair of tags, with and without an author.
+  std::vector<std::string> tags = {"renamed", "unused"};
+  for (const std::string& tag : pool) {
+    tags.push_back(NormalizeTag(tag).value());
+  }
+  for (const std::string& first : tags) {
+    for (const std::string& second : tags) {
+      for (const int64_t author : {int64_t{0}, kAuthor}) {
+        const std::vector<int64_t> expected = SelectTaggedAfresh(*database_, first, second, author);
+        // Small pages deep in the list and one page of all, so that both SQL forms of the tag
+        // filter run (see WalkTags in lab_list.cc).
+        for (const auto [page, limit] : {std::pair{1, 100}, {1, 2}, {2, 2}, {4, 3}}) {
+          v1::ListLabsRequest request;
+          request.add_tags(first);
+          request.add_tags(second);
+          request.set_author_id(author);
+          request.set_page(page);
+          request.set_limit(limit);
+          const v1::ListLabsResponse listed = List(request);
+          const std::string where = first + ", " + second + ", author " + std::to_string(author) +
+                                    ", page " + std::to_string(page);
+          EXPECT_EQ(listed.total(), static_cast<int64_t>(expected.size())) << where;
+          std::vector<int64_t> ids;
+          for (const v1::Lab& lab : listed.items()) {
+            ids.push_back(lab.id());
+          }
+          const size_t from = std::min(expected.size(), static_cast<size_t>((page - 1) * limit));
+          const size_t to = std::min(expected.size(), from + limit);
+          EXPECT_EQ(ids, std::vector<int64_t>(expected.begin() + from, expected.begin() + to))
+              << where;
+        }
+      }
+    }
+  }
+}
+
+// Tags stored before lab_tag_counts existed are counted when the migration adds it.
+TEST_P(LabsServiceTest, TagCountsIncludeTagsFromBeforeMigration) {
+  Result<std::unique_ptr<Database>> opened =
+      Database::Open(storage::NewTestDatabaseUrl(GetParam()), 2);
+  ASSERT_TRUE(opened) << opened.error().internal;
+  Database& database = **opened;
+  const std::span<const storage::Migration> migrations = LabsMigrations();
+  ASSERT_GE(migrations.size(), 3u);
+  ASSERT_TRUE(storage::ApplyMigrations(database, "labs", migrations.first(2)));
+  const Status inserted = database.WithSession<void>([](soci::session& session) -> Status {
+    session << "INSERT INTO labs (id, title, author_id, status, created_at, updated_at) VALUES "
+               "(1, 'one', 7, 'published', 1, 1), (2, 'two', 7, 'published', 2, 2), "
+               "(3, 'old', 7, 'archived', 3, 3)";
+    session << "INSERT INTO lab_tags (lab_id, tag, position) VALUES (1, 'python', 0), "
+               "(1, 'numpy', 1), (2, 'python', 0), (3, 'python', 0), (3, 'rust', 1)";
+    return {};
+  });
+  ASSERT_TRUE(inserted) << inserted.error().internal;
+
+  ASSERT_TRUE(storage::ApplyMigrations(database, "labs", migrations));
+  std::unique_ptr<LabsService> service = MakeLabsService(database, *blobs_, &search_, counter_);
+  Result<v1::ListTagsResponse> tags = service->ListTags({});
+
+  ASSERT_TRUE(tags) << tags.error().internal;
+  ASSERT_EQ(tags->items_size(), 2);
+  EXPECT_EQ(tags->items(0).name(), "python");
+  EXPECT_EQ(tags->items(0).count(), 2);
+  EXPECT_EQ(tags->items(1).name(), "numpy");
+  EXPECT_EQ(tags->items(1).count(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, LabsServiceTest, ::testing::ValuesIn(storage::TestDialects()),
