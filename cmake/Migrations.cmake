@@ -10,6 +10,8 @@ function(openlabs_add_migrations)
   file(GLOB postgres_files CONFIGURE_DEPENDS "${ARG_DIR}/postgresql/*.sql")
   list(SORT sqlite_files)
   list(SORT postgres_files)
+  # CONFIGURE_DEPENDS notices only added and removed files; this notices edits.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sqlite_files} ${postgres_files})
   list(LENGTH sqlite_files sqlite_count)
   list(LENGTH postgres_files postgres_count)
   if(NOT sqlite_count EQUAL postgres_count)
