@@ -275,7 +275,8 @@ TEST_P(ArticlesServiceTest, TagFilterPagesMatchEveryTag) {
           ids.push_back(article.id());
         }
         std::vector<int64_t> expected_ids;
-        for (size_t i = (page - 1) * limit; i < each.expected.size() && i < page * limit; ++i) {
+        for (size_t i = static_cast<size_t>((page - 1) * limit);
+             i < each.expected.size() && i < static_cast<size_t>(page * limit); ++i) {
           expected_ids.push_back(created[each.expected[i]].id());
         }
         EXPECT_EQ(ids, expected_ids) << where;

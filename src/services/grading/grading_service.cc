@@ -55,6 +55,42 @@ bool IsBatchId(std::string_view batch) {
   return true;
 }
 
+// The statement that reads a lab's grading flags, prepared once per pooled connection (see
+// storage::Database::WithPrepared), because GET /api/v1/labs/{id} reads them on every request.
+class LabGradingQuery {
+ public:
+  explicit LabGradingQuery(soci::session& session)
+      : statement_((session.prepare << "SELECT (SELECT COUNT(*) FROM lab_graders WHERE lab_id = "
+                                       ":lab1), (SELECT COALESCE(SUM(active), 0) FROM lab_graders "
+                                       "WHERE lab_id = :lab2), (SELECT COUNT(*) FROM lab_rubrics "
+                                       "WHERE lab_id = :lab3)",
+                    soci::use(lab_, "lab1"), soci::use(lab_, "lab2"), soci::use(lab_, "lab3"),
+                    soci::into(versions_), soci::into(active_), soci::into(rubrics_))) {}
+
+  // Returns the flags of lab `lab_id`; drafts need a rubric and a configured model.
+  v1::LabGrading Read(int64_t lab_id, bool model_configured) {
+    lab_ = lab_id;
+    versions_ = active_ = rubrics_ = 0;
+    statement_.execute(true);
+    // One row, so this only runs the statement to its end.
+    while (statement_.fetch()) {
+    }
+    v1::LabGrading grading;
+    grading.set_has_grader(active_ > 0);
+    grading.set_had_grader(versions_ > 0);
+    grading.set_has_rubric(rubrics_ > 0);
+    grading.set_has_drafts(rubrics_ > 0 && model_configured);
+    return grading;
+  }
+
+ private:
+  long long lab_ = 0;
+  long long versions_ = 0;
+  long long active_ = 0;
+  long long rubrics_ = 0;
+  soci::statement statement_;
+};
+
 class SqlGradingService final : public GradingService {
  public:
   SqlGradingService(storage::Database& database, storage::BlobStore& blobs,
@@ -184,29 +220,12 @@ class SqlGradingService final : public GradingService {
   }
 
   Result<v1::LabGrading> GetLabGrading(int64_t lab_id) override {
-    Result<v1::LabGrading> graders =
-        database_.WithSession<v1::LabGrading>([&](soci::session& session) -> Result<v1::LabGrading> {
-          const long long lab = lab_id;
-          long long versions = 0;
-          long long active = 0;
-          session << "SELECT COUNT(*), COALESCE(SUM(active), 0) FROM lab_graders WHERE lab_id = :lab",
-              soci::use(lab), soci::into(versions), soci::into(active);
-          v1::LabGrading grading;
-          grading.set_has_grader(active > 0);
-          grading.set_had_grader(versions > 0);
-          return grading;
-        });
-    if (!graders) {
-      return Fail(graders.error());
-    }
-    Result<std::optional<v1::Rubric>> rubric = rubrics_.Load(lab_id);
-    if (!rubric) {
-      return Fail(rubric.error());
-    }
-    v1::LabGrading grading = std::move(*graders);
-    grading.set_has_rubric(rubric->has_value());
-    grading.set_has_drafts(rubric->has_value() && options_.rubric_model.configured());
-    return grading;
+    return database_.WithSession<v1::LabGrading>([&](soci::session& session)
+                                                      -> Result<v1::LabGrading> {
+      return database_.WithPrepared<LabGradingQuery>(session, [&](LabGradingQuery& query) {
+        return query.Read(lab_id, options_.rubric_model.configured());
+      });
+    });
   }
 
   Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,

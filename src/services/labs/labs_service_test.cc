@@ -841,7 +841,7 @@ TEST_P(LabsServiceTest, TagCountsStayExactUnderRandomWrites) {
         const std::vector<int64_t> expected = SelectTaggedAfresh(*database_, first, second, author);
         // Small pages deep in the list and one page of all, so that both SQL forms of the tag
         // filter run (see WalkTags in lab_list.cc).
-        for (const auto [page, limit] : {std::pair{1, 100}, {1, 2}, {2, 2}, {4, 3}}) {
+        for (const auto& [page, limit] : {std::pair{1, 100}, {1, 2}, {2, 2}, {4, 3}}) {
           v1::ListLabsRequest request;
           request.add_tags(first);
           request.add_tags(second);
