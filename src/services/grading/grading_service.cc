@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "common/random.h"
 #include "services/grading/grader_archive.h"
@@ -109,6 +111,7 @@ class SqlGradingService final : public GradingService {
   Result<v1::Grader> AttachGrader(const v1::AttachGraderRequest& request,
                                   const CallContext& caller) override {
     Result<v1::Grader> attached = AttachUploaded(request, caller);
+    ForgetLabGrading(request.lab_id());
     if (Status removed = blobs_.Delete(request.upload_key()); !removed) {
       spdlog::warn("grading: cannot delete the upload {}: {}", request.upload_key(),
                    removed.error().internal);
@@ -151,6 +154,7 @@ class SqlGradingService final : public GradingService {
               update.execute(true);
               return static_cast<int>(update.get_affected_rows());
             });
+    ForgetLabGrading(lab_id);
     if (!detached) {
       return Fail(detached.error());
     }
@@ -187,6 +191,7 @@ class SqlGradingService final : public GradingService {
       return Fail(rubric.error());
     }
     Result<v1::Rubric> saved = rubrics_.Save(*rubric, caller.user_id);
+    ForgetLabGrading(request.lab_id());
     if (!saved) {
       return Fail(saved.error());
     }
@@ -220,12 +225,33 @@ class SqlGradingService final : public GradingService {
   }
 
   Result<v1::LabGrading> GetLabGrading(int64_t lab_id) override {
-    return database_.WithSession<v1::LabGrading>([&](soci::session& session)
-                                                      -> Result<v1::LabGrading> {
-      return database_.WithPrepared<LabGradingQuery>(session, [&](LabGradingQuery& query) {
-        return query.Read(lab_id, options_.rubric_model.configured());
-      });
-    });
+    const auto now = std::chrono::steady_clock::now();
+    uint64_t writes = 0;
+    {
+      std::lock_guard lock(lab_grading_mutex_);
+      const auto found = lab_grading_.find(lab_id);
+      if (found != lab_grading_.end() && found->second.expires > now) {
+        return found->second.grading;
+      }
+      writes = lab_grading_writes_;
+    }
+    Result<v1::LabGrading> grading = database_.WithSession<v1::LabGrading>(
+        [&](soci::session& session) -> Result<v1::LabGrading> {
+          return database_.WithPrepared<LabGradingQuery>(session, [&](LabGradingQuery& query) {
+            return query.Read(lab_id, options_.rubric_model.configured());
+          });
+        });
+    if (grading) {
+      std::lock_guard lock(lab_grading_mutex_);
+      // A write since the read may have changed the flags, so the read is not kept.
+      if (writes == lab_grading_writes_) {
+        if (lab_grading_.size() >= kMaxCachedLabGradings) {
+          lab_grading_.clear();
+        }
+        lab_grading_[lab_id] = {*grading, now + kLabGradingLifetime};
+      }
+    }
+    return grading;
   }
 
   Result<v1::RubricReview> GetRubricReview(const v1::GetRubricReviewRequest& request,
@@ -1029,6 +1055,27 @@ class SqlGradingService final : public GradingService {
   std::thread lease_keeper_;
   std::thread reconciler_;
   std::thread rubric_writer_;
+
+  // Drops the kept grading flags of `lab_id` after a write to its grader or rubric.
+  void ForgetLabGrading(int64_t lab_id) {
+    std::lock_guard lock(lab_grading_mutex_);
+    lab_grading_.erase(lab_id);
+    ++lab_grading_writes_;
+  }
+
+  // GET /api/v1/labs/{id} reads the lab's grading flags on every request, so they are kept for
+  // kLabGradingLifetime, and this service's own writes drop them at once.
+  // NOTE: a grader or rubric written by another process (services split across processes)
+  // shows in this process's flags up to kLabGradingLifetime later.
+  struct CachedLabGrading {
+    v1::LabGrading grading;
+    std::chrono::steady_clock::time_point expires;
+  };
+  static constexpr auto kLabGradingLifetime = std::chrono::seconds(2);
+  static constexpr size_t kMaxCachedLabGradings = 10'000;
+  std::mutex lab_grading_mutex_;
+  std::unordered_map<int64_t, CachedLabGrading> lab_grading_;
+  uint64_t lab_grading_writes_ = 0;
 
   std::mutex state_mutex_;
   std::condition_variable wake_;
