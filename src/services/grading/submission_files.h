@@ -28,8 +28,8 @@ inline constexpr ArchiveLimits kSubmissionZipLimits = {.max_entries = 2000,
 // graders that read it. Formats built on zip that libmagic types otherwise stay packed: .docx,
 // .odt, .epub and the JDK's .jar files as their usual tools write them.
 //
-// Returns the reason, for the learner, when a zip file is unsafe, beyond `zip_limits` or holds a
-// name already taken by a submitted file. Nothing is graded then. Errors are failures to read the
+// Returns the reason, for the learner, when a zip file is unsafe, beyond `zip_limits` or contains
+// a name already taken by a submitted file. Nothing is graded then. Errors are failures to read the
 // blobs or to write the folder.
 Result<std::optional<std::string>> WriteSubmissionFiles(
     storage::BlobStore& blobs, const SubmissionSnapshot& submission,

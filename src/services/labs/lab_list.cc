@@ -183,9 +183,9 @@ std::map<std::string, long long> CountLabsPerTag(soci::session& session,
 }
 
 // The number of published labs that carry every tag of the plan (and have its author, if
-// any). It reads the lab_tags rows of the rarest tag, checks the other tags in the primary key
-// of lab_tags, and leaves out the few unpublished labs through the labs_unpublished index, so it
-// never reads a labs row (each contains a body of up to 1 MiB).
+// any). It reads the lab_tags rows of the rarest tag and checks the other tags in the primary
+// key of lab_tags. The few unpublished labs are left out through the labs_unpublished index, so
+// it never reads a labs row (each contains a body of up to 1 MiB).
 long long CountTaggedLabs(soci::session& session, storage::Dialect dialect, const ListPlan& plan,
                           const std::map<std::string, long long>& tag_counts) {
   const std::string* rarest = &plan.tags.front();

@@ -104,6 +104,25 @@ class ChampionListsTest : public ::testing::Test {
     return with_lists;
   }
 
+  // Registers the ranker on `session`, opens a read transaction that stays open, and builds the
+  // lists of the 12 best rows of each term in at least 40 documents.
+  static std::shared_ptr<const ChampionLists> BuildInReadTransaction(soci::session& session,
+                                                                     Fts5Ranker& ranker) {
+    ranker.Register(session);
+    session << "BEGIN";
+    return ChampionLists::Build(session, ranker, {.min_matches = 40, .length = 12});
+  }
+
+  // Ranks every match of the FTS5 query `match` with openlabs_rank() into `collector`.
+  static void RankInSql(soci::session& session, const std::string& match,
+                        RankCollector& collector) {
+    Fts5Ranker::Collecting collecting(collector);
+    long long selected = 0;
+    session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND "
+               "openlabs_rank(search_fts, 0, 10.0, 6.0, 3.0, 1.0) > 0",
+        soci::use(match), soci::into(selected);
+  }
+
   // Searches both indexes and checks that the pages are the same, score for score.
   void ExpectSamePage(const SearchQuery& query) {
     Result<SearchPage> fast = index_->Search(query);
@@ -165,10 +184,7 @@ class ChampionListsTest : public ::testing::Test {
 TEST_F(ChampionListsTest, BuildMatchesFullRanking) {
   soci::session session(database_->pool());
   Fts5Ranker ranker;
-  ranker.Register(session);
-  session << "BEGIN";
-  const std::shared_ptr<const ChampionLists> lists =
-      ChampionLists::Build(session, ranker, {.min_matches = 40, .length = 12});
+  const std::shared_ptr<const ChampionLists> lists = BuildInReadTransaction(session, ranker);
   ASSERT_NE(lists, nullptr);
   EXPECT_EQ(lists->generation(), Fts5Ranker::Generation(session));
   EXPECT_GT(lists->term_count(), 5u);
@@ -178,13 +194,7 @@ TEST_F(ChampionListsTest, BuildMatchesFullRanking) {
     const ChampionList* list = lists->Find(term);
     ASSERT_NE(list, nullptr) << term;
     RankCollector collector(12, true);
-    {
-      Fts5Ranker::Collecting collecting(collector);
-      long long selected = 0;
-      session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND "
-                 "openlabs_rank(search_fts, 0, 10.0, 6.0, 3.0, 1.0) > 0",
-          soci::use("\"" + term + "\""), soci::into(selected);
-    }
+    RankInSql(session, "\"" + term + "\"", collector);
     EXPECT_EQ(list->matches, collector.matches()) << term;
     ASSERT_TRUE(list->postings.has_value()) << term;
     EXPECT_EQ(list->postings->size(), static_cast<size_t>(list->matches)) << term;
@@ -218,10 +228,7 @@ TEST_F(ChampionListsTest, BuildMatchesFullRanking) {
 TEST_F(ChampionListsTest, RankFromPostingsMatchesFullRanking) {
   soci::session session(database_->pool());
   Fts5Ranker ranker;
-  ranker.Register(session);
-  session << "BEGIN";
-  const std::shared_ptr<const ChampionLists> lists =
-      ChampionLists::Build(session, ranker, {.min_matches = 40, .length = 12});
+  const std::shared_ptr<const ChampionLists> lists = BuildInReadTransaction(session, ranker);
   ASSERT_NE(lists, nullptr);
   Fts5Ranker::Scope scope(ranker, session, lists->generation());
   const std::vector<std::vector<std::string>> queries = {
@@ -235,13 +242,7 @@ TEST_F(ChampionListsTest, RankFromPostingsMatchesFullRanking) {
       ASSERT_NE(term_lists.back(), nullptr) << term;
     }
     RankCollector full(50, false);
-    {
-      Fts5Ranker::Collecting collecting(full);
-      long long selected = 0;
-      session << "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH :match AND "
-                 "openlabs_rank(search_fts, 0, 10.0, 6.0, 3.0, 1.0) > 0",
-          soci::use(match), soci::into(selected);
-    }
+    RankInSql(session, match, full);
     RankCollector posted(50, false);
     ASSERT_TRUE(lists->RankFromPostings(term_lists, posted)) << match;
     EXPECT_GT(full.matches(), 0) << match;

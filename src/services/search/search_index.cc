@@ -295,7 +295,7 @@ class SqlSearchIndex final : public SearchIndex {
   // to the page and total that SearchSqlite computes without them. A one-word page within its
   // list is read from the list. Other pages are ranked in memory from the terms' postings when
   // every term has them. Otherwise, for several words, BestOfListed finds the page among the
-  // listed rows when it can prove it, and a COUNT query counts the matches; failing that,
+  // listed rows when it can prove it, and a COUNT query counts the matches. Failing that,
   // openlabs_rank() walks every match but reads the positions of only the rows that can reach
   // the page. Returns false when the lists are out of date or do not cover the query, and then
   // the caller ranks every match without them.
